@@ -1,0 +1,23 @@
+/**
+ * livekit-conversation-log configuration. Copy this file next to your agent and import it:
+ *   import config from './agent.config.js';
+ *   await attachConversationLog(session, ctx, config);
+ * Environment variables override it: DATABASE_URL, CONVERSATION_LOG_SLA_MS,
+ * CONVERSATION_LOG_RETENTION_DAYS (and DB_POOL_SIZE, DB_POOL_OVERFLOW, DEBUG, LOG_LEVEL).
+ */
+import { defineConversationLogConfig } from './src/plugin/config.js'; // in your agent: from 'livekit-conversation-log'
+
+export default defineConversationLogConfig({
+  // Embedded SQLite by default; postgres://user@host:5432/db to share one store across workers.
+  databaseUrl: 'sqlite:./data/voice_ai.db',
+  // A turn slower than this end to end (user stopped speaking → agent speaking) is an SLA violation.
+  slaThresholdMs: 1500,
+  retentionDays: 30,
+  // Prices over the built-in table; unknown models cost null (never a guess).
+  pricing: {
+    version: 'my-prices-2026-11',
+    llm: { 'gpt-4o-mini': { inputPerMTok: 0.15, cachedInputPerMTok: 0.075, outputPerMTok: 0.6 } },
+  },
+  // Session events kept besides messages, tools, metrics, errors and close.
+  events: { exclude: [] },
+});

@@ -1,0 +1,53 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintNumber } from './transformers.js';
+
+/** Projection: one row per call (a LiveKit room session). */
+@Entity({ name: 'calls' })
+@Index('ix_calls_started_at', ['startedAt'])
+@Index('ix_calls_status_started_at', ['status', 'startedAt'])
+@Index('ix_calls_room', ['livekitRoom'])
+export class CallEntity {
+  @PrimaryColumn({ type: 'varchar', length: 255, name: 'id' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 255, name: 'caller_number', nullable: true })
+  callerNumber!: string | null;
+
+  @Column({ type: 'varchar', length: 255, name: 'livekit_room', nullable: true })
+  livekitRoom!: string | null;
+
+  @Column({ type: 'varchar', length: 255, name: 'job_id', nullable: true })
+  jobId!: string | null;
+
+  @Column({ type: 'varchar', length: 255, name: 'agent_id', nullable: true })
+  agentId!: string | null;
+
+  @Column({ type: 'varchar', length: 255, name: 'agent_name', nullable: true })
+  agentName!: string | null;
+
+  @Column({ type: 'varchar', length: 64, name: 'agents_version', nullable: true })
+  agentsVersion!: string | null;
+
+  @Column({ type: 'bigint', name: 'started_at', transformer: bigintNumber })
+  startedAt!: number;
+
+  @Column({ type: 'bigint', name: 'ended_at', nullable: true, transformer: bigintNumber })
+  endedAt!: number | null;
+
+  @Column({ type: 'bigint', name: 'duration_ms', nullable: true, transformer: bigintNumber })
+  durationMs!: number | null;
+
+  /** active / completed / failed / abandoned */
+  @Column({ type: 'varchar', length: 16, name: 'status' })
+  status!: string;
+
+  @Column({ type: 'text', name: 'end_reason', nullable: true })
+  endReason!: string | null;
+
+  @Column({ type: 'text', name: 'error', nullable: true })
+  error!: string | null;
+
+  /** JSON text. */
+  @Column({ type: 'text', name: 'metadata', nullable: true })
+  metadata!: string | null;
+}

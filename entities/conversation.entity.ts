@@ -1,0 +1,47 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintNumber } from './transformers.js';
+
+/** Projection: one row per conversation (one agent's part of a call; a handoff starts a new one). */
+@Entity({ name: 'conversations' })
+@Index('ix_conversations_call', ['callId'])
+export class ConversationEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64, name: 'id' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 255, name: 'call_id' })
+  callId!: string;
+
+  @Column({ type: 'varchar', length: 255, name: 'agent_name', nullable: true })
+  agentName!: string | null;
+
+  @Column({ type: 'varchar', length: 255, name: 'ai_model', nullable: true })
+  aiModel!: string | null;
+
+  @Column({ type: 'text', name: 'system_prompt', nullable: true })
+  systemPrompt!: string | null;
+
+  @Column({ type: 'bigint', name: 'started_at', transformer: bigintNumber })
+  startedAt!: number;
+
+  @Column({ type: 'bigint', name: 'ended_at', nullable: true, transformer: bigintNumber })
+  endedAt!: number | null;
+
+  @Column({ type: 'text', name: 'summary', nullable: true })
+  summary!: string | null;
+
+  @Column({ type: 'integer', name: 'message_count' })
+  messageCount!: number;
+
+  @Column({ type: 'integer', name: 'user_message_count' })
+  userMessageCount!: number;
+
+  @Column({ type: 'integer', name: 'assistant_message_count' })
+  assistantMessageCount!: number;
+
+  @Column({ type: 'integer', name: 'tool_call_count' })
+  toolCallCount!: number;
+
+  /** JSON text. */
+  @Column({ type: 'text', name: 'metadata', nullable: true })
+  metadata!: string | null;
+}

@@ -1,0 +1,28 @@
+import { CallEntity } from './call.entity.js';
+import { ConversationMetricsEntity } from './conversation-metrics.entity.js';
+import { ConversationEntity } from './conversation.entity.js';
+import { EventEntity } from './event.entity.js';
+import { MessageEntity } from './message.entity.js';
+import { SystemEventEntity } from './system-event.entity.js';
+import { TurnEntity } from './turn.entity.js';
+
+export {
+  CallEntity,
+  ConversationEntity,
+  ConversationMetricsEntity,
+  EventEntity,
+  MessageEntity,
+  SystemEventEntity,
+  TurnEntity,
+};
+
+/** Every entity, as an array (no globs: they break in ESM and inside node_modules). */
+export const ENTITIES = [
+  EventEntity,
+  CallEntity,
+  ConversationEntity,
+  MessageEntity,
+  TurnEntity,
+  ConversationMetricsEntity,
+  SystemEventEntity,
+];

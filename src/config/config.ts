@@ -1,0 +1,180 @@
+import path from 'node:path';
+import { ConversationLogError } from '../errors.js';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** Resolved configuration of a store and its writer. */
+export interface StoreConfig {
+  /** `sqlite:<path>` (or `sqlite::memory:`) or `postgres://…`. */
+  databaseUrl: string;
+  dialect: 'sqlite' | 'postgres';
+  /** File path of the SQLite database (`:memory:` allowed); null on PostgreSQL. */
+  sqlitePath: string | null;
+  /** node-postgres pool: connections kept open and reused (`DB_POOL_SIZE`, default 10). */
+  poolSize: number;
+  /**
+   * Extra connections allowed under load on top of `poolSize` (`DB_POOL_OVERFLOW`, default 20).
+   * node-postgres has a single cap, so the pool's `max` is `poolSize + poolOverflow`; connections
+   * idle for `poolIdleTimeoutMs` are closed, which brings the pool back down after a burst.
+   */
+  poolOverflow: number;
+  poolIdleTimeoutMs: number;
+  /** Days of history `cleanupOldData()` keeps (`CONVERSATION_LOG_RETENTION_DAYS`, default 30). */
+  retentionDays: number;
+  /** Responses slower than this are SLA violations (ms, default 1500). */
+  slaThresholdMs: number;
+  /** SQLite busy timeout (ms). Short on purpose: the writer backs off in JS instead of blocking the event loop. */
+  busyTimeoutMs: number;
+  /** Events per transaction at most. */
+  batchSize: number;
+  /** How long an event may wait for its batch (ms). */
+  flushIntervalMs: number;
+  /** Bound of the in-memory queue (events); past it new events are dropped and counted. */
+  maxQueueSize: number;
+  /** First retry delay (ms); doubles per attempt with jitter, up to `retryMaxDelayMs`. */
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  logLevel: LogLevel;
+  /** Log every SQL statement (DEBUG=true or LOG_LEVEL=debug). */
+  logSql: boolean;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/voice_ai.db';
+
+export const DEFAULTS: Omit<StoreConfig, 'databaseUrl' | 'dialect' | 'sqlitePath'> = {
+  poolSize: 10,
+  poolOverflow: 20,
+  poolIdleTimeoutMs: 30_000,
+  retentionDays: 30,
+  slaThresholdMs: 1500,
+  busyTimeoutMs: 20,
+  batchSize: 500,
+  flushIntervalMs: 50,
+  maxQueueSize: 100_000,
+  retryBaseDelayMs: 50,
+  retryMaxDelayMs: 5_000,
+  logLevel: 'info',
+  logSql: false,
+};
+
+const configError = (field: string, problem: string): ConversationLogError =>
+  new ConversationLogError('CONFIG_INVALID', `${field} ${problem}`, { field });
+
+function parseIntVar(field: string, raw: string | undefined, min: number, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const trimmed = raw.trim();
+  if (!/^\d+$/.test(trimmed)) throw configError(field, `must be a whole number >= ${min}, got ${JSON.stringify(raw)}.`);
+  const value = Number(trimmed);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw configError(field, `must be a whole number >= ${min}, got ${JSON.stringify(raw)}.`);
+  return value;
+}
+
+function parseBoolVar(field: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw.trim() === '') return false;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw configError(field, `must be true or false, got ${JSON.stringify(raw)}.`);
+}
+
+function parseLogLevel(raw: string | undefined): LogLevel {
+  if (raw === undefined || raw.trim() === '') return DEFAULTS.logLevel;
+  const v = raw.trim().toLowerCase();
+  const mapped = v === 'warning' ? 'warn' : v === 'critical' || v === 'fatal' ? 'error' : v;
+  if (mapped === 'error' || mapped === 'warn' || mapped === 'info' || mapped === 'debug') return mapped;
+  throw configError('LOG_LEVEL', `must be one of error, warn, info, debug, got ${JSON.stringify(raw)}.`);
+}
+
+/** Parses a `DATABASE_URL` into dialect and SQLite path; throws CONFIG_INVALID naming `field`. */
+export function parseDatabaseUrl(
+  url: string,
+  field = 'DATABASE_URL',
+): { dialect: 'sqlite' | 'postgres'; sqlitePath: string | null } {
+  const trimmed = url.trim();
+  if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+    try {
+      const parsed = new URL(trimmed);
+      if (!parsed.hostname && !parsed.searchParams.get('host')) throw new Error('no host');
+    } catch {
+      throw configError(field, 'is not a valid PostgreSQL URL (expected postgres://user@host:5432/database).');
+    }
+    return { dialect: 'postgres', sqlitePath: null };
+  }
+  const m = /^sqlite:(.*)$/i.exec(trimmed);
+  if (m) {
+    // Accept sqlite:./x.db, sqlite:/abs/x.db, sqlite:///./x.db (SQLAlchemy style), sqlite::memory:
+    let p = m[1] ?? '';
+    if (p.startsWith('///')) p = p.slice(3);
+    else if (p.startsWith('//')) p = p.slice(2);
+    if (p === '' ) throw configError(field, 'names no SQLite file (expected sqlite:./data/voice_ai.db).');
+    if (p === ':memory:') return { dialect: 'sqlite', sqlitePath: ':memory:' };
+    if (p.includes('\0')) throw configError(field, 'contains a NUL byte.');
+    return { dialect: 'sqlite', sqlitePath: path.resolve(p) };
+  }
+  throw configError(
+    field,
+    `must start with sqlite: or postgres://, got ${JSON.stringify(trimmed.replace(/\/\/[^@/]*@/, '//***@'))}.`,
+  );
+}
+
+/**
+ * Reads and validates the configuration from the environment, with `overrides` on top.
+ *
+ * @throws ConversationLogError `CONFIG_INVALID` naming the bad variable.
+ */
+export function loadConfig(
+  overrides: Partial<StoreConfig> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): StoreConfig {
+  const databaseUrl = overrides.databaseUrl ?? (env['DATABASE_URL']?.trim() || DEFAULT_DATABASE_URL);
+  const { dialect, sqlitePath } = parseDatabaseUrl(
+    databaseUrl,
+    overrides.databaseUrl !== undefined ? 'databaseUrl' : 'DATABASE_URL',
+  );
+  const debug = parseBoolVar('DEBUG', env['DEBUG']);
+  const logLevel = overrides.logLevel ?? (debug ? 'debug' : parseLogLevel(env['LOG_LEVEL']));
+  const config: StoreConfig = {
+    ...DEFAULTS,
+    poolSize: parseIntVar('DB_POOL_SIZE', env['DB_POOL_SIZE'], 1, DEFAULTS.poolSize),
+    poolOverflow: parseIntVar('DB_POOL_OVERFLOW', env['DB_POOL_OVERFLOW'], 0, DEFAULTS.poolOverflow),
+    retentionDays: parseIntVar(
+      'CONVERSATION_LOG_RETENTION_DAYS',
+      env['CONVERSATION_LOG_RETENTION_DAYS'],
+      1,
+      DEFAULTS.retentionDays,
+    ),
+    logLevel,
+    logSql: logLevel === 'debug',
+    ...stripUndefined(overrides),
+    databaseUrl,
+    dialect,
+    sqlitePath,
+  };
+  validateNumbers(config);
+  return config;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function validateNumbers(c: StoreConfig): void {
+  const checks: Array<[keyof StoreConfig, number]> = [
+    ['poolSize', 1],
+    ['poolOverflow', 0],
+    ['retentionDays', 1],
+    ['slaThresholdMs', 0],
+    ['busyTimeoutMs', 0],
+    ['batchSize', 1],
+    ['flushIntervalMs', 0],
+    ['maxQueueSize', 1],
+    ['retryBaseDelayMs', 1],
+    ['retryMaxDelayMs', 1],
+  ];
+  for (const [key, min] of checks) {
+    const v = c[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
+      throw configError(key, `must be a number >= ${min}, got ${JSON.stringify(v)}.`);
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * The versioned event union: every observation the package records is one of these.
+ *
+ * @remarks
+ * Events are appended to the immutable `events` log; the tables `calls`, `conversations`,
+ * `messages`, `turns`, `conversation_metrics` and `system_events` are projections of it.
+ * All durations are milliseconds, all timestamps milliseconds since the Unix epoch (UTC).
+ * Event data is plain JSON: no class instances, no functions, no cycles.
+ *
+ * A new field may be added to an event's data without a version bump if it is optional;
+ * anything else bumps {@link EVENT_SCHEMA_VERSION} and teaches the projections both shapes.
+ */
+
+/** Schema version written with every event. */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** JSON value, the only thing event data may hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export type CallStatus = 'active' | 'completed' | 'failed' | 'abandoned';
+export type EndedCallStatus = Exclude<CallStatus, 'active'>;
+export type MessageRole = 'user' | 'assistant' | 'system' | 'tool';
+export type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+export type TurnOutcome = 'completed' | 'interrupted' | 'session_closed' | 'failed';
+export type MetricsKind =
+  | 'llm'
+  | 'stt'
+  | 'tts'
+  | 'eou'
+  | 'vad'
+  | 'realtime'
+  | 'interruption'
+  | 'eot_inference'
+  | 'avatar'
+  | 'other';
+
+export interface CallStartedData {
+  callerNumber: string | null;
+  livekitRoom: string | null;
+  jobId: string | null;
+  agentId: string | null;
+  agentName: string | null;
+  /** Version of `@livekit/agents` the call ran on, when known. */
+  agentsVersion: string | null;
+  metadata: JsonObject | null;
+}
+
+export interface CallEndedData {
+  status: EndedCallStatus;
+  reason: string | null;
+  error: string | null;
+}
+
+export interface ConversationStartedData {
+  conversationId: string;
+  aiModel: string | null;
+  systemPrompt: string | null;
+  agentName: string | null;
+  metadata: JsonObject | null;
+}
+
+export interface ConversationEndedData {
+  conversationId: string;
+  summary: string | null;
+}
+
+export interface MessageAddedData {
+  messageId: string;
+  conversationId: string;
+  role: MessageRole;
+  content: string;
+  /** When the message happened (for speech: when it started), ms UTC. Defaults to the event's `occurredAt`. */
+  createdAt: number | null;
+  sttConfidence: number | null;
+  /** For assistant messages: the response time (user stopped speaking → agent answered), ms. */
+  processingTimeMs: number | null;
+  llmModel: string | null;
+  llmTokensInput: number | null;
+  llmTokensOutput: number | null;
+  llmCostUsd: number | null;
+  /**
+   * Whether this message's tokens and cost add to the conversation totals. `false` when the same
+   * usage is recorded by `metrics_recorded` events (the LiveKit plugin does this).
+   */
+  usageCounted: boolean;
+  interrupted: boolean;
+  language: string | null;
+  /** Provider or LiveKit item id, when there is one. */
+  itemId: string | null;
+  /** SLA threshold in force when this message was logged (ms); assistant messages slower than it are violations. */
+  slaThresholdMs: number | null;
+  /** True when processingTimeMs is implausible (negative or over 120 s): kept, but not averaged in. */
+  implausible: boolean;
+  metadata: JsonObject | null;
+}
+
+export interface ToolExecutedData {
+  messageId: string;
+  conversationId: string;
+  toolCallId: string | null;
+  name: string;
+  /** The arguments as the LLM produced them (a JSON string in LiveKit). */
+  arguments: string;
+  output: string | null;
+  isError: boolean;
+  durationMs: number | null;
+  createdAt: number | null;
+}
+
+export interface MetricsRecordedData {
+  conversationId: string | null;
+  kind: MetricsKind;
+  speechId: string | null;
+  requestId: string | null;
+  provider: string | null;
+  model: string | null;
+  /** Main latency of this metric, ms: LLM TTFT, TTS TTFB, STT duration, EOU delay, realtime TTFT. */
+  latencyMs: number | null;
+  durationMs: number | null;
+  tokensInput: number | null;
+  tokensCachedInput: number | null;
+  tokensOutput: number | null;
+  audioDurationMs: number | null;
+  characters: number | null;
+  /** Cost of this usage in USD; null when the price is unknown (never a guess). */
+  costUsd: number | null;
+  /** Version of the pricing table the cost came from. */
+  priceVersion: string | null;
+  /** The plain metrics object as LiveKit reported it. */
+  raw: JsonObject;
+}
+
+export interface TurnCompletedData {
+  conversationId: string;
+  turnId: string;
+  userMessageId: string | null;
+  assistantMessageId: string | null;
+  /** When the user stopped speaking (or the turn started), ms UTC. */
+  startedAt: number | null;
+  endOfTurnDelayMs: number | null;
+  transcriptionDelayMs: number | null;
+  onUserTurnCompletedDelayMs: number | null;
+  llmTtftMs: number | null;
+  ttsTtfbMs: number | null;
+  playbackLatencyMs: number | null;
+  e2eLatencyMs: number | null;
+  /** True when e2e was derived (EOU delay + LLM TTFT + TTS TTFB) rather than measured. */
+  e2eDerived: boolean;
+  unattributedMs: number | null;
+  outcome: TurnOutcome;
+  /** True when some value was implausible (negative or over 120 s): stored, excluded from aggregates. */
+  implausible: boolean;
+  slaThresholdMs: number | null;
+  costUsd: number | null;
+}
+
+export interface ErrorOccurredData {
+  conversationId: string | null;
+  source: string | null;
+  errorType: string | null;
+  message: string;
+  recoverable: boolean;
+}
+
+export interface SystemEventLoggedData {
+  eventType: string;
+  severity: Severity;
+  message: string;
+  component: string | null;
+  conversationId: string | null;
+  metadata: JsonObject | null;
+  /** How many occurrences this event stands for (e.g. events dropped); default 1. */
+  count?: number;
+}
+
+export interface QualityScoredData {
+  conversationId: string;
+  messageId: string | null;
+  relevanceScore: number | null;
+  satisfactionScore: number | null;
+}
+
+/** Any other observation (agent/user state changes, speech_created, usage updates, unknown LiveKit events). */
+export interface SessionEventData {
+  conversationId: string | null;
+  /** The LiveKit event type, e.g. `agent_state_changed`. */
+  name: string;
+  payload: JsonObject;
+}
+
+/** Maps each event type to its data. */
+export interface EventDataByType {
+  call_started: CallStartedData;
+  call_ended: CallEndedData;
+  conversation_started: ConversationStartedData;
+  conversation_ended: ConversationEndedData;
+  message_added: MessageAddedData;
+  tool_executed: ToolExecutedData;
+  metrics_recorded: MetricsRecordedData;
+  turn_completed: TurnCompletedData;
+  error_occurred: ErrorOccurredData;
+  system_event_logged: SystemEventLoggedData;
+  quality_scored: QualityScoredData;
+  session_event: SessionEventData;
+}
+
+export type EventType = keyof EventDataByType;
+export const EVENT_TYPES = [
+  'call_started',
+  'call_ended',
+  'conversation_started',
+  'conversation_ended',
+  'message_added',
+  'tool_executed',
+  'metrics_recorded',
+  'turn_completed',
+  'error_occurred',
+  'system_event_logged',
+  'quality_scored',
+  'session_event',
+] as const satisfies readonly EventType[];
+
+/**
+ * An event before it is appended. `callId` names the stream; only system-level events
+ * (not about one call) have `callId: null`, and those have no stream position.
+ */
+export type NewEvent = {
+  [K in EventType]: { type: K; callId: string | null; occurredAt: number; data: EventDataByType[K] };
+}[EventType];
+
+export type NewEventOf<K extends EventType> = Extract<NewEvent, { type: K }>;
+
+/** An event as stored in the log. */
+export type RecordedEvent = NewEvent & {
+  position: number;
+  eventId: string;
+  streamPosition: number | null;
+  schemaVersion: number;
+  recordedAt: number;
+};

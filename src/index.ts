@@ -1,0 +1,49 @@
+import { Plugin } from '@livekit/agents';
+import { ConversationLogPlugin } from './plugin/plugin.js';
+
+export { ConversationLogPlugin } from './plugin/plugin.js';
+export { attachConversationLog } from './plugin/attach.js';
+export type { AttachOptions, ConversationLogHandle, JobContextLike, SessionLike } from './plugin/attach.js';
+export { defineConversationLogConfig } from './plugin/config.js';
+export type { ConversationLogConfig } from './plugin/config.js';
+export { SessionMapper } from './plugin/mapper.js';
+export type { MapperOptions, SessionEventLike } from './plugin/mapper.js';
+export { DEFAULT_PRICING, costOf, mergePricing } from './plugin/pricing.js';
+export type { PricingTable, TokenPrice } from './plugin/pricing.js';
+export { waterfall } from './plugin/turns.js';
+export { ConversationLogger } from './logger/conversation-logger.js';
+export type {
+  ConversationLoggerOptions,
+  LogAssistantMessageOptions,
+  LogEventOptions,
+  LogToolCallOptions,
+  LogUserMessageOptions,
+  StartCallOptions,
+  StartConversationOptions,
+} from './logger/conversation-logger.js';
+export { getConversationLogger, resetConversationLogger } from './logger/global.js';
+export { initDatabase, createDataSource } from './store/data-source.js';
+export { MigrationManager } from './store/migration-manager.js';
+export type { MigrationResult, MigrationStatus } from './store/migration-manager.js';
+export { rebuildProjections } from './store/rebuild.js';
+export type { EventSink } from './store/sink.js';
+export type { WriterStats } from './store/writer.js';
+export { loadConfig, DEFAULT_DATABASE_URL } from './config/config.js';
+export type { StoreConfig } from './config/config.js';
+export { ConversationLogError, isConversationLogError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { getConversationHistory } from './queries/history.js';
+export type { HistoryMessage } from './queries/history.js';
+export { getCallStatistics } from './queries/statistics.js';
+export type { CallStatistics } from './queries/statistics.js';
+export { cleanupOldData } from './queries/cleanup.js';
+export type { CleanupResult } from './queries/cleanup.js';
+export { summarize, percentileOfSorted } from './queries/percentile.js';
+export type { PercentileSummary } from './queries/percentile.js';
+export * from './events/types.js';
+export { ENTITIES } from '../entities/index.js';
+export { MIGRATIONS } from '../migrations/index.js';
+export { startDashboardServer } from './server/index.js';
+export type { DashboardServer, DashboardServerOptions } from './server/index.js';
+
+Plugin.registerPlugin(new ConversationLogPlugin());

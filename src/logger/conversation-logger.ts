@@ -1,0 +1,486 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { loadConfig, type StoreConfig } from '../config/config.js';
+import { createLog, type Log } from '../config/log.js';
+import type { EndedCallStatus, JsonObject, NewEvent, Severity } from '../events/types.js';
+import { ConversationLogError } from '../errors.js';
+import { cleanupOldData, type CleanupResult } from '../queries/cleanup.js';
+import { getConversationHistory, type HistoryMessage } from '../queries/history.js';
+import { getCallStatistics, type CallStatistics } from '../queries/statistics.js';
+import { createDataSource } from '../store/data-source.js';
+import { EventStore } from '../store/event-store.js';
+import { MigrationManager } from '../store/migration-manager.js';
+import { rebuildProjections, type RebuildResult } from '../store/rebuild.js';
+import type { EventSink } from '../store/sink.js';
+import type { WriterStats } from '../store/writer.js';
+import * as v from './validate.js';
+
+export interface StartCallOptions {
+  /** Your id for the call; a UUID is made when omitted. */
+  callId?: string;
+  callerNumber?: string | null;
+  livekitRoom?: string | null;
+  jobId?: string | null;
+  agentId?: string | null;
+  agentName?: string | null;
+  agentsVersion?: string | null;
+  metadata?: JsonObject | null;
+  /** When the call started (ms UTC); now by default. */
+  startedAt?: number;
+}
+
+export interface StartConversationOptions {
+  callId: string;
+  aiModel?: string | null;
+  systemPrompt?: string | null;
+  agentName?: string | null;
+  metadata?: JsonObject | null;
+}
+
+export interface LogUserMessageOptions {
+  conversationId: string;
+  content: string;
+  /** STT confidence in [0, 1]. */
+  sttConfidence?: number | null;
+  processingTimeMs?: number | null;
+  language?: string | null;
+  metadata?: JsonObject | null;
+  /** When the user started speaking (ms UTC); now by default. */
+  createdAt?: number;
+}
+
+export interface LogAssistantMessageOptions {
+  conversationId: string;
+  content: string;
+  /** Response time: user stopped speaking → agent answered (ms). Compared with the SLA threshold. */
+  processingTimeMs?: number | null;
+  llmModel?: string | null;
+  llmTokensInput?: number | null;
+  llmTokensOutput?: number | null;
+  llmCostUsd?: number | null;
+  interrupted?: boolean;
+  metadata?: JsonObject | null;
+  createdAt?: number;
+}
+
+export interface LogToolCallOptions {
+  conversationId: string;
+  name: string;
+  /** Arguments as the LLM produced them (usually a JSON string). */
+  arguments: string;
+  output?: string | null;
+  isError?: boolean;
+  durationMs?: number | null;
+  toolCallId?: string | null;
+}
+
+export interface LogEventOptions {
+  eventType: string;
+  severity?: Severity;
+  /** Operational text: never put transcripts or phone numbers here (use metadata). */
+  message: string;
+  component?: string | null;
+  callId?: string | null;
+  conversationId?: string | null;
+  metadata?: JsonObject | null;
+}
+
+export interface ConversationLoggerOptions extends Partial<StoreConfig> {
+  /** Use this winston logger instead of creating one. */
+  log?: Log;
+}
+
+/**
+ * The high-level API: start and end calls and conversations, log messages and events, and
+ * read history and statistics. Every write is an event appended to the log (projections
+ * updated in the same transaction).
+ *
+ * @remarks
+ * Writes validate their arguments synchronously (a bad argument rejects with
+ * `INVALID_ARGUMENT` and nothing is queued), then enqueue and return a promise that settles
+ * when the batch commits; no I/O happens on the caller's path. Rejections for state
+ * (`UNKNOWN_CALL`, `CALL_ALREADY_ENDED`, …) come from the writer, which checks against the store.
+ *
+ * @example
+ * ```ts
+ * const logger = await ConversationLogger.open();
+ * await logger.startCall({ callId: 'call-1', callerNumber: '+15550100', livekitRoom: 'room-1' });
+ * const conversationId = await logger.startConversation({ callId: 'call-1', aiModel: 'gpt-4o' });
+ * await logger.logUserMessage({ conversationId, content: 'Hello?', sttConfidence: 0.95 });
+ * await logger.endCall('call-1');
+ * await logger.close();
+ * ```
+ */
+export class ConversationLogger implements EventSink {
+  readonly config: StoreConfig;
+  readonly log: Log;
+  readonly store: EventStore;
+  private readonly dataSourceReady: Promise<DataSource>;
+  private readonly ownedDataSource: DataSource;
+  private closing: Promise<void> | null = null;
+
+  /** Use {@link ConversationLogger.open} or {@link getConversationLogger}. */
+  constructor(options: ConversationLoggerOptions = {}) {
+    const { log, ...overrides } = options;
+    this.config = loadConfig(overrides);
+    this.log = log ?? createLog(this.config.logLevel);
+    this.ownedDataSource = createDataSource(this.config, this.log);
+    this.dataSourceReady = this.openDataSource();
+    // Keep an unhandled rejection from crashing the process; open() and every batch surface it.
+    this.dataSourceReady.catch(() => undefined);
+    let ready: DataSource | null = null;
+    this.store = new EventStore(
+      async () => (ready ??= await this.dataSourceReady),
+      this.config,
+      this.log,
+    );
+  }
+
+  /**
+   * Opens a logger: validates the configuration, opens the database and applies migrations.
+   *
+   * @throws ConversationLogError `CONFIG_INVALID`, `DB_UNAVAILABLE`, `MIGRATION_FAILED`
+   */
+  static async open(options: ConversationLoggerOptions = {}): Promise<ConversationLogger> {
+    const logger = new ConversationLogger(options);
+    try {
+      await logger.dataSourceReady;
+    } catch (error) {
+      await logger.store.close().catch(() => undefined);
+      if (logger.ownedDataSource.isInitialized) await logger.ownedDataSource.destroy().catch(() => undefined);
+      throw error;
+    }
+    return logger;
+  }
+
+  private async openDataSource(): Promise<DataSource> {
+    const ds = this.ownedDataSource;
+    try {
+      await ds.initialize();
+    } catch (error) {
+      throw new ConversationLogError(
+        'DB_UNAVAILABLE',
+        `Cannot open the ${this.config.dialect} database named by DATABASE_URL: ${(error as Error).message}. Check that it is running and reachable.`,
+        { field: 'DATABASE_URL', retryable: true, cause: error },
+      );
+    }
+    const result = await new MigrationManager(ds).migrateToLatest();
+    if (!result.ok) throw result.error;
+    if (result.applied.length) this.log.info('conversation log schema migrated', { applied: result.applied });
+    return ds;
+  }
+
+  /** The opened TypeORM DataSource (for your own reads). */
+  async dataSource(): Promise<DataSource> {
+    return this.dataSourceReady;
+  }
+
+  /** The migration manager of this logger's database. */
+  async migrations(): Promise<MigrationManager> {
+    return new MigrationManager(await this.dataSourceReady);
+  }
+
+  // --- EventSink -----------------------------------------------------------------------------
+
+  enqueue(event: NewEvent): boolean {
+    return this.store.enqueue(event);
+  }
+
+  append(event: NewEvent): Promise<void> {
+    return this.store.append(event);
+  }
+
+  flush(): Promise<void> {
+    return this.store.flush();
+  }
+
+  /** Writer counters: queued, appended, rejected, dropped, failed flushes, degraded. */
+  getWriterStats(): WriterStats {
+    return this.store.getStats();
+  }
+
+  // --- Writes ---------------------------------------------------------------------------------
+
+  /** Starts a call; resolves with its id once stored. Rejects `DUPLICATE_CALL` if the id is taken. */
+  startCall(options: StartCallOptions = {}): Promise<string> {
+    return this.write(() => {
+      const o = v.requireOptions('options', options);
+      const callId = o['callId'] === undefined ? randomUUID() : v.requireId('callId', o['callId']);
+      const event: NewEvent = {
+        type: 'call_started',
+        callId,
+        occurredAt: v.optionalTimestamp('startedAt', o['startedAt']) ?? Date.now(),
+        data: {
+          callerNumber: v.optionalString('callerNumber', o['callerNumber'], { max: 255 }),
+          livekitRoom: v.optionalString('livekitRoom', o['livekitRoom'], { max: 255 }),
+          jobId: v.optionalId('jobId', o['jobId']),
+          agentId: v.optionalId('agentId', o['agentId']),
+          agentName: v.optionalString('agentName', o['agentName'], { max: 255 }),
+          agentsVersion: v.optionalString('agentsVersion', o['agentsVersion'], { max: 64 }),
+          metadata: v.optionalMetadata('metadata', o['metadata']),
+        },
+      };
+      return [event, callId];
+    });
+  }
+
+  /** Starts a conversation in an active call; resolves with the new conversation id. */
+  startConversation(options: StartConversationOptions): Promise<string> {
+    return this.write(() => {
+      const o = v.requireOptions('options', options);
+      const conversationId = randomUUID();
+      const event: NewEvent = {
+        type: 'conversation_started',
+        callId: v.requireId('callId', o['callId']),
+        occurredAt: Date.now(),
+        data: {
+          conversationId,
+          aiModel: v.optionalString('aiModel', o['aiModel'], { max: 255 }),
+          systemPrompt: v.optionalString('systemPrompt', o['systemPrompt'], { max: v.MAX_CONTENT_CHARS }),
+          agentName: v.optionalString('agentName', o['agentName'], { max: 255 }),
+          metadata: v.optionalMetadata('metadata', o['metadata']),
+        },
+      };
+      return [event, conversationId];
+    });
+  }
+
+  /** Logs what the user said (from STT); resolves with the message id. */
+  logUserMessage(options: LogUserMessageOptions): Promise<string> {
+    return this.write(() => {
+      const o = v.requireOptions('options', options);
+      const messageId = randomUUID();
+      const now = Date.now();
+      const event: NewEvent = {
+        type: 'message_added',
+        callId: null,
+        occurredAt: now,
+        data: {
+          ...this.messageBase(o, messageId, 'user'),
+          sttConfidence: v.optionalNumber('sttConfidence', o['sttConfidence'], 0, 1),
+          processingTimeMs: v.optionalNumber('processingTimeMs', o['processingTimeMs'], 0, 8.64e7),
+          language: v.optionalString('language', o['language'], { max: 32 }),
+        },
+      };
+      return [event, messageId];
+    });
+  }
+
+  /** Logs the agent's answer with its response time and LLM usage; resolves with the message id. */
+  logAssistantMessage(options: LogAssistantMessageOptions): Promise<string> {
+    return this.write(() => {
+      const o = v.requireOptions('options', options);
+      const messageId = randomUUID();
+      const processingTimeMs = v.optionalNumber('processingTimeMs', o['processingTimeMs'], 0, 8.64e7);
+      const event: NewEvent = {
+        type: 'message_added',
+        callId: null,
+        occurredAt: Date.now(),
+        data: {
+          ...this.messageBase(o, messageId, 'assistant'),
+          processingTimeMs,
+          llmModel: v.optionalString('llmModel', o['llmModel'], { max: 255 }),
+          llmTokensInput: v.optionalCount('llmTokensInput', o['llmTokensInput']),
+          llmTokensOutput: v.optionalCount('llmTokensOutput', o['llmTokensOutput']),
+          llmCostUsd: v.optionalNumber('llmCostUsd', o['llmCostUsd'], 0, 1e9),
+          interrupted: v.optionalBoolean('interrupted', o['interrupted']) ?? false,
+          implausible: processingTimeMs !== null && processingTimeMs > 120_000,
+        },
+      };
+      return [event, messageId];
+    });
+  }
+
+  private messageBase(o: Record<string, unknown>, messageId: string, role: 'user' | 'assistant') {
+    return {
+      messageId,
+      conversationId: v.requireId('conversationId', o['conversationId']),
+      role,
+      content: v.requireString('content', o['content'], { max: v.MAX_CONTENT_CHARS, allowNul: true, allowEmpty: true }),
+      createdAt: v.optionalTimestamp('createdAt', o['createdAt']),
+      sttConfidence: null,
+      processingTimeMs: null,
+      llmModel: null,
+      llmTokensInput: null,
+      llmTokensOutput: null,
+      llmCostUsd: null,
+      usageCounted: true,
+      interrupted: false,
+      language: null,
+      itemId: null,
+      slaThresholdMs: this.config.slaThresholdMs,
+      implausible: false,
+      metadata: v.optionalMetadata('metadata', o['metadata']),
+    };
+  }
+
+  /** Logs a tool (function) call and its result as a `tool` message; resolves with the message id. */
+  logToolCall(options: LogToolCallOptions): Promise<string> {
+    return this.write(() => {
+      const o = v.requireOptions('options', options);
+      const messageId = randomUUID();
+      const event: NewEvent = {
+        type: 'tool_executed',
+        callId: null,
+        occurredAt: Date.now(),
+        data: {
+          messageId,
+          conversationId: v.requireId('conversationId', o['conversationId']),
+          toolCallId: v.optionalId('toolCallId', o['toolCallId']),
+          name: v.requireString('name', o['name'], { max: 255 }),
+          arguments: v.requireString('arguments', o['arguments'], { max: v.MAX_CONTENT_CHARS, allowEmpty: true }),
+          output: v.optionalString('output', o['output'], { max: v.MAX_CONTENT_CHARS, allowNul: true }),
+          isError: v.optionalBoolean('isError', o['isError']) ?? false,
+          durationMs: v.optionalNumber('durationMs', o['durationMs'], 0, 8.64e7),
+          createdAt: null,
+        },
+      };
+      return [event, messageId];
+    });
+  }
+
+  /** Records relevance and/or satisfaction scores (any scale you choose) for a conversation. */
+  recordQuality(options: {
+    conversationId: string;
+    messageId?: string | null;
+    relevanceScore?: number | null;
+    satisfactionScore?: number | null;
+  }): Promise<void> {
+    return this.write(() => {
+      const o = v.requireOptions('options', options);
+      const event: NewEvent = {
+        type: 'quality_scored',
+        callId: null,
+        occurredAt: Date.now(),
+        data: {
+          conversationId: v.requireId('conversationId', o['conversationId']),
+          messageId: v.optionalId('messageId', o['messageId']),
+          relevanceScore: v.optionalNumber('relevanceScore', o['relevanceScore'], -1e9, 1e9),
+          satisfactionScore: v.optionalNumber('satisfactionScore', o['satisfactionScore'], -1e9, 1e9),
+        },
+      };
+      return [event, undefined];
+    });
+  }
+
+  /** Ends a conversation, with an optional summary. Rejects if it is unknown or already ended. */
+  endConversation(options: { conversationId: string; summary?: string | null }): Promise<void> {
+    return this.write(() => {
+      const o = v.requireOptions('options', options);
+      const event: NewEvent = {
+        type: 'conversation_ended',
+        callId: null,
+        occurredAt: Date.now(),
+        data: {
+          conversationId: v.requireId('conversationId', o['conversationId']),
+          summary: v.optionalString('summary', o['summary'], { max: v.MAX_CONTENT_CHARS }),
+        },
+      };
+      return [event, undefined];
+    });
+  }
+
+  /**
+   * Ends a call: `completed` unless told otherwise. Rejects `UNKNOWN_CALL` or
+   * `CALL_ALREADY_ENDED` without touching what is stored.
+   */
+  endCall(callId: string, options: { status?: EndedCallStatus; reason?: string | null; error?: string | null } = {}): Promise<void> {
+    return this.write(() => {
+      const o = v.requireOptions('options', options);
+      const event: NewEvent = {
+        type: 'call_ended',
+        callId: v.requireId('callId', callId),
+        occurredAt: Date.now(),
+        data: {
+          status: o['status'] === undefined ? 'completed' : v.requireOneOf('status', o['status'], ['completed', 'failed', 'abandoned']),
+          reason: v.optionalString('reason', o['reason'], { max: v.MAX_CONTENT_CHARS }),
+          error: v.optionalString('error', o['error'], { max: v.MAX_CONTENT_CHARS }),
+        },
+      };
+      return [event, undefined];
+    });
+  }
+
+  /** Writes a row to `system_events` (through the log). */
+  logEvent(options: LogEventOptions): Promise<void> {
+    return this.write(() => {
+      const o = v.requireOptions('options', options);
+      const event: NewEvent = {
+        type: 'system_event_logged',
+        callId: v.optionalId('callId', o['callId']),
+        occurredAt: Date.now(),
+        data: {
+          eventType: v.requireString('eventType', o['eventType'], { max: 128 }),
+          severity: o['severity'] === undefined ? 'INFO' : v.requireOneOf('severity', o['severity'], v.SEVERITIES),
+          message: v.requireString('message', o['message'], { max: v.MAX_CONTENT_CHARS, allowEmpty: true }),
+          component: v.optionalString('component', o['component'], { max: 128 }),
+          conversationId: v.optionalId('conversationId', o['conversationId']),
+          metadata: v.optionalMetadata('metadata', o['metadata']),
+        },
+      };
+      return [event, undefined];
+    });
+  }
+
+  /** Validates synchronously, then appends; a validation error rejects and queues nothing. */
+  private write<T>(build: () => [NewEvent, T]): Promise<T> {
+    let built: [NewEvent, T];
+    try {
+      built = build();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const [event, result] = built;
+    return this.store.append(event).then(() => result);
+  }
+
+  // --- Reads ----------------------------------------------------------------------------------
+
+  /** The newest `limit` messages (default 100) of a conversation, oldest first. */
+  async getConversationHistory(options: { conversationId: string; limit?: number }): Promise<HistoryMessage[]> {
+    const o = v.requireOptions('options', options);
+    const id = v.requireId('conversationId', o['conversationId']);
+    const limit = o['limit'] === undefined ? 100 : v.optionalCount('limit', o['limit']) ?? 100;
+    return getConversationHistory(await this.dataSourceReady, id, limit);
+  }
+
+  /** Statistics over the last `hours` (default 24); see {@link CallStatistics} for definitions. */
+  async getCallStatistics(options: { hours?: number } = {}): Promise<CallStatistics> {
+    const o = v.requireOptions('options', options);
+    const hours = o['hours'] === undefined ? 24 : (o['hours'] as number);
+    return getCallStatistics(await this.dataSourceReady, hours);
+  }
+
+  /**
+   * Deletes calls older than `retentionDays` (default: the configured
+   * `CONVERSATION_LOG_RETENTION_DAYS`) with their events and rows, in short batches that
+   * interleave with the writer. Returns rows deleted per table.
+   */
+  async cleanupOldData(options: { retentionDays?: number; batchCalls?: number; onProgress?: (n: number) => void } = {}): Promise<CleanupResult> {
+    const o = v.requireOptions('options', options);
+    const retentionDays = o['retentionDays'] === undefined ? this.config.retentionDays : (o['retentionDays'] as number);
+    const ds = await this.dataSourceReady;
+    return cleanupOldData(ds, this.config.dialect, {
+      retentionDays,
+      ...(options.batchCalls === undefined ? {} : { batchCalls: options.batchCalls }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      runBatch: (fn) => this.store.exclusive(fn),
+    });
+  }
+
+  /** Empties the projections and replays the log into them. */
+  async rebuildProjections(onProgress?: (replayed: number) => void): Promise<RebuildResult> {
+    const ds = await this.dataSourceReady;
+    return this.store.exclusive(() => rebuildProjections(ds, this.config.dialect, onProgress));
+  }
+
+  /** Flushes everything queued, then closes the database. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.store.close();
+      if (this.ownedDataSource.isInitialized) await this.ownedDataSource.destroy();
+    })();
+    return this.closing;
+  }
+}
+

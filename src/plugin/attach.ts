@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import type { NewEvent } from '../events/types.js';
+import { getConversationLogger } from '../logger/global.js';
+import type { EventSink } from '../store/sink.js';
+import { eventFilter, storeOverrides, type ConversationLogConfig } from './config.js';
+import { SessionMapper, type SessionEventLike } from './mapper.js';
+import { mergePricing } from './pricing.js';
+
+/** Any AgentSession-like emitter: `voice.AgentSession`, or a plain EventEmitter in tests. */
+export interface SessionLike {
+  on(event: string, listener: (ev: SessionEventLike) => void): unknown;
+  off(event: string, listener: (ev: SessionEventLike) => void): unknown;
+}
+
+/** The parts of a LiveKit `JobContext` the plugin reads. */
+export interface JobContextLike {
+  job?: { id?: string; room?: { name?: string }; agentName?: string };
+  room?: {
+    name?: string;
+    remoteParticipants?: Map<string, { identity?: string; attributes?: Record<string, string> }>;
+  };
+  agent?: { identity?: string };
+  addShutdownCallback?(callback: () => Promise<void>): void;
+}
+
+export interface AttachOptions extends ConversationLogConfig {
+  /** The call id; default: the job id, else the room name, else a UUID. */
+  callId?: string;
+  /** The room name when there is no job context (tests, console mode). */
+  room?: string;
+  callerNumber?: string;
+  agentName?: string;
+  /** Write here instead of the process-wide logger (`getConversationLogger()`). */
+  sink?: EventSink;
+  metadata?: Record<string, string | number | boolean | null>;
+}
+
+/** What {@link attachConversationLog} returns. */
+export interface ConversationLogHandle {
+  readonly callId: string;
+  /** The current conversation (a new one after each agent handoff). */
+  readonly conversationId: string;
+  /** Resolves once everything logged so far is committed. */
+  flush(): Promise<void>;
+  /** Stops listening, ends the call if the session did not (reason `job_shutdown`), and flushes. */
+  close(): Promise<void>;
+}
+
+/** Event types of @livekit/agents 1.9; the installed version's list is added at attach time. */
+const KNOWN_EVENTS = [
+  'user_input_transcribed',
+  'user_transcription_timeout',
+  'agent_state_changed',
+  'user_state_changed',
+  'conversation_item_added',
+  'function_tools_executed',
+  'metrics_collected',
+  'session_usage_updated',
+  'debug_message',
+  'speech_created',
+  'agent_false_interruption',
+  'overlapping_speech',
+  'eot_prediction',
+  'error',
+  'close',
+];
+
+let agentsInfo: Promise<{ version: string | null; events: string[] }> | null = null;
+
+/** The installed @livekit/agents version and event types, read once (null/known list if absent). */
+function loadAgentsInfo(): Promise<{ version: string | null; events: string[] }> {
+  agentsInfo ??= import('@livekit/agents').then(
+    (m) => ({
+      version: typeof m.version === 'string' ? m.version : null,
+      events: Object.values(m.voice.AgentSessionEventTypes) as string[],
+    }),
+    () => ({ version: null, events: [] }),
+  );
+  return agentsInfo;
+}
+
+/** The caller's number from the SIP participant's attributes, when there is one. */
+function sipCallerNumber(ctx: JobContextLike | undefined): string | null {
+  for (const p of ctx?.room?.remoteParticipants?.values() ?? []) {
+    const n = p.attributes?.['sip.phoneNumber'];
+    if (n) return n;
+  }
+  return null;
+}
+
+/**
+ * Records a LiveKit AgentSession: starts a call for the room, a conversation per agent (a new
+ * one on handoff), logs every session event, and ends both on `close` (also registered as a
+ * job shutdown callback, so a killed job still flushes).
+ *
+ * @remarks
+ * Attach before `session.start()`. The listener only maps the event to plain data and queues
+ * it: no I/O, no await, nothing thrown into the session. If the store fails the session goes
+ * on; the failure shows in the logs and in `system_events` once the store is writable.
+ *
+ * @example
+ * ```ts
+ * export default defineAgent({
+ *   entry: async (ctx) => {
+ *     const session = new voice.AgentSession({ llm, stt, tts });
+ *     const log = await attachConversationLog(session, ctx, config);
+ *     await session.start({ agent: new MyAgent(), room: ctx.room });
+ *   },
+ * });
+ * ```
+ */
+export async function attachConversationLog(
+  session: SessionLike,
+  ctx: JobContextLike | undefined,
+  options: AttachOptions = {},
+): Promise<ConversationLogHandle> {
+  const sink = options.sink ?? getConversationLogger(storeOverrides(options));
+  const info = await loadAgentsInfo();
+  const callId = options.callId ?? ctx?.job?.id ?? ctx?.room?.name ?? randomUUID();
+  const room = options.room ?? ctx?.room?.name ?? ctx?.job?.room?.name ?? null;
+  const sla = storeOverrides(options).slaThresholdMs;
+  const mapper = new SessionMapper({
+    callId,
+    ...(sla === undefined ? {} : { slaThresholdMs: sla }),
+    pricing: mergePricing(options.pricing),
+    keepSessionEvents: eventFilter(options.events),
+  });
+
+  const now = Date.now();
+  sink.enqueue({
+    type: 'call_started',
+    callId,
+    occurredAt: now,
+    data: {
+      callerNumber: options.callerNumber ?? sipCallerNumber(ctx),
+      livekitRoom: room,
+      jobId: ctx?.job?.id ?? null,
+      agentId: ctx?.agent?.identity ?? null,
+      agentName: options.agentName ?? ctx?.job?.agentName ?? null,
+      agentsVersion: info.version,
+      metadata: options.metadata ?? null,
+    },
+  });
+
+  const write = (events: NewEvent[]) => {
+    for (const e of events) sink.enqueue(e);
+  };
+  const listener = (ev: SessionEventLike) => {
+    try {
+      write(mapper.map(ev));
+    } catch {
+      // Never let logging break the session; the writer reports store failures itself.
+    }
+  };
+  const types = [...new Set([...KNOWN_EVENTS, ...info.events])];
+  for (const t of types) session.on(t, listener);
+
+  let closing: Promise<void> | null = null;
+  const handle: ConversationLogHandle = {
+    callId,
+    get conversationId() {
+      return mapper.currentConversationId;
+    },
+    flush: () => sink.flush(),
+    close: () =>
+      (closing ??= (async () => {
+        for (const t of types) session.off(t, listener);
+        if (!mapper.isClosed) write(mapper.end('job_shutdown', Date.now()));
+        await sink.flush();
+      })()),
+  };
+  // Stop listening once the session closed: LiveKit emits late events (user away ~15 s later).
+  session.on('close', () => {
+    queueMicrotask(() => {
+      for (const t of types) session.off(t, listener);
+    });
+  });
+  ctx?.addShutdownCallback?.(() => handle.close());
+  return handle;
+}

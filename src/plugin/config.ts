@@ -1,0 +1,49 @@
+import type { StoreConfig } from '../config/config.js';
+import type { PricingTable } from './pricing.js';
+
+/**
+ * What `agent.config.ts` may set. Environment variables override the file:
+ * `DATABASE_URL` over `databaseUrl`, `CONVERSATION_LOG_SLA_MS` over `slaThresholdMs`,
+ * `CONVERSATION_LOG_RETENTION_DAYS` over `retentionDays`.
+ */
+export interface ConversationLogConfig {
+  /** `sqlite:./data/voice_ai.db` (default) or `postgres://…`. */
+  databaseUrl?: string;
+  /** Turns slower than this end to end are SLA violations (ms, default 1500). */
+  slaThresholdMs?: number;
+  retentionDays?: number;
+  /** Prices over the built-in table (see `DEFAULT_PRICING`); give it a `version`. */
+  pricing?: Partial<PricingTable>;
+  /**
+   * Which LiveKit events to keep as `session_event`s besides messages, tools, metrics, errors
+   * and close (always kept). Default: all. E.g. `{ exclude: ['agent_state_changed'] }`.
+   */
+  events?: { include?: string[]; exclude?: string[] };
+  /** Writer tuning: queue bound and batch interval. */
+  maxQueueSize?: number;
+  flushIntervalMs?: number;
+}
+
+/** Identity helper that types an `agent.config.ts`. */
+export const defineConversationLogConfig = (config: ConversationLogConfig): ConversationLogConfig => config;
+
+/** The store configuration of a plugin config, with the environment overriding the file. */
+export function storeOverrides(config: ConversationLogConfig, env: NodeJS.ProcessEnv = process.env): Partial<StoreConfig> {
+  const out: Partial<StoreConfig> = {};
+  const url = env['DATABASE_URL']?.trim() || config.databaseUrl;
+  if (url !== undefined) out.databaseUrl = url;
+  const sla = env['CONVERSATION_LOG_SLA_MS']?.trim();
+  if (sla) out.slaThresholdMs = Number(sla);
+  else if (config.slaThresholdMs !== undefined) out.slaThresholdMs = config.slaThresholdMs;
+  if (!env['CONVERSATION_LOG_RETENTION_DAYS'] && config.retentionDays !== undefined) out.retentionDays = config.retentionDays;
+  if (config.maxQueueSize !== undefined) out.maxQueueSize = config.maxQueueSize;
+  if (config.flushIntervalMs !== undefined) out.flushIntervalMs = config.flushIntervalMs;
+  return out;
+}
+
+/** The `keepSessionEvents` predicate of an `events` filter. */
+export function eventFilter(events: ConversationLogConfig['events']): (type: string) => boolean {
+  const include = events?.include ? new Set(events.include) : null;
+  const exclude = new Set(events?.exclude ?? []);
+  return (type) => (include === null || include.has(type)) && !exclude.has(type);
+}

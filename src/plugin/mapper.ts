@@ -1,0 +1,468 @@
+import { randomUUID } from 'node:crypto';
+import type { JsonObject, MessageAddedData, MetricsKind, MetricsRecordedData, NewEvent } from '../events/types.js';
+import { num, secToMs, str, toPlain, toPlainObject } from './plain.js';
+import { costOf, DEFAULT_PRICING, type PricingTable, type UsageKind } from './pricing.js';
+import { outcomeOf, waterfall, type TurnParts } from './turns.js';
+
+/** What the mapper needs to know about the call it maps for. */
+export interface MapperOptions {
+  callId: string;
+  slaThresholdMs?: number;
+  pricing?: PricingTable;
+  /** LiveKit event types to keep as `session_event`s (all by default); messages, tools, metrics, errors and close are always kept. */
+  keepSessionEvents?: (type: string) => boolean;
+  /** Id factory (tests pass a deterministic one). */
+  newId?: () => string;
+}
+
+/** A LiveKit AgentSession event: any object with a string `type` (see `voice/events.ts`). */
+export type SessionEventLike = { type: string; createdAt?: number; [key: string]: unknown };
+
+const METRICS_KIND: Record<string, MetricsKind> = {
+  llm_metrics: 'llm',
+  stt_metrics: 'stt',
+  tts_metrics: 'tts',
+  eou_metrics: 'eou',
+  vad_metrics: 'vad',
+  realtime_model_metrics: 'realtime',
+  interruption_metrics: 'interruption',
+  eot_inference_metrics: 'eot_inference',
+  avatar_metrics: 'avatar',
+};
+
+interface TurnAccumulator {
+  eouDelayMs: number | null;
+  transcriptionDelayMs: number | null;
+  onUserTurnCompletedDelayMs: number | null;
+  lastSpeakingTimeMs: number | null;
+  llmTtftMs: number | null;
+  ttsTtfbMs: number | null;
+}
+
+const emptyTurn = (): TurnAccumulator => ({
+  eouDelayMs: null,
+  transcriptionDelayMs: null,
+  onUserTurnCompletedDelayMs: null,
+  lastSpeakingTimeMs: null,
+  llmTtftMs: null,
+  ttsTtfbMs: null,
+});
+
+/** LiveKit reports "no value" as -1 for some latencies (e.g. an LLM call that produced no token). */
+const latency = (v: unknown): number | null => {
+  const n = num(v);
+  return n === null || n === -1 ? null : n;
+};
+
+/**
+ * Maps the events of one LiveKit AgentSession to the package's event union.
+ *
+ * @remarks
+ * Pure apart from its own per-session state: no I/O, no clock reads (times come from the
+ * events), no serialisation of live objects (the speech handle is reduced to its id). One
+ * mapper per session, so sessions in one process never share state.
+ * Attach before `session.start()` so the first handoff and state change are seen. Events after
+ * `close` are ignored.
+ */
+export class SessionMapper {
+  readonly callId: string;
+  private conversationId: string;
+  private conversationStarted = false;
+  private closed = false;
+  private readonly slaThresholdMs: number;
+  private readonly pricing: PricingTable;
+  private readonly keep: (type: string) => boolean;
+  private readonly newId: () => string;
+  private interimCount = 0;
+  private language: string | null = null;
+  private lastUserMessageId: string | null = null;
+  /** Metrics events of the turn in progress: the fallback where a message carries no metrics. */
+  private turn: TurnAccumulator = emptyTurn();
+
+  constructor(options: MapperOptions) {
+    this.callId = options.callId;
+    this.slaThresholdMs = options.slaThresholdMs ?? 1500;
+    this.pricing = options.pricing ?? DEFAULT_PRICING;
+    this.keep = options.keepSessionEvents ?? (() => true);
+    this.newId = options.newId ?? randomUUID;
+    this.conversationId = this.newId();
+  }
+
+  get currentConversationId(): string {
+    return this.conversationId;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Maps one session event to zero or more events to append. */
+  map(ev: SessionEventLike): NewEvent[] {
+    if (this.closed) return [];
+    const at = num(ev.createdAt) ?? 0;
+    switch (ev.type) {
+      case 'conversation_item_added':
+        return this.item(ev['item'], at);
+      case 'user_input_transcribed':
+        return this.transcribed(ev, at);
+      case 'function_tools_executed':
+        return this.tools(ev, at);
+      case 'metrics_collected':
+        return this.metrics(ev['metrics'], at);
+      case 'error':
+        return this.error(ev, at);
+      case 'close':
+        return this.close(ev, at);
+      case 'speech_created': {
+        const handle = ev['speechHandle'] as { id?: unknown } | undefined;
+        return this.session('speech_created', at, {
+          source: str(ev['source']),
+          userInitiated: ev['userInitiated'] === true,
+          speechId: str(handle?.id),
+        });
+      }
+      default:
+        return this.session(ev.type, at, toPlainObject(ev as Record<string, unknown>));
+    }
+  }
+
+  /**
+   * Events that end the call when the session goes away without a `close` event (job
+   * shutdown, process exit).
+   */
+  end(reason: string, at: number): NewEvent[] {
+    return this.close({ type: 'close', reason, error: null, createdAt: at }, at);
+  }
+
+  private ensureConversation(at: number, agentName: string | null = null): NewEvent[] {
+    if (this.conversationStarted) return [];
+    this.conversationStarted = true;
+    return [
+      {
+        type: 'conversation_started',
+        callId: this.callId,
+        occurredAt: at,
+        data: { conversationId: this.conversationId, aiModel: null, systemPrompt: null, agentName, metadata: null },
+      },
+    ];
+  }
+
+  private session(name: string, at: number, payload: JsonObject): NewEvent[] {
+    if (name !== 'agent_false_interruption' && !this.keep(name)) return [];
+    const out = this.ensureConversation(at);
+    delete payload['type'];
+    delete payload['createdAt'];
+    out.push({ type: 'session_event', callId: this.callId, occurredAt: at, data: { conversationId: this.conversationId, name, payload } });
+    return out;
+  }
+
+  private item(item: unknown, at: number): NewEvent[] {
+    const it = item as Record<string, unknown> | null;
+    if (!it) return [];
+    if (it['type'] === 'agent_handoff') return this.handoff(it, at);
+    if (it['type'] !== 'message') return this.session('conversation_item_added', at, { item: toPlain(it) });
+    const role = it['role'];
+    const content = textOf(it['content']);
+    const metrics = (it['metrics'] ?? {}) as Record<string, unknown>;
+    const out = this.ensureConversation(at);
+    const messageId = this.newId();
+    const base: Omit<MessageAddedData, 'role'> = {
+      messageId,
+      conversationId: this.conversationId,
+      content,
+      createdAt: num(it['createdAt']),
+      sttConfidence: null,
+      processingTimeMs: null,
+      llmModel: null,
+      llmTokensInput: null,
+      llmTokensOutput: null,
+      llmCostUsd: null,
+      usageCounted: false,
+      interrupted: it['interrupted'] === true,
+      language: null,
+      itemId: str(it['id']),
+      slaThresholdMs: this.slaThresholdMs,
+      implausible: false,
+      metadata: null,
+    };
+    if (role === 'user') {
+      this.lastUserMessageId = messageId;
+      const interim = this.interimCount;
+      this.interimCount = 0;
+      out.push({
+        type: 'message_added',
+        callId: this.callId,
+        occurredAt: at,
+        data: {
+          ...base,
+          role: 'user',
+          sttConfidence: num(it['transcriptConfidence']),
+          language: this.language,
+          metadata: { interimTranscripts: interim, ...messageMetrics(metrics) },
+        },
+      });
+      return out;
+    }
+    if (role !== 'assistant') {
+      out.push({ type: 'message_added', callId: this.callId, occurredAt: at, data: { ...base, role: 'system' } });
+      return out;
+    }
+    return [...out, ...this.assistant(base, metrics, at)];
+  }
+
+  private assistant(base: Omit<MessageAddedData, 'role'>, metrics: Record<string, unknown>, at: number): NewEvent[] {
+    const acc = this.turn;
+    this.turn = emptyTurn();
+    const startedSpeakingAt = secToMs(metrics['startedSpeakingAt']);
+    let e2e = secToMs(metrics['e2eLatency']);
+    if (e2e === null && startedSpeakingAt !== null && acc.lastSpeakingTimeMs !== null && acc.lastSpeakingTimeMs > 0)
+      e2e = startedSpeakingAt - acc.lastSpeakingTimeMs;
+    const parts: TurnParts = {
+      endOfTurnDelayMs: secToMs(metrics['endOfTurnDelay']) ?? acc.eouDelayMs,
+      transcriptionDelayMs: secToMs(metrics['transcriptionDelay']) ?? acc.transcriptionDelayMs,
+      onUserTurnCompletedDelayMs: secToMs(metrics['onUserTurnCompletedDelay']) ?? acc.onUserTurnCompletedDelayMs,
+      llmTtftMs: secToMs(metrics['llmNodeTtft']) ?? acc.llmTtftMs,
+      ttsTtfbMs: secToMs(metrics['ttsNodeTtfb']) ?? acc.ttsTtfbMs,
+      playbackLatencyMs: secToMs(metrics['playbackLatency']),
+      e2eLatencyMs: e2e,
+    };
+    const w = waterfall(parts);
+    const interrupted = base.interrupted;
+    const messageId = base.messageId;
+    const hasTurn = w.e2eLatencyMs !== null || this.lastUserMessageId !== null;
+    const out: NewEvent[] = [
+      {
+        type: 'message_added',
+        callId: this.callId,
+        occurredAt: at,
+        data: {
+          ...base,
+          role: 'assistant',
+          // Order a transcript by when speech started: an interrupted reply arrives after the user's interruption.
+          createdAt: startedSpeakingAt ?? base.createdAt,
+          processingTimeMs: w.e2eLatencyMs,
+          implausible: w.implausible,
+          metadata: { ...messageMetrics(metrics), e2eDerived: w.e2eDerived },
+        },
+      },
+    ];
+    if (hasTurn)
+      out.push({
+        type: 'turn_completed',
+        callId: this.callId,
+        occurredAt: at,
+        data: {
+          conversationId: this.conversationId,
+          turnId: messageId,
+          userMessageId: this.lastUserMessageId,
+          assistantMessageId: messageId,
+          startedAt: acc.lastSpeakingTimeMs && acc.lastSpeakingTimeMs > 0 ? acc.lastSpeakingTimeMs : (base.createdAt ?? at),
+          endOfTurnDelayMs: w.endOfTurnDelayMs,
+          transcriptionDelayMs: w.transcriptionDelayMs,
+          onUserTurnCompletedDelayMs: w.onUserTurnCompletedDelayMs,
+          llmTtftMs: w.llmTtftMs,
+          ttsTtfbMs: w.ttsTtfbMs,
+          playbackLatencyMs: w.playbackLatencyMs,
+          e2eLatencyMs: w.e2eLatencyMs,
+          e2eDerived: w.e2eDerived,
+          unattributedMs: w.unattributedMs,
+          outcome: outcomeOf(interrupted, false),
+          implausible: w.implausible,
+          slaThresholdMs: this.slaThresholdMs,
+          costUsd: null,
+        },
+      });
+    this.lastUserMessageId = null;
+    return out;
+  }
+
+  private handoff(it: Record<string, unknown>, at: number): NewEvent[] {
+    const agentName = str(it['newAgentId']);
+    if (!this.conversationStarted) return this.ensureConversation(at, agentName);
+    const ended: NewEvent = {
+      type: 'conversation_ended',
+      callId: this.callId,
+      occurredAt: at,
+      data: { conversationId: this.conversationId, summary: null },
+    };
+    this.conversationId = this.newId();
+    this.conversationStarted = false;
+    return [ended, ...this.ensureConversation(at, agentName)];
+  }
+
+  private transcribed(ev: SessionEventLike, at: number): NewEvent[] {
+    if (ev['isFinal'] !== true) {
+      this.interimCount++;
+      return [];
+    }
+    this.language = str(ev['language']) ?? this.language;
+    return this.session('user_input_transcribed', at, {
+      transcript: str(ev['transcript']),
+      isFinal: true,
+      language: str(ev['language']),
+      itemId: str(ev['itemId']),
+      speakerId: str(ev['speakerId']),
+      interimTranscripts: this.interimCount,
+    });
+  }
+
+  private tools(ev: SessionEventLike, at: number): NewEvent[] {
+    const calls = Array.isArray(ev['functionCalls']) ? (ev['functionCalls'] as Record<string, unknown>[]) : [];
+    const outputs = Array.isArray(ev['functionCallOutputs']) ? (ev['functionCallOutputs'] as Record<string, unknown>[]) : [];
+    const out = this.ensureConversation(at);
+    calls.forEach((call, i) => {
+      const output = outputs[i];
+      const started = num(call['createdAt']);
+      const finished = num(output?.['createdAt']);
+      out.push({
+        type: 'tool_executed',
+        callId: this.callId,
+        occurredAt: at,
+        data: {
+          messageId: this.newId(),
+          conversationId: this.conversationId,
+          toolCallId: str(call['callId']),
+          name: str(call['name']) ?? 'unknown',
+          arguments: str(call['args']) ?? '',
+          output: str(output?.['output']),
+          isError: output?.['isError'] === true,
+          durationMs: started !== null && finished !== null ? Math.max(0, finished - started) : null,
+          createdAt: started,
+        },
+      });
+    });
+    return out;
+  }
+
+  private metrics(m: unknown, at: number): NewEvent[] {
+    const metrics = m as Record<string, unknown> | null;
+    if (!metrics || typeof metrics['type'] !== 'string') return [];
+    const kind = METRICS_KIND[metrics['type']] ?? 'other';
+    const meta = (metrics['metadata'] ?? {}) as Record<string, unknown>;
+    const provider = str(meta['modelProvider']);
+    const model = str(meta['modelName']);
+    const speechId = str(metrics['speechId']);
+    const d: MetricsRecordedData = {
+      conversationId: this.conversationId,
+      kind,
+      speechId,
+      requestId: str(metrics['requestId']),
+      provider,
+      model,
+      latencyMs: null,
+      durationMs: latency(metrics['durationMs']),
+      tokensInput: null,
+      tokensCachedInput: null,
+      tokensOutput: null,
+      audioDurationMs: null,
+      characters: null,
+      costUsd: null,
+      priceVersion: null,
+      raw: toPlainObject(metrics),
+    };
+    const acc = this.turn;
+    switch (kind) {
+      case 'llm':
+        d.latencyMs = latency(metrics['ttftMs']);
+        d.tokensInput = num(metrics['promptTokens']);
+        d.tokensCachedInput = num(metrics['promptCachedTokens']);
+        d.tokensOutput = num(metrics['completionTokens']);
+        if (acc.llmTtftMs === null) acc.llmTtftMs = d.latencyMs;
+        break;
+      case 'realtime':
+        d.latencyMs = latency(metrics['ttftMs']);
+        d.tokensInput = num(metrics['inputTokens']);
+        d.tokensCachedInput = num((metrics['inputTokenDetails'] as Record<string, unknown> | undefined)?.['cachedTokens']);
+        d.tokensOutput = num(metrics['outputTokens']);
+        break;
+      case 'stt':
+        d.latencyMs = latency(metrics['durationMs']);
+        d.audioDurationMs = num(metrics['audioDurationMs']);
+        break;
+      case 'tts':
+        d.latencyMs = latency(metrics['ttfbMs']);
+        d.audioDurationMs = num(metrics['audioDurationMs']);
+        d.characters = num(metrics['charactersCount']);
+        if (acc.ttsTtfbMs === null) acc.ttsTtfbMs = d.latencyMs;
+        break;
+      case 'eou':
+        d.latencyMs = latency(metrics['endOfUtteranceDelayMs']);
+        acc.eouDelayMs = d.latencyMs;
+        acc.transcriptionDelayMs = latency(metrics['transcriptionDelayMs']);
+        acc.onUserTurnCompletedDelayMs = latency(metrics['onUserTurnCompletedDelayMs']);
+        acc.lastSpeakingTimeMs = latency(metrics['lastSpeakingTimeMs']);
+        break;
+      default:
+        break;
+    }
+    if (kind === 'llm' || kind === 'realtime' || kind === 'stt' || kind === 'tts') {
+      d.costUsd = costOf(this.pricing, { ...d, kind: kind as UsageKind });
+      d.priceVersion = this.pricing.version;
+    }
+    return [...this.ensureConversation(at), { type: 'metrics_recorded', callId: this.callId, occurredAt: at, data: d }];
+  }
+
+  private error(ev: SessionEventLike, at: number): NewEvent[] {
+    const e = (ev['error'] ?? {}) as Record<string, unknown>;
+    const inner = e['error'] as { message?: unknown; name?: unknown } | undefined;
+    const source = ev['source'] as { label?: unknown; constructor?: { name?: string } } | undefined;
+    const label = typeof source?.label === 'function' ? str((source.label as () => unknown).call(source)) : str(source?.label);
+    return [
+      ...this.ensureConversation(at),
+      {
+        type: 'error_occurred',
+        callId: this.callId,
+        occurredAt: at,
+        data: {
+          conversationId: this.conversationId,
+          source: label ?? source?.constructor?.name ?? null,
+          errorType: str(e['type']) ?? str(inner?.name) ?? null,
+          message: str(inner?.message) ?? str(e['message']) ?? 'unknown error',
+          recoverable: e['recoverable'] === true,
+        },
+      },
+    ];
+  }
+
+  private close(ev: SessionEventLike, at: number): NewEvent[] {
+    this.closed = true;
+    const reason = str(ev['reason']);
+    const err = ev['error'] as { error?: { message?: unknown }; message?: unknown } | null | undefined;
+    const errorText = err ? (str(err.error?.message) ?? str(err.message) ?? 'error') : null;
+    const out = this.ensureConversation(at);
+    out.push(
+      { type: 'conversation_ended', callId: this.callId, occurredAt: at, data: { conversationId: this.conversationId, summary: null } },
+      {
+        type: 'call_ended',
+        callId: this.callId,
+        occurredAt: at,
+        data: { status: reason === 'error' || errorText !== null ? 'failed' : 'completed', reason, error: errorText },
+      },
+    );
+    return out;
+  }
+}
+
+/** The text of a ChatMessage's content (strings joined; images and audio left out). */
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return str(content) ?? '';
+  if (!Array.isArray(content)) return '';
+  const parts: string[] = [];
+  for (const c of content) {
+    if (typeof c === 'string') parts.push(str(c) ?? '');
+    else if (c && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string')
+      parts.push(str((c as { text: string }).text) ?? '');
+  }
+  return parts.join('\n');
+}
+
+/** ChatMessage.metrics (seconds) as milliseconds, for the message's metadata. */
+function messageMetrics(m: Record<string, unknown>): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (k === 'providerRequestIds') out[k] = toPlain(v);
+    else if (k === 'startedSpeakingAt' || k === 'stoppedSpeakingAt') out[`${k}Ms`] = secToMs(v);
+    else if (typeof v === 'number') out[`${k}Ms`] = secToMs(v);
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+import type { Projection } from './projection.js';
+import { jsonOrNull, pgSafe } from './projection.js';
+
+const INSERT = `INSERT INTO calls (id, caller_number, livekit_room, job_id, agent_id, agent_name, agents_version,
+  started_at, status, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`;
+const END = `UPDATE calls SET ended_at = ?, duration_ms = ? - started_at, status = ?, end_reason = ?, error = ?
+  WHERE id = ?`;
+
+/** `calls`: one row per call; `call_ended` sets its status, end reason and duration. */
+export const callsProjection: Projection = {
+  name: 'calls',
+  table: 'calls',
+  canHandle: ['call_started', 'call_ended'],
+  async handle(event, ctx) {
+    if (event.type === 'call_started') {
+      const d = event.data;
+      await ctx.exec(INSERT, [
+        event.callId,
+        pgSafe(ctx, d.callerNumber),
+        pgSafe(ctx, d.livekitRoom),
+        d.jobId,
+        d.agentId,
+        pgSafe(ctx, d.agentName),
+        d.agentsVersion,
+        event.occurredAt,
+        jsonOrNull(d.metadata),
+      ]);
+    } else if (event.type === 'call_ended') {
+      const d = event.data;
+      await ctx.exec(END, [
+        event.occurredAt,
+        event.occurredAt,
+        d.status,
+        pgSafe(ctx, d.reason),
+        pgSafe(ctx, d.error),
+        event.callId,
+      ]);
+    }
+  },
+};

@@ -1,0 +1,264 @@
+import type { DataSource } from 'typeorm';
+import type { JsonValue, MessageRole, Severity, TurnOutcome } from '../events/types.js';
+import { decodeContent } from '../projections/messages.js';
+import { getCallListRow, type CallListRow } from './call-list.js';
+import { num, select } from './sql.js';
+
+/** One conversation of a call. */
+export interface CallConversation {
+  id: string;
+  agentName: string | null;
+  aiModel: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  summary: string | null;
+  slaThresholdMs: number | null;
+  costUsd: { llm: number; stt: number; tts: number; realtime: number; total: number };
+  falseInterruptions: number;
+}
+
+/** A user, assistant, system or tool message. Tool messages carry the call's name, arguments and output (`content`). */
+export interface CallMessage {
+  id: string;
+  conversationId: string;
+  position: number;
+  role: MessageRole;
+  content: string;
+  createdAt: number;
+  sttConfidence: number | null;
+  /** Response time for assistant messages; run time for tool calls (ms). */
+  processingTimeMs: number | null;
+  llmModel: string | null;
+  llmTokensInput: number | null;
+  llmTokensOutput: number | null;
+  llmCostUsd: number | null;
+  interrupted: boolean;
+  slaViolation: boolean;
+  implausible: boolean;
+  language: string | null;
+  toolName: string | null;
+  toolCallId: string | null;
+  toolArguments: string | null;
+  toolIsError: boolean | null;
+}
+
+/** One turn's latency waterfall (ms). */
+export interface CallTurn {
+  id: string;
+  conversationId: string;
+  userMessageId: string | null;
+  assistantMessageId: string | null;
+  startedAt: number;
+  endOfTurnDelayMs: number | null;
+  transcriptionDelayMs: number | null;
+  onUserTurnCompletedDelayMs: number | null;
+  llmTtftMs: number | null;
+  ttsTtfbMs: number | null;
+  playbackLatencyMs: number | null;
+  e2eLatencyMs: number | null;
+  e2eDerived: boolean;
+  unattributedMs: number | null;
+  outcome: TurnOutcome;
+  implausible: boolean;
+  slaViolation: boolean;
+  costUsd: number | null;
+}
+
+/** An operational event of the call (errors, SLA violations, failures, your own `logEvent`s). */
+export interface CallSystemEvent {
+  id: string;
+  position: number;
+  eventType: string;
+  severity: Severity;
+  message: string;
+  component: string | null;
+  conversationId: string | null;
+  count: number;
+  metadata: JsonValue;
+  createdAt: number;
+}
+
+/** One event of the call's stream as it is in the log. */
+export interface LogEvent {
+  position: number;
+  eventId: string;
+  callId: string | null;
+  streamPosition: number | null;
+  type: string;
+  schemaVersion: number;
+  occurredAt: number;
+  recordedAt: number;
+  data: JsonValue;
+}
+
+export interface CallDetail {
+  call: CallListRow & { jobId: string | null; agentId: string | null; agentsVersion: string | null; error: string | null; metadata: JsonValue };
+  conversations: CallConversation[];
+  messages: CallMessage[];
+  turns: CallTurn[];
+  systemEvents: CallSystemEvent[];
+  /** The call's stream from the log, oldest first, at most `eventLimit` events. */
+  events: LogEvent[];
+  /** How many events the stream holds in all. */
+  eventCount: number;
+}
+
+const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't';
+const boolOrNull = (v: unknown): boolean | null => (v === null || v === undefined ? null : bool(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const json = (v: unknown): JsonValue => {
+  if (v === null || v === undefined) return null;
+  try {
+    return JSON.parse(String(v)) as JsonValue;
+  } catch {
+    return String(v);
+  }
+};
+
+export function toLogEvent(r: Record<string, unknown>): LogEvent {
+  return {
+    position: Number(r['position']),
+    eventId: String(r['event_id']),
+    callId: str(r['call_id']),
+    streamPosition: num(r['stream_position']),
+    type: String(r['type']),
+    schemaVersion: Number(r['schema_version']),
+    occurredAt: Number(r['occurred_at']),
+    recordedAt: Number(r['recorded_at']),
+    data: json(r['data']),
+  };
+}
+
+/**
+ * Everything recorded about one call: its figures, conversations, transcript (with tool calls),
+ * turn waterfalls, operational events and the raw event stream. Null when there is no such call.
+ */
+export async function getCallDetail(
+  dataSource: DataSource,
+  callId: string,
+  options: { eventLimit?: number; messageLimit?: number } = {},
+): Promise<CallDetail | null> {
+  const row = await getCallListRow(dataSource, callId);
+  if (row === null) return null;
+  const eventLimit = options.eventLimit ?? 5000;
+  const messageLimit = options.messageLimit ?? 5000;
+  const [extra] = await select<Record<string, unknown>>(
+    dataSource,
+    'SELECT job_id, agent_id, agents_version, error, metadata FROM calls WHERE id = ?',
+    [callId],
+  );
+  const conversations = await select<Record<string, unknown>>(
+    dataSource,
+    `SELECT c.id, c.agent_name, c.ai_model, c.started_at, c.ended_at, c.summary, m.sla_threshold_ms,
+       m.llm_cost_usd, m.stt_cost_usd, m.tts_cost_usd, m.realtime_cost_usd, m.total_cost_usd, m.false_interruptions
+     FROM conversations c LEFT JOIN conversation_metrics m ON m.conversation_id = c.id
+     WHERE c.call_id = ? ORDER BY c.started_at, c.id`,
+    [callId],
+  );
+  const messages = await select<Record<string, unknown>>(
+    dataSource,
+    `SELECT * FROM messages WHERE call_id = ? ORDER BY created_at, event_position LIMIT ${Math.trunc(messageLimit)}`,
+    [callId],
+  );
+  const turns = await select<Record<string, unknown>>(
+    dataSource,
+    'SELECT * FROM turns WHERE call_id = ? ORDER BY started_at, id',
+    [callId],
+  );
+  const systemEvents = await select<Record<string, unknown>>(
+    dataSource,
+    'SELECT * FROM system_events WHERE call_id = ? ORDER BY created_at, event_position, id',
+    [callId],
+  );
+  const events = await select<Record<string, unknown>>(
+    dataSource,
+    `SELECT position, event_id, call_id, stream_position, type, schema_version, occurred_at, recorded_at, data
+     FROM events WHERE call_id = ? ORDER BY position LIMIT ${Math.trunc(eventLimit)}`,
+    [callId],
+  );
+  const [eventCount] = await select<{ n: unknown }>(dataSource, 'SELECT COUNT(*) AS n FROM events WHERE call_id = ?', [callId]);
+  return {
+    call: {
+      ...row,
+      jobId: str(extra?.['job_id']),
+      agentId: str(extra?.['agent_id']),
+      agentsVersion: str(extra?.['agents_version']),
+      error: str(extra?.['error']),
+      metadata: json(extra?.['metadata']),
+    },
+    conversations: conversations.map((c) => ({
+      id: String(c['id']),
+      agentName: str(c['agent_name']),
+      aiModel: str(c['ai_model']),
+      startedAt: Number(c['started_at']),
+      endedAt: num(c['ended_at']),
+      summary: str(c['summary']),
+      slaThresholdMs: num(c['sla_threshold_ms']),
+      costUsd: {
+        llm: Number(c['llm_cost_usd'] ?? 0),
+        stt: Number(c['stt_cost_usd'] ?? 0),
+        tts: Number(c['tts_cost_usd'] ?? 0),
+        realtime: Number(c['realtime_cost_usd'] ?? 0),
+        total: Number(c['total_cost_usd'] ?? 0),
+      },
+      falseInterruptions: Number(c['false_interruptions'] ?? 0),
+    })),
+    messages: messages.map((m) => ({
+      id: String(m['id']),
+      conversationId: String(m['conversation_id']),
+      position: Number(m['event_position']),
+      role: m['role'] as MessageRole,
+      content: decodeContent(String(m['content']), str(m['content_encoding'])),
+      createdAt: Number(m['created_at']),
+      sttConfidence: num(m['stt_confidence']),
+      processingTimeMs: num(m['processing_time_ms']),
+      llmModel: str(m['llm_model']),
+      llmTokensInput: num(m['llm_tokens_input']),
+      llmTokensOutput: num(m['llm_tokens_output']),
+      llmCostUsd: num(m['llm_cost_usd']),
+      interrupted: bool(m['interrupted']),
+      slaViolation: bool(m['sla_violation']),
+      implausible: bool(m['implausible']),
+      language: str(m['language']),
+      toolName: str(m['tool_name']),
+      toolCallId: str(m['tool_call_id']),
+      toolArguments: str(m['tool_arguments']),
+      toolIsError: boolOrNull(m['tool_is_error']),
+    })),
+    turns: turns.map((t) => ({
+      id: String(t['id']),
+      conversationId: String(t['conversation_id']),
+      userMessageId: str(t['user_message_id']),
+      assistantMessageId: str(t['assistant_message_id']),
+      startedAt: Number(t['started_at']),
+      endOfTurnDelayMs: num(t['end_of_turn_delay_ms']),
+      transcriptionDelayMs: num(t['transcription_delay_ms']),
+      onUserTurnCompletedDelayMs: num(t['on_user_turn_completed_delay_ms']),
+      llmTtftMs: num(t['llm_ttft_ms']),
+      ttsTtfbMs: num(t['tts_ttfb_ms']),
+      playbackLatencyMs: num(t['playback_latency_ms']),
+      e2eLatencyMs: num(t['e2e_latency_ms']),
+      e2eDerived: bool(t['e2e_derived']),
+      unattributedMs: num(t['unattributed_ms']),
+      outcome: t['outcome'] as TurnOutcome,
+      implausible: bool(t['implausible']),
+      slaViolation: bool(t['sla_violation']),
+      costUsd: num(t['cost_usd']),
+    })),
+    systemEvents: systemEvents.map((s) => ({
+      id: String(s['id']),
+      position: Number(s['event_position']),
+      eventType: String(s['event_type']),
+      severity: s['severity'] as Severity,
+      message: String(s['message']),
+      component: str(s['component']),
+      conversationId: str(s['conversation_id']),
+      count: Number(s['count'] ?? 1),
+      metadata: json(s['metadata']),
+      createdAt: Number(s['created_at']),
+    })),
+    events: events.map(toLogEvent),
+    eventCount: Number(eventCount?.n ?? 0),
+  };
+}
+

@@ -1,0 +1,175 @@
+import type { DataSource } from 'typeorm';
+import type { CallStatus } from '../events/types.js';
+import { invalidArgument } from '../errors.js';
+import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
+import { num, select } from './sql.js';
+
+/** Columns a call list can be sorted by. */
+export const CALL_SORT_KEYS = ['started', 'duration', 'turns', 'cost', 'worstLatency', 'room', 'status'] as const;
+export type CallSortKey = (typeof CALL_SORT_KEYS)[number];
+
+/** Filters of {@link listCalls}; every field is optional and they combine with AND. */
+export interface CallListFilter {
+  status?: CallStatus;
+  /** Case-insensitive substring of the LiveKit room name. */
+  room?: string;
+  /** Calls that started at or after this time (ms UTC). */
+  from?: number;
+  /** Calls that started before this time (ms UTC). */
+  to?: number;
+  minDurationMs?: number;
+  maxDurationMs?: number;
+  minTurns?: number;
+  minCostUsd?: number;
+  /** Calls whose slowest plausible response took at least this long (ms). */
+  minWorstLatencyMs?: number;
+  sort?: CallSortKey;
+  dir?: 'asc' | 'desc';
+  /** Page size, 1–500 (default 50). */
+  limit?: number;
+  offset?: number;
+}
+
+/** One row of the call list. Times are ms UTC, durations ms, costs USD. */
+export interface CallListRow {
+  id: string;
+  livekitRoom: string | null;
+  callerNumber: string | null;
+  agentName: string | null;
+  status: CallStatus;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  endReason: string | null;
+  /** Assistant turns over all conversations of the call. */
+  turns: number;
+  costUsd: number;
+  errors: number;
+  slaViolations: number;
+  interruptions: number;
+  /** Slowest plausible end-to-end latency: from `turns` when the call has any, else the slowest response time. */
+  worstLatencyMs: number | null;
+}
+
+export interface CallListPage {
+  total: number;
+  limit: number;
+  offset: number;
+  rows: CallListRow[];
+}
+
+const SORT_COLUMNS: Record<CallSortKey, string> = {
+  started: 'started_at',
+  duration: 'duration_ms',
+  turns: 'turns',
+  cost: 'cost_usd',
+  worstLatency: 'worst_latency_ms',
+  room: 'livekit_room',
+  status: 'status',
+};
+
+/** Every call with its per-call figures, as one derived table `x`. */
+const BASE = `SELECT c.id, c.livekit_room, c.caller_number, c.agent_name, c.status, c.started_at, c.ended_at,
+    c.duration_ms, c.end_reason,
+    COALESCE(m.turns, 0) AS turns, COALESCE(m.cost_usd, 0) AS cost_usd, COALESCE(m.errors, 0) AS errors,
+    COALESCE(m.sla, 0) AS sla_violations, COALESCE(m.interruptions, 0) AS interruptions,
+    COALESCE(w.worst, m.response_max) AS worst_latency_ms
+  FROM calls c
+  LEFT JOIN (SELECT call_id, SUM(turns) AS turns, SUM(total_cost_usd) AS cost_usd, SUM(error_count) AS errors,
+      SUM(sla_violations) AS sla, SUM(interruptions) AS interruptions, MAX(response_time_max_ms) AS response_max
+    FROM conversation_metrics GROUP BY call_id) m ON m.call_id = c.id
+  LEFT JOIN (SELECT call_id, MAX(e2e_latency_ms) AS worst FROM turns
+    WHERE implausible = FALSE AND e2e_latency_ms >= 0 AND e2e_latency_ms <= ${MAX_PLAUSIBLE_MS} GROUP BY call_id) w
+    ON w.call_id = c.id`;
+
+const finiteOrUndefined = (name: string, v: number | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidArgument(name, `must be a finite number, got ${String(v)}.`);
+  return v;
+};
+
+/**
+ * A page of calls with their turns, cost, errors and worst latency, filtered and sorted.
+ *
+ * @remarks
+ * Sorting puts calls without a value (e.g. no duration yet) last in both directions; ties break
+ * by call id, so pages are stable. `total` counts every call that matches the filter.
+ *
+ * @throws ConversationLogError `INVALID_ARGUMENT` for a bad filter value
+ */
+export async function listCalls(dataSource: DataSource, filter: CallListFilter = {}): Promise<CallListPage> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    where.push(clause);
+    params.push(value);
+  };
+  if (filter.status !== undefined) {
+    if (!['active', 'completed', 'failed', 'abandoned'].includes(filter.status))
+      throw invalidArgument('status', `must be active, completed, failed or abandoned, got ${String(filter.status)}.`);
+    add('status = ?', filter.status);
+  }
+  if (filter.room !== undefined && filter.room !== '') {
+    const escaped = filter.room.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    add(`LOWER(livekit_room) LIKE ? ESCAPE '\\'`, `%${escaped}%`);
+  }
+  const numeric: Array<[keyof CallListFilter, string]> = [
+    ['from', 'started_at >= ?'],
+    ['to', 'started_at < ?'],
+    ['minDurationMs', 'duration_ms >= ?'],
+    ['maxDurationMs', 'duration_ms <= ?'],
+    ['minTurns', 'turns >= ?'],
+    ['minCostUsd', 'cost_usd >= ?'],
+    ['minWorstLatencyMs', 'worst_latency_ms >= ?'],
+  ];
+  for (const [key, clause] of numeric) {
+    const v = finiteOrUndefined(key, filter[key] as number | undefined);
+    if (v !== undefined) add(clause, v);
+  }
+  const sort = filter.sort ?? 'started';
+  const column = SORT_COLUMNS[sort];
+  if (column === undefined) throw invalidArgument('sort', `must be one of ${CALL_SORT_KEYS.join(', ')}, got ${String(sort)}.`);
+  const dir = filter.dir ?? 'desc';
+  if (dir !== 'asc' && dir !== 'desc') throw invalidArgument('dir', `must be asc or desc, got ${String(dir)}.`);
+  const limit = filter.limit ?? 50;
+  const offset = filter.offset ?? 0;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 500) throw invalidArgument('limit', `must be a whole number in 1–500, got ${limit}.`);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw invalidArgument('offset', `must be a whole number >= 0, got ${offset}.`);
+
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const [count] = await select<{ n: unknown }>(dataSource, `SELECT COUNT(*) AS n FROM (${BASE}) x ${whereSql}`, params);
+  const rows = await select<Record<string, unknown>>(
+    dataSource,
+    `SELECT * FROM (${BASE}) x ${whereSql}
+     ORDER BY CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END, ${column} ${dir.toUpperCase()}, id
+     LIMIT ${limit} OFFSET ${offset}`,
+    params,
+  );
+  return { total: Number(count?.n ?? 0), limit, offset, rows: rows.map(toCallListRow) };
+}
+
+export function toCallListRow(r: Record<string, unknown>): CallListRow {
+  return {
+    id: String(r['id']),
+    livekitRoom: (r['livekit_room'] as string | null) ?? null,
+    callerNumber: (r['caller_number'] as string | null) ?? null,
+    agentName: (r['agent_name'] as string | null) ?? null,
+    status: r['status'] as CallStatus,
+    startedAt: Number(r['started_at']),
+    endedAt: num(r['ended_at']),
+    durationMs: num(r['duration_ms']),
+    endReason: (r['end_reason'] as string | null) ?? null,
+    turns: Number(r['turns'] ?? 0),
+    costUsd: Number(r['cost_usd'] ?? 0),
+    errors: Number(r['errors'] ?? 0),
+    slaViolations: Number(r['sla_violations'] ?? 0),
+    interruptions: Number(r['interruptions'] ?? 0),
+    worstLatencyMs: num(r['worst_latency_ms']),
+  };
+}
+
+/** The list row of one call, or null when there is no such call. */
+export async function getCallListRow(dataSource: DataSource, callId: string): Promise<CallListRow | null> {
+  const [row] = await select<Record<string, unknown>>(dataSource, `SELECT * FROM (${BASE}) x WHERE id = ?`, [callId]);
+  return row === undefined ? null : toCallListRow(row);
+}

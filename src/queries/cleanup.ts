@@ -1,0 +1,126 @@
+import type { DataSource } from 'typeorm';
+import { invalidArgument } from '../errors.js';
+import type { Dialect } from '../store/dialect.js';
+import { inTransaction } from '../store/transaction.js';
+
+/** Rows deleted per table. */
+export interface CleanupResult {
+  calls: number;
+  conversations: number;
+  messages: number;
+  turns: number;
+  conversationMetrics: number;
+  systemEvents: number;
+  events: number;
+  cutoff: number;
+  batches: number;
+  /** The longest single transaction (ms): how long the database was locked at most. */
+  longestBatchMs: number;
+}
+
+export interface CleanupOptions {
+  retentionDays: number;
+  /** Calls deleted per transaction (default 50): smaller batches keep each lock short. */
+  batchCalls?: number;
+  now?: number;
+  /** Runs each batch; the logger passes its writer's exclusive lane so batches never overlap a flush. */
+  runBatch?: <T>(fn: () => Promise<T>) => Promise<T>;
+  onProgress?: (deletedCalls: number) => void;
+}
+
+const CHILD_TABLES: Array<[keyof CleanupResult, string, string]> = [
+  ['systemEvents', 'system_events', 'call_id'],
+  ['conversationMetrics', 'conversation_metrics', 'call_id'],
+  ['turns', 'turns', 'call_id'],
+  ['messages', 'messages', 'call_id'],
+  ['conversations', 'conversations', 'call_id'],
+  ['events', 'events', 'call_id'],
+  ['calls', 'calls', 'id'],
+];
+
+/**
+ * Deletes calls that started more than `retentionDays` ago — their log events and every
+ * projection row — plus system-level events older than that, in small transactions so the
+ * database is never locked for long. Returns the rows deleted per table.
+ */
+export async function cleanupOldData(
+  dataSource: DataSource,
+  dialect: Dialect,
+  options: CleanupOptions,
+): Promise<CleanupResult> {
+  const { retentionDays } = options;
+  if (typeof retentionDays !== 'number' || !Number.isFinite(retentionDays) || retentionDays < 0)
+    throw invalidArgument('retentionDays', `must be a number >= 0, got ${String(retentionDays)}.`);
+  const batchCalls = options.batchCalls ?? 50;
+  const runBatch = options.runBatch ?? (<T>(fn: () => Promise<T>) => fn());
+  const cutoff = Math.floor((options.now ?? Date.now()) - retentionDays * 86_400_000);
+  const result: CleanupResult = {
+    calls: 0,
+    conversations: 0,
+    messages: 0,
+    turns: 0,
+    conversationMetrics: 0,
+    systemEvents: 0,
+    events: 0,
+    cutoff,
+    batches: 0,
+    longestBatchMs: 0,
+  };
+  for (;;) {
+    const more = await runBatch(async () => {
+      const t0 = performance.now();
+      const found = await inTransaction(dataSource, dialect, async ({ ctx }) => {
+        const ids = (
+          await ctx.query<{ id: string }>(`SELECT id FROM calls WHERE started_at < ? ORDER BY started_at LIMIT ${batchCalls}`, [
+            cutoff,
+          ])
+        ).map((r) => r.id);
+        if (ids.length === 0) return 0;
+        const marks = ids.map(() => '?').join(', ');
+        for (const [key, table, column] of CHILD_TABLES) {
+          const rows = await ctx.query<{ n: unknown }>(
+            `SELECT COUNT(*) AS n FROM ${table} WHERE ${column} IN (${marks})`,
+            ids,
+          );
+          await ctx.exec(`DELETE FROM ${table} WHERE ${column} IN (${marks})`, ids);
+          (result[key] as number) += Number(rows[0]?.n ?? 0);
+        }
+        return ids.length;
+      });
+      result.batches++;
+      result.longestBatchMs = Math.max(result.longestBatchMs, performance.now() - t0);
+      return found;
+    });
+    options.onProgress?.(result.calls);
+    if (more < batchCalls) break;
+    await new Promise((r) => setImmediate(r));
+  }
+  // System-level rows (no call), by age, in bounded batches.
+  for (const [key, table, timeColumn, idColumn] of [
+    ['systemEvents', 'system_events', 'created_at', 'id'],
+    ['events', 'events', 'occurred_at', 'position'],
+  ] as const) {
+    for (;;) {
+      const n = await runBatch(async () => {
+        const t0 = performance.now();
+        const deleted = await inTransaction(dataSource, dialect, async ({ ctx }) => {
+          const ids = (
+            await ctx.query<{ id: unknown }>(
+              `SELECT ${idColumn} AS id FROM ${table} WHERE call_id IS NULL AND ${timeColumn} < ? LIMIT 2000`,
+              [cutoff],
+            )
+          ).map((r) => r.id);
+          if (ids.length)
+            await ctx.exec(`DELETE FROM ${table} WHERE ${idColumn} IN (${ids.map(() => '?').join(', ')})`, ids);
+          return ids.length;
+        });
+        result.batches++;
+        result.longestBatchMs = Math.max(result.longestBatchMs, performance.now() - t0);
+        return deleted;
+      });
+      result[key] += n;
+      if (n < 2000) break;
+    }
+  }
+  return result;
+}

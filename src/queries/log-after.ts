@@ -1,0 +1,93 @@
+import type { DataSource } from 'typeorm';
+import { toLogEvent, type LogEvent } from './call-detail.js';
+import { num, select } from './sql.js';
+
+/** The newest log position, or 0 for an empty log. */
+export async function latestLogPosition(dataSource: DataSource): Promise<number> {
+  const [row] = await select<{ p: unknown }>(dataSource, 'SELECT MAX(position) AS p FROM events');
+  return num(row?.p) ?? 0;
+}
+
+/**
+ * Up to `limit` events of the log after `position`, in log order, optionally of one call only.
+ *
+ * @remarks
+ * On PostgreSQL two writers can commit positions out of order (an earlier position becomes
+ * visible after a later one). Followers should re-read a small window behind their cursor and
+ * skip positions they have already seen; {@link LogFollower} does that.
+ */
+export async function readLogAfter(
+  dataSource: DataSource,
+  position: number,
+  options: { limit?: number; callId?: string } = {},
+): Promise<LogEvent[]> {
+  const limit = Math.max(1, Math.min(5000, Math.trunc(options.limit ?? 500)));
+  const params: unknown[] = [position];
+  let where = 'position > ?';
+  if (options.callId !== undefined) {
+    where += ' AND call_id = ?';
+    params.push(options.callId);
+  }
+  const rows = await select<Record<string, unknown>>(
+    dataSource,
+    `SELECT position, event_id, call_id, stream_position, type, schema_version, occurred_at, recorded_at, data
+     FROM events WHERE ${where} ORDER BY position LIMIT ${limit}`,
+    params,
+  );
+  return rows.map(toLogEvent);
+}
+
+/**
+ * Follows the log by position: each {@link LogFollower.poll} returns the events not returned
+ * before, in log order. It re-reads `lookback` positions behind its cursor so that an event
+ * committed late by a concurrent writer (PostgreSQL) is still delivered, exactly once.
+ */
+export class LogFollower {
+  private cursor: number;
+  /** Positions at or below this were delivered before the follower started (e.g. by a page load). */
+  private readonly startAt: number;
+  private readonly seen = new Set<number>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    after: number,
+    private readonly options: { callId?: string; lookback?: number; batch?: number } = {},
+  ) {
+    this.cursor = after;
+    this.startAt = after;
+  }
+
+  /** The highest position delivered so far (or the start position). */
+  get position(): number {
+    return this.cursor;
+  }
+
+  async poll(): Promise<LogEvent[]> {
+    const lookback = this.options.lookback ?? 100;
+    const from = Math.max(this.startAt, this.cursor - lookback);
+    const rows = await readLogAfter(this.dataSource, from, {
+      limit: (this.options.batch ?? 500) + lookback,
+      ...(this.options.callId === undefined ? {} : { callId: this.options.callId }),
+    });
+    const fresh: LogEvent[] = [];
+    for (const e of rows) {
+      if (this.seen.has(e.position)) continue;
+      this.seen.add(e.position);
+      fresh.push(e);
+      if (e.position > this.cursor) this.cursor = e.position;
+    }
+    for (const p of this.seen) if (p <= this.cursor - lookback) this.seen.delete(p);
+    return fresh;
+  }
+}
+
+/** The newest `count` events of the log (1–1000), oldest first. */
+export async function readLogTail(dataSource: DataSource, count: number): Promise<LogEvent[]> {
+  const n = Math.max(1, Math.min(1000, Math.trunc(count)));
+  const rows = await select<Record<string, unknown>>(
+    dataSource,
+    `SELECT position, event_id, call_id, stream_position, type, schema_version, occurred_at, recorded_at, data
+     FROM events ORDER BY position DESC LIMIT ${n}`,
+  );
+  return rows.map(toLogEvent).reverse();
+}

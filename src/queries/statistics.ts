@@ -1,0 +1,136 @@
+import type { DataSource } from 'typeorm';
+import { invalidArgument } from '../errors.js';
+import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
+import { dialectOf, num, percentileSql, select } from './sql.js';
+
+/**
+ * Call statistics over a time window.
+ *
+ * @remarks Definitions:
+ * - The window is the last `hours` hours. Calls count when they *started* in it; responses,
+ *   errors and drops when they *happened* in it; costs and tokens belong to conversations that
+ *   started in it.
+ * - `successRate` = completed ÷ ended calls (completed + failed + abandoned) × 100; null when
+ *   no call in the window has ended. Active calls are not counted against it.
+ * - A response is an assistant message with a plausible processing time (0–120 000 ms); for the
+ *   LiveKit plugin that is the turn's end-to-end latency. Averages and percentiles (linear
+ *   interpolation, as `percentile_cont`) are over responses; null when there are none.
+ * - `slaViolations`: responses slower than the SLA threshold in force when they were logged.
+ * - `avgSttConfidence`: mean confidence of user messages that have one.
+ * - `errors`: system events of severity ERROR or CRITICAL, plus session errors of any severity,
+ *   by event type.
+ * - `logging.droppedEvents`: events the writers had to drop (queue full), as recorded in the store.
+ */
+export interface CallStatistics {
+  windowHours: number;
+  since: number;
+  calls: { total: number; completed: number; failed: number; abandoned: number; active: number; successRate: number | null };
+  performance: {
+    responses: number;
+    avgResponseTimeMs: number | null;
+    p50ResponseTimeMs: number | null;
+    p95ResponseTimeMs: number | null;
+    p99ResponseTimeMs: number | null;
+    slaViolations: number;
+    avgSttConfidence: number | null;
+  };
+  costs: { llmUsd: number; sttUsd: number; ttsUsd: number; realtimeUsd: number; totalUsd: number; unpricedUsage: number };
+  tokens: { input: number; cachedInput: number; output: number };
+  errors: { total: number; byType: Record<string, number> };
+  logging: { droppedEvents: number };
+}
+
+export async function getCallStatistics(dataSource: DataSource, hours = 24, now = Date.now()): Promise<CallStatistics> {
+  if (typeof hours !== 'number' || !Number.isFinite(hours) || hours <= 0)
+    throw invalidArgument('hours', `must be a positive number, got ${String(hours)}.`);
+  const d = dialectOf(dataSource);
+  const since = Math.floor(now - hours * 3_600_000);
+
+  const statusRows = await select<{ status: string; n: unknown }>(
+    dataSource,
+    'SELECT status, COUNT(*) AS n FROM calls WHERE started_at >= ? GROUP BY status',
+    [since],
+  );
+  const by = Object.fromEntries(statusRows.map((r) => [r.status, Number(r.n)]));
+  const completed = by['completed'] ?? 0;
+  const failed = by['failed'] ?? 0;
+  const abandoned = by['abandoned'] ?? 0;
+  const active = by['active'] ?? 0;
+  const ended = completed + failed + abandoned;
+
+  const [perf] = await select<Record<string, unknown>>(
+    dataSource,
+    `SELECT COUNT(*) AS n, AVG(processing_time_ms) AS avg,
+       ${percentileSql(d, 'processing_time_ms', 0.5)} AS p50,
+       ${percentileSql(d, 'processing_time_ms', 0.95)} AS p95,
+       ${percentileSql(d, 'processing_time_ms', 0.99)} AS p99,
+       SUM(CASE WHEN sla_violation THEN 1 ELSE 0 END) AS sla
+     FROM messages WHERE role = 'assistant' AND created_at >= ? AND implausible = FALSE
+       AND processing_time_ms IS NOT NULL AND processing_time_ms >= 0 AND processing_time_ms <= ?`,
+    [since, MAX_PLAUSIBLE_MS],
+  );
+  const [conf] = await select<{ c: unknown }>(
+    dataSource,
+    `SELECT AVG(stt_confidence) AS c FROM messages WHERE role = 'user' AND created_at >= ? AND stt_confidence IS NOT NULL`,
+    [since],
+  );
+  const [cost] = await select<Record<string, unknown>>(
+    dataSource,
+    `SELECT COALESCE(SUM(llm_cost_usd), 0) AS llm, COALESCE(SUM(stt_cost_usd), 0) AS stt,
+       COALESCE(SUM(tts_cost_usd), 0) AS tts, COALESCE(SUM(realtime_cost_usd), 0) AS rt,
+       COALESCE(SUM(total_cost_usd), 0) AS total, COALESCE(SUM(unpriced_usage_count), 0) AS unpriced,
+       COALESCE(SUM(llm_tokens_input), 0) AS tin, COALESCE(SUM(llm_tokens_cached), 0) AS tcached,
+       COALESCE(SUM(llm_tokens_output), 0) AS tout
+     FROM conversation_metrics WHERE started_at >= ?`,
+    [since],
+  );
+  const errorRows = await select<{ event_type: string; n: unknown }>(
+    dataSource,
+    `SELECT event_type, COUNT(*) AS n FROM system_events
+     WHERE created_at >= ? AND (severity IN ('ERROR', 'CRITICAL') OR event_type = 'error') GROUP BY event_type`,
+    [since],
+  );
+  const [drops] = await select<{ n: unknown }>(
+    dataSource,
+    `SELECT COALESCE(SUM(count), 0) AS n FROM system_events WHERE event_type = 'events_dropped' AND created_at >= ?`,
+    [since],
+  );
+  const byType = Object.fromEntries(errorRows.map((r) => [r.event_type, Number(r.n)]));
+  const responses = Number(perf?.['n'] ?? 0);
+  return {
+    windowHours: hours,
+    since,
+    calls: {
+      total: Object.values(by).reduce((a, b) => a + b, 0),
+      completed,
+      failed,
+      abandoned,
+      active,
+      successRate: ended === 0 ? null : (completed / ended) * 100,
+    },
+    performance: {
+      responses,
+      avgResponseTimeMs: responses ? num(perf?.['avg']) : null,
+      p50ResponseTimeMs: responses ? num(perf?.['p50']) : null,
+      p95ResponseTimeMs: responses ? num(perf?.['p95']) : null,
+      p99ResponseTimeMs: responses ? num(perf?.['p99']) : null,
+      slaViolations: Number(perf?.['sla'] ?? 0),
+      avgSttConfidence: num(conf?.c),
+    },
+    costs: {
+      llmUsd: Number(cost?.['llm'] ?? 0),
+      sttUsd: Number(cost?.['stt'] ?? 0),
+      ttsUsd: Number(cost?.['tts'] ?? 0),
+      realtimeUsd: Number(cost?.['rt'] ?? 0),
+      totalUsd: Number(cost?.['total'] ?? 0),
+      unpricedUsage: Number(cost?.['unpriced'] ?? 0),
+    },
+    tokens: {
+      input: Number(cost?.['tin'] ?? 0),
+      cachedInput: Number(cost?.['tcached'] ?? 0),
+      output: Number(cost?.['tout'] ?? 0),
+    },
+    errors: { total: Object.values(byType).reduce((a, b) => a + b, 0), byType },
+    logging: { droppedEvents: Number(drops?.n ?? 0) },
+  };
+}

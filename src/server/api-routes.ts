@@ -1,0 +1,86 @@
+import type { ServerResponse } from 'node:http';
+import type { DataSource } from 'typeorm';
+import { getCallDetail } from '../queries/call-detail.js';
+import { CALL_SORT_KEYS, listCalls, type CallListFilter } from '../queries/call-list.js';
+import { latestLogPosition, readLogAfter, readLogTail } from '../queries/log-after.js';
+import { dialectOf } from '../queries/sql.js';
+import { getCallStatistics } from '../queries/statistics.js';
+import { getTimeSeries, pickBucketMs } from '../queries/time-series.js';
+import { HttpError, QueryParams, sendJson } from './http-util.js';
+
+/** Named time ranges of the overview, in ms. */
+export const RANGES: Record<string, number> = {
+  '1h': 3_600_000,
+  '6h': 6 * 3_600_000,
+  '24h': 24 * 3_600_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+};
+
+const STATUSES = ['active', 'completed', 'failed', 'abandoned'] as const;
+
+/** `GET /api/overview?range=24h` or `?from=…&to=…` (ms UTC): statistics and chart series for the range. */
+export async function overview(ds: DataSource, q: QueryParams, res: ServerResponse, now = Date.now()): Promise<void> {
+  const range = q.oneOf('range', Object.keys(RANGES));
+  let to = q.int('to', 0, 8.64e15) ?? now;
+  let from = q.int('from', 0, 8.64e15);
+  if (from === undefined) {
+    // A named range starts on a bucket boundary (a whole hour for 24 h), so the axis reads 09:00, 10:00, …
+    const span = RANGES[range ?? '24h'] ?? RANGES['24h']!;
+    const bucket = pickBucketMs(span);
+    from = Math.floor((to - span) / bucket) * bucket;
+  }
+  if (to <= from) throw new HttpError(400, 'to must be after from.');
+  to = Math.ceil(to);
+  const series = await getTimeSeries(ds, { from, to });
+  const statistics = await getCallStatistics(ds, (to - from) / 3_600_000, to);
+  sendJson(res, 200, { range: range ?? null, statistics, series });
+}
+
+/** `GET /api/calls?status=&room=&minDurationMs=&minTurns=&minCostUsd=&minWorstLatencyMs=&from=&to=&sort=&dir=&limit=&offset=` */
+export async function calls(ds: DataSource, q: QueryParams, res: ServerResponse): Promise<void> {
+  const filter: CallListFilter = {};
+  const set = <K extends keyof CallListFilter>(key: K, value: CallListFilter[K] | undefined) => {
+    if (value !== undefined) filter[key] = value;
+  };
+  set('status', q.oneOf('status', STATUSES));
+  set('room', q.string('room'));
+  set('from', q.int('from', 0, 8.64e15));
+  set('to', q.int('to', 0, 8.64e15));
+  set('minDurationMs', q.number('minDurationMs', 0));
+  set('maxDurationMs', q.number('maxDurationMs', 0));
+  set('minTurns', q.int('minTurns', 0, 1e9));
+  set('minCostUsd', q.number('minCostUsd', 0));
+  set('minWorstLatencyMs', q.number('minWorstLatencyMs', 0));
+  set('sort', q.oneOf('sort', CALL_SORT_KEYS));
+  set('dir', q.oneOf('dir', ['asc', 'desc'] as const));
+  set('limit', q.int('limit', 1, 500));
+  set('offset', q.int('offset', 0, 1e12));
+  sendJson(res, 200, await listCalls(ds, filter));
+}
+
+/** `GET /api/calls/:id`: everything about one call, or 404. */
+export async function call(ds: DataSource, callId: string, res: ServerResponse): Promise<void> {
+  const detail = await getCallDetail(ds, callId);
+  if (detail === null) throw new HttpError(404, 'No such call.');
+  sendJson(res, 200, detail);
+}
+
+/** `GET /api/events?after=N&limit=` (events after a position) or `?tail=N` (the newest N). */
+export async function events(ds: DataSource, q: QueryParams, res: ServerResponse): Promise<void> {
+  const tail = q.int('tail', 1, 1000);
+  const callId = q.string('call');
+  const list =
+    tail !== undefined
+      ? await readLogTail(ds, tail)
+      : await readLogAfter(ds, q.int('after', 0, Number.MAX_SAFE_INTEGER) ?? 0, {
+          limit: q.int('limit', 1, 5000) ?? 500,
+          ...(callId === undefined ? {} : { callId }),
+        });
+  sendJson(res, 200, { position: await latestLogPosition(ds), events: list });
+}
+
+/** `GET /api/health`: the store's dialect and newest log position. */
+export async function health(ds: DataSource, res: ServerResponse): Promise<void> {
+  sendJson(res, 200, { ok: true, dialect: dialectOf(ds), position: await latestLogPosition(ds) });
+}

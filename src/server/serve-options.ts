@@ -1,0 +1,50 @@
+import { invalidArgument } from '../errors.js';
+import { isLoopbackHost } from './auth.js';
+
+/** Defaults of `convlog serve`. */
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 4317;
+
+/** What `convlog serve` needs to start the dashboard, from its flags and the environment. */
+export interface ServeOptions {
+  host: string;
+  port: number;
+  token: string | undefined;
+}
+
+/**
+ * Resolves `convlog serve [--host H] [--port N] [--token T]`: the token comes from `--token`,
+ * else `CONVLOG_TOKEN`. Validation of the host/token rule happens in `startDashboardServer`.
+ *
+ * @throws ConversationLogError `INVALID_ARGUMENT` for a port that is not 0–65535
+ */
+export function resolveServeOptions(
+  flags: { host?: string | undefined; port?: string | number | undefined; token?: string | undefined },
+  env: Record<string, string | undefined> = process.env,
+): ServeOptions {
+  const host = flags.host?.trim() || DEFAULT_HOST;
+  const rawPort = flags.port ?? DEFAULT_PORT;
+  const port = typeof rawPort === 'number' ? rawPort : /^\d+$/.test(rawPort.trim()) ? Number(rawPort) : NaN;
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) throw invalidArgument('port', `must be 0–65535, got ${String(rawPort)}.`);
+  const token = flags.token || env['CONVLOG_TOKEN'] || undefined;
+  return { host, port, token };
+}
+
+/** The lines `convlog serve` prints once listening (never the token itself). */
+export function describeServing(url: string, options: ServeOptions): string[] {
+  const lines = [`Dashboard: ${url}`];
+  if (options.token !== undefined) lines.push(`Open ${url}?token=<your token> once; the browser keeps a session cookie.`);
+  if (!isLoopbackHost(options.host)) lines.push(`Listening on ${options.host}: reachable from other machines (token required).`);
+  lines.push('Read-only. Press Ctrl-C to stop.');
+  return lines;
+}
+
+export const SERVE_USAGE = `Usage: convlog serve [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--token T]
+
+Serves a read-only web dashboard of the store named by DATABASE_URL: overview charts, calls,
+each call's transcript with latency waterfalls, and a live view.
+
+  --port N     port to listen on (default ${DEFAULT_PORT}; 0 for any free port)
+  --host H     address to bind (default ${DEFAULT_HOST}); any non-loopback address needs a token
+  --token T    access token, at least 16 characters (default: $CONVLOG_TOKEN)
+`;

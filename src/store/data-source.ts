@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { ENTITIES } from '../../entities/index.js';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { loadConfig, type StoreConfig } from '../config/config.js';
+import { createLog, WinstonTypeOrmLogger, type Log } from '../config/log.js';
+import { ConversationLogError } from '../errors.js';
+
+export const MIGRATIONS_TABLE = 'convlog_migrations';
+
+/** Creates (does not open) the TypeORM DataSource for a config. `synchronize` is always off. */
+export function createDataSource(config: StoreConfig, log: Log): DataSource {
+  const logger = new WinstonTypeOrmLogger(log, config.logSql);
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: MIGRATIONS_TABLE,
+    synchronize: false,
+    migrationsRun: false,
+    logging: config.logSql ? ('all' as const) : (['error', 'warn', 'migration'] as Array<'error' | 'warn' | 'migration'>),
+    logger,
+  };
+  if (config.dialect === 'postgres') {
+    return new DataSource({
+      ...common,
+      type: 'postgres',
+      url: config.databaseUrl,
+      poolSize: config.poolSize + config.poolOverflow,
+      extra: {
+        max: config.poolSize + config.poolOverflow,
+        idleTimeoutMillis: config.poolIdleTimeoutMs,
+        connectionTimeoutMillis: 5_000,
+        application_name: 'livekit-conversation-log',
+      },
+    });
+  }
+  const file = config.sqlitePath ?? ':memory:';
+  if (file !== ':memory:') prepareSqliteFile(file);
+  return new DataSource({
+    ...common,
+    type: 'better-sqlite3',
+    database: file,
+    enableWAL: true,
+    timeout: config.busyTimeoutMs,
+    statementCacheSize: 200,
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+    },
+  });
+}
+
+/** Creates the SQLite file's directory (owner-only) and the file itself readable by the owner only. */
+function prepareSqliteFile(file: string): void {
+  const dir = path.dirname(file);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+    fs.accessSync(file, fs.constants.R_OK | fs.constants.W_OK);
+  } catch (error) {
+    throw new ConversationLogError(
+      'CONFIG_INVALID',
+      `DATABASE_URL points at a SQLite file that cannot be created or written (${(error as NodeJS.ErrnoException).code ?? 'error'}): check the path and its permissions.`,
+      { field: 'DATABASE_URL', cause: error },
+    );
+  }
+}
+
+/**
+ * Opens the DataSource from the environment (or `overrides`): SQLite with WAL, a short
+ * busy timeout and foreign keys, its directory created; PostgreSQL with a pool of
+ * `DB_POOL_SIZE + DB_POOL_OVERFLOW` connections at most. Does not run migrations
+ * (see {@link MigrationManager}).
+ *
+ * @throws ConversationLogError `CONFIG_INVALID` for bad configuration, `DB_UNAVAILABLE` when the database cannot be reached.
+ */
+export async function initDatabase(
+  overrides: Partial<StoreConfig> = {},
+  log?: Log,
+): Promise<{ dataSource: DataSource; config: StoreConfig; log: Log }> {
+  const config = loadConfig(overrides);
+  const theLog = log ?? createLog(config.logLevel);
+  const dataSource = createDataSource(config, theLog);
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    throw new ConversationLogError(
+      'DB_UNAVAILABLE',
+      `Cannot open the ${config.dialect} database named by DATABASE_URL: ${(error as Error).message}. Check that it is running and reachable.`,
+      { field: 'DATABASE_URL', retryable: true, cause: error },
+    );
+  }
+  return { dataSource, config, log: theLog };
+}

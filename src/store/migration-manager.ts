@@ -1,0 +1,116 @@
+import type { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { ConversationLogError } from '../errors.js';
+import { MIGRATIONS_TABLE } from './data-source.js';
+
+export interface MigrationStatus {
+  /** Name of the newest applied migration, or null on an empty database. */
+  currentVersion: string | null;
+  applied: string[];
+  pending: string[];
+  pendingCount: number;
+}
+
+export type MigrationResult =
+  | { ok: true; applied: string[] }
+  | { ok: false; applied: string[]; error: ConversationLogError };
+
+/** Arbitrary constant: the PostgreSQL advisory lock that serialises migrations across processes. */
+const PG_LOCK_KEY = 748_215_390;
+const SQLITE_RETRY_MS = 30_000;
+
+const knownNames = (): string[] => MIGRATIONS.map((M) => new M().name ?? M.name);
+
+/**
+ * Applies and reports schema migrations.
+ *
+ * @remarks
+ * Two processes that start at once both succeed and the schema is applied once: on PostgreSQL
+ * migrations run under an advisory lock; on SQLite a process that loses the race sees the
+ * other's work when it re-reads the status.
+ */
+export class MigrationManager {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async getMigrationStatus(): Promise<MigrationStatus> {
+    const applied = await this.appliedNames();
+    const pending = knownNames().filter((n) => !applied.includes(n));
+    return { currentVersion: applied.at(-1) ?? null, applied, pending, pendingCount: pending.length };
+  }
+
+  /** Applies every pending migration. Returns what it applied, or the error instead of throwing. */
+  async migrateToLatest(): Promise<MigrationResult> {
+    try {
+      const applied =
+        this.dataSource.options.type === 'postgres' ? await this.migratePostgres() : await this.migrateSqlite();
+      return { ok: true, applied };
+    } catch (error) {
+      return {
+        ok: false,
+        applied: [],
+        error:
+          error instanceof ConversationLogError
+            ? error
+            : new ConversationLogError(
+                'MIGRATION_FAILED',
+                `Schema migration failed: ${(error as Error).message}. Check the database user may create tables, then start again.`,
+                { cause: error },
+              ),
+      };
+    }
+  }
+
+  private async migratePostgres(): Promise<string[]> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [PG_LOCK_KEY]);
+      try {
+        const done = await this.dataSource.runMigrations({ transaction: 'all' });
+        return done.map((m) => m.name);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [PG_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async migrateSqlite(): Promise<string[]> {
+    const deadline = Date.now() + SQLITE_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const done = await this.dataSource.runMigrations({ transaction: 'all' });
+        return done.map((m) => m.name);
+      } catch (error) {
+        // Another process may have applied them meanwhile: then there is nothing left to do.
+        const status = await this.getMigrationStatus().catch(() => null);
+        if (status && status.pendingCount === 0) return [];
+        if (Date.now() > deadline || !isSqliteBusy(error)) throw error;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  private async appliedNames(): Promise<string[]> {
+    const exists =
+      this.dataSource.options.type === 'postgres'
+        ? ((await this.dataSource.query('SELECT to_regclass($1) AS t', [MIGRATIONS_TABLE])) as Array<{ t: unknown }>)[0]
+            ?.t != null
+        : ((await this.dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [
+            MIGRATIONS_TABLE,
+          ])) as unknown[]).length > 0;
+    if (!exists) return [];
+    const rows = (await this.dataSource.query(
+      `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY timestamp ASC, id ASC`,
+    )) as Array<{ name: string }>;
+    return rows.map((r) => r.name);
+  }
+}
+
+function isSqliteBusy(error: unknown): boolean {
+  const text = `${(error as { code?: string }).code ?? ''} ${(error as Error).message ?? ''} ${
+    ((error as { driverError?: { code?: string } }).driverError?.code ?? '')
+  }`;
+  return /SQLITE_BUSY|SQLITE_LOCKED|database is locked|already exists/i.test(text);
+}

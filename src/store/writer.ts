@@ -1,0 +1,351 @@
+import { randomUUID } from 'node:crypto';
+import type { NewEvent } from '../events/types.js';
+import { ConversationLogError } from '../errors.js';
+import type { Log } from '../config/log.js';
+import { appendBatch, type AppendOutcome, type PendingEvent } from './append.js';
+import { classifyFailure } from './failures.js';
+import type { EventSink } from './sink.js';
+
+/** Runs one batch in one transaction. `retry` is true when an earlier attempt of the same batch failed. */
+export type BatchRunner = (items: readonly PendingEvent[], retry: boolean) => Promise<AppendOutcome[]>;
+
+export interface WriterOptions {
+  batchSize: number;
+  flushIntervalMs: number;
+  maxQueueSize: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+}
+
+/** Counters of a writer, for statistics and health checks. */
+export interface WriterStats {
+  queued: number;
+  appended: number;
+  rejected: number;
+  /** Events dropped because the queue was full (since the writer started). */
+  dropped: number;
+  failedFlushes: number;
+  /** True while the database is failing and the writer is backing off. */
+  degraded: boolean;
+}
+
+interface Item extends PendingEvent {
+  resolve: (() => void) | null;
+  reject: ((error: ConversationLogError) => void) | null;
+  /** Sequence number for flush(); 0 for the writer's own system events. */
+  seq: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+
+/**
+ * The writer: a bounded in-memory queue drained in batches, one transaction per batch.
+ *
+ * @remarks
+ * `enqueue` is the hot path (push and return). Batches flush when `batchSize` events are
+ * waiting or `flushIntervalMs` after the first one. A failed flush is retried with exponential
+ * backoff and jitter while the caller goes on; the outage is logged once when it starts and
+ * written to `system_events` when writing works again. When the queue is full new events are
+ * dropped, counted, and the count is written to `system_events` (`events_dropped`).
+ * An event the database refuses for good (bad data) is isolated and rejected alone.
+ */
+export class Writer implements EventSink {
+  private queue: Item[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private closed = false;
+  private readonly waiters: Array<{ seq: number; resolve: () => void }> = [];
+  private pushed = 0;
+  private settled = 0;
+  private exclusiveTail: Promise<unknown> = Promise.resolve();
+  private readonly stats: WriterStats = {
+    queued: 0,
+    appended: 0,
+    rejected: 0,
+    dropped: 0,
+    failedFlushes: 0,
+    degraded: false,
+  };
+  private droppedUnreported = 0;
+  private outage: { since: number; attempts: number; error: string } | null = null;
+
+  constructor(
+    private readonly run: BatchRunner,
+    private readonly options: WriterOptions,
+    private readonly log: Log,
+  ) {}
+
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  getStats(): WriterStats {
+    return { ...this.stats, queued: this.pending };
+  }
+
+  enqueue(event: NewEvent): boolean {
+    return this.push(event, null, null);
+  }
+
+  append(event: NewEvent): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.push(event, resolve, reject);
+    });
+  }
+
+  private push(
+    event: NewEvent,
+    resolve: Item['resolve'],
+    reject: Item['reject'],
+  ): boolean {
+    if (this.closed) {
+      reject?.(new ConversationLogError('LOGGER_CLOSED', 'The logger is closed; open a new one to log more.'));
+      return false;
+    }
+    if (this.pending >= this.options.maxQueueSize) {
+      this.stats.dropped++;
+      this.droppedUnreported++;
+      if (this.droppedUnreported === 1)
+        this.log.error('conversation log queue full: dropping events until the database catches up', {
+          maxQueueSize: this.options.maxQueueSize,
+        });
+      reject?.(
+        new ConversationLogError(
+          'QUEUE_FULL',
+          `The write queue is full (${this.options.maxQueueSize} events): the database is not keeping up or is down. The event was dropped and counted.`,
+          { retryable: true },
+        ),
+      );
+      return false;
+    }
+    this.queue.push({ event, eventId: randomUUID(), resolve, reject, seq: ++this.pushed });
+    this.schedule();
+    return true;
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    if (this.pending >= this.options.batchSize) {
+      this.start();
+    } else if (this.timer === null) {
+      this.timer = setTimeout(() => this.start(), this.options.flushIntervalMs);
+    }
+  }
+
+  private start(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.running) return;
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      if (this.pending > 0) this.schedule();
+    });
+  }
+
+  /** Resolves when everything queued before the call is committed (or rejected). */
+  flush(): Promise<void> {
+    const seq = this.pushed;
+    if (this.settled >= seq) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
+    this.start();
+    return done;
+  }
+
+  private done(item: Item): void {
+    if (item.seq === 0) return;
+    this.settled++;
+    if (this.waiters.length === 0) return;
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (this.settled >= w.seq) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  /** Flushes, then refuses further events. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    await this.exclusiveTail;
+  }
+
+  /**
+   * Runs `fn` between batches, never concurrently with a flush (retention, rebuilds).
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.exclusiveTail.then(async () => {
+      while (this.running) await this.running;
+      return fn();
+    });
+    this.exclusiveTail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async drain(): Promise<void> {
+    await this.exclusiveTail;
+    while (this.pending > 0) {
+      const batch = this.takeBatch();
+      await this.writeWithRetry(batch);
+    }
+  }
+
+  private takeBatch(): Item[] {
+    const report = this.reportItems();
+    const room = Math.max(1, this.options.batchSize - report.length);
+    const batch = this.queue.slice(this.head, this.head + room);
+    this.head += batch.length;
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return report.length ? [...report, ...batch] : batch;
+  }
+
+  /** System events the writer owes: an outage that just ended, events it had to drop. */
+  private reportItems(): Item[] {
+    const items: Item[] = [];
+    const now = Date.now();
+    if (this.droppedUnreported > 0) {
+      const count = this.droppedUnreported;
+      this.droppedUnreported = 0;
+      items.push(
+        this.systemItem(now, 'events_dropped', 'ERROR', `${count} events were dropped: the write queue was full`, count, {
+          maxQueueSize: this.options.maxQueueSize,
+          droppedTotal: this.stats.dropped,
+        }),
+      );
+    }
+    return items;
+  }
+
+  private systemItem(
+    now: number,
+    eventType: string,
+    severity: 'WARNING' | 'ERROR',
+    message: string,
+    count: number,
+    metadata: Record<string, string | number | boolean | null>,
+  ): Item {
+    return {
+      event: {
+        type: 'system_event_logged',
+        callId: null,
+        occurredAt: now,
+        data: { eventType, severity, message, component: 'writer', conversationId: null, metadata, count },
+      },
+      eventId: randomUUID(),
+      resolve: null,
+      reject: null,
+      seq: 0,
+    };
+  }
+
+  private async writeWithRetry(batch: Item[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outcomes = await this.run(batch, attempt > 0);
+        this.settle(batch, outcomes);
+        this.recovered();
+        return;
+      } catch (error) {
+        const failure = classifyFailure(error);
+        this.stats.failedFlushes++;
+        if (failure === 'permanent') {
+          await this.isolate(batch);
+          return;
+        }
+        this.degraded(error, attempt);
+        const delay = Math.min(this.options.retryMaxDelayMs, this.options.retryBaseDelayMs * 2 ** attempt);
+        await sleep(delay * (0.5 + Math.random() * 0.5));
+      }
+    }
+  }
+
+  /** A batch the database refused for good: write its events one by one, so only the bad one fails. */
+  private async isolate(batch: Item[]): Promise<void> {
+    for (const item of batch) {
+      try {
+        this.settle([item], await this.run([item], true));
+      } catch (error) {
+        if (classifyFailure(error) !== 'permanent') {
+          await this.writeWithRetry([item]);
+          continue;
+        }
+        this.stats.rejected++;
+        this.log.error('conversation log event refused by the database', {
+          eventType: item.event.type,
+          error: (error as Error).message,
+        });
+        item.reject?.(
+          new ConversationLogError(
+            'STORE_REJECTED',
+            `The database refused this ${item.event.type} event: ${(error as Error).message}`,
+            { cause: error },
+          ),
+        );
+        this.done(item);
+      }
+    }
+  }
+
+  private settle(batch: Item[], outcomes: AppendOutcome[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i]!;
+      const outcome = outcomes[i];
+      if (outcome?.status === 'rejected') {
+        this.stats.rejected++;
+        if (item.reject) item.reject(outcome.error);
+        else
+          this.log.warn('conversation log event rejected', {
+            eventType: item.event.type,
+            code: outcome.error.code,
+          });
+      } else {
+        this.stats.appended++;
+        item.resolve?.();
+      }
+      this.done(item);
+    }
+  }
+
+  private degraded(error: unknown, attempt: number): void {
+    const message = (error as Error)?.message ?? String(error);
+    if (!this.outage) {
+      this.outage = { since: Date.now(), attempts: 0, error: message };
+      this.stats.degraded = true;
+      this.log.error('conversation log database write failed; retrying with backoff, the agent is not affected', {
+        error: message,
+        queued: this.pending,
+      });
+    }
+    this.outage.attempts = attempt + 1;
+  }
+
+  private recovered(): void {
+    if (!this.outage) return;
+    const { since, attempts, error } = this.outage;
+    this.outage = null;
+    this.stats.degraded = false;
+    const durationMs = Date.now() - since;
+    this.log.warn('conversation log database writes recovered', { durationMs, attempts });
+    // Written with the next batch: the outage is on record once writing works again.
+    this.queue.splice(
+      this.head,
+      0,
+      this.systemItem(
+        Date.now(),
+        'store_write_failed',
+        'ERROR',
+        `Database writes failed for ${durationMs} ms (${attempts} attempts) and then recovered`,
+        attempts,
+        { error, durationMs, attempts, droppedTotal: this.stats.dropped },
+      ),
+    );
+    if (!this.running) this.schedule();
+  }
+}

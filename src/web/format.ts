@@ -1,0 +1,67 @@
+/** Formatting for display. Every function returns plain text. */
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `2025-11-25 14:03:22` in the viewer's time zone. */
+export function fmtTime(ms: number | null): string {
+  if (ms === null) return '—';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** `14:03` (or `11-25 14:03` when `withDate`). */
+export function fmtClock(ms: number, withDate = false): string {
+  const d = new Date(ms);
+  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return withDate ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock}` : clock;
+}
+
+/** `2025-11-25` of a UTC day start. */
+export function fmtUtcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** `840 ms`, `1.24 s`. */
+export function fmtMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  if (Math.abs(ms) < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** `3m 12s`, `45s`, `1h 02m`. */
+export function fmtDuration(ms: number | null): string {
+  if (ms === null) return '—';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+  return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
+}
+
+/** `$0.0123`, `$12.40`. */
+export function fmtUsd(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (v === 0) return '$0';
+  return Math.abs(v) >= 1 ? `$${v.toFixed(2)}` : `$${v.toFixed(4)}`;
+}
+
+export function fmtPct(v: number | null | undefined): string {
+  return v === null || v === undefined ? '—' : `${v.toFixed(v === 100 || v === 0 ? 0 : 1)}%`;
+}
+
+export function fmtInt(v: number | null | undefined): string {
+  return v === null || v === undefined ? '—' : Math.round(v).toLocaleString('en-US');
+}
+
+/** Pretty JSON when `text` is JSON, else `text` as it is. */
+export function prettyJson(text: string | null): string {
+  if (text === null) return '';
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,168 @@
+import type { CallDetail, CallMessage, CallTurn } from '../../queries/call-detail.js';
+import { getJson } from '../api-client.js';
+import { waterfall, legend, type Stage } from '../charts.js';
+import { h, type Child, type DomElement } from '../dom.js';
+import { fmtDuration, fmtInt, fmtMs, fmtTime, fmtUsd, prettyJson } from '../format.js';
+import { statusBadge } from './calls.js';
+
+const kv = (pairs: ReadonlyArray<[string, Child]>) =>
+  h('dl', { class: 'kv' }, pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+
+/** The stages of a turn laid out in time, each starting where what it waits for ends. */
+export function turnStages(t: CallTurn): Stage[] {
+  const base = t.endOfTurnDelayMs ?? t.transcriptionDelayMs ?? 0;
+  const hook = t.onUserTurnCompletedDelayMs ?? 0;
+  const llmStart = base + hook;
+  const stages: Stage[] = [
+    { label: 'End of turn (EOU)', cls: 'c-eou', start: 0, ms: t.endOfTurnDelayMs },
+    { label: 'Transcription', cls: 'c-stt', start: 0, ms: t.transcriptionDelayMs },
+  ];
+  if (t.onUserTurnCompletedDelayMs !== null)
+    stages.push({ label: 'Turn-completed hook', cls: 'c-hook', start: base, ms: t.onUserTurnCompletedDelayMs });
+  stages.push(
+    { label: 'LLM TTFT', cls: 'c-llm', start: llmStart, ms: t.llmTtftMs },
+    { label: 'TTS TTFB', cls: 'c-tts', start: llmStart + (t.llmTtftMs ?? 0), ms: t.ttsTtfbMs },
+    { label: t.e2eDerived ? 'End to end (derived)' : 'End to end', cls: 'c-e2e', start: 0, ms: t.e2eLatencyMs },
+  );
+  return stages;
+}
+
+const turnSpan = (t: CallTurn) => {
+  const stages = turnStages(t);
+  return Math.max(t.e2eLatencyMs ?? 0, ...stages.map((x) => x.start + (x.ms ?? 0)));
+};
+
+function turnBlock(t: CallTurn, scale: number, sla: number | null): DomElement {
+  return h('div', { class: 'waterfall', attrs: { 'data-turn': t.id } },
+    h('div', { class: 'small muted' },
+      `Turn latency · end to end ${fmtMs(t.e2eLatencyMs)} · ${t.outcome}`,
+      t.slaViolation ? h('span', { class: 'badge bad' }, 'SLA violation') : '',
+      t.implausible ? h('span', { class: 'badge warn' }, 'implausible') : '',
+      t.costUsd !== null ? ` · ${fmtUsd(t.costUsd)}` : ''),
+    waterfall(turnStages(t), scale, sla, `Latency waterfall of turn ${t.id}`),
+  );
+}
+
+function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number, sla: number | null): DomElement {
+  if (m.role === 'tool') {
+    return h('div', { class: m.toolIsError ? 'tool error' : 'tool', attrs: { 'data-role': 'tool' } },
+      h('div', {}, h('span', { class: 'who' }, 'Tool call '), h('span', { class: 'name' }, m.toolName ?? '(unnamed)'), ' ',
+        m.toolIsError ? h('span', { class: 'badge bad' }, 'error') : h('span', { class: 'badge completed' }, 'ok'),
+        h('span', { class: 'small muted' }, ` ${fmtTime(m.createdAt)} · ${fmtMs(m.processingTimeMs)}`)),
+      h('div', { class: 'small muted' }, 'Arguments'), h('pre', { attrs: { 'data-testid': 'tool-args' } }, prettyJson(m.toolArguments)),
+      h('div', { class: 'small muted' }, 'Result'), h('pre', { attrs: { 'data-testid': 'tool-output' } }, prettyJson(m.content)),
+    );
+  }
+  const meta: Child[] = [fmtTime(m.createdAt)];
+  if (m.role === 'user') {
+    if (m.sttConfidence !== null) meta.push(`confidence ${m.sttConfidence.toFixed(2)}`);
+    if (m.language) meta.push(m.language);
+  }
+  if (m.role === 'assistant') {
+    if (m.processingTimeMs !== null) meta.push(`response ${fmtMs(m.processingTimeMs)}`);
+    if (m.llmModel) meta.push(m.llmModel);
+    if (m.llmTokensInput !== null || m.llmTokensOutput !== null) meta.push(`${fmtInt(m.llmTokensInput)} → ${fmtInt(m.llmTokensOutput)} tokens`);
+    if (m.llmCostUsd !== null) meta.push(fmtUsd(m.llmCostUsd));
+    if (m.slaViolation) meta.push(h('span', { class: 'badge bad' }, 'SLA violation'));
+    if (m.interrupted) meta.push(h('span', { class: 'badge warn' }, 'interrupted'));
+  }
+  const who = m.role === 'user' ? 'User' : m.role === 'assistant' ? 'Agent' : 'System';
+  return h('div', { class: `msg ${m.role}${m.interrupted ? ' interrupted' : ''}`, attrs: { 'data-role': m.role, 'data-message': m.id } },
+    h('div', { class: 'who' }, who),
+    h('div', { class: 'text' }, m.content),
+    h('div', { class: 'meta' }, meta.map((x) => h('span', {}, x))),
+    turn ? turnBlock(turn, scale, sla) : null,
+  );
+}
+
+/** One call: its figures, the transcript as a chat with per-turn waterfalls and tool calls, errors, and the raw event log. */
+export async function renderCall(root: DomElement, callId: string): Promise<void> {
+  const d = await getJson<CallDetail>(`/api/calls/${encodeURIComponent(callId)}`);
+  const c = d.call;
+  const sla = d.conversations.find((x) => x.slaThresholdMs !== null)?.slaThresholdMs ?? null;
+  const byAssistant = new Map(d.turns.filter((t) => t.assistantMessageId !== null).map((t) => [t.assistantMessageId!, t]));
+  const messageIds = new Set(d.messages.map((m) => m.id));
+  const loose = d.turns.filter((t) => t.assistantMessageId === null || !messageIds.has(t.assistantMessageId));
+  const scale = Math.max(1, ...d.turns.map(turnSpan));
+  const cost = d.conversations.reduce(
+    (a, x) => ({ llm: a.llm + x.costUsd.llm, stt: a.stt + x.costUsd.stt, tts: a.tts + x.costUsd.tts, realtime: a.realtime + x.costUsd.realtime }),
+    { llm: 0, stt: 0, tts: 0, realtime: 0 },
+  );
+  const problems = d.systemEvents.filter((e) => e.severity !== 'INFO' && e.severity !== 'DEBUG');
+  const falseInterruptions = d.conversations.reduce((a, x) => a + x.falseInterruptions, 0);
+
+  root.replaceChildren(
+    h('div', { class: 'toolbar' }, h('h1', {}, 'Call ', h('span', { class: 'mono' }, c.id)), statusBadge(c.status)),
+    h('div', { class: 'cards' },
+      ...([
+        ['Duration', fmtDuration(c.durationMs)],
+        ['Turns', fmtInt(c.turns)],
+        ['Cost', fmtUsd(c.costUsd)],
+        ['Worst latency', fmtMs(c.worstLatencyMs)],
+        ['Interruptions', fmtInt(c.interruptions)],
+        ['SLA violations', fmtInt(c.slaViolations)],
+        ['Errors', fmtInt(c.errors)],
+      ] as const).map(([label, value]) => h('div', { class: 'card' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value))),
+    ),
+    h('div', { class: 'split' },
+      h('section', { class: 'panel' },
+        h('h2', {}, 'Transcript'),
+        legend([
+          { label: 'EOU', cls: 'c-eou' }, { label: 'Transcription', cls: 'c-stt' }, { label: 'LLM TTFT', cls: 'c-llm' },
+          { label: 'TTS TTFB', cls: 'c-tts' }, { label: 'End to end', cls: 'c-e2e' },
+        ]),
+        h('div', { class: 'chat', attrs: { 'data-testid': 'transcript' } },
+          d.messages.length ? d.messages.map((m) => messageBlock(m, byAssistant.get(m.id), scale, sla)) : h('p', { class: 'muted' }, 'No messages.')),
+        loose.length ? h('div', {}, h('h2', {}, 'Turns without an agent message'), loose.map((t) => turnBlock(t, scale, sla))) : null,
+      ),
+      h('div', {},
+        h('section', { class: 'panel' }, h('h2', {}, 'Details'), kv([
+          ['Room', c.livekitRoom ?? '—'],
+          ['Caller', c.callerNumber ?? '—'],
+          ['Agent', c.agentName ?? '—'],
+          ['Started', fmtTime(c.startedAt)],
+          ['Ended', fmtTime(c.endedAt)],
+          ['End reason', c.endReason ?? '—'],
+          ['Error', c.error ?? '—'],
+          ['Models', [...new Set(d.conversations.map((x) => x.aiModel).filter((x): x is string => x !== null))].join(', ') || '—'],
+          ['Cost by component', `LLM ${fmtUsd(cost.llm)} · STT ${fmtUsd(cost.stt)} · TTS ${fmtUsd(cost.tts)}${cost.realtime ? ` · realtime ${fmtUsd(cost.realtime)}` : ''}`],
+          ['False interruptions', fmtInt(falseInterruptions)],
+          ['SLA threshold', fmtMs(sla)],
+        ])),
+        h('section', { class: 'panel', attrs: { 'data-testid': 'errors' } },
+          h('h2', {}, `Errors and warnings (${problems.length})`),
+          problems.length
+            ? h('ul', { class: 'problems' }, problems.map((e) =>
+                h('li', {},
+                  h('div', { class: 'head' }, h('span', { class: 'mono' }, fmtTime(e.createdAt).slice(11)),
+                    h('span', { class: `badge ${e.severity === 'WARNING' ? 'warn' : 'bad'}` }, e.severity),
+                    h('span', { class: 'mono' }, e.eventType), e.component ? h('span', { class: 'muted' }, e.component) : null),
+                  h('div', {}, e.message))))
+            : h('p', { class: 'muted' }, 'None.'),
+        ),
+        d.conversations.some((x) => x.summary)
+          ? h('section', { class: 'panel' }, h('h2', {}, 'Summary'), d.conversations.map((x) => (x.summary ? h('p', {}, x.summary) : null)))
+          : null,
+      ),
+    ),
+    h('section', { class: 'panel' },
+      h('h2', {}, `Event log (${d.events.length === d.eventCount ? d.eventCount : `first ${d.events.length} of ${d.eventCount}`})`),
+      h('table', { class: 'data', attrs: { 'data-testid': 'event-log' } },
+        h('thead', {}, h('tr', {}, h('th', { class: 'num' }, 'Position'), h('th', { class: 'num' }, '#'), h('th', {}, 'Occurred'), h('th', {}, 'Type'), h('th', {}, 'Data'))),
+        h('tbody', {}, d.events.map((e) =>
+          h('tr', {},
+            h('td', { class: 'num mono' }, String(e.position)),
+            h('td', { class: 'num mono' }, e.streamPosition === null ? '—' : String(e.streamPosition)),
+            h('td', { class: 'mono' }, fmtTime(e.occurredAt)),
+            h('td', { class: 'mono' }, e.type),
+            h('td', {}, h('details', {}, h('summary', { class: 'mono small' }, summarize(e.data)), h('pre', {}, JSON.stringify(e.data, null, 2)))),
+          ))),
+      ),
+    ),
+  );
+}
+
+function summarize(data: unknown): string {
+  const text = JSON.stringify(data) ?? '';
+  return text.length > 110 ? `${text.slice(0, 109)}…` : text;
+}

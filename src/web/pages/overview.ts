@@ -1,0 +1,110 @@
+import type { CallStatistics } from '../../queries/statistics.js';
+import type { TimeSeries } from '../../queries/time-series.js';
+import { getJson } from '../api-client.js';
+import { barChart, lineChart } from '../charts.js';
+import { h, link, type DomElement } from '../dom.js';
+import { fmtClock, fmtInt, fmtMs, fmtPct, fmtUsd, fmtUtcDay } from '../format.js';
+
+interface OverviewAnswer {
+  range: string | null;
+  statistics: CallStatistics;
+  series: TimeSeries;
+}
+
+export const RANGE_CHOICES = ['1h', '6h', '24h', '7d', '30d'] as const;
+
+const BUCKET_NAMES: Record<number, string> = {
+  300_000: '5 minutes',
+  900_000: '15 minutes',
+  3_600_000: 'hour',
+  21_600_000: '6 hours',
+  86_400_000: 'day',
+};
+
+const card = (label: string, value: string, bad = false) =>
+  h('div', { class: 'card' }, h('div', { class: 'label' }, label), h('div', { class: bad ? 'value bad' : 'value' }, value));
+
+const panel = (title: string, ...body: DomElement[]) => h('section', { class: 'panel' }, h('h2', {}, title), ...body);
+
+/** Overview: figures for a time range and charts of calls, success rate, latency, SLA violations and cost. */
+export async function renderOverview(root: DomElement, query: URLSearchParams): Promise<void> {
+  const range = (RANGE_CHOICES as readonly string[]).includes(query.get('range') ?? '') ? query.get('range')! : '24h';
+  const data = await getJson<OverviewAnswer>(`/api/overview?range=${range}`);
+  const { statistics: st, series } = data;
+  const xs = series.buckets.map((b) => b.start);
+  const multiDay = series.to - series.from > 86_400_000;
+  const formatX = (x: number) => fmtClock(x, multiDay && series.bucketMs < 86_400_000);
+  const bucketName = BUCKET_NAMES[series.bucketMs] ?? `${Math.round(series.bucketMs / 60_000)} minutes`;
+  const sla = series.slaThresholdMs;
+
+  root.replaceChildren(
+    h('div', { class: 'toolbar' },
+      h('h1', {}, 'Overview'),
+      h('div', { class: 'seg', attrs: { role: 'group', 'aria-label': 'Time range' } },
+        RANGE_CHOICES.map((r) => {
+          const a = link(`/?range=${r}`, `Last ${r}`);
+          if (r === range) a.classList.add('active');
+          return a;
+        })),
+    ),
+    h('div', { class: 'cards' },
+      card('Calls', fmtInt(st.calls.total)),
+      card('Success rate', fmtPct(st.calls.successRate), st.calls.successRate !== null && st.calls.successRate < 90),
+      card('p50 response', fmtMs(st.performance.p50ResponseTimeMs)),
+      card('p95 response', fmtMs(st.performance.p95ResponseTimeMs), sla !== null && (st.performance.p95ResponseTimeMs ?? 0) > sla),
+      card('SLA violations', fmtInt(st.performance.slaViolations), st.performance.slaViolations > 0),
+      card('Cost', fmtUsd(st.costs.totalUsd)),
+      card('Errors', fmtInt(st.errors.total), st.errors.total > 0),
+      card('Active now', fmtInt(st.calls.active)),
+    ),
+    h('div', { class: 'grid2' },
+      panel(`Calls per ${bucketName}`, barChart({
+        title: `Calls per ${bucketName}`, xs, formatX, formatY: (v) => fmtInt(v),
+        series: (['completed', 'failed', 'abandoned', 'active'] as const).map((k) => ({
+          label: k, cls: `c-${k}`, values: series.buckets.map((b) => b.calls[k]),
+        })),
+      })),
+      panel('Success rate', lineChart({
+        title: 'Success rate', xs, formatX, formatY: (v) => `${Math.round(v)}%`, yMax: 100,
+        series: [{ label: 'success rate', cls: 'c-rate', values: series.buckets.map((b) => b.successRate) }],
+      })),
+      panel('End-to-end latency (p50 / p95)', lineChart({
+        title: 'End-to-end latency p50 and p95', xs, formatX, formatY: (v) => fmtMs(v),
+        threshold: sla === null ? null : { value: sla, label: `SLA ${fmtMs(sla)}` },
+        series: [
+          { label: 'p50', cls: 'c-p50', values: series.buckets.map((b) => b.latency.p50Ms) },
+          { label: 'p95', cls: 'c-p95', values: series.buckets.map((b) => b.latency.p95Ms) },
+        ],
+      })),
+      panel(`SLA violations per ${bucketName}`, barChart({
+        title: `SLA violations per ${bucketName}`, xs, formatX, formatY: (v) => fmtInt(v),
+        series: [{ label: 'SLA violations', cls: 'c-sla', values: series.buckets.map((b) => b.slaViolations) }],
+      })),
+      panel('Cost per day by component (UTC days)', barChart({
+        title: 'Cost per day by component', xs: series.costByDay.map((d) => d.day), formatX: fmtUtcDay, formatY: fmtUsd,
+        series: [
+          { label: 'LLM', cls: 'c-llm', values: series.costByDay.map((d) => d.llmUsd) },
+          { label: 'STT', cls: 'c-stt', values: series.costByDay.map((d) => d.sttUsd) },
+          { label: 'TTS', cls: 'c-tts', values: series.costByDay.map((d) => d.ttsUsd) },
+          { label: 'Realtime', cls: 'c-realtime', values: series.costByDay.map((d) => d.realtimeUsd) },
+        ],
+      })),
+      panel('Latency by stage',
+        h('table', { class: 'data' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Stage'), h('th', { class: 'num' }, 'p50'), h('th', { class: 'num' }, 'p95'), h('th', { class: 'num' }, 'Turns'))),
+          h('tbody', {},
+            ([
+              ['End of turn (EOU)', series.components.endOfTurn],
+              ['Transcription', series.components.transcription],
+              ['LLM time to first token', series.components.llmTtft],
+              ['TTS time to first byte', series.components.ttsTtfb],
+              ['End to end', series.components.e2e],
+            ] as const).map(([label, c]) =>
+              h('tr', {}, h('td', {}, label), h('td', { class: 'num' }, fmtMs(c.p50Ms)), h('td', { class: 'num' }, fmtMs(c.p95Ms)), h('td', { class: 'num' }, fmtInt(c.samples)))),
+          )),
+        h('p', { class: 'muted small' }, 'Tokens: ', `${fmtInt(st.tokens.input)} in, ${fmtInt(st.tokens.output)} out. `,
+          st.costs.unpricedUsage > 0 ? `${fmtInt(st.costs.unpricedUsage)} usage records had no known price.` : ''),
+      ),
+    ),
+  );
+}

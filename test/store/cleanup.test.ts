@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
+import { describeEachBackend, openLogger } from '../support/stores.js';
+
+const DAY = 86_400_000;
+
+describeEachBackend('cleanupOldData', (backend) => {
+  let logger: ConversationLogger;
+  beforeEach(async () => {
+    logger = await openLogger(backend);
+  });
+  afterEach(async () => {
+    await logger.close();
+  });
+
+  it('given old and recent calls, when cleaned with a retention, then only the old calls and their rows are gone', async () => {
+    const now = Date.now();
+    for (const [callId, age] of [['old-1', 40], ['old-2', 31], ['old-3', 35], ['new-1', 1], ['new-2', 0]] as const) {
+      await logger.startCall({ callId, startedAt: now - age * DAY - 1000 });
+      const conversationId = await logger.startConversation({ callId });
+      await logger.logUserMessage({ conversationId, content: 'hi' });
+      await logger.logAssistantMessage({ conversationId, content: 'hello', processingTimeMs: 2000 });
+      await logger.endCall(callId);
+    }
+    await logger.append({
+      type: 'system_event_logged',
+      callId: null,
+      occurredAt: now - 60 * DAY,
+      data: { eventType: 'old', severity: 'INFO', message: 'x', component: null, conversationId: null, metadata: null },
+    });
+    await logger.logEvent({ eventType: 'recent', message: 'y' });
+
+    const progress: number[] = [];
+    const result = await logger.cleanupOldData({ retentionDays: 30, batchCalls: 2, onProgress: (n) => progress.push(n) });
+    expect(result).toMatchObject({
+      calls: 3,
+      conversations: 3,
+      messages: 6,
+      conversationMetrics: 3,
+      systemEvents: 3 + 1, // three SLA violations of old calls, one old system event
+      events: 3 * 5 + 1, // call_started, conversation_started, two messages, call_ended; the old system event
+    });
+    expect(result.batches).toBeGreaterThanOrEqual(2);
+    expect(progress.at(-1)).toBe(3);
+
+    const ds = await logger.dataSource();
+    expect((await ds.query(`SELECT id FROM calls ORDER BY id`)).map((r: { id: string }) => r.id)).toEqual(['new-1', 'new-2']);
+    expect(Number((await ds.query(`SELECT COUNT(*) AS n FROM events`))[0].n)).toBe(2 * 5 + 1);
+    expect(Number((await ds.query(`SELECT COUNT(*) AS n FROM messages`))[0].n)).toBe(4);
+    // The remaining log still rebuilds to the same rows.
+    const before = await ds.query(`SELECT * FROM conversation_metrics ORDER BY conversation_id`);
+    await logger.rebuildProjections();
+    expect(await ds.query(`SELECT * FROM conversation_metrics ORDER BY conversation_id`)).toEqual(before);
+    // The writer still works after cleanup (its cached state was reset).
+    await logger.startCall({ callId: 'after' });
+    await expect(logger.startCall({ callId: 'new-1' })).rejects.toMatchObject({ code: 'DUPLICATE_CALL' });
+  });
+
+  it('rejects a negative retention without deleting anything', async () => {
+    await logger.startCall({ callId: 'c', startedAt: Date.now() - 100 * DAY });
+    await expect(logger.cleanupOldData({ retentionDays: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const ds = await logger.dataSource();
+    expect(await ds.query(`SELECT id FROM calls`)).toEqual([{ id: 'c' }]);
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/config.js';
+import { ConversationLogger } from '../../src/logger/conversation-logger.js';
+
+describe('configuration from the environment', () => {
+  it('defaults to the embedded SQLite file and documented values', () => {
+    const c = loadConfig({}, {});
+    expect(c).toMatchObject({
+      databaseUrl: 'sqlite:./data/voice_ai.db',
+      dialect: 'sqlite',
+      sqlitePath: path.resolve('data/voice_ai.db'),
+      poolSize: 10,
+      poolOverflow: 20,
+      retentionDays: 30,
+      slaThresholdMs: 1500,
+      logLevel: 'info',
+      logSql: false,
+    });
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({}, {
+      DATABASE_URL: 'postgres://u@db.example:5432/voice',
+      DB_POOL_SIZE: '4',
+      DB_POOL_OVERFLOW: '6',
+      CONVERSATION_LOG_RETENTION_DAYS: '7',
+      DEBUG: 'true',
+    });
+    expect(c).toMatchObject({ dialect: 'postgres', poolSize: 4, poolOverflow: 6, retentionDays: 7, logLevel: 'debug', logSql: true });
+    expect(loadConfig({}, { LOG_LEVEL: 'DEBUG' }).logSql).toBe(true);
+    expect(loadConfig({}, { DATABASE_URL: 'sqlite:///./x/y.db' }).sqlitePath).toBe(path.resolve('x/y.db'));
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://' }, 'DATABASE_URL'],
+    [{ DB_POOL_SIZE: 'ten' }, 'DB_POOL_SIZE'],
+    [{ DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE'],
+    [{ DB_POOL_OVERFLOW: '-1' }, 'DB_POOL_OVERFLOW'],
+    [{ CONVERSATION_LOG_RETENTION_DAYS: '1.5' }, 'CONVERSATION_LOG_RETENTION_DAYS'],
+    [{ DEBUG: 'maybe' }, 'DEBUG'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('rejects %o naming %s', (env, variable) => {
+    let error: unknown;
+    try {
+      loadConfig({}, env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', field: variable });
+    expect((error as Error).message).toContain(variable);
+  });
+
+  it('fails at start, naming DATABASE_URL, when the SQLite path cannot be created', () => {
+    expect(() => new ConversationLogger({ databaseUrl: 'sqlite:/dev/null/sub/x.db' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', field: 'DATABASE_URL' }),
+    );
+  });
+
+  it('reports DB_UNAVAILABLE when PostgreSQL cannot be reached', async () => {
+    await expect(
+      ConversationLogger.open({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none' }),
+    ).rejects.toMatchObject({ code: 'DB_UNAVAILABLE', field: 'DATABASE_URL' });
+  });
+});

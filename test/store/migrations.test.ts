@@ -1,0 +1,51 @@
+import { expect, it } from 'vitest';
+import { createLog } from '../../src/config/log.js';
+import { initDatabase } from '../../src/store/data-source.js';
+import { MigrationManager } from '../../src/store/migration-manager.js';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { describeEachBackend, freshDatabaseUrl } from '../support/stores.js';
+
+const log = createLog('error');
+
+describeEachBackend('MigrationManager', (backend) => {
+  it('reports pending migrations, applies them once, then reports none', async () => {
+    const { dataSource } = await initDatabase({ databaseUrl: await freshDatabaseUrl(backend) }, log);
+    try {
+      const manager = new MigrationManager(dataSource);
+      const before = await manager.getMigrationStatus();
+      expect(before).toEqual({
+        currentVersion: null,
+        applied: [],
+        pending: MIGRATIONS.map((M) => new M().name),
+        pendingCount: MIGRATIONS.length,
+      });
+      const result = await manager.migrateToLatest();
+      expect(result).toEqual({ ok: true, applied: before.pending });
+      const after = await manager.getMigrationStatus();
+      expect(after.pendingCount).toBe(0);
+      expect(after.currentVersion).toBe(before.pending.at(-1));
+      expect(await manager.migrateToLatest()).toEqual({ ok: true, applied: [] });
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('two managers migrating at once both succeed and the schema is applied once', async () => {
+    const url = await freshDatabaseUrl(backend);
+    const a = await initDatabase({ databaseUrl: url, busyTimeoutMs: 50 }, log);
+    const b = await initDatabase({ databaseUrl: url, busyTimeoutMs: 50 }, log);
+    try {
+      const [ra, rb] = await Promise.all([
+        new MigrationManager(a.dataSource).migrateToLatest(),
+        new MigrationManager(b.dataSource).migrateToLatest(),
+      ]);
+      expect(ra.ok && rb.ok).toBe(true);
+      expect([...ra.applied, ...rb.applied]).toEqual(MIGRATIONS.map((M) => new M().name));
+      const rows = await a.dataSource.query('SELECT name FROM convlog_migrations');
+      expect(rows).toHaveLength(MIGRATIONS.length);
+    } finally {
+      await a.dataSource.destroy();
+      await b.dataSource.destroy();
+    }
+  });
+});

@@ -1,0 +1,116 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { NewEvent } from '../../src/events/types.js';
+import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
+import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
+
+const turn = (conversationId: string, turnId: string): NewEvent => ({
+  type: 'turn_completed',
+  callId: null,
+  occurredAt: Date.now(),
+  data: {
+    conversationId, turnId, userMessageId: null, assistantMessageId: null, startedAt: null, endOfTurnDelayMs: null,
+    transcriptionDelayMs: null, onUserTurnCompletedDelayMs: null, llmTtftMs: 100, ttsTtfbMs: 100, playbackLatencyMs: null,
+    e2eLatencyMs: 900, e2eDerived: false, unattributedMs: null, outcome: 'completed', implausible: false,
+    slaThresholdMs: 1500, costUsd: null,
+  },
+});
+
+let logger: ConversationLogger | undefined;
+afterEach(async () => {
+  await logger?.close();
+  logger = undefined;
+});
+
+describeEachBackend('writer', (backend) => {
+  it('isolates an event the database refuses for good: the rest of its batch lands, it alone is rejected', async () => {
+    logger = await openLogger(backend, { flushIntervalMs: 20 });
+    await logger.startCall({ callId: 'c' });
+    const conversationId = await logger.startConversation({ callId: 'c' });
+    const results = await Promise.allSettled([
+      logger.logUserMessage({ conversationId, content: 'one' }),
+      logger.append(turn(conversationId, 'same-turn')),
+      logger.append(turn(conversationId, 'same-turn')), // duplicate primary key in turns
+      logger.logUserMessage({ conversationId, content: 'two' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_REJECTED' });
+    const ds = await logger.dataSource();
+    const events = await ds.query(`SELECT stream_position FROM events WHERE call_id = 'c' ORDER BY position`);
+    // No gap: the refused event took no stream position.
+    expect(events.map((e: { stream_position: unknown }) => Number(e.stream_position))).toEqual([1, 2, 3, 4, 5]);
+    expect(await ds.query(`SELECT content FROM messages ORDER BY created_at, event_position`)).toEqual([
+      { content: 'one' },
+      { content: 'two' },
+    ]);
+  });
+
+  it('flush() waits for what was queued before it, enqueue() never waits', async () => {
+    logger = await openLogger(backend, { flushIntervalMs: 10_000 });
+    // An awaited write waits for its batch: flush() sends it now instead of after the interval.
+    const started = logger.startCall({ callId: 'c' });
+    await logger.flush();
+    await started;
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++)
+      logger.enqueue({
+        type: 'session_event',
+        callId: 'c',
+        occurredAt: Date.now(),
+        data: { conversationId: null, name: 'agent_state_changed', payload: { i } },
+      });
+    expect(performance.now() - t0).toBeLessThan(250);
+    await logger.flush();
+    const ds = await logger.dataSource();
+    const [n] = await ds.query(`SELECT COUNT(*) AS n FROM events WHERE type = 'session_event'`);
+    expect(Number(n.n)).toBe(1000);
+  });
+});
+
+// SQLite only: PostgreSQL has no file lock; its restart fault is in the faults suite.
+describe('writer under a locked database [sqlite]', () => {
+  it('backs off, keeps the caller running, drops past the bound with an exact count, and reports once', async () => {
+    const url = await freshDatabaseUrl('sqlite');
+    logger = await openLogger('sqlite', { databaseUrl: url, maxQueueSize: 50, retryBaseDelayMs: 20, retryMaxDelayMs: 100, flushIntervalMs: 5 });
+    await logger.startCall({ callId: 'c' });
+    const conversationId = await logger.startConversation({ callId: 'c' });
+
+    const other = new Database(url.slice('sqlite:'.length));
+    other.exec('BEGIN IMMEDIATE'); // another process holds the write lock
+    const accepted: boolean[] = [];
+    const promises: Promise<string>[] = [];
+    for (let i = 0; i < 80; i++) {
+      const p = logger.logUserMessage({ conversationId, content: `m${i}` });
+      p.catch(() => undefined);
+      promises.push(p);
+    }
+    // The event loop keeps turning while the database is locked: count its turns for 400 ms
+    // (a writer spinning on the lock would leave one or two).
+    let turns = 0;
+    const until = Date.now() + 400;
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 5));
+      turns++;
+    }
+    expect(turns).toBeGreaterThan(10);
+    expect(logger.getWriterStats()).toMatchObject({ degraded: true, dropped: 30 });
+    other.exec('COMMIT');
+    other.close();
+
+    const settled = await Promise.allSettled(promises);
+    for (const s of settled) accepted.push(s.status === 'fulfilled');
+    expect(accepted.filter(Boolean)).toHaveLength(50);
+    expect(settled.slice(50).every((s) => s.status === 'rejected' && (s.reason as { code: string }).code === 'QUEUE_FULL')).toBe(true);
+    await logger.flush();
+    await logger.flush();
+    const ds = await logger.dataSource();
+    const [n] = await ds.query(`SELECT COUNT(*) AS n FROM messages`);
+    expect(Number(n.n)).toBe(50);
+    const sys = await ds.query(`SELECT event_type, count FROM system_events ORDER BY event_type`);
+    expect(sys.map((r: { event_type: string }) => r.event_type)).toEqual(['events_dropped', 'store_write_failed']);
+    expect(Number(sys[0].count)).toBe(30);
+    const stats = await logger.getCallStatistics({ hours: 1 });
+    expect(stats.logging.droppedEvents).toBe(30);
+    expect(logger.getWriterStats()).toMatchObject({ degraded: false, dropped: 30, appended: expect.any(Number) });
+  });
+});
