@@ -85,6 +85,11 @@ export interface MessageAddedData {
    */
   usageCounted: boolean;
   interrupted: boolean;
+  /**
+   * What cut an interrupted reply short: the user speaking over it (the default, and what older
+   * events mean) or the session closing. Only user interruptions count as interruptions.
+   */
+  interruptedBy?: 'user' | 'session_close' | null;
   language: string | null;
   /** Provider or LiveKit item id, when there is one. */
   itemId: string | null;

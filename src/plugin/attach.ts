@@ -126,30 +126,39 @@ export async function attachConversationLog(
     keepSessionEvents: eventFilter(options.events),
   });
 
-  const now = Date.now();
-  sink.enqueue({
-    type: 'call_started',
-    callId,
-    occurredAt: now,
-    data: {
-      callerNumber: options.callerNumber ?? sipCallerNumber(ctx),
-      livekitRoom: room,
-      jobId: ctx?.job?.id ?? null,
-      agentId: ctx?.agent?.identity ?? null,
-      agentName: options.agentName ?? ctx?.job?.agentName ?? null,
-      agentsVersion: info.version,
-      metadata: options.metadata ?? null,
-    },
-  });
-
+  // Never let logging break the session: a store that throws loses its events, not the call.
+  // (The writer reports store failures itself, in the logs and in system_events.)
   const write = (events: NewEvent[]) => {
-    for (const e of events) sink.enqueue(e);
+    for (const e of events) {
+      try {
+        sink.enqueue(e);
+      } catch {
+        // dropped: the sink could not take it
+      }
+    }
   };
+  write([
+    {
+      type: 'call_started',
+      callId,
+      occurredAt: Date.now(),
+      data: {
+        callerNumber: options.callerNumber ?? sipCallerNumber(ctx),
+        livekitRoom: room,
+        jobId: ctx?.job?.id ?? null,
+        agentId: ctx?.agent?.identity ?? null,
+        agentName: options.agentName ?? ctx?.job?.agentName ?? null,
+        agentsVersion: info.version,
+        metadata: options.metadata ?? null,
+      },
+    },
+  ]);
+
   const listener = (ev: SessionEventLike) => {
     try {
       write(mapper.map(ev));
     } catch {
-      // Never let logging break the session; the writer reports store failures itself.
+      // An event the mapper cannot read is not worth a broken session.
     }
   };
   const types = [...new Set([...KNOWN_EVENTS, ...info.events])];
@@ -175,6 +184,7 @@ export async function attachConversationLog(
       for (const t of types) session.off(t, listener);
     });
   });
-  ctx?.addShutdownCallback?.(() => handle.close());
+  // A shutdown callback must not throw: a store that cannot flush has already reported why.
+  ctx?.addShutdownCallback?.(() => handle.close().catch(() => undefined));
   return handle;
 }

@@ -48,6 +48,42 @@ const emptyTurn = (): TurnAccumulator => ({
   ttsTtfbMs: null,
 });
 
+/** LLM usage of a reply: what its assistant message is charged with. */
+interface ReplyUsage {
+  model: string | null;
+  tokensInput: number;
+  tokensOutput: number;
+  /** Sum of priced LLM calls; null when any call's model has no price. */
+  llmCostUsd: number | null;
+  /** LLM + TTS cost of the reply; null when nothing in it was priced. */
+  costUsd: number | null;
+  calls: number;
+}
+
+const emptyUsage = (): ReplyUsage => ({ model: null, tokensInput: 0, tokensOutput: 0, llmCostUsd: null, costUsd: null, calls: 0 });
+
+/**
+ * One speech of the agent (a LiveKit `SpeechHandle`), joined by `speechId`: the EOU, LLM and
+ * TTS metrics of its turn, the user message that triggered it, and the chat items it produced
+ * (the handle's own list, read by item id, never serialised).
+ */
+interface SpeechTurn {
+  items: ReadonlyArray<{ id?: unknown }> | null;
+  /** User messages seen before this speech was created: it answers the next one. */
+  userMessagesBefore: number;
+  userMessageId: string | null;
+  userMetrics: Record<string, unknown> | null;
+  acc: TurnAccumulator;
+  usage: ReplyUsage;
+  answered: boolean;
+}
+
+/** Events that say nothing about who cut a reply short (they follow any cut). */
+const INCONCLUSIVE = new Set(['agent_state_changed', 'metrics_collected', 'session_usage_updated']);
+
+/** Speeches remembered at most (older ones are long finished). */
+const MAX_SPEECHES = 32;
+
 /** LiveKit reports "no value" as -1 for some latencies (e.g. an LLM call that produced no token). */
 const latency = (v: unknown): number | null => {
   const n = num(v);
@@ -76,8 +112,18 @@ export class SessionMapper {
   private interimCount = 0;
   private language: string | null = null;
   private lastUserMessageId: string | null = null;
-  /** Metrics events of the turn in progress: the fallback where a message carries no metrics. */
+  private lastUserMetrics: Record<string, unknown> | null = null;
+  /** Metrics events without a speech id: the fallback where neither message nor speech tells. */
   private turn: TurnAccumulator = emptyTurn();
+  private usage: ReplyUsage = emptyUsage();
+  /** The agent's speeches by id, oldest first. */
+  private readonly speeches = new Map<string, SpeechTurn>();
+  private userMessages = 0;
+  /**
+   * A reply cut short with no sign of the user yet: the user cut in (→ interrupted) or the
+   * session is closing (→ session_closed); the next event tells which.
+   */
+  private pendingCut: NewEvent[] | null = null;
 
   constructor(options: MapperOptions) {
     this.callId = options.callId;
@@ -100,6 +146,11 @@ export class SessionMapper {
   map(ev: SessionEventLike): NewEvent[] {
     if (this.closed) return [];
     const at = num(ev.createdAt) ?? 0;
+    if (this.pendingCut && ev.type !== 'close' && !INCONCLUSIVE.has(ev.type)) return [...this.settleCut(false), ...this.route(ev, at)];
+    return this.route(ev, at);
+  }
+
+  private route(ev: SessionEventLike, at: number): NewEvent[] {
     switch (ev.type) {
       case 'conversation_item_added':
         return this.item(ev['item'], at);
@@ -114,7 +165,12 @@ export class SessionMapper {
       case 'close':
         return this.close(ev, at);
       case 'speech_created': {
-        const handle = ev['speechHandle'] as { id?: unknown } | undefined;
+        const handle = ev['speechHandle'] as { id?: unknown; chatItems?: unknown } | undefined;
+        const speechId = str(handle?.id);
+        if (speechId) {
+          const speech = this.speech(speechId);
+          if (Array.isArray(handle?.chatItems)) speech.items = handle.chatItems as ReadonlyArray<{ id?: unknown }>;
+        }
         return this.session('speech_created', at, {
           source: str(ev['source']),
           userInitiated: ev['userInitiated'] === true,
@@ -187,6 +243,13 @@ export class SessionMapper {
     };
     if (role === 'user') {
       this.lastUserMessageId = messageId;
+      this.lastUserMetrics = metrics;
+      const speech = this.speechAwaitingUser();
+      if (speech) {
+        speech.userMessageId = messageId;
+        speech.userMetrics = metrics;
+      }
+      this.userMessages++;
       const interim = this.interimCount;
       this.interimCount = 0;
       out.push({
@@ -211,16 +274,36 @@ export class SessionMapper {
   }
 
   private assistant(base: Omit<MessageAddedData, 'role'>, metrics: Record<string, unknown>, at: number): NewEvent[] {
-    const acc = this.turn;
-    this.turn = emptyTurn();
+    // The message's own metrics first, then its speech's (joined by speechId), then the loose ones.
+    const speech = this.speechOf(base.itemId);
+    let acc: TurnAccumulator;
+    let usage: ReplyUsage;
+    let userMessageId: string | null;
+    let userMetrics: Record<string, unknown> = {};
+    if (speech) {
+      acc = speech.acc;
+      usage = speech.usage;
+      userMessageId = speech.userMessageId;
+      userMetrics = speech.userMetrics ?? {};
+      speech.answered = true;
+      speech.usage = emptyUsage();
+    } else {
+      acc = this.turn;
+      usage = this.usage;
+      userMessageId = this.lastUserMessageId;
+      userMetrics = this.lastUserMetrics ?? {};
+      this.turn = emptyTurn();
+      this.usage = emptyUsage();
+    }
     const startedSpeakingAt = secToMs(metrics['startedSpeakingAt']);
+    const userStoppedAt = secToMs(userMetrics['stoppedSpeakingAt']) ?? (acc.lastSpeakingTimeMs !== null && acc.lastSpeakingTimeMs > 0 ? acc.lastSpeakingTimeMs : null);
     let e2e = secToMs(metrics['e2eLatency']);
-    if (e2e === null && startedSpeakingAt !== null && acc.lastSpeakingTimeMs !== null && acc.lastSpeakingTimeMs > 0)
-      e2e = startedSpeakingAt - acc.lastSpeakingTimeMs;
+    if (e2e === null && startedSpeakingAt !== null && userStoppedAt !== null) e2e = startedSpeakingAt - userStoppedAt;
     const parts: TurnParts = {
-      endOfTurnDelayMs: secToMs(metrics['endOfTurnDelay']) ?? acc.eouDelayMs,
-      transcriptionDelayMs: secToMs(metrics['transcriptionDelay']) ?? acc.transcriptionDelayMs,
-      onUserTurnCompletedDelayMs: secToMs(metrics['onUserTurnCompletedDelay']) ?? acc.onUserTurnCompletedDelayMs,
+      endOfTurnDelayMs: secToMs(metrics['endOfTurnDelay']) ?? secToMs(userMetrics['endOfTurnDelay']) ?? acc.eouDelayMs,
+      transcriptionDelayMs: secToMs(metrics['transcriptionDelay']) ?? secToMs(userMetrics['transcriptionDelay']) ?? acc.transcriptionDelayMs,
+      onUserTurnCompletedDelayMs:
+        secToMs(metrics['onUserTurnCompletedDelay']) ?? secToMs(userMetrics['onUserTurnCompletedDelay']) ?? acc.onUserTurnCompletedDelayMs,
       llmTtftMs: secToMs(metrics['llmNodeTtft']) ?? acc.llmTtftMs,
       ttsTtfbMs: secToMs(metrics['ttsNodeTtfb']) ?? acc.ttsTtfbMs,
       playbackLatencyMs: secToMs(metrics['playbackLatency']),
@@ -229,7 +312,7 @@ export class SessionMapper {
     const w = waterfall(parts);
     const interrupted = base.interrupted;
     const messageId = base.messageId;
-    const hasTurn = w.e2eLatencyMs !== null || this.lastUserMessageId !== null;
+    const hasTurn = w.e2eLatencyMs !== null || userMessageId !== null;
     const out: NewEvent[] = [
       {
         type: 'message_added',
@@ -240,7 +323,12 @@ export class SessionMapper {
           role: 'assistant',
           // Order a transcript by when speech started: an interrupted reply arrives after the user's interruption.
           createdAt: startedSpeakingAt ?? base.createdAt,
+          interruptedBy: interrupted ? 'user' : null,
           processingTimeMs: w.e2eLatencyMs,
+          llmModel: usage.model,
+          llmTokensInput: usage.calls > 0 ? usage.tokensInput : null,
+          llmTokensOutput: usage.calls > 0 ? usage.tokensOutput : null,
+          llmCostUsd: usage.llmCostUsd,
           implausible: w.implausible,
           metadata: { ...messageMetrics(metrics), e2eDerived: w.e2eDerived },
         },
@@ -254,9 +342,9 @@ export class SessionMapper {
         data: {
           conversationId: this.conversationId,
           turnId: messageId,
-          userMessageId: this.lastUserMessageId,
+          userMessageId,
           assistantMessageId: messageId,
-          startedAt: acc.lastSpeakingTimeMs && acc.lastSpeakingTimeMs > 0 ? acc.lastSpeakingTimeMs : (base.createdAt ?? at),
+          startedAt: userStoppedAt ?? base.createdAt ?? at,
           endOfTurnDelayMs: w.endOfTurnDelayMs,
           transcriptionDelayMs: w.transcriptionDelayMs,
           onUserTurnCompletedDelayMs: w.onUserTurnCompletedDelayMs,
@@ -269,11 +357,123 @@ export class SessionMapper {
           outcome: outcomeOf(interrupted, false),
           implausible: w.implausible,
           slaThresholdMs: this.slaThresholdMs,
-          costUsd: null,
+          costUsd: usage.costUsd,
         },
       });
-    this.lastUserMessageId = null;
+    if (userMessageId === this.lastUserMessageId) {
+      this.lastUserMessageId = null;
+      this.lastUserMetrics = null;
+    }
+    // Cut short, and the user has not spoken since this reply's turn: wait for who cut it.
+    if (interrupted && this.userMessages === this.userMessagesAtReply(speech)) {
+      this.pendingCut = out;
+      return [];
+    }
     return out;
+  }
+
+  /** User messages seen when the reply's speech was answering its own (none after it). */
+  private userMessagesAtReply(speech: SpeechTurn | null): number {
+    if (!speech) return this.userMessages;
+    return speech.userMessageId === null ? speech.userMessagesBefore : speech.userMessagesBefore + 1;
+  }
+
+  /** Releases the reply held by `pendingCut`, as cut by the user or by the session closing. */
+  private settleCut(byClose: boolean): NewEvent[] {
+    const out = this.pendingCut ?? [];
+    this.pendingCut = null;
+    if (!byClose) return out;
+    return out.map((e): NewEvent => {
+      if (e.type === 'message_added') return { ...e, data: { ...e.data, interruptedBy: 'session_close' } };
+      if (e.type === 'turn_completed') return { ...e, data: { ...e.data, outcome: outcomeOf(true, true) } };
+      return e;
+    });
+  }
+
+  /** The speech `speechId`, remembered from now on (the oldest forgotten past MAX_SPEECHES). */
+  private speech(speechId: string): SpeechTurn {
+    let speech = this.speeches.get(speechId);
+    if (!speech) {
+      speech = {
+        items: null,
+        userMessagesBefore: this.userMessages,
+        userMessageId: null,
+        userMetrics: null,
+        acc: emptyTurn(),
+        usage: emptyUsage(),
+        answered: false,
+      };
+      this.speeches.set(speechId, speech);
+      if (this.speeches.size > MAX_SPEECHES) this.speeches.delete(this.speeches.keys().next().value!);
+    }
+    return speech;
+  }
+
+  /**
+   * The speech that answers the user message now arriving: the newest one created since the
+   * previous user message (LiveKit creates the reply's speech, then emits the user message).
+   */
+  private speechAwaitingUser(): SpeechTurn | null {
+    const all = [...this.speeches.values()];
+    for (let i = all.length - 1; i >= 0; i--) {
+      const s = all[i]!;
+      if (s.userMessagesBefore < this.userMessages) return null;
+      if (s.userMessageId === null && !s.answered) return s;
+    }
+    return null;
+  }
+
+  /**
+   * The speech an assistant message belongs to: the one whose handle holds the item (LiveKit adds
+   * it there before it emits the event), else the oldest unanswered one that has metrics (replies
+   * finish in order; an interrupted reply arrives after the user turn that cut it).
+   */
+  private speechOf(itemId: string | null): SpeechTurn | null {
+    if (itemId !== null)
+      for (const s of this.speeches.values()) if (s.items?.some((i) => i?.id === itemId)) return s;
+    for (const s of this.speeches.values()) if (!s.answered && (s.usage.calls > 0 || s.acc.llmTtftMs !== null)) return s;
+    return null;
+  }
+
+  /** A user turn the session ended before answering (closed, or failed on an error). */
+  private unansweredTurn(userMessageId: string, at: number, failed: boolean): NewEvent {
+    const m = this.lastUserMetrics ?? {};
+    const parts = waterfall({
+      endOfTurnDelayMs: secToMs(m['endOfTurnDelay']),
+      transcriptionDelayMs: secToMs(m['transcriptionDelay']),
+      onUserTurnCompletedDelayMs: secToMs(m['onUserTurnCompletedDelay']),
+      llmTtftMs: null,
+      ttsTtfbMs: null,
+      playbackLatencyMs: null,
+      e2eLatencyMs: null,
+    });
+    this.lastUserMessageId = null;
+    this.lastUserMetrics = null;
+    return {
+      type: 'turn_completed',
+      callId: this.callId,
+      occurredAt: at,
+      data: {
+        conversationId: this.conversationId,
+        turnId: this.newId(),
+        userMessageId,
+        assistantMessageId: null,
+        startedAt: secToMs(m['stoppedSpeakingAt']) ?? at,
+        endOfTurnDelayMs: parts.endOfTurnDelayMs,
+        transcriptionDelayMs: parts.transcriptionDelayMs,
+        onUserTurnCompletedDelayMs: parts.onUserTurnCompletedDelayMs,
+        llmTtftMs: null,
+        ttsTtfbMs: null,
+        playbackLatencyMs: null,
+        e2eLatencyMs: null,
+        e2eDerived: false,
+        unattributedMs: null,
+        outcome: failed ? 'failed' : 'session_closed',
+        implausible: parts.implausible,
+        slaThresholdMs: this.slaThresholdMs,
+        costUsd: null,
+      },
+    };
   }
 
   private handoff(it: Record<string, unknown>, at: number): NewEvent[] {
@@ -360,7 +560,8 @@ export class SessionMapper {
       priceVersion: null,
       raw: toPlainObject(metrics),
     };
-    const acc = this.turn;
+    const speech = speechId ? this.speech(speechId) : null;
+    const acc = speech ? speech.acc : this.turn;
     switch (kind) {
       case 'llm':
         d.latencyMs = latency(metrics['ttftMs']);
@@ -399,6 +600,7 @@ export class SessionMapper {
       d.costUsd = costOf(this.pricing, { ...d, kind: kind as UsageKind });
       d.priceVersion = this.pricing.version;
     }
+    if (kind === 'llm' || kind === 'realtime' || kind === 'tts') chargeReply(speech ? speech.usage : this.usage, d);
     return [...this.ensureConversation(at), { type: 'metrics_recorded', callId: this.callId, occurredAt: at, data: d }];
   }
 
@@ -429,7 +631,9 @@ export class SessionMapper {
     const reason = str(ev['reason']);
     const err = ev['error'] as { error?: { message?: unknown }; message?: unknown } | null | undefined;
     const errorText = err ? (str(err.error?.message) ?? str(err.message) ?? 'error') : null;
-    const out = this.ensureConversation(at);
+    const out = [...this.ensureConversation(at), ...this.settleCut(true)];
+    // The user spoke last and the session ended before any answer: that turn is in the record too.
+    if (this.lastUserMessageId !== null) out.push(this.unansweredTurn(this.lastUserMessageId, at, errorText !== null));
     out.push(
       { type: 'conversation_ended', callId: this.callId, occurredAt: at, data: { conversationId: this.conversationId, summary: null } },
       {
@@ -441,6 +645,18 @@ export class SessionMapper {
     );
     return out;
   }
+}
+
+/** Adds one metrics record's usage to the reply it belongs to. */
+function chargeReply(u: ReplyUsage, d: MetricsRecordedData): void {
+  if (d.costUsd !== null) u.costUsd = (u.costUsd ?? 0) + d.costUsd;
+  if (d.kind === 'tts') return;
+  u.calls++;
+  u.model = d.model ?? u.model;
+  u.tokensInput += d.tokensInput ?? 0;
+  u.tokensOutput += d.tokensOutput ?? 0;
+  // One unpriced call makes the LLM cost of the reply unknown, not smaller.
+  u.llmCostUsd = d.costUsd === null || (u.calls > 1 && u.llmCostUsd === null) ? null : (u.llmCostUsd ?? 0) + d.costUsd;
 }
 
 /** The text of a ChatMessage's content (strings joined; images and audio left out). */

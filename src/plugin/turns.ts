@@ -29,7 +29,8 @@ const implausibleValue = (v: number | null): boolean => v !== null && (v < 0 || 
  * committed; transcription delay runs inside it and is shown, not added), on-user-turn-completed
  * delay, LLM time to first token, TTS time to first byte and playback latency.
  * `unattributed` = e2e − their sum. When no measured e2e exists, e2e = EOU delay + LLM TTFT +
- * TTS TTFB (LiveKit's documented formula) and `e2eDerived` is true. Values that are negative
+ * TTS TTFB (LiveKit's documented formula), `e2eDerived` is true and `unattributed` is null
+ * (nothing measured the whole, so nothing is left over to attribute). Values that are negative
  * or over 120 s mark the turn implausible: kept, but excluded from aggregates.
  */
 export function waterfall(parts: TurnParts): Waterfall {
@@ -52,7 +53,7 @@ export function waterfall(parts: TurnParts): Waterfall {
     ...parts,
     e2eLatencyMs: e2e,
     e2eDerived: derived,
-    unattributedMs: e2e === null ? null : e2e - sum,
+    unattributedMs: e2e === null || derived ? null : e2e - sum,
     implausible,
   };
 }

@@ -98,7 +98,7 @@ export const conversationMetricsProjection: Projection = {
         const cost = d.usageCounted ? (d.llmCostUsd ?? 0) : 0;
         await ctx.exec(MESSAGE, [
           assistant ? 1 : 0,
-          assistant && d.interrupted ? 1 : 0,
+          assistant && d.interrupted && d.interruptedBy !== 'session_close' ? 1 : 0,
           isSlaViolation(d) ? 1 : 0,
           d.slaThresholdMs,
           d.usageCounted ? (d.llmTokensInput ?? 0) : 0,

@@ -27,6 +27,8 @@ export const weatherLLM = () =>
   new voice.testing.FakeLLM([
     { input: 'Hello there', content: 'Hi! How can I help you today?', ttft: 40, duration: 80 },
     { input: 'What is the weather in Paris?', toolCalls: [{ name: 'get_weather', args: { city: 'Paris' } }], ttft: 20 },
+    // The session hands the tool's output back to the LLM as JSON.
+    { input: JSON.stringify('sunny in Paris'), content: 'It is sunny in Paris.', ttft: 25, duration: 40 },
     { input: 'Thanks, bye', content: 'Goodbye, have a nice day!', ttft: 30, duration: 50 },
   ]);
 

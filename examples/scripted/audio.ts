@@ -1,3 +1,8 @@
+/**
+ * Scripted speech providers and audio I/O for a real `voice.AgentSession` without a LiveKit
+ * server: implementations of @livekit/agents' own abstract classes (`stt.STT`, `tts.TTS`,
+ * `voice.AudioInput`, `voice.AudioOutput`), used by `npm run demo` and the end-to-end tests.
+ */
 import { AudioFrame } from '@livekit/rtc-node';
 import { DEFAULT_API_CONNECT_OPTIONS, stt, tts, voice, type APIConnectOptions } from '@livekit/agents';
 import { ReadableStream, type ReadableStreamDefaultController } from 'node:stream/web';
