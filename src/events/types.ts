@@ -18,7 +18,8 @@ export const EVENT_SCHEMA_VERSION = 1;
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export type CallStatus = 'active' | 'completed' | 'failed' | 'abandoned';
+export const CALL_STATUSES = ['active', 'completed', 'failed', 'abandoned'] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
 export type EndedCallStatus = Exclude<CallStatus, 'active'>;
 export type MessageRole = 'user' | 'assistant' | 'system' | 'tool';
 export type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';

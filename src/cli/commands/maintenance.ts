@@ -1,0 +1,94 @@
+import { flag, parse } from '../args.js';
+import { COMMON_HELP, type Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { json, utc } from '../output.js';
+import { Progress } from '../progress.js';
+import { select } from '../../queries/sql.js';
+import { SERVE_USAGE } from '../../server/serve-options.js';
+
+export const cleanup: Command = {
+  name: 'cleanup',
+  summary: 'delete calls older than the retention period (--dry-run)',
+  help: `Usage: convlog cleanup [--retention-days N] [--dry-run]
+
+Deletes the calls that started more than N days ago (default: CONVERSATION_LOG_RETENTION_DAYS,
+else the config file's retentionDays, else 30) with their log events and every projection row,
+in small transactions so agents writing to the store are never held up for long. --dry-run
+counts what would go and deletes nothing.
+
+${COMMON_HELP}`,
+  async run(argv, ctx) {
+    const args = parse(argv, { 'retention-days': { type: 'string' }, 'dry-run': { type: 'boolean' } });
+    const raw = flag(args, 'retention-days');
+    let days: number | undefined;
+    if (raw !== undefined) {
+      days = Number(raw);
+      if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(days)) throw new UsageError(`--retention-days must be a number >= 0, got "${raw}"`);
+    }
+    const logger = await ctx.openLogger(args.values as never);
+    const retentionDays = days ?? logger.config.retentionDays;
+    const cutoff = Math.floor(Date.now() - retentionDays * 86_400_000);
+    const ds = await logger.dataSource();
+    const [n] = await select<{ n: unknown }>(ds, 'SELECT COUNT(*) AS n FROM calls WHERE started_at < ?', [cutoff]);
+    const due = Number(n?.n ?? 0);
+    if (args.values['dry-run']) {
+      if (args.values['json']) ctx.stdout.write(json({ dryRun: true, retentionDays, cutoff, calls: due }));
+      else ctx.stdout.write(`${due} call(s) started before ${utc(cutoff)} UTC (older than ${retentionDays} days) would be deleted\n`);
+      return 0;
+    }
+    const progress = new Progress(ctx.stderr, 'deleting calls', due);
+    const result = await logger.cleanupOldData({ retentionDays, onProgress: (done) => progress.update(done) });
+    progress.done();
+    if (args.values['json']) ctx.stdout.write(json({ retentionDays, ...result }));
+    else
+      ctx.stdout.write(
+        `deleted ${result.calls} call(s) older than ${retentionDays} days: ${result.events} events, ${result.messages} messages, ` +
+          `${result.turns} turns, ${result.conversations} conversations, ${result.systemEvents} system events ` +
+          `(${result.batches} batches, longest ${result.longestBatchMs.toFixed(1)} ms)\n`,
+      );
+    return 0;
+  },
+};
+
+export const rebuild: Command = {
+  name: 'rebuild',
+  summary: 'rebuild every projection from the event log',
+  help: `Usage: convlog rebuild
+
+Empties the projections (calls, conversations, messages, turns, conversation_metrics,
+system_events) and replays the whole event log into them in one transaction; readers see the
+old rows until it commits. Use it after an upgrade that changes a projection.
+
+${COMMON_HELP}`,
+  async run(argv, ctx) {
+    const args = parse(argv, {});
+    const logger = await ctx.openLogger(args.values as never);
+    const [n] = await select<{ n: unknown }>(await logger.dataSource(), 'SELECT COUNT(*) AS n FROM events');
+    const progress = new Progress(ctx.stderr, 'replaying events', Number(n?.n ?? 0));
+    const result = await logger.rebuildProjections((done) => progress.update(done));
+    progress.done();
+    if (args.values['json']) ctx.stdout.write(json(result));
+    else ctx.stdout.write(`rebuilt the projections from ${result.events} events in ${result.durationMs} ms\n`);
+    return 0;
+  },
+};
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'a read-only web dashboard of the store (127.0.0.1:4317)',
+  help: `${SERVE_USAGE}
+${COMMON_HELP}`,
+  async run(argv, ctx) {
+    const { resolveServeOptions, describeServing } = await import('../../server/serve-options.js');
+    const { startDashboardServer } = await import('../../server/index.js');
+    const args = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' } });
+    const options = resolveServeOptions({ port: flag(args, 'port'), host: flag(args, 'host'), token: flag(args, 'token') }, ctx.env);
+    const logger = await ctx.openLogger(args.values as never);
+    const server = await startDashboardServer({ logger, host: options.host, port: options.port, token: options.token });
+    if (args.values['json']) ctx.stdout.write(`${JSON.stringify({ url: server.url, host: server.host, port: server.port })}\n`);
+    else ctx.stdout.write(`${describeServing(server.url, options).join('\n')}\n`);
+    await ctx.interrupted;
+    await server.close();
+    return 0;
+  },
+};

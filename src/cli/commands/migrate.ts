@@ -1,0 +1,43 @@
+import { initDatabase } from '../../store/data-source.js';
+import { MigrationManager } from '../../store/migration-manager.js';
+import { parse } from '../args.js';
+import { COMMON_HELP, type Command } from '../command.js';
+import { json } from '../output.js';
+
+export const migrate: Command = {
+  name: 'migrate',
+  summary: 'apply pending schema migrations, or show them (--status)',
+  help: `Usage: convlog migrate [--status]
+
+Applies the schema migrations the store lacks (safe to run from many processes at once: one
+applies, the others wait and find nothing to do). With --status, changes nothing and shows the
+current version, the applied and the pending migrations; exits 0 either way.
+
+${COMMON_HELP}`,
+  async run(argv, ctx) {
+    const args = parse(argv, { status: { type: 'boolean' } });
+    const { overrides, log } = await ctx.storeOptions(args.values as never);
+    const { dataSource } = await initDatabase(overrides, log);
+    try {
+      const manager = new MigrationManager(dataSource);
+      if (args.values['status']) {
+        const status = await manager.getMigrationStatus();
+        if (args.values['json']) ctx.stdout.write(json(status));
+        else
+          ctx.stdout.write(
+            `current version: ${status.currentVersion ?? '(empty database)'}\n` +
+              `applied (${status.applied.length}): ${status.applied.join(', ') || '-'}\n` +
+              `pending (${status.pendingCount}): ${status.pending.join(', ') || '-'}\n`,
+          );
+        return 0;
+      }
+      const result = await manager.migrateToLatest();
+      if (!result.ok) throw result.error;
+      if (args.values['json']) ctx.stdout.write(json({ applied: result.applied }));
+      else ctx.stdout.write(result.applied.length ? `applied: ${result.applied.join(', ')}\n` : 'schema is up to date\n');
+      return 0;
+    } finally {
+      await dataSource.destroy();
+    }
+  },
+};

@@ -1,0 +1,97 @@
+import { getCallDetail, type CallDetail } from '../../queries/call-detail.js';
+import { parse } from '../args.js';
+import { COMMON_HELP, type Command } from '../command.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { cut, duration, json, ms, oneLine, usd, utc, wrap } from '../output.js';
+import { WATERFALL_LEGEND, waterfallBar, waterfallFigures } from '../waterfall.js';
+
+const WIDTH = 80;
+const INDENT = 20; // "HH:MM:SS  assistant " → text starts at column 20
+
+export const show: Command = {
+  name: 'show',
+  summary: 'one call: transcript, latency waterfalls, tools, errors, cost',
+  help: `Usage: convlog show <callId>
+
+Prints a call as it happened: each message with its time (UTC), each answer with its latency
+waterfall (end of turn, transcription, LLM time to first token, TTS time to first byte, end to
+end, SLA marks), tool calls with arguments and results, interruptions, errors, and the cost of
+the call. Exit code 3 when there is no such call.
+
+${COMMON_HELP}`,
+  async run(argv, ctx) {
+    const args = parse(argv, {}, 1);
+    const callId = args.positionals[0];
+    if (callId === undefined) throw new UsageError('show needs a call id: convlog show <callId>');
+    const logger = await ctx.openLogger(args.values as never);
+    const detail = await getCallDetail(await logger.dataSource(), callId, { eventLimit: 1 });
+    if (!detail) throw new NotFoundError(`no call "${cut(oneLine(callId), 60)}" in this store (convlog calls lists them)`);
+    if (args.values['json']) {
+      ctx.stdout.write(json({ ...detail, events: undefined }));
+      return 0;
+    }
+    ctx.stdout.write(render(detail));
+    return 0;
+  },
+};
+
+/** The call as text, 80 columns wide. */
+export function render(d: CallDetail): string {
+  const c = d.call;
+  const out: string[] = [];
+  const cost = d.conversations.reduce(
+    (a, x) => ({ llm: a.llm + x.costUsd.llm, stt: a.stt + x.costUsd.stt, tts: a.tts + x.costUsd.tts, rt: a.rt + x.costUsd.realtime, total: a.total + x.costUsd.total }),
+    { llm: 0, stt: 0, tts: 0, rt: 0, total: 0 },
+  );
+  const sla = d.conversations.find((x) => x.slaThresholdMs !== null)?.slaThresholdMs ?? null;
+  out.push(cut(`Call ${oneLine(c.id)}  ${c.status}${c.endReason ? ` (${oneLine(c.endReason)})` : ''}  ${duration(c.durationMs)}`, WIDTH));
+  out.push(cut(`Started ${utc(c.startedAt)} UTC  room ${oneLine(c.livekitRoom ?? '-')}  caller ${oneLine(c.callerNumber ?? '-')}`, WIDTH));
+  out.push(
+    cut(
+      `Cost ${usd(cost.total)} = LLM ${usd(cost.llm)} + STT ${usd(cost.stt)} + TTS ${usd(cost.tts)}${cost.rt ? ` + realtime ${usd(cost.rt)}` : ''}`,
+      WIDTH,
+    ),
+  );
+  out.push(`Turns ${c.turns}  interruptions ${c.interruptions}  SLA ${sla === null ? '-' : `${sla} ms`} (${c.slaViolations} over)  errors ${c.errors}`);
+  if (c.error) out.push(cut(`Error: ${oneLine(c.error)}`, WIDTH));
+
+  const turnOf = new Map(d.turns.filter((t) => t.assistantMessageId).map((t) => [t.assistantMessageId!, t]));
+  const worst = Math.max(sla ?? 0, ...d.turns.map((t) => (t.implausible ? 0 : (t.e2eLatencyMs ?? 0))));
+  const msPerChar = Math.max(10, Math.ceil(worst / (WIDTH - INDENT - 2)));
+  if (d.turns.some((t) => t.e2eLatencyMs !== null))
+    out.push('', `Latency per answer in ms (* derived); bar: 1 char = ${msPerChar} ms,`, `  ${WATERFALL_LEGEND}`);
+  let agent = '';
+  for (const m of d.messages) {
+    const conversation = d.conversations.find((x) => x.id === m.conversationId);
+    if (conversation && conversation.agentName && conversation.agentName !== agent) {
+      agent = conversation.agentName;
+      out.push('', `— agent ${oneLine(agent)} —`);
+    } else if (m === d.messages[0]) out.push('');
+    const time = utc(m.createdAt).slice(11);
+    const who = (m.role === 'assistant' ? 'assistant' : m.role).padEnd(10);
+    let text: string;
+    if (m.role === 'tool') {
+      text = `${m.toolName ?? 'tool'}(${m.toolArguments ?? ''}) → ${m.content}${m.toolIsError ? '  [error]' : ''}${m.processingTimeMs !== null ? `  (${ms(m.processingTimeMs)})` : ''}`;
+    } else {
+      text = m.content;
+      if (m.role === 'user' && m.sttConfidence !== null) text += `  (STT ${m.sttConfidence.toFixed(2)})`;
+      if (m.interrupted) text += '  [interrupted]';
+    }
+    out.push(`${time}  ${who}${wrap(text, WIDTH, INDENT)}`);
+    const t = turnOf.get(m.id);
+    if (t) {
+      const mark = t.slaViolation ? '  ⚠ SLA' : t.implausible ? '  ⚠ implausible' : '';
+      out.push(`${' '.repeat(INDENT)}${cut(waterfallFigures(t), WIDTH - INDENT - mark.length)}${mark}`);
+      if (t.e2eLatencyMs !== null && !t.implausible) out.push(`${' '.repeat(INDENT)}${cut(waterfallBar(t, msPerChar, sla), WIDTH - INDENT)}`);
+    }
+  }
+  for (const t of d.turns.filter((x) => x.assistantMessageId === null))
+    out.push(`${utc(t.startedAt).slice(11)}  ${'(no reply)'.padEnd(10)}turn ${t.outcome.replace('_', ' ')}`);
+  const problems = d.systemEvents.filter((s) => s.severity === 'ERROR' || s.severity === 'CRITICAL' || s.severity === 'WARNING');
+  if (problems.length) {
+    out.push('', 'Events:');
+    for (const s of problems)
+      out.push(cut(`${utc(s.createdAt).slice(11)}  ${s.severity.padEnd(8)} ${s.eventType}: ${oneLine(s.message)}${s.count > 1 ? ` (×${s.count})` : ''}`, WIDTH));
+  }
+  return `${out.join('\n')}\n`;
+}

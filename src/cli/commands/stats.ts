@@ -1,0 +1,93 @@
+import { callsBy, latencyPercentiles, responseLatencyHistogram, type LatencyComponent } from '../../queries/analytics.js';
+import { flag, parse, parseChoice, parsePositive } from '../args.js';
+import { COMMON_HELP, type Command } from '../command.js';
+import { json, ms, pct, table, usd } from '../output.js';
+
+const COMPONENT_NAMES: Record<LatencyComponent, string> = {
+  e2e: 'end to end',
+  endOfTurn: 'end of turn (EOU)',
+  transcription: 'transcription',
+  onUserTurnCompleted: 'on user turn completed',
+  llmTtft: 'LLM first token',
+  ttsTtfb: 'TTS first byte',
+  playback: 'playback',
+};
+
+export const stats: Command = {
+  name: 'stats',
+  summary: 'statistics, latency percentiles per component, a histogram',
+  help: `Usage: convlog stats [--hours 24] [--by model|day|room]
+
+Prints getCallStatistics() for the last --hours (calls, success rate, response times, SLA
+violations, cost, tokens, errors), latency percentiles per waterfall component (p50/p90/p95/
+p99/max), and a histogram of end-to-end response latency. --by adds a table grouped by LLM
+model, UTC day or LiveKit room.
+
+${COMMON_HELP}`,
+  async run(argv, ctx) {
+    const args = parse(argv, { hours: { type: 'string' }, by: { type: 'string' } });
+    const hours = parsePositive('hours', flag(args, 'hours')) ?? 24;
+    const by = parseChoice('by', flag(args, 'by'), ['model', 'day', 'room'] as const);
+    const logger = await ctx.openLogger(args.values as never);
+    const ds = await logger.dataSource();
+    const statistics = await logger.getCallStatistics({ hours });
+    const latency = await latencyPercentiles(ds, { hours });
+    const histogram = await responseLatencyHistogram(ds, { hours });
+    const groups = by ? await callsBy(ds, by, { hours }) : undefined;
+    if (args.values['json']) {
+      ctx.stdout.write(json({ statistics, latency, histogram, ...(groups ? { by, groups } : {}) }));
+      return 0;
+    }
+    const s = statistics;
+    const out: string[] = [];
+    out.push(`Last ${hours} h`);
+    out.push(
+      `Calls      ${s.calls.total} (${s.calls.completed} completed, ${s.calls.failed} failed, ${s.calls.active} active)  success ${s.calls.successRate === null ? '-' : `${s.calls.successRate.toFixed(1)}%`}`,
+    );
+    out.push(
+      `Responses  ${s.performance.responses}  avg ${ms(s.performance.avgResponseTimeMs)}  p50 ${ms(s.performance.p50ResponseTimeMs)}  p95 ${ms(s.performance.p95ResponseTimeMs)}  p99 ${ms(s.performance.p99ResponseTimeMs)}`,
+    );
+    out.push(`SLA        ${s.performance.slaViolations} over  STT confidence ${s.performance.avgSttConfidence?.toFixed(3) ?? '-'}`);
+    out.push(`Cost       ${usd(s.costs.totalUsd)} = LLM ${usd(s.costs.llmUsd)} + STT ${usd(s.costs.sttUsd)} + TTS ${usd(s.costs.ttsUsd)}${s.costs.realtimeUsd ? ` + RT ${usd(s.costs.realtimeUsd)}` : ''}`);
+    out.push(`Tokens     in ${s.tokens.input} (cached ${s.tokens.cachedInput}), out ${s.tokens.output}; unpriced usage ${s.costs.unpricedUsage}`);
+    out.push(`Errors     ${s.errors.total}${Object.keys(s.errors.byType).length ? ` (${Object.entries(s.errors.byType).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; dropped log events ${s.logging.droppedEvents}`);
+    out.push('', 'Latency by component (ms)');
+    const rows = (Object.keys(COMPONENT_NAMES) as LatencyComponent[]).map((k) => ({ k, v: latency[k] }));
+    const r = (v: number | null) => (v === null ? '-' : String(Math.round(v)));
+    out.push(
+      table(rows, [
+        { header: 'COMPONENT', value: (x) => COMPONENT_NAMES[x.k] },
+        { header: 'N', value: (x) => String(x.v.num), align: 'right' },
+        { header: 'P50', value: (x) => r(x.v.p50), align: 'right' },
+        { header: 'P90', value: (x) => r(x.v.p90), align: 'right' },
+        { header: 'P95', value: (x) => r(x.v.p95), align: 'right' },
+        { header: 'P99', value: (x) => r(x.v.p99), align: 'right' },
+        { header: 'MAX', value: (x) => r(x.v.max), align: 'right' },
+      ]).trimEnd(),
+    );
+    out.push('', 'Response latency (end to end)');
+    const most = Math.max(1, ...histogram.map((b) => b.count));
+    const total = histogram.reduce((a, b) => a + b.count, 0);
+    for (const b of histogram) {
+      const label = b.toMs === null ? `>= ${b.fromMs}` : `${b.fromMs}-${b.toMs}`;
+      const bar = '#'.repeat(Math.round((b.count / most) * 40));
+      out.push(`${label.padStart(10)} ms ${String(b.count).padStart(6)} ${total ? pct(b.count / total).padStart(6) : '     -'} ${bar}`.trimEnd());
+    }
+    if (groups) {
+      out.push('', `By ${by}`);
+      out.push(
+        table(groups, [
+          { header: by!.toUpperCase(), value: (g) => g.key, max: 40, flex: true },
+          { header: 'CALLS', value: (g) => String(g.calls), align: 'right' },
+          { header: 'OK', value: (g) => String(g.completed), align: 'right' },
+          { header: 'FAILED', value: (g) => String(g.failed), align: 'right' },
+          { header: 'TURNS', value: (g) => String(g.turns), align: 'right' },
+          { header: 'AVG RESP', value: (g) => ms(g.avgResponseTimeMs), align: 'right' },
+          { header: 'COST', value: (g) => usd(g.costUsd), align: 'right' },
+        ]).trimEnd(),
+      );
+    }
+    ctx.stdout.write(`${out.join('\n')}\n`);
+    return 0;
+  },
+};

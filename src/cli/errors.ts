@@ -1,0 +1,20 @@
+/** Exit codes of `convlog` (documented in docs/cli.md). */
+export const EXIT = {
+  OK: 0,
+  /** The command could not do its work (database unreachable, a write refused, …). */
+  FAILURE: 1,
+  /** Bad usage: unknown command or flag, a missing or malformed argument. */
+  USAGE: 2,
+  /** What was asked for does not exist (e.g. `show` of an unknown call). */
+  NOT_FOUND: 3,
+} as const;
+
+/** A usage error: printed with the command's help hint, exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = EXIT.USAGE;
+}
+
+/** Something asked for is not in the store: exit code 3. */
+export class NotFoundError extends Error {
+  readonly exitCode = EXIT.NOT_FOUND;
+}

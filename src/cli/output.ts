@@ -1,0 +1,84 @@
+/** Text output of `convlog`: tables that fit the terminal, numbers as people read them. */
+
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string;
+  align?: 'left' | 'right';
+  /** Longest the column may be; longer values are cut with "…". */
+  max?: number;
+  /** May be narrowed (values cut with "…") so that the table fits its width. */
+  flex?: boolean;
+}
+
+/** Cuts `s` to `n` characters, ending with "…" when it was longer. */
+export const cut = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, Math.max(0, n - 1))}…`);
+
+/**
+ * A plain-text table: one header row, columns two spaces apart, each as wide as its widest cell;
+ * when that is wider than `width`, the `flex` columns give up characters (cut with "…").
+ */
+export function table<T>(rows: readonly T[], columns: readonly Column<T>[], width = 80): string {
+  const cells = rows.map((r) => columns.map((c) => cut(oneLine(c.value(r)), c.max ?? 80)));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
+  let over = widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1) - width;
+  while (over > 0) {
+    // Narrow the widest flexible column by one, down to its header.
+    let widest = -1;
+    columns.forEach((c, i) => {
+      if (c.flex && widths[i]! > c.header.length && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+    });
+    if (widest < 0) break;
+    widths[widest]!--;
+    over--;
+  }
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => cut(v, widths[i]!))
+      .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
+}
+
+/** Control characters and line breaks out of a table cell or a one-line summary. */
+export const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+
+/** Wraps `text` to `width` columns, each line after the first indented by `indent` spaces. */
+export function wrap(text: string, width: number, indent: number): string {
+  const words = oneLine(text).split(' ');
+  const lines: string[] = [];
+  let line = '';
+  const room = Math.max(10, width - indent);
+  for (const w of words) {
+    for (let word = w; word.length > 0; ) {
+      if (line.length === 0 && word.length > room) {
+        lines.push(word.slice(0, room));
+        word = word.slice(room);
+        continue;
+      }
+      if (line.length + (line ? 1 : 0) + word.length > room) {
+        lines.push(line);
+        line = '';
+        continue;
+      }
+      line = line ? `${line} ${word}` : word;
+      word = '';
+    }
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+export const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${Math.round(v)} ms`);
+export const usd = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined ? '-' : `$${v.toFixed(digits)}`);
+export const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
+/** `2026-11-25 03:18:04` (UTC). */
+export const utc = (t: number | null | undefined): string => (t === null || t === undefined ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19));
+export const duration = (v: number | null | undefined): string => {
+  if (v === null || v === undefined) return '-';
+  const s = Math.round(v / 1000);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+};
+
+/** Writes `value` as indented JSON (for `--json`). */
+export const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;

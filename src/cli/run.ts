@@ -1,0 +1,68 @@
+import { isConversationLogError } from '../errors.js';
+import { PACKAGE_VERSION } from '../plugin/plugin.js';
+import type { Command } from './command.js';
+import { createContext, type CliContext } from './context.js';
+import { calls } from './commands/calls.js';
+import { cleanup, rebuild, serve } from './commands/maintenance.js';
+import { migrate } from './commands/migrate.js';
+import { show } from './commands/show.js';
+import { stats } from './commands/stats.js';
+import { tail } from './commands/tail.js';
+import { exportCommand, importCommand } from './commands/transfer.js';
+import { EXIT, NotFoundError, UsageError } from './errors.js';
+
+export const COMMANDS: Command[] = [migrate, calls, show, stats, tail, exportCommand, importCommand, cleanup, rebuild, serve];
+
+const usage = () => `Usage: convlog <command> [options]
+
+See, follow, export and maintain the call record of your LiveKit agents.
+Reads DATABASE_URL and ./agent.config.ts like the plugin does.
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
+
+Run "convlog <command> --help" for a command's options.
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 not found.
+`;
+
+/** Runs `convlog` with `argv` (without node and the script); resolves to the exit code. */
+export async function run(argv: string[], ctx: CliContext = createContext()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    ctx.stdout.write(usage());
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  if (name === '--version' || name === '-V') {
+    ctx.stdout.write(`${PACKAGE_VERSION}\n`);
+    return EXIT.OK;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    ctx.stderr.write(`convlog: unknown command "${name}"\n\n${usage()}`);
+    return EXIT.USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    ctx.stdout.write(`${command.help}\n`);
+    return EXIT.OK;
+  }
+  try {
+    return await command.run(rest, ctx);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      ctx.stderr.write(`convlog ${command.name}: ${error.message}\nRun "convlog ${command.name} --help" for usage.\n`);
+      return EXIT.USAGE;
+    }
+    if (error instanceof NotFoundError) {
+      ctx.stderr.write(`convlog ${command.name}: ${error.message}\n`);
+      return EXIT.NOT_FOUND;
+    }
+    if (isConversationLogError(error)) {
+      ctx.stderr.write(`convlog ${command.name}: ${error.code}: ${error.message}\n`);
+      return error.code === 'INVALID_ARGUMENT' || error.code === 'CONFIG_INVALID' ? EXIT.USAGE : EXIT.FAILURE;
+    }
+    ctx.stderr.write(`convlog ${command.name}: ${(error as Error)?.message ?? String(error)}\n`);
+    return EXIT.FAILURE;
+  } finally {
+    await ctx.close();
+  }
+}
