@@ -43,6 +43,32 @@ export type { CallListRow, CallListPage, CallListFilter } from './queries/call-l
 export { cleanupOldData } from './queries/cleanup.js';
 export type { CleanupResult } from './queries/cleanup.js';
 export { summarize, percentileOfSorted } from './queries/percentile.js';
+export {
+  latencyPercentiles,
+  responseLatencyHistogram,
+  costByModelAndDay,
+  costByDay,
+  interruptionRate,
+  toolCallStats,
+  callsBy,
+  LATENCY_COMPONENTS,
+} from './queries/analytics.js';
+export type {
+  AnalyticsWindow,
+  LatencyComponent,
+  LatencyBucket,
+  ModelDayCost,
+  DayCost,
+  InterruptionRate,
+  ToolCallStats,
+  CallGroupStats,
+} from './queries/analytics.js';
+export { toJsonl, eventsSince } from './export/jsonl.js';
+export { toCsv } from './export/csv.js';
+export { toOtlp, callToOtlp } from './export/otlp.js';
+export type { OtlpOptions } from './export/otlp.js';
+export { sessionReportEvents } from './import/session-report.js';
+export type { SessionReportJson, ImportedReport } from './import/session-report.js';
 export type { PercentileSummary } from './queries/percentile.js';
 export * from './events/types.js';
 export { ENTITIES } from '../entities/index.js';
