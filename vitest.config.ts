@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The fault-injection suite (kills, locks, restarts) runs on its own: npm run test:faults.
+    exclude: ['test/faults/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/backend-reporter.ts'],
     testTimeout: 30_000,

@@ -13,6 +13,7 @@ import { MigrationManager } from '../store/migration-manager.js';
 import { rebuildProjections, type RebuildResult } from '../store/rebuild.js';
 import type { EventSink } from '../store/sink.js';
 import type { WriterStats } from '../store/writer.js';
+import { eventRedactor, type RedactionOptions } from '../redact/redact-event.js';
 import * as v from './validate.js';
 
 export interface StartCallOptions {
@@ -88,6 +89,8 @@ export interface LogEventOptions {
 export interface ConversationLoggerOptions extends Partial<StoreConfig> {
   /** Use this winston logger instead of creating one. */
   log?: Log;
+  /** Personal data: redact free text and mask or hash caller numbers before anything is written. */
+  redaction?: RedactionOptions;
 }
 
 /**
@@ -118,10 +121,13 @@ export class ConversationLogger implements EventSink {
   private readonly dataSourceReady: Promise<DataSource>;
   private readonly ownedDataSource: DataSource;
   private closing: Promise<void> | null = null;
+  /** Applied to every event before it is queued; null when no redaction is configured. */
+  private readonly redact: ((event: NewEvent) => NewEvent) | null;
 
   /** Use {@link ConversationLogger.open} or {@link getConversationLogger}. */
   constructor(options: ConversationLoggerOptions = {}) {
-    const { log, ...overrides } = options;
+    const { log, redaction, ...overrides } = options;
+    this.redact = eventRedactor(redaction);
     this.config = loadConfig(overrides);
     this.log = log ?? createLog(this.config.logLevel);
     this.ownedDataSource = createDataSource(this.config, this.log);
@@ -183,11 +189,11 @@ export class ConversationLogger implements EventSink {
   // --- EventSink -----------------------------------------------------------------------------
 
   enqueue(event: NewEvent): boolean {
-    return this.store.enqueue(event);
+    return this.store.enqueue(this.redact ? this.redact(event) : event);
   }
 
   append(event: NewEvent): Promise<void> {
-    return this.store.append(event);
+    return this.store.append(this.redact ? this.redact(event) : event);
   }
 
   flush(): Promise<void> {
@@ -431,7 +437,7 @@ export class ConversationLogger implements EventSink {
       return Promise.reject(error);
     }
     const [event, result] = built;
-    return this.store.append(event).then(() => result);
+    return this.append(event).then(() => result);
   }
 
   // --- Reads ----------------------------------------------------------------------------------

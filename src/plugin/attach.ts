@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NewEvent } from '../events/types.js';
 import { getConversationLogger } from '../logger/global.js';
+import { eventRedactor } from '../redact/redact-event.js';
 import type { EventSink } from '../store/sink.js';
 import { eventFilter, storeOverrides, type ConversationLogConfig } from './config.js';
 import { SessionMapper, type SessionEventLike } from './mapper.js';
@@ -128,10 +129,11 @@ export async function attachConversationLog(
 
   // Never let logging break the session: a store that throws loses its events, not the call.
   // (The writer reports store failures itself, in the logs and in system_events.)
+  const redact = eventRedactor(options.redaction);
   const write = (events: NewEvent[]) => {
     for (const e of events) {
       try {
-        sink.enqueue(e);
+        sink.enqueue(redact ? redact(e) : e);
       } catch {
         // dropped: the sink could not take it
       }

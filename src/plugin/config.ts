@@ -1,4 +1,5 @@
 import type { StoreConfig } from '../config/config.js';
+import type { RedactionOptions } from '../redact/redact-event.js';
 import type { PricingTable } from './pricing.js';
 
 /**
@@ -19,6 +20,12 @@ export interface ConversationLogConfig {
    * and close (always kept). Default: all. E.g. `{ exclude: ['agent_state_changed'] }`.
    */
   events?: { include?: string[]; exclude?: string[] };
+  /**
+   * Personal data: `{ redact: true }` replaces phone numbers, e-mail addresses and card numbers in
+   * every transcript, tool argument and metadata value before it is written (or pass your own
+   * function); `callerNumber: 'mask' | 'hash'` keeps the caller's number out of the store.
+   */
+  redaction?: RedactionOptions;
   /** Writer tuning: queue bound and batch interval. */
   maxQueueSize?: number;
   flushIntervalMs?: number;
