@@ -19,7 +19,10 @@ export async function snapshot(ds: DataSource): Promise<Record<string, unknown[]
 }
 
 export interface StoreHealth {
+  /** Events of calls (what the writers logged). */
   events: number;
+  /** What the store wrote about itself (outages, drops): system events of no call. */
+  storeReports: number;
   /** Calls whose stream positions are not 1..n without a hole. */
   callsWithGaps: string[];
   /** Event ids stored more than once (must be none: event_id is unique). */
@@ -36,7 +39,8 @@ export async function checkStore(url: string): Promise<{ health: StoreHealth; me
   const logger = await ConversationLogger.open({ databaseUrl: url, log: createLog('error'), poolSize: 2, poolOverflow: 0 });
   const ds = await logger.dataSource();
   const sqlite = ds.options.type !== 'postgres';
-  const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM events');
+  const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM events WHERE call_id IS NOT NULL');
+  const [{ r }] = await ds.query('SELECT COUNT(*) AS r FROM events WHERE call_id IS NULL');
   const streams = (await ds.query(
     'SELECT call_id, COUNT(*) AS n, MIN(stream_position) AS lo, MAX(stream_position) AS hi FROM events WHERE call_id IS NOT NULL GROUP BY call_id',
   )) as Array<{ call_id: string; n: unknown; lo: unknown; hi: unknown }>;
@@ -49,7 +53,7 @@ export async function checkStore(url: string): Promise<{ health: StoreHealth; me
   const integrity = sqlite ? String(((await ds.query('PRAGMA integrity_check')) as Array<{ integrity_check: string }>)[0]!.integrity_check) : 'ok';
   const messageIds = new Set(((await ds.query('SELECT id FROM messages')) as Array<{ id: string }>).map((r) => r.id));
   return {
-    health: { events: Number(n), callsWithGaps, duplicateEventIds: Number(d), projectionsMatchLog: JSON.stringify(before) === JSON.stringify(after), integrity, duplicatedMessages: Number(dm) },
+    health: { events: Number(n), storeReports: Number(r), callsWithGaps, duplicateEventIds: Number(d), projectionsMatchLog: JSON.stringify(before) === JSON.stringify(after), integrity, duplicatedMessages: Number(dm) },
     messageIds,
     logger,
   };
