@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { MigrationExecutor, type DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ConversationLogError } from '../errors.js';
 import { MIGRATIONS_TABLE } from './data-source.js';
@@ -66,7 +66,11 @@ export class MigrationManager {
     try {
       await runner.query('SELECT pg_advisory_lock($1)', [PG_LOCK_KEY]);
       try {
-        const done = await this.dataSource.runMigrations({ transaction: 'all' });
+        // On the connection that holds the lock: a pool of one (DB_POOL_SIZE=1, no overflow) must
+        // not wait for a second connection while holding the first.
+        const executor = new MigrationExecutor(this.dataSource, runner);
+        executor.transaction = 'all';
+        const done = await executor.executePendingMigrations();
         return done.map((m) => m.name);
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [PG_LOCK_KEY]);
