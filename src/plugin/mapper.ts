@@ -119,6 +119,8 @@ export class SessionMapper {
   /** The agent's speeches by id, oldest first. */
   private readonly speeches = new Map<string, SpeechTurn>();
   private userMessages = 0;
+  /** The last valid event time seen (ms UTC), for events whose own time is unusable. */
+  private lastAt = 0;
   /**
    * A reply cut short with no sign of the user yet: the user cut in (→ interrupted) or the
    * session is closing (→ session_closed); the next event tells which.
@@ -145,7 +147,8 @@ export class SessionMapper {
   /** Maps one session event to zero or more events to append. */
   map(ev: SessionEventLike): NewEvent[] {
     if (this.closed) return [];
-    const at = num(ev.createdAt) ?? 0;
+    // A time the store can hold (whole ms since 1970); else the last good one: never lose the event over its clock.
+    const at = (this.lastAt = time(ev.createdAt) ?? (this.lastAt || Date.now()));
     if (this.pendingCut && ev.type !== 'close' && !INCONCLUSIVE.has(ev.type)) return [...this.settleCut(false), ...this.route(ev, at)];
     return this.route(ev, at);
   }
@@ -226,7 +229,7 @@ export class SessionMapper {
       messageId,
       conversationId: this.conversationId,
       content,
-      createdAt: num(it['createdAt']),
+      createdAt: time(it['createdAt']),
       sttConfidence: null,
       processingTimeMs: null,
       llmModel: null,
@@ -295,8 +298,8 @@ export class SessionMapper {
       this.turn = emptyTurn();
       this.usage = emptyUsage();
     }
-    const startedSpeakingAt = secToMs(metrics['startedSpeakingAt']);
-    const userStoppedAt = secToMs(userMetrics['stoppedSpeakingAt']) ?? (acc.lastSpeakingTimeMs !== null && acc.lastSpeakingTimeMs > 0 ? acc.lastSpeakingTimeMs : null);
+    const startedSpeakingAt = time(secToMs(metrics['startedSpeakingAt']));
+    const userStoppedAt = time(secToMs(userMetrics['stoppedSpeakingAt'])) ?? (acc.lastSpeakingTimeMs !== null && acc.lastSpeakingTimeMs > 0 ? time(acc.lastSpeakingTimeMs) : null);
     let e2e = secToMs(metrics['e2eLatency']);
     if (e2e === null && startedSpeakingAt !== null && userStoppedAt !== null) e2e = startedSpeakingAt - userStoppedAt;
     const parts: TurnParts = {
@@ -458,7 +461,7 @@ export class SessionMapper {
         turnId: this.newId(),
         userMessageId,
         assistantMessageId: null,
-        startedAt: secToMs(m['stoppedSpeakingAt']) ?? at,
+        startedAt: time(secToMs(m['stoppedSpeakingAt'])) ?? at,
         endOfTurnDelayMs: parts.endOfTurnDelayMs,
         transcriptionDelayMs: parts.transcriptionDelayMs,
         onUserTurnCompletedDelayMs: parts.onUserTurnCompletedDelayMs,
@@ -512,8 +515,8 @@ export class SessionMapper {
     const out = this.ensureConversation(at);
     calls.forEach((call, i) => {
       const output = outputs[i];
-      const started = num(call['createdAt']);
-      const finished = num(output?.['createdAt']);
+      const started = time(call['createdAt']);
+      const finished = time(output?.['createdAt']);
       out.push({
         type: 'tool_executed',
         callId: this.callId,
@@ -565,16 +568,16 @@ export class SessionMapper {
     switch (kind) {
       case 'llm':
         d.latencyMs = latency(metrics['ttftMs']);
-        d.tokensInput = num(metrics['promptTokens']);
-        d.tokensCachedInput = num(metrics['promptCachedTokens']);
-        d.tokensOutput = num(metrics['completionTokens']);
+        d.tokensInput = count(metrics['promptTokens']);
+        d.tokensCachedInput = count(metrics['promptCachedTokens']);
+        d.tokensOutput = count(metrics['completionTokens']);
         if (acc.llmTtftMs === null) acc.llmTtftMs = d.latencyMs;
         break;
       case 'realtime':
         d.latencyMs = latency(metrics['ttftMs']);
-        d.tokensInput = num(metrics['inputTokens']);
-        d.tokensCachedInput = num((metrics['inputTokenDetails'] as Record<string, unknown> | undefined)?.['cachedTokens']);
-        d.tokensOutput = num(metrics['outputTokens']);
+        d.tokensInput = count(metrics['inputTokens']);
+        d.tokensCachedInput = count((metrics['inputTokenDetails'] as Record<string, unknown> | undefined)?.['cachedTokens']);
+        d.tokensOutput = count(metrics['outputTokens']);
         break;
       case 'stt':
         d.latencyMs = latency(metrics['durationMs']);
@@ -583,7 +586,7 @@ export class SessionMapper {
       case 'tts':
         d.latencyMs = latency(metrics['ttfbMs']);
         d.audioDurationMs = num(metrics['audioDurationMs']);
-        d.characters = num(metrics['charactersCount']);
+        d.characters = count(metrics['charactersCount']);
         if (acc.ttsTtfbMs === null) acc.ttsTtfbMs = d.latencyMs;
         break;
       case 'eou':
@@ -645,6 +648,18 @@ export class SessionMapper {
     );
     return out;
   }
+}
+
+/** A count the store can hold (tokens, characters): a whole number from 0 to 2^53; else null. */
+function count(v: unknown): number | null {
+  const n = num(v);
+  return n === null || n < 0 || n > Number.MAX_SAFE_INTEGER ? null : Math.round(n);
+}
+
+/** A timestamp the store can hold: finite, 0 to year 275760, whole milliseconds; else null. */
+function time(v: unknown): number | null {
+  const n = num(v);
+  return n === null || n < 0 || n > 8.64e15 ? null : Math.round(n);
 }
 
 /** Adds one metrics record's usage to the reply it belongs to. */
