@@ -6,10 +6,11 @@
  * Card numbers are 13–19 digits (spaces or dashes between groups allowed) that pass the Luhn
  * check, so order numbers and timestamps stay. Phone numbers are 7–15 digits with an optional
  * `+`, spaces, dots, dashes or parentheses between them (E.164 and national formats). Cards are
- * replaced first, then e-mails, then phones. Cost: three regular expressions over the text.
+ * replaced first, then e-mails, then phones (ISO dates such as 2026-12-01 are not phone numbers). Cost: three regular expressions over the text.
  */
 const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const PHONE = /(?<![\w+])(?:\+|00)?\d(?:[ .\-()]{0,2}\d){6,14}(?!\w)/g;
 
 /** Luhn checksum of the digits in `s`. */
@@ -33,5 +34,5 @@ export function redactText(text: string): string {
   return text
     .replace(CARD, (m) => (luhnValid(m) ? '[CARD]' : m))
     .replace(EMAIL, '[EMAIL]')
-    .replace(PHONE, (m) => (m.replace(/\D/g, '').length >= 7 ? '[PHONE]' : m));
+    .replace(PHONE, (m) => (m.replace(/\D/g, '').length >= 7 && !ISO_DATE.test(m) ? '[PHONE]' : m));
 }
