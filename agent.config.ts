@@ -20,4 +20,7 @@ export default defineConversationLogConfig({
   },
   // Session events kept besides messages, tools, metrics, errors and close.
   events: { exclude: [] },
+  // Personal data: redact phone numbers, e-mail addresses and card numbers before anything is
+  // written, and store caller numbers as salted hashes (or 'mask', or 'keep').
+  // redaction: { redact: true, callerNumber: 'hash', hashSalt: process.env.CALLER_HASH_SALT },
 });
