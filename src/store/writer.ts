@@ -36,7 +36,7 @@ interface Item extends PendingEvent {
   seq: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * The writer: a bounded in-memory queue drained in batches, one transaction per batch.
