@@ -48,7 +48,10 @@ export function parseDuration(flag: string, value: string): number {
 /** `--since`: a duration back from now (`24h`) or an ISO date/time (`2026-11-01`, UTC). Returns ms UTC. */
 export function parseSince(value: string, now = Date.now()): number {
   if (/^\d+(?:\.\d+)?[smhdw]$/.test(value.trim())) return now - parseDuration('since', value);
-  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  // Only ISO 8601 (Date.parse alone takes almost anything: "x' OR '1'='1" is a date in 2001).
+  // Without a zone it is UTC.
+  const m = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(value.trim());
+  const t = m ? Date.parse(`${m[1]}${m[2] ?? 'T00:00:00'}${m[3] ?? 'Z'}`) : Number.NaN;
   if (Number.isNaN(t)) throw new UsageError(`--since must be a duration (24h, 7d) or an ISO date (2026-11-01), got "${value}"`);
   return t;
 }

@@ -2,6 +2,7 @@ import { createLog, type Log } from '../config/log.js';
 import type { LogLevel, StoreConfig } from '../config/config.js';
 import { ConversationLogger } from '../logger/conversation-logger.js';
 import { storeOverrides } from '../plugin/config.js';
+import type { RedactionOptions } from '../redact/redact-event.js';
 import { loadConfigFile } from './config-file.js';
 
 /** What every command gets: its streams, and the store opened from the config file and env. */
@@ -12,8 +13,11 @@ export interface CliContext {
   cwd: string;
   /** Opens the store (once): `--database-url`, else DATABASE_URL, else the config file, else the default. */
   openLogger(flags: StoreFlags): Promise<ConversationLogger>;
-  /** The store settings those sources give, and a log at the CLI's level (for commands that open the database themselves). */
-  storeOptions(flags: StoreFlags): Promise<{ overrides: Partial<StoreConfig>; log: Log }>;
+  /**
+   * The store settings those sources give, a log at the CLI's level (for commands that open the
+   * database themselves) and the config file's personal-data handling (`import` redacts like the agent).
+   */
+  storeOptions(flags: StoreFlags): Promise<{ overrides: Partial<StoreConfig>; log: Log; redaction: RedactionOptions | undefined }>;
   /** Resolves when the user presses Ctrl-C (SIGINT) or the process gets SIGTERM. */
   interrupted: Promise<void>;
   close(): Promise<void>;
@@ -50,10 +54,12 @@ export function createContext(): CliContext {
       if (flags['database-url']) overrides.databaseUrl = flags['database-url'];
       // Quiet by default: a terminal tool prints results, not info logs (LOG_LEVEL / DEBUG raise it).
       const level = env['LOG_LEVEL'] && LEVELS.has(env['LOG_LEVEL']) ? (env['LOG_LEVEL'] as LogLevel) : env['DEBUG'] === 'true' ? 'debug' : 'warn';
-      return { overrides: { ...overrides, logSql: level === 'debug' }, log: createLog(level) };
+      return { overrides: { ...overrides, logSql: level === 'debug' }, log: createLog(level), redaction: config.redaction };
     },
     openLogger(flags) {
-      logger ??= this.storeOptions(flags).then(({ overrides, log }) => ConversationLogger.open({ ...overrides, log }));
+      logger ??= this.storeOptions(flags).then(({ overrides, log, redaction }) =>
+        ConversationLogger.open({ ...overrides, log, ...(redaction === undefined ? {} : { redaction }) }),
+      );
       return logger;
     },
     async close() {

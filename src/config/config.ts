@@ -3,6 +3,13 @@ import { ConversationLogError } from '../errors.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
+/**
+ * Where the writer runs its transactions: `worker` — in a worker thread that owns its own
+ * database connection (the application's event loop only hands events over); `inline` — on the
+ * calling thread.
+ */
+export type WriterThread = 'worker' | 'inline';
+
 /** Resolved configuration of a store and its writer. */
 export interface StoreConfig {
   /** `sqlite:<path>` (or `sqlite::memory:`) or `postgres://…`. */
@@ -34,6 +41,24 @@ export interface StoreConfig {
   /** First retry delay (ms); doubles per attempt with jitter, up to `retryMaxDelayMs`. */
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /**
+   * Where database writes run (`CONVERSATION_LOG_WRITER`): `worker` (default) — a worker thread
+   * owns the write connection, so no transaction, statement or checkpoint ever runs on the
+   * application's event loop; `inline` — on the calling thread (the default, and the only
+   * choice, for `sqlite::memory:`, which a second thread cannot open).
+   */
+  writerThread: WriterThread;
+  /**
+   * SQLite: how often (ms) the checkpoint thread copies the WAL into the database file. Commits
+   * never checkpoint; the thread does, off every writer's path.
+   */
+  checkpointIntervalMs: number;
+  /**
+   * Linux: niceness (0–19) of the writer and checkpoint threads, so under CPU contention they
+   * yield to the application's own threads (the audio path) instead of competing with them.
+   * 0 leaves them at the process's priority. Other platforms ignore it.
+   */
+  writerNice: number;
   logLevel: LogLevel;
   /** Log every SQL statement (DEBUG=true or LOG_LEVEL=debug). */
   logSql: boolean;
@@ -41,7 +66,7 @@ export interface StoreConfig {
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/voice_ai.db';
 
-export const DEFAULTS: Omit<StoreConfig, 'databaseUrl' | 'dialect' | 'sqlitePath'> = {
+export const DEFAULTS: Omit<StoreConfig, 'databaseUrl' | 'dialect' | 'sqlitePath' | 'writerThread'> = {
   poolSize: 10,
   poolOverflow: 20,
   poolIdleTimeoutMs: 30_000,
@@ -53,6 +78,8 @@ export const DEFAULTS: Omit<StoreConfig, 'databaseUrl' | 'dialect' | 'sqlitePath
   maxQueueSize: 100_000,
   retryBaseDelayMs: 50,
   retryMaxDelayMs: 5_000,
+  checkpointIntervalMs: 1_000,
+  writerNice: 10,
   logLevel: 'info',
   logSql: false,
 };
@@ -76,6 +103,13 @@ function parseBoolVar(field: string, raw: string | undefined): boolean {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw configError(field, `must be true or false, got ${JSON.stringify(raw)}.`);
+}
+
+function parseWriterThread(raw: string | undefined): WriterThread | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const v = raw.trim().toLowerCase();
+  if (v === 'worker' || v === 'inline') return v;
+  throw configError('CONVERSATION_LOG_WRITER', `must be worker or inline, got ${JSON.stringify(raw)}.`);
 }
 
 function parseLogLevel(raw: string | undefined): LogLevel {
@@ -134,6 +168,15 @@ export function loadConfig(
   );
   const debug = parseBoolVar('DEBUG', env['DEBUG']);
   const logLevel = overrides.logLevel ?? (debug ? 'debug' : parseLogLevel(env['LOG_LEVEL']));
+  const writerThread =
+    overrides.writerThread ?? parseWriterThread(env['CONVERSATION_LOG_WRITER']) ?? (sqlitePath === ':memory:' ? 'inline' : 'worker');
+  if (writerThread === 'worker' && sqlitePath === ':memory:')
+    throw configError(
+      overrides.writerThread !== undefined ? 'writerThread' : 'CONVERSATION_LOG_WRITER',
+      'cannot be worker for sqlite::memory: (a worker thread cannot open the same in-memory database); use inline or a SQLite file.',
+    );
+  if (writerThread !== 'worker' && writerThread !== 'inline')
+    throw configError('writerThread', `must be worker or inline, got ${JSON.stringify(writerThread)}.`);
   const config: StoreConfig = {
     ...DEFAULTS,
     poolSize: parseIntVar('DB_POOL_SIZE', env['DB_POOL_SIZE'], 1, DEFAULTS.poolSize),
@@ -150,6 +193,7 @@ export function loadConfig(
     databaseUrl,
     dialect,
     sqlitePath,
+    writerThread,
   };
   validateNumbers(config);
   return config;
@@ -171,10 +215,14 @@ function validateNumbers(c: StoreConfig): void {
     ['maxQueueSize', 1],
     ['retryBaseDelayMs', 1],
     ['retryMaxDelayMs', 1],
+    ['checkpointIntervalMs', 1],
+    ['writerNice', 0],
   ];
   for (const [key, min] of checks) {
     const v = c[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
       throw configError(key, `must be a number >= ${min}, got ${JSON.stringify(v)}.`);
   }
+  if (!Number.isInteger(c.writerNice) || c.writerNice > 19)
+    throw configError('writerNice', `must be a whole number from 0 to 19, got ${c.writerNice}.`);
 }

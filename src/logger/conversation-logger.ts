@@ -26,7 +26,7 @@ export interface StartCallOptions {
   agentName?: string | null;
   agentsVersion?: string | null;
   metadata?: JsonObject | null;
-  /** When the call started (ms UTC); now by default. */
+  /** When the call started (whole ms since 1970, UTC, like `Date.now()`); now by default. */
   startedAt?: number;
 }
 
@@ -46,7 +46,7 @@ export interface LogUserMessageOptions {
   processingTimeMs?: number | null;
   language?: string | null;
   metadata?: JsonObject | null;
-  /** When the user started speaking (ms UTC); now by default. */
+  /** When the user started speaking (whole ms since 1970, UTC); now by default. */
   createdAt?: number;
 }
 
@@ -61,6 +61,7 @@ export interface LogAssistantMessageOptions {
   llmCostUsd?: number | null;
   interrupted?: boolean;
   metadata?: JsonObject | null;
+  /** When the answer started (whole ms since 1970, UTC); now by default. */
   createdAt?: number;
 }
 
@@ -189,11 +190,29 @@ export class ConversationLogger implements EventSink {
   // --- EventSink -----------------------------------------------------------------------------
 
   enqueue(event: NewEvent): boolean {
-    return this.store.enqueue(this.redact ? this.redact(event) : event);
+    if (this.redact === null) return this.store.enqueue(event);
+    let redacted: NewEvent;
+    try {
+      redacted = this.redact(event);
+    } catch {
+      this.log.error('conversation log event dropped: the redaction hook failed on it', { eventType: event.type });
+      return false;
+    }
+    return this.store.enqueue(redacted);
   }
 
   append(event: NewEvent): Promise<void> {
-    return this.store.append(this.redact ? this.redact(event) : event);
+    if (this.redact === null) return this.store.append(event);
+    let redacted: NewEvent;
+    try {
+      redacted = this.redact(event);
+    } catch (error) {
+      // Never write what could not be redacted. The hook's message may quote the text: not repeated.
+      return Promise.reject(
+        new ConversationLogError('STORE_REJECTED', `The redaction hook failed on this ${event.type} event, so it was not written; fix the hook (it must return a string).`, { cause: error }),
+      );
+    }
+    return this.store.append(redacted);
   }
 
   flush(): Promise<void> {

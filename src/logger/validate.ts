@@ -52,9 +52,17 @@ export function optionalBoolean(field: string, value: unknown): boolean | null {
   return value;
 }
 
-/** An optional timestamp (ms since the epoch, UTC). */
-export const optionalTimestamp = (field: string, value: unknown): number | null =>
-  optionalNumber(field, value, 0, 8.64e15);
+/**
+ * An optional timestamp: whole milliseconds since the epoch (UTC), as `Date.now()` gives. A
+ * fraction is refused rather than rounded (the store keeps whole ms on every backend; SQLite
+ * would keep the fraction and PostgreSQL refuse it).
+ */
+export function optionalTimestamp(field: string, value: unknown): number | null {
+  const n = optionalNumber(field, value, 0, 8.64e15);
+  if (n !== null && !Number.isInteger(n))
+    throw invalidArgument(field, `must be whole milliseconds since 1970 (UTC) such as Date.now(), got ${n}; round it (Math.round).`);
+  return n;
+}
 
 export function requireOneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))

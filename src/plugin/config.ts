@@ -1,4 +1,5 @@
 import type { StoreConfig } from '../config/config.js';
+import { ConversationLogError } from '../errors.js';
 import type { RedactionOptions } from '../redact/redact-event.js';
 import type { PricingTable } from './pricing.js';
 
@@ -40,8 +41,13 @@ export function storeOverrides(config: ConversationLogConfig, env: NodeJS.Proces
   const url = env['DATABASE_URL']?.trim() || config.databaseUrl;
   if (url !== undefined) out.databaseUrl = url;
   const sla = env['CONVERSATION_LOG_SLA_MS']?.trim();
-  if (sla) out.slaThresholdMs = Number(sla);
-  else if (config.slaThresholdMs !== undefined) out.slaThresholdMs = config.slaThresholdMs;
+  if (sla) {
+    if (!/^\d+(\.\d+)?$/.test(sla))
+      throw new ConversationLogError('CONFIG_INVALID', `CONVERSATION_LOG_SLA_MS must be a number of milliseconds >= 0, got ${JSON.stringify(sla)}.`, {
+        field: 'CONVERSATION_LOG_SLA_MS',
+      });
+    out.slaThresholdMs = Number(sla);
+  } else if (config.slaThresholdMs !== undefined) out.slaThresholdMs = config.slaThresholdMs;
   if (!env['CONVERSATION_LOG_RETENTION_DAYS'] && config.retentionDays !== undefined) out.retentionDays = config.retentionDays;
   if (config.maxQueueSize !== undefined) out.maxQueueSize = config.maxQueueSize;
   if (config.flushIntervalMs !== undefined) out.flushIntervalMs = config.flushIntervalMs;

@@ -14,7 +14,9 @@ const MESSAGE = `UPDATE conversation_metrics SET turns = turns + ?, interruption
   llm_tokens_input = llm_tokens_input + ?, llm_tokens_output = llm_tokens_output + ?,
   llm_cost_usd = llm_cost_usd + ?, total_cost_usd = total_cost_usd + ?, updated_at = ? WHERE conversation_id = ?`;
 const STT_CONFIDENCE = `UPDATE conversation_metrics SET ${avgUpdate('stt_confidence')} WHERE conversation_id = ?`;
-const RESPONSE_TIMES = `SELECT processing_time_ms AS v FROM messages WHERE conversation_id = ? AND role = 'assistant'
+// `COALESCE(role, '')` (role is NOT NULL) keeps SQLite on the conversation's index: with a plain
+// `role = 'assistant'` it picks ix_messages_role_created and reads every assistant message in the store.
+const RESPONSE_TIMES = `SELECT processing_time_ms AS v FROM messages WHERE conversation_id = ? AND COALESCE(role, '') = 'assistant'
   AND implausible = FALSE AND processing_time_ms IS NOT NULL AND processing_time_ms >= 0 AND processing_time_ms <= 120000
   ORDER BY processing_time_ms`;
 const SET_RESPONSE = `UPDATE conversation_metrics SET response_time_count = ?, response_time_avg_ms = ?,

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
 import { summarize, type PercentileSummary } from './percentile.js';
-import { num, select } from './sql.js';
+import { MAX_TIME_MS, num, select, timeMs } from './sql.js';
 
 /** The time window every analytics helper reads: the last `hours` hours (default 24) before `now`. */
 export interface AnalyticsWindow {
@@ -17,7 +17,7 @@ function since(window: AnalyticsWindow): number {
   const hours = window.hours ?? 24;
   if (typeof hours !== 'number' || !Number.isFinite(hours) || hours <= 0)
     throw invalidArgument('hours', `must be a positive number, got ${String(hours)}.`);
-  return Math.floor((window.now ?? Date.now()) - hours * 3_600_000);
+  return Math.max(-MAX_TIME_MS, timeMs('now', window.now ?? Date.now()) - Math.floor(hours * 3_600_000));
 }
 
 /** Latency components of a turn, as columns of the `turns` projection. */
@@ -81,7 +81,8 @@ export async function responseLatencyHistogram(
 ): Promise<LatencyBucket[]> {
   const bucketMs = window.bucketMs ?? 250;
   const maxMs = window.maxMs ?? 3000;
-  if (!(bucketMs > 0) || !(maxMs > bucketMs)) throw invalidArgument('bucketMs', 'must be positive and below maxMs.');
+  if (typeof bucketMs !== 'number' || typeof maxMs !== 'number' || !(bucketMs > 0) || !(maxMs > bucketMs) || maxMs / bucketMs > 10_000)
+    throw invalidArgument('bucketMs', 'must be positive, below maxMs, and give at most 10000 buckets.');
   const rows = await select<{ v: unknown }>(
     dataSource,
     `SELECT processing_time_ms AS v FROM messages WHERE role = 'assistant' AND created_at >= ? AND implausible = FALSE
@@ -261,6 +262,7 @@ export async function callsBy(
   by: 'room' | 'day' | 'model',
   window: AnalyticsWindow = {},
 ): Promise<CallGroupStats[]> {
+  if (by !== 'room' && by !== 'day' && by !== 'model') throw invalidArgument('by', `must be room, day or model, got ${String(by)}.`);
   const from = since(window);
   if (by === 'model') {
     const rows = await select<Record<string, unknown>>(

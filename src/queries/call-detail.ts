@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { JsonValue, MessageRole, Severity, TurnOutcome } from '../events/types.js';
 import { decodeContent } from '../projections/messages.js';
 import { getCallListRow, type CallListRow } from './call-list.js';
-import { num, select } from './sql.js';
+import { num, select, wholeNumber } from './sql.js';
 
 /** One conversation of a call. */
 export interface CallConversation {
@@ -138,10 +138,10 @@ export async function getCallDetail(
   callId: string,
   options: { eventLimit?: number; messageLimit?: number } = {},
 ): Promise<CallDetail | null> {
+  const eventLimit = options.eventLimit === undefined ? 5000 : wholeNumber('eventLimit', options.eventLimit, 1, Number.MAX_SAFE_INTEGER);
+  const messageLimit = options.messageLimit === undefined ? 5000 : wholeNumber('messageLimit', options.messageLimit, 1, Number.MAX_SAFE_INTEGER);
   const row = await getCallListRow(dataSource, callId);
   if (row === null) return null;
-  const eventLimit = options.eventLimit ?? 5000;
-  const messageLimit = options.messageLimit ?? 5000;
   const [extra] = await select<Record<string, unknown>>(
     dataSource,
     'SELECT job_id, agent_id, agents_version, error, metadata FROM calls WHERE id = ?',
@@ -157,7 +157,7 @@ export async function getCallDetail(
   );
   const messages = await select<Record<string, unknown>>(
     dataSource,
-    `SELECT * FROM messages WHERE call_id = ? ORDER BY created_at, event_position LIMIT ${Math.trunc(messageLimit)}`,
+    `SELECT * FROM messages WHERE call_id = ? ORDER BY created_at, event_position LIMIT ${messageLimit}`,
     [callId],
   );
   const turns = await select<Record<string, unknown>>(
@@ -173,7 +173,7 @@ export async function getCallDetail(
   const events = await select<Record<string, unknown>>(
     dataSource,
     `SELECT position, event_id, call_id, stream_position, type, schema_version, occurred_at, recorded_at, data
-     FROM events WHERE call_id = ? ORDER BY position LIMIT ${Math.trunc(eventLimit)}`,
+     FROM events WHERE call_id = ? ORDER BY position LIMIT ${eventLimit}`,
     [callId],
   );
   const [eventCount] = await select<{ n: unknown }>(dataSource, 'SELECT COUNT(*) AS n FROM events WHERE call_id = ?', [callId]);

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { CallStatus } from '../events/types.js';
 import { invalidArgument } from '../errors.js';
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
-import { num, select } from './sql.js';
+import { MAX_TIME_MS, num, select } from './sql.js';
 
 /** Columns a call list can be sorted by. */
 export const CALL_SORT_KEYS = ['started', 'duration', 'turns', 'cost', 'worstLatency', 'room', 'status'] as const;
@@ -113,18 +113,21 @@ export async function listCalls(dataSource: DataSource, filter: CallListFilter =
     const escaped = filter.room.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
     add(`LOWER(livekit_room) LIKE ? ESCAPE '\\'`, `%${escaped}%`);
   }
-  const numeric: Array<[keyof CallListFilter, string]> = [
-    ['from', 'started_at >= ?'],
-    ['to', 'started_at < ?'],
-    ['minDurationMs', 'duration_ms >= ?'],
-    ['maxDurationMs', 'duration_ms <= ?'],
-    ['minTurns', 'turns >= ?'],
-    ['minCostUsd', 'cost_usd >= ?'],
-    ['minWorstLatencyMs', 'worst_latency_ms >= ?'],
+  // Integer columns get integer bounds (PostgreSQL refuses 1.5 for a bigint): x >= 1.5 is x >= 2.
+  const numeric: Array<[keyof CallListFilter, string, 'ceil' | 'floor' | null]> = [
+    ['from', 'started_at >= ?', 'ceil'],
+    ['to', 'started_at < ?', 'ceil'],
+    ['minDurationMs', 'duration_ms >= ?', 'ceil'],
+    ['maxDurationMs', 'duration_ms <= ?', 'floor'],
+    ['minTurns', 'turns >= ?', 'ceil'],
+    ['minCostUsd', 'cost_usd >= ?', null],
+    ['minWorstLatencyMs', 'worst_latency_ms >= ?', null],
   ];
-  for (const [key, clause] of numeric) {
+  for (const [key, clause, round] of numeric) {
     const v = finiteOrUndefined(key, filter[key] as number | undefined);
-    if (v !== undefined) add(clause, v);
+    if (v === undefined) continue;
+    if (round !== null && Math.abs(v) > MAX_TIME_MS) throw invalidArgument(key, `must be between ${-MAX_TIME_MS} and ${MAX_TIME_MS}, got ${v}.`);
+    add(clause, round === 'ceil' ? Math.ceil(v) : round === 'floor' ? Math.floor(v) : v);
   }
   const sort = filter.sort ?? 'started';
   const column = SORT_COLUMNS[sort];

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { toLogEvent, type LogEvent } from './call-detail.js';
-import { num, select } from './sql.js';
+import { num, select, wholeNumber } from './sql.js';
 
 /** The newest log position, or 0 for an empty log. */
 export async function latestLogPosition(dataSource: DataSource): Promise<number> {
@@ -21,8 +21,8 @@ export async function readLogAfter(
   position: number,
   options: { limit?: number; callId?: string } = {},
 ): Promise<LogEvent[]> {
-  const limit = Math.max(1, Math.min(5000, Math.trunc(options.limit ?? 500)));
-  const params: unknown[] = [position];
+  const limit = options.limit === undefined ? 500 : Math.min(5000, wholeNumber('limit', options.limit, 1, Number.MAX_SAFE_INTEGER));
+  const params: unknown[] = [wholeNumber('position', position, 0, Number.MAX_SAFE_INTEGER)];
   let where = 'position > ?';
   if (options.callId !== undefined) {
     where += ' AND call_id = ?';
@@ -53,8 +53,10 @@ export class LogFollower {
     after: number,
     private readonly options: { callId?: string; lookback?: number; batch?: number } = {},
   ) {
-    this.cursor = after;
-    this.startAt = after;
+    this.cursor = wholeNumber('after', after, 0, Number.MAX_SAFE_INTEGER);
+    this.startAt = this.cursor;
+    if (options.lookback !== undefined) wholeNumber('lookback', options.lookback, 0, 100_000);
+    if (options.batch !== undefined) wholeNumber('batch', options.batch, 1, 5000);
   }
 
   /** The highest position delivered so far (or the start position). */
@@ -83,7 +85,7 @@ export class LogFollower {
 
 /** The newest `count` events of the log (1–1000), oldest first. */
 export async function readLogTail(dataSource: DataSource, count: number): Promise<LogEvent[]> {
-  const n = Math.max(1, Math.min(1000, Math.trunc(count)));
+  const n = Math.min(1000, wholeNumber('count', count, 1, Number.MAX_SAFE_INTEGER));
   const rows = await select<Record<string, unknown>>(
     dataSource,
     `SELECT position, event_id, call_id, stream_position, type, schema_version, occurred_at, recorded_at, data

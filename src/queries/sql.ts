@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { invalidArgument } from '../errors.js';
 import { toDialect, type Dialect } from '../store/dialect.js';
 
 export const dialectOf = (dataSource: DataSource): Dialect =>
@@ -16,3 +17,32 @@ export const percentileSql = (dialect: Dialect, column: string, fraction: number
     : `percentile_cont(${column}, ${fraction})`;
 
 export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * A whole number in `[min, max]` — for values that end up in SQL text (`LIMIT`) or in integer
+ * columns. Anything else (a string, NaN, a fraction) is a typed error, never SQL.
+ *
+ * @throws ConversationLogError `INVALID_ARGUMENT` naming `field`
+ */
+export function wholeNumber(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
+    throw invalidArgument(field, `must be a whole number from ${min} to ${max}, got ${describeValue(value)}.`);
+  return value;
+}
+
+/** Latest time a query accepts (ms UTC): the end of JavaScript dates. */
+export const MAX_TIME_MS = 8.64e15;
+
+/**
+ * A time (ms since the epoch, UTC) within what JavaScript dates and integer columns hold; floored.
+ *
+ * @throws ConversationLogError `INVALID_ARGUMENT` naming `field`
+ */
+export function timeMs(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < -MAX_TIME_MS || value > MAX_TIME_MS)
+    throw invalidArgument(field, `must be a time in ms since 1970 (UTC), got ${describeValue(value)}.`);
+  return Math.floor(value);
+}
+
+const describeValue = (value: unknown): string =>
+  typeof value === 'string' ? `a string of ${value.length} characters` : typeof value === 'number' ? String(value) : typeof value;

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
-import { dialectOf, num, percentileSql, select } from './sql.js';
+import { dialectOf, MAX_TIME_MS, num, percentileSql, select, timeMs } from './sql.js';
 
 /**
  * Call statistics over a time window.
@@ -44,7 +44,7 @@ export async function getCallStatistics(dataSource: DataSource, hours = 24, now 
   if (typeof hours !== 'number' || !Number.isFinite(hours) || hours <= 0)
     throw invalidArgument('hours', `must be a positive number, got ${String(hours)}.`);
   const d = dialectOf(dataSource);
-  const since = Math.floor(now - hours * 3_600_000);
+  const since = Math.max(-MAX_TIME_MS, timeMs('now', now) - Math.floor(hours * 3_600_000));
 
   const statusRows = await select<{ status: string; n: unknown }>(
     dataSource,

@@ -10,11 +10,15 @@ export type Redactor = (text: string, field: string) => string;
  *
  * - `redact`: `true` for the built-in redactor (phone numbers, e-mail addresses, Luhn-valid card
  *   numbers), or your own function; applied to every free-text field before anything is written:
- *   message content, tool arguments and output, metadata, system prompts, summaries, error text
- *   and the payloads of session events (transcripts).
+ *   message content, tool arguments and output, metadata, system prompts, summaries, end reasons,
+ *   error text and the payloads of session events (transcripts).
  * - `callerNumber`: `'keep'` (default), `'mask'` (all but the last 4 digits: `+•••••••0100`) or
  *   `'hash'` (`sha256:<hex>` of `hashSalt` + the number: joinable across calls, not readable;
- *   without a secret salt a hash of a phone number can be brute-forced).
+ *   without a secret salt a hash of a phone number can be brute-forced). The number is replaced
+ *   the same way where it appears in the room name (SIP rooms are often named after the caller).
+ *
+ * Ids (call, job, agent, conversation ids) are keys and are never changed: do not build them
+ * from personal data.
  */
 export interface RedactionOptions {
   redact?: boolean | Redactor;
@@ -35,9 +39,21 @@ export function hashNumber(n: string, salt = ''): string {
   return `sha256:${createHash('sha256').update(`${salt}${n.replace(/[^\d+]/g, '')}`).digest('hex')}`;
 }
 
+/** `text` with every occurrence of the phone number `n` (its digits, with or without `+`) replaced. */
+function replaceNumber(text: string | null, n: string, replacement: string): string | null {
+  const digits = n.replace(/\D/g, '');
+  if (text === null || digits.length < 5) return text;
+  return text.includes(digits) ? text.replace(new RegExp(`\\+?${digits}`, 'g'), replacement) : text;
+}
+
+/** Past this depth a value is replaced whole (no JSON the package writes is nested this deep). */
+const MAX_DEPTH = 64;
+
 function deep(value: JsonValue, r: Redactor, field: string, depth = 0): JsonValue {
   if (typeof value === 'string') return r(value, field);
-  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Never let a value through unredacted because it is deep (or cyclic): replace it.
+  if (depth > MAX_DEPTH) return '[REDACTED]';
   if (Array.isArray(value)) return value.map((v) => deep(v, r, field, depth + 1));
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(value))
@@ -48,13 +64,26 @@ function deep(value: JsonValue, r: Redactor, field: string, depth = 0): JsonValu
 const text = (v: string | null, r: Redactor, field: string): string | null => (v === null ? null : r(v, field));
 const obj = (v: JsonObject | null, r: Redactor, field: string): JsonObject | null => (v === null ? null : (deep(v, r, field) as JsonObject));
 
+/** Your hook, held to returning a string (anything else would change what the columns hold). */
+const checked =
+  (hook: Redactor): Redactor =>
+  (value, field) => {
+    const out = hook(value, field);
+    if (typeof out !== 'string') throw new TypeError(`the redact hook returned ${typeof out} for ${field}; it must return a string`);
+    return out;
+  };
+
 /**
  * Builds the function that redacts an event before it is queued; `null` when nothing is to be
  * redacted (the default: no cost at all).
+ *
+ * @remarks
+ * Throws when your hook throws or returns something other than a string: the caller then drops
+ * the event (and says so) rather than write it unredacted.
  */
 export function eventRedactor(options: RedactionOptions | undefined): ((event: NewEvent) => NewEvent) | null {
   if (!options) return null;
-  const r: Redactor | null = options.redact === true ? builtInRedactor : typeof options.redact === 'function' ? options.redact : null;
+  const r: Redactor | null = options.redact === true ? builtInRedactor : typeof options.redact === 'function' ? checked(options.redact) : null;
   const caller = options.callerNumber ?? 'keep';
   if (r === null && caller === 'keep') return null;
   const id: Redactor = (s) => s;
@@ -64,10 +93,12 @@ export function eventRedactor(options: RedactionOptions | undefined): ((event: N
       case 'call_started': {
         const n = e.data.callerNumber;
         const callerNumber = n === null ? null : caller === 'mask' ? maskNumber(n) : caller === 'hash' ? hashNumber(n, options.hashSalt) : n;
-        return { ...e, data: { ...e.data, callerNumber, metadata: obj(e.data.metadata, red, 'metadata') } };
+        // SIP rooms are often named after the caller (`call-_+15551230100_x9Kd`): the number goes there too.
+        const livekitRoom = n === null || callerNumber === n ? e.data.livekitRoom : replaceNumber(e.data.livekitRoom, n, callerNumber!);
+        return { ...e, data: { ...e.data, callerNumber, livekitRoom, metadata: obj(e.data.metadata, red, 'metadata') } };
       }
       case 'call_ended':
-        return r ? { ...e, data: { ...e.data, error: text(e.data.error, r, 'error') } } : e;
+        return r ? { ...e, data: { ...e.data, reason: text(e.data.reason, r, 'reason'), error: text(e.data.error, r, 'error') } } : e;
       case 'conversation_started':
         return r ? { ...e, data: { ...e.data, systemPrompt: text(e.data.systemPrompt, r, 'systemPrompt'), metadata: obj(e.data.metadata, r, 'metadata') } } : e;
       case 'conversation_ended':

@@ -1,13 +1,16 @@
-import { EVENT_SCHEMA_VERSION, type NewEvent, type RecordedEvent } from '../events/types.js';
+import { EVENT_SCHEMA_VERSION, EVENT_TYPES, type EventType, type NewEvent, type RecordedEvent } from '../events/types.js';
 import { ConversationLogError } from '../errors.js';
 import { PROJECTIONS } from '../projections/index.js';
-import type { ProjectionContext } from '../projections/projection.js';
-import type { StreamState } from './stream-state.js';
+import type { Projection, ProjectionContext } from '../projections/projection.js';
+import type { EventRow, WriteExecutor } from './executor.js';
+import { isMiss, type ConversationState, type StreamMiss, type StreamState } from './stream-state.js';
 
-/** An event on its way to the log, with the id the writer gave it at enqueue time. */
+/** An event on its way to the log, with the id the writer gave it and its data as JSON, both made at enqueue time. */
 export interface PendingEvent {
   event: NewEvent;
   eventId: string;
+  /** `JSON.stringify(event.data)`: the log's `data` column. */
+  dataJson: string;
 }
 
 export type AppendOutcome =
@@ -15,12 +18,6 @@ export type AppendOutcome =
   /** Already in the log (a retry of a flush whose commit went through). */
   | { status: 'duplicate' }
   | { status: 'rejected'; error: ConversationLogError };
-
-const INSERT_EVENT = `INSERT INTO events (event_id, call_id, stream_position, type, schema_version, occurred_at,
-  recorded_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
-
-/** Runs one INSERT INTO events and returns the new global position. */
-export type InsertEvent = (params: unknown[]) => Promise<number>;
 
 const reject = (code: ConversationLogError['code'], message: string, field?: string): AppendOutcome => ({
   status: 'rejected',
@@ -30,20 +27,21 @@ const reject = (code: ConversationLogError['code'], message: string, field?: str
 const conversationIdOf = (event: NewEvent): string | null =>
   'conversationId' in event.data ? (event.data.conversationId ?? null) : null;
 
+type Decision = { event: NewEvent; streamPosition: number | null } | AppendOutcome;
+
 /**
  * Checks an event against what is stored (does the call exist, is it open, …), fills in the
  * call of a conversation-scoped event, and assigns its stream position. Returns the event to
- * append, or why it is rejected. Staged changes go to `state`.
+ * append, or why it is rejected, or what `state` must load first (nothing is staged then:
+ * every lookup comes before any change). Staged changes go to `state`.
  */
-async function decide(
-  event: NewEvent,
-  state: StreamState,
-  ctx: ProjectionContext,
-): Promise<{ event: NewEvent; streamPosition: number | null } | AppendOutcome> {
+function decide(event: NewEvent, state: StreamState): Decision | StreamMiss {
   const conversationId = conversationIdOf(event);
   let callId = event.callId;
+  let endConversation: ConversationState | null = null;
   if (conversationId !== null) {
-    const conv = await state.conversation(conversationId, ctx);
+    const conv = state.peekConversation(conversationId);
+    if (isMiss(conv)) return conv;
     if (event.type === 'conversation_started') {
       if (conv !== null)
         return reject('DUPLICATE_CONVERSATION', `Conversation ${conversationId} already exists.`, 'conversationId');
@@ -68,27 +66,31 @@ async function decide(
           `Conversation ${conversationId} has already ended; start a new one to log more.`,
           'conversationId',
         );
-      if (event.type === 'conversation_ended') state.setConversation(conversationId, { ...conv, ended: true });
+      if (event.type === 'conversation_ended') endConversation = { ...conv, ended: true };
     }
   }
   if (callId === null) {
     if (event.type === 'system_event_logged') return { event, streamPosition: null };
     return reject('INVALID_ARGUMENT', `${event.type} needs a callId.`, 'callId');
   }
-  const resolved = { ...event, callId } as NewEvent;
-  let call = await state.call(callId, ctx);
+  const resolved = callId === event.callId ? event : ({ ...event, callId } as NewEvent);
+  let call = state.peekCall(callId);
+  if (isMiss(call)) return call;
   if (event.type === 'call_started') {
     if (call !== null) return reject('DUPLICATE_CALL', `Call ${callId} already exists; use another callId.`, 'callId');
     // A call id reused after retention removed its row continues its old stream, if any remains.
-    call = await state.orphanStream(callId, ctx);
-    call.active = true;
-    state.setCall(callId, call);
-    return { event: resolved, streamPosition: call.nextPosition++ };
+    const orphan = state.peekOrphan(callId);
+    if (isMiss(orphan)) return orphan;
+    state.setCall(callId, { active: true, nextPosition: orphan.nextPosition + 1 });
+    return { event: resolved, streamPosition: orphan.nextPosition };
   }
   if (call === null) {
     if (event.type !== 'system_event_logged')
       return reject('UNKNOWN_CALL', `No call ${callId}: start it with startCall() first.`, 'callId');
-    call = await state.orphanStream(callId, ctx);
+    const orphan = state.peekOrphan(callId);
+    if (isMiss(orphan)) return orphan;
+    call = orphan;
+    state.setCall(callId, call);
   }
   if (event.type === 'call_ended' || event.type === 'conversation_started') {
     if (!call.active)
@@ -96,38 +98,52 @@ async function decide(
     if (event.type === 'call_ended') call.active = false;
     else state.setConversation(event.data.conversationId, { callId, ended: false });
   }
+  if (endConversation !== null) state.setConversation(conversationId!, endConversation);
   return { event: resolved, streamPosition: call.nextPosition++ };
 }
 
 /**
- * Appends a batch inside an open transaction: for each event, check it, insert it into the log
- * and apply every inline projection that handles it. Events already in the log (by `eventId`)
- * are skipped, so a retried flush never writes twice.
+ * Appends a batch inside an open transaction: checks every event against what is stored,
+ * inserts the accepted ones into the log (one statement per row on SQLite, one multi-row
+ * statement on PostgreSQL), then applies every inline projection to each: in log order, or,
+ * on a pipelined PostgreSQL connection, in log order per call with calls interleaved.
+ * Events already in the log (by `eventId`) are skipped, so a retried flush never writes twice.
  *
  * @param checkDuplicates look up the ids first; needed only when retrying a flush
  */
 export async function appendBatch(
   items: readonly PendingEvent[],
   ctx: ProjectionContext,
-  insertEvent: InsertEvent,
+  executor: WriteExecutor,
   state: StreamState,
   recordedAt: number,
   checkDuplicates: boolean,
 ): Promise<AppendOutcome[]> {
   const existing = checkDuplicates ? await existingIds(items, ctx) : null;
-  const outcomes: AppendOutcome[] = [];
-  for (const item of items) {
+  const outcomes: AppendOutcome[] = new Array(items.length);
+  const accepted: Array<{ index: number; event: NewEvent; streamPosition: number | null }> = [];
+  const rows: EventRow[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
     if (existing?.has(item.eventId)) {
-      outcomes.push({ status: 'duplicate' });
+      outcomes[i] = { status: 'duplicate' };
       continue;
     }
-    const decision = await decide(item.event, state, ctx);
+    // Deciding needs no projection output: later events of the batch see earlier ones through
+    // `state`, which answers from memory and names what to read on a miss.
+    let decision = decide(item.event, state);
+    for (let loads = 0; isMiss(decision); loads++) {
+      if (loads > 3) throw new Error(`stream state did not load ${decision.miss} ${decision.id}`);
+      await state.load(decision, ctx);
+      decision = decide(item.event, state);
+    }
     if ('status' in decision) {
-      outcomes.push(decision);
+      outcomes[i] = decision;
       continue;
     }
     const { event, streamPosition } = decision;
-    const position = await insertEvent([
+    accepted.push({ index: i, event, streamPosition });
+    rows.push([
       item.eventId,
       event.callId,
       streamPosition,
@@ -135,27 +151,65 @@ export async function appendBatch(
       EVENT_SCHEMA_VERSION,
       event.occurredAt,
       recordedAt,
-      JSON.stringify(event.data),
+      item.dataJson,
     ]);
-    const recorded = {
+  }
+  const positions = rows.length ? await executor.insertEvents(rows) : [];
+  const recorded: RecordedEvent[] = [];
+  for (let k = 0; k < accepted.length; k++) {
+    const { index, event, streamPosition } = accepted[k]!;
+    const position = positions[k]!;
+    outcomes[index] = { status: 'appended', position, streamPosition };
+    if (handlersOf(event.type).length === 0) continue;
+    recorded.push({
       ...event,
       position,
-      eventId: item.eventId,
+      eventId: items[index]!.eventId,
       streamPosition,
       schemaVersion: EVENT_SCHEMA_VERSION,
       recordedAt,
-    } as RecordedEvent;
-    await project(recorded, ctx);
-    outcomes.push({ status: 'appended', position, streamPosition });
+    } as RecordedEvent);
   }
+  if (executor.concurrent) await projectByStream(recorded, ctx);
+  else for (const event of recorded) await project(event, ctx);
   return outcomes;
 }
 
+/**
+ * Applies the projections stream by stream, the streams concurrently: each call's events in log
+ * order, different calls interleaved. Rows of one call never depend on another's, so the result
+ * is the same as in log order; on a pipelined connection a projection that reads (a
+ * conversation's response times) then waits for its own round trip only, not for every other
+ * call's. Waits for every stream before reporting the first failure, so nothing is sent after
+ * the transaction is rolled back.
+ */
+async function projectByStream(events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
+  const streams = new Map<string, RecordedEvent[]>();
+  events.forEach((event, i) => {
+    // Events of no call (system events) touch only their own row: each is a stream of its own.
+    const key = event.callId === null ? `\u0000${i}` : event.callId;
+    const stream = streams.get(key);
+    if (stream) stream.push(event);
+    else streams.set(key, [event]);
+  });
+  const results = await Promise.allSettled(
+    [...streams.values()].map(async (stream) => {
+      for (const event of stream) await project(event, ctx);
+    }),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** The projections that handle each event type, in `PROJECTIONS` order. */
+const HANDLERS = new Map<EventType, readonly Projection[]>(
+  EVENT_TYPES.map((type) => [type, PROJECTIONS.filter((p) => p.canHandle.includes(type))]),
+);
+const handlersOf = (type: EventType): readonly Projection[] => HANDLERS.get(type) ?? [];
+
 /** Applies every inline projection that handles the event, in order. */
 export async function project(event: RecordedEvent, ctx: ProjectionContext): Promise<void> {
-  for (const projection of PROJECTIONS) {
-    if (projection.canHandle.includes(event.type)) await projection.handle(event, ctx);
-  }
+  for (const projection of handlersOf(event.type)) await projection.handle(event, ctx);
 }
 
 async function existingIds(items: readonly PendingEvent[], ctx: ProjectionContext): Promise<Set<string>> {
@@ -171,4 +225,3 @@ async function existingIds(items: readonly PendingEvent[], ctx: ProjectionContex
   return found;
 }
 
-export { INSERT_EVENT };

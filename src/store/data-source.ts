@@ -10,8 +10,14 @@ import { ConversationLogError } from '../errors.js';
 
 export const MIGRATIONS_TABLE = 'convlog_migrations';
 
-/** Creates (does not open) the TypeORM DataSource for a config. `synchronize` is always off. */
-export function createDataSource(config: StoreConfig, log: Log): DataSource {
+/**
+ * Creates (does not open) the TypeORM DataSource for a config. `synchronize` is always off.
+ *
+ * @param options.role `writer`: the DataSource of the writer's worker thread — on PostgreSQL a
+ *   small pool of pipelined connections (statements are sent without waiting for each reply).
+ */
+export function createDataSource(config: StoreConfig, log: Log, options: { role?: 'app' | 'writer' } = {}): DataSource {
+  const writer = options.role === 'writer';
   const logger = new WinstonTypeOrmLogger(log, config.logSql);
   const common = {
     entities: ENTITIES,
@@ -27,9 +33,10 @@ export function createDataSource(config: StoreConfig, log: Log): DataSource {
       ...common,
       type: 'postgres',
       url: config.databaseUrl,
-      poolSize: config.poolSize + config.poolOverflow,
+      poolSize: writer ? 2 : config.poolSize + config.poolOverflow,
       extra: {
-        max: config.poolSize + config.poolOverflow,
+        max: writer ? 2 : config.poolSize + config.poolOverflow,
+        ...(writer ? { pipeline: true } : {}),
         idleTimeoutMillis: config.poolIdleTimeoutMs,
         connectionTimeoutMillis: 5_000,
         application_name: 'livekit-conversation-log',

@@ -2,33 +2,59 @@ import type { DataSource } from 'typeorm';
 import type { StoreConfig } from '../config/config.js';
 import type { Log } from '../config/log.js';
 import type { NewEvent } from '../events/types.js';
-import { appendBatch, type PendingEvent } from './append.js';
+import { BatchAppender } from './batch-appender.js';
+import type { CheckpointStats } from './checkpoint.js';
 import type { Dialect } from './dialect.js';
 import type { EventSink } from './sink.js';
-import { StreamState } from './stream-state.js';
-import { inTransaction } from './transaction.js';
+import { WorkerAppender } from './worker-appender.js';
 import { Writer, type WriterStats } from './writer.js';
+
+/** Runs batches somewhere: on this thread, or in the writer's worker thread. */
+export interface Appender {
+  run: BatchAppender['run'];
+  /** Forget cached stream state (after cleanup or a rebuild changed the tables). */
+  clearState(): Promise<void> | void;
+  /** Hold WAL checkpoints back while a maintenance transaction holds the lock (SQLite file). */
+  pauseCheckpoints(): Promise<void>;
+  resumeCheckpoints(): Promise<void> | void;
+  checkpointStats(): Promise<CheckpointStats | null> | CheckpointStats | null;
+  close(): Promise<void>;
+}
 
 /**
  * The event store: an append-only log with inline projections, written by a batching
- * {@link Writer} through fixed, parameterised SQL on a TypeORM query runner.
+ * {@link Writer} through fixed, parameterised SQL — by default from a worker thread that owns
+ * its own connection (see `writerThread`), so the application's event loop only queues events.
  */
 export class EventStore implements EventSink {
   readonly dialect: Dialect;
   readonly writer: Writer;
-  private readonly state = new StreamState();
+  /** Where batches run: `worker` or `inline` (also `inline` after a worker failed to start). */
+  readonly appender: Appender;
 
   /**
    * @param ready the opened, migrated DataSource; events queue up (bounded) until it resolves,
    *   and batches are retried with backoff while it is failing to open.
    */
   constructor(
-    private readonly ready: () => Promise<DataSource>,
+    ready: () => Promise<DataSource>,
     config: StoreConfig,
     log: Log,
   ) {
     this.dialect = config.dialect;
-    this.writer = new Writer((items, retry) => this.runBatch(items, retry), config, log);
+    const inline = (): Appender => {
+      const appender = new BatchAppender(ready, config);
+      return {
+        run: (items, retry) => appender.run(items, retry),
+        clearState: () => appender.clearState(),
+        pauseCheckpoints: () => appender.pauseCheckpoints(),
+        resumeCheckpoints: () => appender.resumeCheckpoints(),
+        checkpointStats: () => appender.checkpointStats(),
+        close: () => appender.stop(),
+      };
+    };
+    this.appender = config.writerThread === 'worker' ? new WorkerAppender(ready, config, log, inline) : inline();
+    this.writer = new Writer((items, retry) => this.appender.run(items, retry), config, log);
   }
 
   enqueue(event: NewEvent): boolean {
@@ -47,34 +73,32 @@ export class EventStore implements EventSink {
     return this.writer.getStats();
   }
 
-  /** Runs `fn` between batches (retention, rebuild), never concurrently with a flush. */
+  /** WAL checkpoints run by the writer (SQLite file only; null otherwise). */
+  async checkpointStats(): Promise<CheckpointStats | null> {
+    return this.appender.checkpointStats();
+  }
+
+  /**
+   * Runs `fn` between batches (retention, rebuild), never concurrently with a flush, nor with a
+   * WAL checkpoint: its transaction holds the write lock, and a checkpoint copying and syncing
+   * alongside would stretch that lock on a busy disk.
+   */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.writer.exclusive(async () => {
+      await this.appender.pauseCheckpoints();
       try {
         return await fn();
       } finally {
         // Whatever fn changed, re-read call and conversation state from the database.
-        this.state.clear();
+        await this.appender.clearState();
+        await this.appender.resumeCheckpoints();
       }
     });
   }
 
+  /** Flushes, then stops the writer (and its worker thread). */
   async close(): Promise<void> {
     await this.writer.close();
-  }
-
-  private async runBatch(items: readonly PendingEvent[], retry: boolean) {
-    if (retry) this.state.clear();
-    try {
-      const dataSource = await this.ready();
-      const outcomes = await inTransaction(dataSource, this.dialect, ({ ctx, insertEvent }) =>
-        appendBatch(items, ctx, insertEvent, this.state, Date.now(), retry),
-      );
-      this.state.commit();
-      return outcomes;
-    } catch (error) {
-      this.state.rollback();
-      throw error;
-    }
+    await this.appender.close();
   }
 }

@@ -9,7 +9,8 @@ export type FailureKind = 'transient' | 'permanent';
 
 const SQLITE_TRANSIENT =
   /SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL|NOMEM|INTERRUPT)|database is locked|disk I\/O error|database or disk is full|readonly database|unable to open/i;
-const NODE_TRANSIENT = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENOSPC|EACCES|EROFS)$/;
+const NODE_TRANSIENT =
+  /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENOSPC|EACCES|EROFS|CONVLOG_WRITER_EXITED)$/;
 /** PostgreSQL SQLSTATE classes/codes that say "try again". */
 const PG_TRANSIENT_PREFIX = ['08', '53', '57', '58', '40'];
 const PG_TRANSIENT_CODES = new Set(['55P03', '55006', '25P02']);

@@ -17,9 +17,17 @@ const CALL_STATUS = `SELECT status FROM calls WHERE id = ?`;
 const CALL_MAX_POSITION = `SELECT MAX(stream_position) AS p FROM events WHERE call_id = ?`;
 const CONVERSATION = `SELECT call_id, ended_at FROM conversations WHERE id = ?`;
 
+/** A lookup {@link StreamState} cannot answer from memory: load it, then decide again. */
+export interface StreamMiss {
+  miss: 'call' | 'conversation' | 'orphan';
+  id: string;
+}
+
 /**
  * What the writer knows of calls and conversations: whether they exist and are open, and each
- * call's next stream position. A cache of the database: a miss reads it inside the transaction.
+ * call's next stream position. A cache of the database: lookups answer from memory (`peek…`)
+ * or say what to load first (`load`, inside the transaction), so deciding an event is
+ * synchronous and a batch awaits the database only on a miss.
  *
  * @remarks
  * Changes made while a batch is being appended are staged and become visible to later batches
@@ -31,48 +39,59 @@ export class StreamState {
   private readonly conversations = new Map<string, ConversationState | null>();
   private readonly stagedCalls = new Map<string, CallState | null>();
   private readonly stagedConversations = new Map<string, ConversationState | null>();
+  /** Next stream position of ids with no `calls` row (read in this batch). */
+  private readonly orphans = new Map<string, number>();
 
-  async call(id: string, ctx: ProjectionContext): Promise<CallState | null> {
+  /** The call (staged for this batch), `null` if there is none, or a miss to load. */
+  peekCall(id: string): CallState | null | StreamMiss {
     const staged = this.stagedCalls.get(id);
     if (staged !== undefined) return staged;
-    let state = this.calls.get(id);
-    if (state === undefined) {
-      const [row] = await ctx.query<{ status: string }>(CALL_STATUS, [id]);
-      if (!row) state = null;
-      else {
-        const [pos] = await ctx.query<{ p: number | string | null }>(CALL_MAX_POSITION, [id]);
-        state = { active: row.status === 'active', nextPosition: Number(pos?.p ?? 0) + 1 };
-      }
-    }
+    const state = this.calls.get(id);
+    if (state === undefined) return { miss: 'call', id };
     // Stage a copy: positions handed out in this batch only stick if it commits.
     const copy = state === null ? null : { ...state };
     this.stagedCalls.set(id, copy);
     return copy;
   }
 
-  /** Stream positions for events that name a call with no `calls` row (system events of a deleted call). */
-  async orphanStream(id: string, ctx: ProjectionContext): Promise<CallState> {
-    const [pos] = await ctx.query<{ p: number | string | null }>(CALL_MAX_POSITION, [id]);
-    const state = { active: false, nextPosition: Number(pos?.p ?? 0) + 1 };
-    this.stagedCalls.set(id, state);
-    return state;
+  /** The conversation (staged for this batch), `null` if there is none, or a miss to load. */
+  peekConversation(id: string): ConversationState | null | StreamMiss {
+    const staged = this.stagedConversations.get(id);
+    if (staged !== undefined) return staged;
+    const state = this.conversations.get(id);
+    if (state === undefined) return { miss: 'conversation', id };
+    const copy = state === null ? null : { ...state };
+    this.stagedConversations.set(id, copy);
+    return copy;
+  }
+
+  /**
+   * Stream positions for a call id with no `calls` row (system events of a deleted call, a call
+   * id reused after retention): its old stream continues.
+   */
+  peekOrphan(id: string): CallState | StreamMiss {
+    const next = this.orphans.get(id);
+    return next === undefined ? { miss: 'orphan', id } : { active: false, nextPosition: next };
+  }
+
+  /** Reads what a miss named from the database and stages it. */
+  async load(miss: StreamMiss, ctx: ProjectionContext): Promise<void> {
+    const { id } = miss;
+    if (miss.miss === 'conversation') {
+      const [row] = await ctx.query<{ call_id: string; ended_at: unknown }>(CONVERSATION, [id]);
+      this.stagedConversations.set(id, row ? { callId: row.call_id, ended: row.ended_at !== null } : null);
+      return;
+    }
+    if (miss.miss === 'orphan') {
+      this.orphans.set(id, await nextPosition(id, ctx));
+      return;
+    }
+    const [row] = await ctx.query<{ status: string }>(CALL_STATUS, [id]);
+    this.stagedCalls.set(id, row ? { active: row.status === 'active', nextPosition: await nextPosition(id, ctx) } : null);
   }
 
   setCall(id: string, state: CallState): void {
     this.stagedCalls.set(id, state);
-  }
-
-  async conversation(id: string, ctx: ProjectionContext): Promise<ConversationState | null> {
-    const staged = this.stagedConversations.get(id);
-    if (staged !== undefined) return staged;
-    let state = this.conversations.get(id);
-    if (state === undefined) {
-      const [row] = await ctx.query<{ call_id: string; ended_at: unknown }>(CONVERSATION, [id]);
-      state = row ? { callId: row.call_id, ended: row.ended_at !== null } : null;
-    }
-    const copy = state === null ? null : { ...state };
-    this.stagedConversations.set(id, copy);
-    return copy;
   }
 
   setConversation(id: string, state: ConversationState): void {
@@ -89,8 +108,7 @@ export class StreamState {
       this.conversations.delete(id);
       if (s !== null && !s.ended) this.conversations.set(id, s);
     }
-    this.stagedCalls.clear();
-    this.stagedConversations.clear();
+    this.rollback();
     evict(this.calls);
     evict(this.conversations);
   }
@@ -98,6 +116,7 @@ export class StreamState {
   rollback(): void {
     this.stagedCalls.clear();
     this.stagedConversations.clear();
+    this.orphans.clear();
   }
 
   /** Forget everything (after a failed flush: another writer may have moved the streams on). */
@@ -107,6 +126,13 @@ export class StreamState {
     this.conversations.clear();
   }
 }
+
+async function nextPosition(callId: string, ctx: ProjectionContext): Promise<number> {
+  const [pos] = await ctx.query<{ p: number | string | null }>(CALL_MAX_POSITION, [callId]);
+  return Number(pos?.p ?? 0) + 1;
+}
+
+export const isMiss = (v: unknown): v is StreamMiss => typeof v === 'object' && v !== null && 'miss' in v;
 
 function evict<V>(map: Map<string, V>): void {
   // Maps iterate in insertion order: drop the oldest entries past the bound.

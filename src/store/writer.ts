@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newEventId } from './event-id.js';
 import type { NewEvent } from '../events/types.js';
 import { ConversationLogError } from '../errors.js';
 import type { Log } from '../config/log.js';
@@ -32,10 +32,13 @@ export interface WriterStats {
 interface Item extends PendingEvent {
   resolve: (() => void) | null;
   reject: ((error: ConversationLogError) => void) | null;
-  /** Sequence number for flush(); 0 for the writer's own system events. */
+  /** Sequence number for flush() (the writer's own system events have one too). */
   seq: number;
 }
 
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+// Referenced on purpose: while a batch waits to be retried, the process must not exit and lose it
+// (a process whose only remaining work is writing its log would otherwise end mid-retry).
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -119,7 +122,23 @@ export class Writer implements EventSink {
       );
       return false;
     }
-    this.queue.push({ event, eventId: randomUUID(), resolve, reject, seq: ++this.pushed });
+    // The data is serialised now, once: a snapshot of the event as it was enqueued, and no
+    // serialisation left for the flush (or for the hand-over to the writer's worker thread).
+    let dataJson: string;
+    try {
+      dataJson = JSON.stringify(event.data);
+    } catch (error) {
+      // Cyclic or BigInt data: refused here, the way the database would refuse it later.
+      this.stats.rejected++;
+      const refusal = new ConversationLogError(
+        'INVALID_ARGUMENT',
+        `The ${event.type} event's data cannot be stored as JSON (${(error as Error).message}); pass plain JSON values.`,
+      );
+      if (reject) reject(refusal);
+      else this.log.warn('conversation log event rejected', { eventType: event.type, code: refusal.code });
+      return false;
+    }
+    this.queue.push({ event, eventId: newEventId(), dataJson, resolve, reject, seq: ++this.pushed });
     this.schedule();
     return true;
   }
@@ -155,7 +174,6 @@ export class Writer implements EventSink {
   }
 
   private done(item: Item): void {
-    if (item.seq === 0) return;
     this.settled++;
     if (this.waiters.length === 0) return;
     for (let i = this.waiters.length - 1; i >= 0; i--) {
@@ -188,10 +206,15 @@ export class Writer implements EventSink {
 
   private async drain(): Promise<void> {
     await this.exclusiveTail;
-    while (this.pending > 0) {
+    do {
       const batch = this.takeBatch();
       await this.writeWithRetry(batch);
-    }
+      // Let the event loop turn between batches: a synchronous driver (better-sqlite3 on this
+      // thread) would otherwise drain a long queue as one uninterrupted task.
+      if (this.pending > 0) await yieldToLoop();
+      // Go on with full batches, or while a flush() waits; a few stragglers wait for the
+      // interval instead (fewer, fuller transactions and hand-overs).
+    } while (this.pending >= this.options.batchSize || (this.pending > 0 && this.waiters.length > 0));
   }
 
   private takeBatch(): Item[] {
@@ -199,10 +222,15 @@ export class Writer implements EventSink {
     const room = Math.max(1, this.options.batchSize - report.length);
     const batch = this.queue.slice(this.head, this.head + room);
     this.head += batch.length;
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+    // Drop taken items from the queue at once: kept referenced until a later compaction, they
+    // outlive the young generation and every event would be promoted to the old one.
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
-    }
+    } else this.queue.fill(undefined as unknown as Item, this.head - batch.length, this.head);
     return report.length ? [...report, ...batch] : batch;
   }
 
@@ -231,26 +259,33 @@ export class Writer implements EventSink {
     count: number,
     metadata: Record<string, string | number | boolean | null>,
   ): Item {
+    const data = { eventType, severity, message, component: 'writer', conversationId: null, metadata, count };
     return {
-      event: {
-        type: 'system_event_logged',
-        callId: null,
-        occurredAt: now,
-        data: { eventType, severity, message, component: 'writer', conversationId: null, metadata, count },
-      },
-      eventId: randomUUID(),
+      event: { type: 'system_event_logged', callId: null, occurredAt: now, data },
+      eventId: newEventId(),
+      dataJson: JSON.stringify(data),
       resolve: null,
       reject: null,
-      seq: 0,
+      seq: this.owed(),
     };
+  }
+
+  /**
+   * A sequence number for a system event the writer owes: a flush pending now waits for it too
+   * (it reports on what happened before that flush — an outage, dropped events).
+   */
+  private owed(): number {
+    for (const w of this.waiters) w.seq++;
+    return ++this.pushed;
   }
 
   private async writeWithRetry(batch: Item[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const outcomes = await this.run(batch, attempt > 0);
-        this.settle(batch, outcomes);
+        // The outage report is queued before the batch settles, so a flush waiting on the batch waits for it too.
         this.recovered();
+        this.settle(batch, outcomes);
         return;
       } catch (error) {
         const failure = classifyFailure(error);

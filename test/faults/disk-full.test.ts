@@ -8,7 +8,9 @@ import { checkStore } from './support/store-check.js';
 it('database full, then space again: the agent goes on, memory stays bounded, one report, exact drop count, writing resumes [sqlite]', async ({ task }) => {
   const file = path.join(inject('tmpDir'), 'full.db');
   const MAX_QUEUE = 300;
-  const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, flushIntervalMs: 5, maxQueueSize: MAX_QUEUE, retryBaseDelayMs: 20, retryMaxDelayMs: 200, log: quietLog });
+  // The fault (max_page_count) is set on one connection: the writer must write on that one, the
+  // application thread's (inline writer), not on the worker thread's own connection.
+  const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, writerThread: 'inline', flushIntervalMs: 5, maxQueueSize: MAX_QUEUE, retryBaseDelayMs: 20, retryMaxDelayMs: 200, log: quietLog });
   await logger.startCall({ callId: 'full' });
   const conversationId = await logger.startConversation({ callId: 'full' });
   const ds = await logger.dataSource();

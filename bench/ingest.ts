@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { NewEvent } from '../src/events/types.js';
+import { ConversationLogger } from '../src/logger/conversation-logger.js';
+import { mappedCalls } from './calls.js';
+import { fullGc } from './gc.js';
+import { rawPgInsert, rawSqliteInsert } from './raw.js';
+import { rowBatches, rowCount, TABLES, type Row, type Table } from './rows.js';
+
+import { quiet } from './quiet.js';
+const BATCH = 500;
+const CHUNK = 500;
+
+export interface IngestResult {
+  /** Best events/s of the store: enqueue → committed, log and every projection. */
+  ours: number;
+  /** Best events/s of the raw driver inserting the same rows into the same schema. */
+  raw: number;
+  events: number;
+  rows: number;
+  rounds: number;
+}
+
+const removeDb = (file: string) => {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+};
+
+/** Enqueues every event, waits until all are committed; returns the time (ms). */
+async function timeStore(logger: ConversationLogger, events: readonly NewEvent[]): Promise<number> {
+  // Warm: the writer's thread and connection are up before the clock starts.
+  await logger.logEvent({ eventType: 'bench_warmup', message: 'warm-up' });
+  const before = logger.getWriterStats().appended;
+  fullGc();
+  const t0 = performance.now();
+  // Events arrive as a stream (a batch's worth per turn of the event loop), so the writer
+  // commits while the rest is still being handed over.
+  for (let i = 0; i < events.length; i += CHUNK) {
+    for (const e of events.slice(i, i + CHUNK)) if (!logger.enqueue(e)) throw new Error('the store dropped an event: queue too small');
+    await new Promise((r) => setImmediate(r));
+  }
+  await logger.flush();
+  const ms = performance.now() - t0;
+  const stats = logger.getWriterStats();
+  if (stats.appended - before !== events.length || stats.rejected !== 0)
+    throw new Error(`the store did not append every event (${stats.appended - before}/${events.length}, ${stats.rejected} rejected)`);
+  return ms;
+}
+
+/** Ingest on SQLite files in `dir`: the store versus raw better-sqlite3, `rounds` times each, alternating. */
+export async function ingestSqlite(dir: string, calls: number, rounds: number): Promise<IngestResult> {
+  // Calls of 20 s starting every 400 ms: about 50 in progress at once, their events interleaved.
+  const events = mappedCalls(calls, Date.now() - 3_600_000, 400, 'ingest');
+  let ours = 0;
+  let raw = 0;
+  let rows = 0;
+  for (let r = 0; r < rounds; r++) {
+    const file = path.join(dir, `ingest-store-${r}.db`);
+    const rawFile = path.join(dir, `ingest-raw-${r}.db`);
+    removeDb(file);
+    removeDb(rawFile);
+    const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet, maxQueueSize: events.length + 1_000 });
+    const ms = await timeStore(logger, events);
+    await logger.close();
+    ours = Math.max(ours, events.length / (ms / 1000));
+
+    const source = new Database(file, { readonly: true });
+    const batches = await rowBatches(async (t) => source.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all() as Row[], BATCH);
+    source.close();
+    rows = rowCount(batches);
+    // The same schema: migrated by the package, then written with nothing but the driver.
+    await (await ConversationLogger.open({ databaseUrl: `sqlite:${rawFile}`, log: quiet, writerThread: 'inline' })).close();
+    const db = new Database(rawFile);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    fullGc();
+    const rawMs = rawSqliteInsert(db, batches);
+    db.close();
+    raw = Math.max(raw, batches.reduce((n, b) => n + b.events.length, 0) / (rawMs / 1000));
+    removeDb(file);
+    removeDb(rawFile);
+  }
+  return { ours, raw, events: events.length, rows, rounds };
+}
+
+/** A fresh schema on the PostgreSQL server of `baseUrl`; its URL and a function that drops it. */
+async function freshSchema(baseUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+  await admin.query(`CREATE SCHEMA ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${name}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+const orderOf = (table: Table) => (table === 'events' ? 'position' : '1');
+
+/** Ingest on PostgreSQL: the store versus raw `pg` multi-row inserts of the same rows, `rounds` times each. */
+export async function ingestPostgres(baseUrl: string, calls: number, rounds: number): Promise<IngestResult> {
+  // Calls of 20 s starting every 400 ms: about 50 in progress at once, their events interleaved.
+  const events = mappedCalls(calls, Date.now() - 3_600_000, 400, 'ingest');
+  let ours = 0;
+  let raw = 0;
+  let rows = 0;
+  for (let r = 0; r < rounds; r++) {
+    const store = await freshSchema(baseUrl, `convlog_bench_store_${process.pid}_${r}`);
+    const target = await freshSchema(baseUrl, `convlog_bench_raw_${process.pid}_${r}`);
+    try {
+      const logger = await ConversationLogger.open({
+        databaseUrl: store.url,
+        log: quiet,
+        maxQueueSize: events.length + 1_000,
+        poolSize: 2,
+        poolOverflow: 0,
+      });
+      const ms = await timeStore(logger, events);
+      await logger.close();
+      ours = Math.max(ours, events.length / (ms / 1000));
+
+      const source = new pg.Client({ connectionString: store.url });
+      await source.connect();
+      const batches = await rowBatches(
+        async (t) => (await source.query(`SELECT * FROM ${t} ORDER BY ${orderOf(t)}`)).rows as Row[],
+        BATCH,
+      );
+      await source.end();
+      rows = rowCount(batches);
+      await (await ConversationLogger.open({ databaseUrl: target.url, log: quiet, writerThread: 'inline', poolSize: 1, poolOverflow: 0 })).close();
+      const client = new pg.Client({ connectionString: target.url });
+      await client.connect();
+      fullGc();
+      const rawMs = await rawPgInsert(client, batches);
+      await client.end();
+      raw = Math.max(raw, batches.reduce((n, b) => n + b.events.length, 0) / (rawMs / 1000));
+    } finally {
+      await store.drop();
+      await target.drop();
+    }
+  }
+  return { ours, raw, events: events.length, rows, rounds };
+}
+
+export { TABLES };

@@ -1,0 +1,173 @@
+/**
+ * `npm run bench`: the figures of issue 4, measured side by side in one run. Prints one line per
+ * figure, `name: value unit (target …)`, then a summary. Exits non-zero only when a figure could
+ * not be measured (a missed target is a result, not a failure).
+ *
+ * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall`,
+ * `--calls=50`, `--speed=10`, `--no-pg`, `--rebuild` (regenerate the 1M-event store).
+ * PostgreSQL: `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432/test, the test server).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { ConversationLogger } from '../src/logger/conversation-logger.js';
+import { runLoad, type LoadResult } from './event-loop.js';
+import { fullGc } from './gc.js';
+import { ingestPostgres, ingestSqlite } from './ingest.js';
+import { bigStore, measureQueries } from './queries.js';
+import { quiet } from './quiet.js';
+import { figure, percentile, summary, unmeasured } from './report.js';
+import { measureStall } from './stall.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string, fallback: number) => {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.slice(name.length + 3)) : fallback;
+};
+const quick = flag('quick');
+const only = args.find((x) => x.startsWith('--only='))?.slice(7).split(',') ?? null;
+const wants = (part: string) => only === null || only.includes(part);
+
+const sizes = {
+  calls: option('calls', 50),
+  speed: option('speed', 10),
+  loopRounds: quick ? 1 : 3,
+  loopMs: quick ? 4_000 : 10_000,
+  ingestCalls: quick ? 60 : 300,
+  ingestRounds: quick ? 1 : 3,
+  pgCalls: quick ? 40 : 200,
+  pgRounds: quick ? 1 : 2,
+  storeCalls: quick ? 1_000 : 10_000,
+  historySamples: quick ? 200 : 1_000,
+  stallMs: quick ? 3_000 : 10_000,
+  stallQueue: quick ? 5_000 : 20_000,
+};
+const PG_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const dir = fileURLToPath(new URL('../.tmp/bench/', import.meta.url));
+fs.mkdirSync(dir, { recursive: true });
+const say = (line: string) => console.log(line);
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GB RAM, node ${process.version}`;
+}
+
+async function figureGroup(name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    unmeasured(name, error);
+  }
+}
+
+/** Event-loop cost (logging off vs on, alternating), listener cost, peak RSS. */
+async function loop(): Promise<void> {
+  const load = { calls: sizes.calls, speed: sizes.speed, turnsPerCall: 30, durationMs: sizes.loopMs };
+  const off: LoadResult[] = [];
+  const on: LoadResult[] = [];
+  let listener: LoadResult | null = null;
+  for (let round = 0; round < sizes.loopRounds; round++) {
+    fullGc();
+    off.push(await runLoad(load, null));
+    const file = path.join(dir, 'loop.db');
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+    const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet });
+    await logger.logEvent({ eventType: 'bench', message: 'warm-up' });
+    fullGc();
+    const r = await runLoad(load, logger);
+    await logger.flush();
+    const stats = logger.getWriterStats();
+    await logger.close();
+    if (stats.appended < r.emitted / 2 || stats.dropped > 0) throw new Error(`the store did not keep up (${JSON.stringify(stats)})`);
+    on.push(r);
+    if (!listener || r.listenerUs.length > listener.listenerUs.length) listener = r;
+  }
+  const median = (xs: number[]) => percentile(xs, 50);
+  const offP99 = median(off.map((r) => r.p99Ms));
+  const onP99 = median(on.map((r) => r.p99Ms));
+  const offMax = median(off.map((r) => r.maxMs));
+  const onMax = median(on.map((r) => r.maxMs));
+  const rate = Math.round(on[0]!.emitted / (load.durationMs / 1000));
+  const note = `${sizes.calls} calls at ${sizes.speed}x (${rate.toLocaleString('en-US')} session events/s), median of ${sizes.loopRounds} runs of ${load.durationMs / 1000} s each way`;
+  figure({ name: 'event loop p99, logging off', value: offP99, unit: 'ms', target: '', met: null, note: 'monitorEventLoopDelay, 1 ms resolution' });
+  figure({ name: 'event loop p99, logging on', value: onP99, unit: 'ms', target: '', met: null, note: 'worker-thread writer (the default), SQLite' });
+  figure({ name: 'event loop p99 added by logging', value: onP99 - offP99, unit: 'ms', target: '< 1 ms', met: onP99 - offP99 < 1, note });
+  figure({ name: 'event loop max, logging off', value: offMax, unit: 'ms', target: '', met: null });
+  figure({ name: 'event loop max, logging on', value: onMax, unit: 'ms', target: '', met: null });
+  figure({ name: 'event loop max added by logging', value: onMax - offMax, unit: 'ms', target: '< 5 ms', met: onMax - offMax < 5 });
+
+  // For comparison: the same load with the writer on the event loop's own thread.
+  const file = path.join(dir, 'loop-inline.db');
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  const inlineLogger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet, writerThread: 'inline' });
+  fullGc();
+  const inline = await runLoad(load, inlineLogger);
+  await inlineLogger.close();
+  figure({ name: 'event loop p99 added, inline writer (for comparison)', value: inline.p99Ms - offP99, unit: 'ms', target: '', met: null, note: `max added ${(inline.maxMs - offMax).toFixed(1)} ms` });
+
+  const l = listener!;
+  figure({ name: 'listener p50 (map + enqueue)', value: percentile(l.listenerUs, 50), unit: 'µs', target: '', met: null, note: `${l.listenerUs.length.toLocaleString('en-US')} session events through attachConversationLog's listener` });
+  figure({ name: 'listener p99 (map + enqueue)', value: percentile(l.listenerUs, 99), unit: 'µs', target: '< 20 µs', met: percentile(l.listenerUs, 99) < 20 });
+  figure({ name: 'listener p99, of it the store\'s enqueue', value: percentile(l.enqueueUs, 99), unit: 'µs', target: '', met: null, note: `p50 ${percentile(l.enqueueUs, 50).toFixed(1)} µs per stored event; the rest is mapping` });
+  const byType = [...l.listenerUsByType].map(([type, us]) => `${type} ${percentile(us, 50).toFixed(0)}/${percentile(us, 99).toFixed(0)}`);
+  say(`  listener p50/p99 µs by LiveKit event: ${byType.join(', ')}`);
+  figure({ name: 'peak RSS of the 50-call run, logging on', value: Math.max(...on.map((r) => r.peakRssMb)), unit: 'MB', target: '', met: null, note: `logging off: ${Math.max(...off.map((r) => r.peakRssMb)).toFixed(0)} MB` });
+}
+
+async function ingest(): Promise<void> {
+  const r = await ingestSqlite(dir, sizes.ingestCalls, sizes.ingestRounds);
+  const note = `${r.events.toLocaleString('en-US')} events of ${sizes.ingestCalls} interleaved calls, ${r.rows.toLocaleString('en-US')} rows; best of ${r.rounds}`;
+  figure({ name: 'ingest SQLite, store (enqueue → committed, log + projections)', value: r.ours, unit: 'events/s', target: '', met: null, note });
+  figure({ name: 'ingest SQLite, raw better-sqlite3 (same rows, same schema, 500 events/txn)', value: r.raw, unit: 'events/s', target: '', met: null });
+  figure({ name: 'ingest SQLite, store / raw', value: r.ours / r.raw, unit: '×', target: '≥ 0.7', met: r.ours / r.raw >= 0.7 });
+}
+
+async function ingestPg(): Promise<void> {
+  const probe = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
+  await probe.connect().catch((error: Error) => {
+    throw new Error(`PostgreSQL not reachable at BENCH_PG_URL (${error.message}); pass --no-pg to skip`);
+  });
+  const version = ((await probe.query('SHOW server_version')).rows as Array<{ server_version?: string }>)[0]?.server_version;
+  await probe.end();
+  const r = await ingestPostgres(PG_URL, sizes.pgCalls, sizes.pgRounds);
+  const note = `${r.events.toLocaleString('en-US')} events, ${r.rows.toLocaleString('en-US')} rows; best of ${r.rounds}${version ? `; server ${version}` : ''}`;
+  figure({ name: 'ingest PostgreSQL, store (enqueue → committed, log + projections)', value: r.ours, unit: 'events/s', target: '', met: null, note });
+  figure({ name: 'ingest PostgreSQL, raw pg multi-row INSERT (same rows, same schema)', value: r.raw, unit: 'events/s', target: '', met: null });
+  figure({ name: 'ingest PostgreSQL, store / raw', value: r.ours / r.raw, unit: '×', target: '≥ 0.7', met: r.ours / r.raw >= 0.7 });
+}
+
+async function queries(): Promise<void> {
+  const store = await bigStore(dir, sizes.storeCalls, 6, say);
+  say(
+    `  store: ${store.events.toLocaleString('en-US')} events over ${store.calls.toLocaleString('en-US')} calls` +
+      (store.reused ? ` (reused from ${path.relative(process.cwd(), store.file)})` : ` (built in ${store.buildSeconds.toFixed(0)} s)`),
+  );
+  const r = await measureQueries(store, dir, sizes.historySamples);
+  figure({ name: 'getConversationHistory p99', value: r.historyP99Ms, unit: 'ms', target: '< 2 ms', met: r.historyP99Ms < 2, note: `p50 ${r.historyP50Ms.toFixed(2)} ms, ${r.historySamples} random conversations` });
+  figure({ name: 'getCallStatistics({hours: 24})', value: r.statisticsMs, unit: 'ms', target: '< 100 ms', met: r.statisticsMs < 100, note: `median of 5 warm runs, first run ${r.statisticsColdMs.toFixed(0)} ms; ${r.statisticsCalls} calls in the window` });
+  figure({ name: 'cleanupOldData longest lock', value: r.cleanup.longestBatchMs, unit: 'ms', target: '< 50 ms', met: r.cleanup.longestBatchMs < 50, note: `deleted ${r.cleanup.calls} calls (${(r.cleanupShareOfCalls * 100).toFixed(0)} %), ${r.cleanup.events.toLocaleString('en-US')} events in ${r.cleanup.batches} transactions, ${r.cleanupSeconds.toFixed(1)} s in all` });
+}
+
+async function stall(): Promise<void> {
+  const r = await measureStall(dir, { calls: sizes.calls, speed: sizes.speed, turnsPerCall: 30 }, sizes.stallMs, sizes.stallQueue);
+  const note = `database write-locked for ${sizes.stallMs / 1000} s under the ${sizes.calls}-call load; maxQueueSize ${r.maxQueueSize.toLocaleString('en-US')}`;
+  figure({ name: 'stalled database: queue peak', value: r.queuePeak, unit: 'events', target: `≤ ${r.maxQueueSize.toLocaleString('en-US')}`, met: r.queuePeak <= r.maxQueueSize, note });
+  figure({ name: 'stalled database: events dropped', value: r.dropped, unit: 'events', target: 'all counted', met: r.dropped === r.droppedRecorded, note: `events_dropped rows record ${r.droppedRecorded.toLocaleString('en-US')}; queue empty again ${r.recoverySeconds.toFixed(1)} s after the stall` });
+  figure({ name: 'stalled database: RSS growth while the queue was full', value: r.rssGrowthWhileFullMb, unit: 'MB', target: '< 25 MB', met: r.rssGrowthWhileFullMb < 25, note: `RSS ${r.rssAtStallMb.toFixed(0)} MB at the stall, peak ${r.rssPeakMb.toFixed(0)} MB` });
+}
+
+console.log(`livekit-conversation-log bench — ${machine()}${quick ? ' — QUICK (reduced sizes)' : ''}`);
+const started = performance.now();
+if (wants('loop')) await figureGroup('event loop / listener / memory', loop);
+if (wants('ingest')) await figureGroup('ingest SQLite', ingest);
+if (wants('pg') && !flag('no-pg')) await figureGroup('ingest PostgreSQL', ingestPg);
+if (wants('queries')) {
+  if (flag('rebuild')) for (const f of fs.readdirSync(dir)) if (f.startsWith('store-')) fs.rmSync(path.join(dir, f), { force: true });
+  await figureGroup('queries on the big store', queries);
+}
+if (wants('stall')) await figureGroup('stalled database', stall);
+console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+process.exitCode = summary();

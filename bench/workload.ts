@@ -1,0 +1,177 @@
+import { initializeLogger, llm, voice, type metrics } from '@livekit/agents';
+
+// LiveKit is chatty at info level; the bench prints its own figures only.
+initializeLogger({ pretty: false, level: 'silent' });
+
+/** A LiveKit AgentSession event, built with the library's own factories. */
+export type SessionEvent = { type: string; createdAt: number; [key: string]: unknown };
+
+const USER_LINES = [
+  'Hi, I would like to change the date of my booking to next Thursday if that is possible.',
+  'It is under the name Morgan, the reference should be in the confirmation email.',
+  'Can you also check whether there is a window seat available on that flight?',
+  'Great, and how much would the change cost me in total, including the fees?',
+  'Okay, please go ahead and make the change, and send me a new confirmation.',
+];
+const AGENT_LINES = [
+  'Of course. Let me pull up your booking first; could you give me the reference number?',
+  'Thanks, I found it. The Thursday flight at 9:40 has seats, shall I move you to it?',
+  'Yes, seat 14A is a window seat and it is free. I can hold it for you right now.',
+  'The change fee is 45 dollars and the fare difference is 20, so 65 dollars in total.',
+  'Done. Your new confirmation is on its way to the email address on file.',
+];
+
+const sec = (ms: number) => ms / 1000;
+const EN = 'en' as unknown as Parameters<typeof voice.createUserInputTranscribedEvent>[0]['language'];
+
+/**
+ * The events of one turn of a voice call, in the order LiveKit emits them: user speech
+ * (state changes, interim and final transcripts), VAD/STT/EOU metrics, the reply's speech
+ * handle, the user message, LLM and TTS metrics, the assistant message with its latency
+ * metrics, agent state changes and a usage update; every third turn a tool call. About 20
+ * events per turn.
+ *
+ * @param at when the user starts speaking (ms); events are spread over the next ~2 s
+ */
+export function turnEvents(turn: number, at: number): SessionEvent[] {
+  const speech = voice.SpeechHandle.create();
+  const userText = USER_LINES[turn % USER_LINES.length]!;
+  const agentText = AGENT_LINES[turn % AGENT_LINES.length]!;
+  const stopped = at + 1200;
+  const ev: SessionEvent[] = [];
+  const push = (e: unknown) => ev.push(e as SessionEvent);
+  push(voice.createUserStateChangedEvent('listening', 'speaking', at));
+  for (let i = 1; i <= 4; i++)
+    push(
+      voice.createUserInputTranscribedEvent({
+        transcript: userText.slice(0, Math.round((userText.length * i) / 5)),
+        isFinal: false,
+        language: EN,
+        createdAt: at + i * 250,
+      }),
+    );
+  push(voice.createUserStateChangedEvent('speaking', 'listening', stopped));
+  push(voice.createUserInputTranscribedEvent({ transcript: userText, isFinal: true, language: EN, createdAt: stopped + 90 }));
+  push(
+    metricsEvent(
+      { type: 'vad_metrics', label: 'silero.VAD', timestamp: stopped, idleTimeMs: 12, inferenceDurationTotalMs: 38, inferenceCount: 40 },
+      stopped + 1,
+    ),
+  );
+  push(
+    metricsEvent(
+      {
+        type: 'stt_metrics',
+        label: 'deepgram.STT',
+        requestId: `stt-${turn}-${at}`,
+        timestamp: stopped + 90,
+        durationMs: 0,
+        audioDurationMs: 1200,
+        streamed: true,
+        metadata: { modelProvider: 'deepgram', modelName: 'nova-3' },
+      },
+      stopped + 91,
+    ),
+  );
+  push(voice.createAgentStateChangedEvent('listening', 'thinking', stopped + 250));
+  push(voice.createSpeechCreatedEvent({ userInitiated: false, source: 'generate_reply', speechHandle: speech, createdAt: stopped + 251 }));
+  push(
+    metricsEvent(
+      {
+        type: 'eou_metrics',
+        timestamp: stopped + 252,
+        endOfUtteranceDelayMs: 250,
+        transcriptionDelayMs: 90,
+        onUserTurnCompletedDelayMs: 4,
+        lastSpeakingTimeMs: stopped,
+        speechId: speech.id,
+      },
+      stopped + 252,
+    ),
+  );
+  push(
+    voice.createConversationItemAddedEvent(
+      llm.ChatMessage.create({
+        role: 'user',
+        content: userText,
+        createdAt: at,
+        transcriptConfidence: 0.93,
+        metrics: { endOfTurnDelay: 0.25, transcriptionDelay: 0.09, stoppedSpeakingAt: sec(stopped), startedSpeakingAt: sec(at) },
+      }),
+      stopped + 253,
+    ),
+  );
+  push(
+    metricsEvent(
+      {
+        type: 'llm_metrics',
+        label: 'openai.LLM',
+        requestId: `llm-${turn}-${at}`,
+        timestamp: stopped + 600,
+        durationMs: 640,
+        ttftMs: 310,
+        cancelled: false,
+        completionTokens: 42,
+        promptTokens: 850 + turn * 60,
+        promptCachedTokens: 512,
+        totalTokens: 892 + turn * 60,
+        tokensPerSecond: 66,
+        speechId: speech.id,
+        metadata: { modelProvider: 'openai', modelName: 'gpt-4o-mini' },
+      },
+      stopped + 600,
+    ),
+  );
+  push(
+    metricsEvent(
+      {
+        type: 'tts_metrics',
+        label: 'cartesia.TTS',
+        requestId: `tts-${turn}-${at}`,
+        timestamp: stopped + 700,
+        ttfbMs: 120,
+        durationMs: 450,
+        audioDurationMs: 4200,
+        cancelled: false,
+        charactersCount: agentText.length,
+        streamed: true,
+        speechId: speech.id,
+        metadata: { modelProvider: 'cartesia', modelName: 'sonic-2' },
+      },
+      stopped + 700,
+    ),
+  );
+  push(voice.createAgentStateChangedEvent('thinking', 'speaking', stopped + 701));
+  if (turn % 3 === 2) {
+    const call = llm.FunctionCall.create({ callId: `call_${turn}_${at}`, name: 'lookup_booking', args: '{"reference":"MORGAN-4417"}', createdAt: stopped + 400 });
+    const out = llm.FunctionCallOutput.create({ callId: call.callId, output: '{"flight":"LK204","date":"2026-12-03","seat":"14A"}', isError: false, createdAt: stopped + 520 });
+    push(voice.createFunctionToolsExecutedEvent({ functionCalls: [call], functionCallOutputs: [out], createdAt: stopped + 521 }));
+  }
+  const reply = llm.ChatMessage.create({
+    role: 'assistant',
+    content: agentText,
+    createdAt: stopped + 980,
+    metrics: { llmNodeTtft: 0.31, ttsNodeTtfb: 0.12, e2eLatency: 0.95, startedSpeakingAt: sec(stopped + 950) },
+  });
+  speech._itemAdded([reply]);
+  push(voice.createConversationItemAddedEvent(reply, stopped + 1000));
+  push(voice.createAgentStateChangedEvent('speaking', 'listening', stopped + 1800));
+  push(
+    voice.createSessionUsageUpdatedEvent({
+      usage: {
+        modelUsage: [
+          { type: 'llm_usage', provider: 'openai', model: 'gpt-4o-mini', inputTokens: 850 * (turn + 1), outputTokens: 42 * (turn + 1) },
+        ],
+      } as unknown as Parameters<typeof voice.createSessionUsageUpdatedEvent>[0]['usage'],
+      createdAt: stopped + 1801,
+    }),
+  );
+  return ev;
+}
+
+const metricsEvent = (m: Record<string, unknown>, at: number) =>
+  voice.createMetricsCollectedEvent({ metrics: m as unknown as metrics.AgentMetrics, createdAt: at });
+
+/** The session's closing event. */
+export const closeEvent = (at: number): SessionEvent =>
+  voice.createCloseEvent(voice.CloseReason.USER_INITIATED, null, at) as unknown as SessionEvent;

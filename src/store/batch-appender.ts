@@ -1,0 +1,91 @@
+import type { DataSource } from 'typeorm';
+import type { StoreConfig } from '../config/config.js';
+import { appendBatch, type AppendOutcome, type PendingEvent } from './append.js';
+import { CheckpointThread, type CheckpointStats } from './checkpoint.js';
+import type { SqliteDatabaseLike } from './sqlite-executor.js';
+import { StreamState } from './stream-state.js';
+import { inTransaction } from './transaction.js';
+
+export type AppenderConfig = Pick<StoreConfig, 'dialect' | 'sqlitePath' | 'checkpointIntervalMs' | 'writerNice'>;
+
+/**
+ * Appends one batch per transaction on a DataSource, keeping the writer's view of the streams
+ * ({@link StreamState}) and, on a SQLite file, checkpointing the WAL off the commit path.
+ *
+ * @remarks
+ * The same object runs on the main thread (inline writer) or inside the writer's worker
+ * thread, where it owns the worker's connection.
+ */
+export class BatchAppender {
+  private readonly state = new StreamState();
+  private checkpointer: CheckpointThread | null = null;
+  private checkpointerFor: DataSource | null = null;
+
+  constructor(
+    private readonly ready: () => Promise<DataSource>,
+    private readonly config: AppenderConfig,
+  ) {}
+
+  async run(items: readonly PendingEvent[], retry: boolean): Promise<AppendOutcome[]> {
+    if (retry) this.state.clear();
+    try {
+      const dataSource = await this.ready();
+      await this.prepare(dataSource);
+      const outcomes = await inTransaction(dataSource, this.config.dialect, ({ ctx, executor }) =>
+        appendBatch(items, ctx, executor, this.state, Date.now(), retry),
+      );
+      this.state.commit();
+      return outcomes;
+    } catch (error) {
+      this.state.rollback();
+      throw error;
+    }
+  }
+
+  /** Forget cached call and conversation state (another writer — cleanup, a rebuild — changed the tables). */
+  clearState(): void {
+    this.state.clear();
+  }
+
+  /** No WAL checkpoint until {@link resumeCheckpoints}; resolves when none is running. */
+  async pauseCheckpoints(): Promise<void> {
+    await this.checkpointer?.pause();
+  }
+
+  resumeCheckpoints(): void {
+    this.checkpointer?.resume();
+  }
+
+  async checkpointStats(): Promise<CheckpointStats | null> {
+    return (await this.checkpointer?.stats()) ?? null;
+  }
+
+  /** Stops the checkpoint thread after a last checkpoint. */
+  async stop(): Promise<void> {
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    await checkpointer?.stop();
+  }
+
+  /**
+   * On a SQLite file: commits never checkpoint (`wal_autocheckpoint = 0`); a thread of its own
+   * does, on a timer. If that thread cannot start, SQLite's automatic checkpoints come back.
+   */
+  private async prepare(dataSource: DataSource): Promise<void> {
+    const file = this.config.sqlitePath;
+    if (this.config.dialect !== 'sqlite' || file === null || file === ':memory:') return;
+    if (this.checkpointerFor === dataSource) return;
+    this.checkpointerFor = dataSource;
+    const db = (await dataSource.createQueryRunner().connect()) as SqliteDatabaseLike;
+    // After a burst the WAL file is cut back to this size when it restarts.
+    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    db.pragma('wal_autocheckpoint = 0');
+    await this.checkpointer?.stop();
+    const checkpointer = new CheckpointThread(file, this.config.checkpointIntervalMs, this.config.writerNice);
+    this.checkpointer = checkpointer;
+    if (!(await checkpointer.ready())) {
+      db.pragma('wal_autocheckpoint = 1000');
+      this.checkpointer = null;
+    }
+  }
+}

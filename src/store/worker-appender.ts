@@ -1,0 +1,226 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DataSource } from 'typeorm';
+import type { StoreConfig } from '../config/config.js';
+import type { Log } from '../config/log.js';
+import type { AppendOutcome, PendingEvent } from './append.js';
+import type { CheckpointStats } from './checkpoint.js';
+import type { Appender } from './event-store.js';
+import type { SqliteDatabaseLike } from './sqlite-executor.js';
+import {
+  fromWireError,
+  fromWireOutcomes,
+  toWireBatch,
+  type FromWorker,
+  type ToWorker,
+  type WireOutcomes,
+  type WorkerData,
+} from './worker-protocol.js';
+
+/** Loads the worker module; from the TypeScript sources (tsx, vitest) it registers tsx in the worker first. */
+const BOOT = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  await import(workerData.entry);
+})();
+`;
+
+function workerEntry(): { entry: string; tsx: string | null } {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return { entry: new URL('./writer-worker.js', here).href, tsx: null };
+  let tsx: string | null = null;
+  try {
+    tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  } catch {
+    // No tsx: the worker fails to load and the writer stays on this thread.
+  }
+  return { entry: new URL('./writer-worker.ts', here).href, tsx };
+}
+
+/** A worker that died this many times in a row without completing a batch is given up for inline writes. */
+const MAX_CRASHES = 3;
+const CLOSE_TIMEOUT_MS = 10_000;
+
+type Request = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+type Outgoing = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
+
+/**
+ * Runs the writer's batches in a worker thread that owns its own DataSource: the application
+ * thread hands over already-serialised events and awaits the outcome, so no transaction,
+ * statement or WAL checkpoint ever runs on its event loop (pino's transport model).
+ *
+ * @remarks
+ * The worker starts with the first batch (a process that only reads never starts one).
+ * It is unreferenced while idle (it never keeps the process alive) and referenced while a batch
+ * is in flight (a process does not exit with a batch half-way). A worker that exits is started
+ * again for the next batch, which the writer retries (a retried batch skips what was already
+ * committed). If the worker cannot start at all, the writer falls back to inline writes and says so.
+ */
+export class WorkerAppender implements Appender {
+  private worker: Worker | null = null;
+  private starting: Promise<Worker | null> | null = null;
+  private fallback: Appender | null = null;
+  private readonly requests = new Map<number, Request>();
+  private nextId = 1;
+  private crashes = 0;
+  private closed = false;
+  private mainPrepared = false;
+
+  constructor(
+    private readonly ready: () => Promise<DataSource>,
+    private readonly config: StoreConfig,
+    private readonly log: Log,
+    private readonly inline: () => Appender,
+  ) {}
+
+  async run(items: readonly PendingEvent[], retry: boolean): Promise<AppendOutcome[]> {
+    if (this.fallback) return this.fallback.run(items, retry);
+    // The schema is migrated by the application's DataSource before anything is written.
+    const dataSource = await this.ready();
+    this.prepareMain(dataSource);
+    const worker = await this.current();
+    if (!worker) return this.fallback!.run(items, retry);
+    const outcomes = (await this.request(worker, { kind: 'batch', retry, batch: toWireBatch(items) })) as WireOutcomes;
+    this.crashes = 0;
+    return fromWireOutcomes(outcomes);
+  }
+
+  async clearState(): Promise<void> {
+    if (this.fallback) return this.fallback.clearState();
+    // A worker that is not running has no state; the next one starts empty.
+    if (this.worker) await this.request(this.worker, { kind: 'clear' });
+  }
+
+  async pauseCheckpoints(): Promise<void> {
+    if (this.fallback) return this.fallback.pauseCheckpoints();
+    if (this.worker) await this.request(this.worker, { kind: 'pause-checkpoints' });
+  }
+
+  async resumeCheckpoints(): Promise<void> {
+    if (this.fallback) return this.fallback.resumeCheckpoints();
+    if (this.worker) await this.request(this.worker, { kind: 'resume-checkpoints' });
+  }
+
+  async checkpointStats(): Promise<CheckpointStats | null> {
+    if (this.fallback) return this.fallback.checkpointStats();
+    return this.worker ? ((await this.request(this.worker, { kind: 'stats' })) as CheckpointStats | null) : null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.fallback) return this.fallback.close();
+    const worker = this.worker ?? (await this.starting?.catch(() => null)) ?? null;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    try {
+      await this.request(worker, { kind: 'close' });
+    } catch {
+      // Already gone.
+    }
+    const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** The application's own connection commits without checkpointing too (cleanup, rebuilds); the worker checkpoints. */
+  private prepareMain(dataSource: DataSource): void {
+    if (this.mainPrepared || this.config.dialect !== 'sqlite') return;
+    this.mainPrepared = true;
+    void (dataSource.createQueryRunner().connect() as Promise<SqliteDatabaseLike>)
+      .then((db) => db.pragma('wal_autocheckpoint = 0'))
+      .catch(() => undefined);
+  }
+
+  private async current(): Promise<Worker | null> {
+    if (this.worker) return this.worker;
+    this.starting ??= this.spawn();
+    return this.starting;
+  }
+
+  private spawn(): Promise<Worker | null> {
+    const { entry, tsx } = workerEntry();
+    const data: WorkerData & { entry: string; tsx: string | null } = { config: this.config, entry, tsx };
+    let worker: Worker;
+    try {
+      worker = new Worker(BOOT, { eval: true, workerData: data, name: 'convlog-writer' });
+    } catch (error) {
+      return Promise.resolve(this.giveUp(error));
+    }
+    worker.unref();
+    return new Promise<Worker | null>((resolve) => {
+      let started = false;
+      worker.on('message', (message: FromWorker) => {
+        if (message.kind === 'ready') {
+          started = true;
+          this.worker = worker;
+          this.starting = null;
+          resolve(worker);
+        } else this.receive(message);
+      });
+      worker.on('error', (error) => {
+        if (!started) resolve(this.giveUp(error));
+        else this.log.error('conversation log writer thread failed', { error: error.message });
+      });
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.worker = null;
+        this.starting = null;
+        this.failRequests(code);
+        if (!started) resolve(this.fallback ? null : this.giveUp(new Error(`exited with code ${code} while starting`)));
+        else if (!this.closed && ++this.crashes >= MAX_CRASHES) this.giveUp(new Error(`exited ${this.crashes} times in a row`));
+      });
+    });
+  }
+
+  /** The worker cannot run here: write on this thread instead, and say why once. */
+  private giveUp(error: unknown): null {
+    if (!this.fallback) {
+      this.log.warn('conversation log writer thread unavailable; writing on the application thread instead', {
+        error: (error as Error)?.message ?? String(error),
+      });
+      this.fallback = this.inline();
+    }
+    return null;
+  }
+
+  private request(worker: Worker, message: Outgoing): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      this.requests.set(id, { resolve, reject });
+      // Referenced while a request is in flight: the process does not exit half-way through a batch.
+      if (this.requests.size === 1) worker.ref();
+      worker.postMessage({ ...message, id } as ToWorker);
+    });
+  }
+
+  private settle(id: number): Request | undefined {
+    const request = this.requests.get(id);
+    this.requests.delete(id);
+    if (this.requests.size === 0) this.worker?.unref();
+    return request;
+  }
+
+  private receive(message: FromWorker): void {
+    if (message.kind === 'log') {
+      this.log.log(message.level, message.message, message.meta);
+      return;
+    }
+    if (message.kind !== 'reply') return;
+    const request = this.settle(message.id);
+    if (!request) return;
+    if (message.ok) request.resolve(message.value);
+    else request.reject(fromWireError(message.error));
+  }
+
+  private failRequests(code: number): void {
+    const pending = [...this.requests.values()];
+    this.requests.clear();
+    for (const r of pending)
+      r.reject(
+        Object.assign(new Error(`The conversation log writer thread exited (code ${code}); the batch is retried.`), {
+          code: 'CONVLOG_WRITER_EXITED',
+        }),
+      );
+  }
+}

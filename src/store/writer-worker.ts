@@ -1,0 +1,104 @@
+/**
+ * The writer's worker thread: owns its own TypeORM DataSource (and so its own database
+ * connection) and runs every batch transaction, the way a pino transport owns its destination.
+ * The application thread only hands over batches of already-serialised events.
+ */
+import { Writable } from 'node:stream';
+import { parentPort, workerData } from 'node:worker_threads';
+import winston from 'winston';
+import type { DataSource } from 'typeorm';
+import { BatchAppender } from './batch-appender.js';
+import { createDataSource } from './data-source.js';
+import { lowerThreadPriority } from './thread-priority.js';
+import {
+  fromWireBatch,
+  toWireError,
+  toWireOutcomes,
+  type FromWorker,
+  type ToWorker,
+  type WorkerData,
+} from './worker-protocol.js';
+
+const port = parentPort!;
+const { config } = workerData as WorkerData;
+const post = (message: FromWorker) => port.postMessage(message);
+// Under CPU contention the application's threads (its audio path) go first.
+lowerThreadPriority(config.writerNice);
+
+/** Log records go to the application thread's logger. */
+const log = winston.createLogger({
+  level: config.logLevel,
+  transports: [
+    new winston.transports.Stream({
+      stream: new Writable({
+        objectMode: true,
+        write(info: Record<string, unknown>, _encoding, done) {
+          const { level, message, ...meta } = info;
+          let plain: Record<string, unknown>;
+          try {
+            plain = structuredClone(meta);
+          } catch {
+            plain = JSON.parse(JSON.stringify(meta)) as Record<string, unknown>;
+          }
+          post({ kind: 'log', level: String(level), message: String(message), meta: plain });
+          done();
+        },
+      }),
+    }),
+  ],
+});
+
+const dataSource: DataSource = createDataSource(config, log, { role: 'writer' });
+let opening: Promise<DataSource> | null = null;
+/** Opens the connection; after a failure the next batch tries again (the writer retries with backoff). */
+const ready = (): Promise<DataSource> => {
+  if (dataSource.isInitialized) return Promise.resolve(dataSource);
+  opening ??= dataSource.initialize().finally(() => {
+    opening = null;
+  });
+  return opening;
+};
+const appender = new BatchAppender(ready, config);
+
+async function handle(message: ToWorker): Promise<unknown> {
+  switch (message.kind) {
+    case 'batch': {
+      const outcomes = await appender.run(fromWireBatch(message.batch), message.retry);
+      return toWireOutcomes(outcomes);
+    }
+    case 'clear':
+      appender.clearState();
+      return null;
+    case 'pause-checkpoints':
+      await appender.pauseCheckpoints();
+      return null;
+    case 'resume-checkpoints':
+      appender.resumeCheckpoints();
+      return null;
+    case 'stats':
+      return appender.checkpointStats();
+    case 'close':
+      await appender.stop();
+      // An open still under way would leave a connection (and the thread) alive.
+      await opening?.catch(() => undefined);
+      if (dataSource.isInitialized) await dataSource.destroy();
+      return null;
+  }
+}
+
+// One message at a time, in order: a batch, a state reset and the close never overlap.
+let tail: Promise<void> = Promise.resolve();
+port.on('message', (message: ToWorker) => {
+  tail = tail.then(async () => {
+    try {
+      post({ kind: 'reply', id: message.id, ok: true, value: await handle(message) });
+    } catch (error) {
+      post({ kind: 'reply', id: message.id, ok: false, error: toWireError(error) });
+    }
+    if (message.kind === 'close') port.close();
+  });
+});
+
+post({ kind: 'ready' });
+// Open now, so the first batch does not wait for the connection; a failure is retried then.
+ready().catch(() => undefined);
