@@ -81,6 +81,9 @@ interface SpeechTurn {
 /** Events that say nothing about who cut a reply short (they follow any cut). */
 const INCONCLUSIVE = new Set(['agent_state_changed', 'metrics_collected', 'session_usage_updated']);
 
+/** Fields of every LiveKit event that the log row already holds (its type and time): not repeated in a payload. */
+const EVENT_ENVELOPE: ReadonlySet<string> = new Set(['type', 'createdAt']);
+
 /** Speeches remembered at most (older ones are long finished). */
 const MAX_SPEECHES = 32;
 
@@ -181,7 +184,7 @@ export class SessionMapper {
         });
       }
       default:
-        return this.session(ev.type, at, toPlainObject(ev as Record<string, unknown>));
+        return this.session(ev.type, at, toPlainObject(ev as Record<string, unknown>, 3, EVENT_ENVELOPE));
     }
   }
 
@@ -209,8 +212,6 @@ export class SessionMapper {
   private session(name: string, at: number, payload: JsonObject): NewEvent[] {
     if (name !== 'agent_false_interruption' && !this.keep(name)) return [];
     const out = this.ensureConversation(at);
-    delete payload['type'];
-    delete payload['createdAt'];
     out.push({ type: 'session_event', callId: this.callId, occurredAt: at, data: { conversationId: this.conversationId, name, payload } });
     return out;
   }

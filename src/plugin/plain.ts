@@ -33,15 +33,17 @@ export function toPlain(value: unknown, depth = 4): JsonValue {
   return toPlainObject(value as Record<string, unknown>, depth - 1);
 }
 
-export function toPlainObject(value: Record<string, unknown>, depth = 3): JsonObject {
+export function toPlainObject(value: Record<string, unknown>, depth = 3, omit?: ReadonlySet<string>): JsonObject {
   const out: JsonObject = {};
   let n = 0;
-  for (const key of Object.keys(value)) {
-    if (SKIP.has(key) || n++ >= 64) continue;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key) || SKIP.has(key) || omit?.has(key) || n++ >= 64) continue;
     const v = value[key];
     if (typeof v === 'function' || typeof v === 'symbol' || v === undefined) continue;
-    // defineProperty: a "__proto__" key stays plain data.
-    Object.defineProperty(out, key, { value: toPlain(v, depth), enumerable: true, writable: true, configurable: true });
+    // A "__proto__" key stays plain data (assignment would set the prototype); every other key is
+    // assigned, which keeps the copy a fast-properties object (cheap to build and to stringify).
+    if (key === '__proto__') Object.defineProperty(out, key, { value: toPlain(v, depth), enumerable: true, writable: true, configurable: true });
+    else out[key] = toPlain(v, depth);
   }
   return out;
 }

@@ -1,4 +1,5 @@
-import type { Projection } from './projection.js';
+import type { RecordedEvent } from '../events/types.js';
+import type { Projection, ProjectionContext } from './projection.js';
 import { jsonOrNull, pgSafe } from './projection.js';
 
 const INSERT = `INSERT INTO calls (id, caller_number, livekit_room, job_id, agent_id, agent_name, agents_version,
@@ -11,30 +12,34 @@ export const callsProjection: Projection = {
   name: 'calls',
   table: 'calls',
   canHandle: ['call_started', 'call_ended'],
-  async handle(event, ctx) {
-    if (event.type === 'call_started') {
-      const d = event.data;
-      await ctx.exec(INSERT, [
-        event.callId,
-        pgSafe(ctx, d.callerNumber),
-        pgSafe(ctx, d.livekitRoom),
-        d.jobId,
-        d.agentId,
-        pgSafe(ctx, d.agentName),
-        d.agentsVersion,
-        event.occurredAt,
-        jsonOrNull(d.metadata),
-      ]);
-    } else if (event.type === 'call_ended') {
-      const d = event.data;
-      await ctx.exec(END, [
-        event.occurredAt,
-        event.occurredAt,
-        d.status,
-        pgSafe(ctx, d.reason),
-        pgSafe(ctx, d.error),
-        event.callId,
-      ]);
-    }
+  async handle(events, ctx) {
+    for (const event of events) await apply(event, ctx);
   },
 };
+
+async function apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void> {
+  if (event.type === 'call_started') {
+    const d = event.data;
+    await ctx.exec(INSERT, [
+      event.callId,
+      pgSafe(ctx, d.callerNumber),
+      pgSafe(ctx, d.livekitRoom),
+      d.jobId,
+      d.agentId,
+      pgSafe(ctx, d.agentName),
+      d.agentsVersion,
+      event.occurredAt,
+      jsonOrNull(d.metadata),
+    ]);
+  } else if (event.type === 'call_ended') {
+    const d = event.data;
+    await ctx.exec(END, [
+      event.occurredAt,
+      event.occurredAt,
+      d.status,
+      pgSafe(ctx, d.reason),
+      pgSafe(ctx, d.error),
+      event.callId,
+    ]);
+  }
+}

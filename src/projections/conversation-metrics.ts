@@ -1,70 +1,231 @@
-import type { MetricsRecordedData, RecordedEvent } from '../events/types.js';
+import type { MessageAddedData, MetricsRecordedData, RecordedEvent } from '../events/types.js';
 import { percentileOfSorted } from '../queries/percentile.js';
-import type { Projection, ProjectionContext } from './projection.js';
+import type { Projection } from './projection.js';
 import { isPlausibleMs, isSlaViolation, responseTimeOf } from './rules.js';
 
-const INSERT = `INSERT INTO conversation_metrics (conversation_id, call_id, started_at, updated_at) VALUES (?, ?, ?, ?)`;
+/** The columns a conversation's figures live in (all but its id, call and start). */
+const FIGURES = [
+  'turns',
+  'response_time_count',
+  'response_time_avg_ms',
+  'response_time_p50_ms',
+  'response_time_p95_ms',
+  'response_time_max_ms',
+  'stt_latency_count',
+  'stt_latency_avg_ms',
+  'llm_latency_count',
+  'llm_latency_avg_ms',
+  'tts_latency_count',
+  'tts_latency_avg_ms',
+  'eou_delay_count',
+  'eou_delay_avg_ms',
+  'llm_tokens_input',
+  'llm_tokens_cached',
+  'llm_tokens_output',
+  'llm_cost_usd',
+  'stt_cost_usd',
+  'tts_cost_usd',
+  'realtime_cost_usd',
+  'total_cost_usd',
+  'unpriced_usage_count',
+  'sla_threshold_ms',
+  'sla_violations',
+  'error_count',
+  'interruptions',
+  'false_interruptions',
+  'tool_calls',
+  'tool_errors',
+  'stt_confidence_count',
+  'stt_confidence_avg',
+  'relevance_count',
+  'relevance_avg',
+  'satisfaction_count',
+  'satisfaction_avg',
+  'updated_at',
+] as const;
 
-/** Running mean in SQL: `col_avg` over `col_count` samples, one more sample `?`. */
-const avgUpdate = (name: string, avg = `${name}_avg`) =>
-  `${avg} = (COALESCE(${avg}, 0) * ${name}_count + ?) / (${name}_count + 1), ${name}_count = ${name}_count + 1`;
+type Figure = (typeof FIGURES)[number];
+/** A conversation's row as the projection folds it: every figure column, null where the column is. */
+type Figures = Record<Figure, number | null>;
 
-const MESSAGE = `UPDATE conversation_metrics SET turns = turns + ?, interruptions = interruptions + ?,
-  sla_violations = sla_violations + ?, sla_threshold_ms = COALESCE(?, sla_threshold_ms),
-  llm_tokens_input = llm_tokens_input + ?, llm_tokens_output = llm_tokens_output + ?,
-  llm_cost_usd = llm_cost_usd + ?, total_cost_usd = total_cost_usd + ?, updated_at = ? WHERE conversation_id = ?`;
-const STT_CONFIDENCE = `UPDATE conversation_metrics SET ${avgUpdate('stt_confidence')} WHERE conversation_id = ?`;
+/** Columns that start NULL (means and percentiles of no sample, no threshold yet); the rest start at 0. */
+const NULLABLE = new Set<Figure>([
+  'response_time_avg_ms',
+  'response_time_p50_ms',
+  'response_time_p95_ms',
+  'response_time_max_ms',
+  'stt_latency_avg_ms',
+  'llm_latency_avg_ms',
+  'tts_latency_avg_ms',
+  'eou_delay_avg_ms',
+  'sla_threshold_ms',
+  'stt_confidence_avg',
+  'relevance_avg',
+  'satisfaction_avg',
+]);
+
+const INSERT_COLUMNS = ['conversation_id', 'call_id', 'started_at', ...FIGURES] as const;
+const SELECT = `SELECT ${FIGURES.join(', ')} FROM conversation_metrics WHERE conversation_id = ?`;
+/**
+ * PostgreSQL: the row stays locked until the batch commits, so two writers adding to one
+ * conversation (say, a quality score logged by another process) apply one after the other and
+ * neither's figures are lost. SQLite's write transaction already excludes every other writer.
+ */
+const SELECT_FOR_UPDATE = `${SELECT} FOR UPDATE`;
+const UPDATE = `UPDATE conversation_metrics SET ${FIGURES.map((f) => `${f} = ?`).join(', ')} WHERE conversation_id = ?`;
 // `COALESCE(role, '')` (role is NOT NULL) keeps SQLite on the conversation's index: with a plain
 // `role = 'assistant'` it picks ix_messages_role_created and reads every assistant message in the store.
 const RESPONSE_TIMES = `SELECT processing_time_ms AS v FROM messages WHERE conversation_id = ? AND COALESCE(role, '') = 'assistant'
   AND implausible = FALSE AND processing_time_ms IS NOT NULL AND processing_time_ms >= 0 AND processing_time_ms <= 120000
   ORDER BY processing_time_ms`;
-const SET_RESPONSE = `UPDATE conversation_metrics SET response_time_count = ?, response_time_avg_ms = ?,
-  response_time_p50_ms = ?, response_time_p95_ms = ?, response_time_max_ms = ? WHERE conversation_id = ?`;
-const TOOL = `UPDATE conversation_metrics SET tool_calls = tool_calls + 1, tool_errors = tool_errors + ?, updated_at = ?
-  WHERE conversation_id = ?`;
-const LATENCY: Record<string, string> = {
-  stt: `UPDATE conversation_metrics SET ${avgUpdate('stt_latency', 'stt_latency_avg_ms')} WHERE conversation_id = ?`,
-  llm: `UPDATE conversation_metrics SET ${avgUpdate('llm_latency', 'llm_latency_avg_ms')} WHERE conversation_id = ?`,
-  tts: `UPDATE conversation_metrics SET ${avgUpdate('tts_latency', 'tts_latency_avg_ms')} WHERE conversation_id = ?`,
-  eou: `UPDATE conversation_metrics SET ${avgUpdate('eou_delay', 'eou_delay_avg_ms')} WHERE conversation_id = ?`,
-};
-const USAGE = `UPDATE conversation_metrics SET llm_tokens_input = llm_tokens_input + ?,
-  llm_tokens_cached = llm_tokens_cached + ?, llm_tokens_output = llm_tokens_output + ?,
-  llm_cost_usd = llm_cost_usd + ?, stt_cost_usd = stt_cost_usd + ?, tts_cost_usd = tts_cost_usd + ?,
-  realtime_cost_usd = realtime_cost_usd + ?, total_cost_usd = total_cost_usd + ?,
-  unpriced_usage_count = unpriced_usage_count + ?, updated_at = ? WHERE conversation_id = ?`;
-const ERROR = `UPDATE conversation_metrics SET error_count = error_count + 1, updated_at = ? WHERE conversation_id = ?`;
-const FALSE_INTERRUPTION = `UPDATE conversation_metrics SET false_interruptions = false_interruptions + 1,
-  updated_at = ? WHERE conversation_id = ?`;
-const RELEVANCE = `UPDATE conversation_metrics SET ${avgUpdate('relevance')} WHERE conversation_id = ?`;
-const SATISFACTION = `UPDATE conversation_metrics SET ${avgUpdate('satisfaction')} WHERE conversation_id = ?`;
 
+/** Running means: the mean column and its sample count. */
+const MEANS = {
+  stt: ['stt_latency_avg_ms', 'stt_latency_count'],
+  llm: ['llm_latency_avg_ms', 'llm_latency_count'],
+  tts: ['tts_latency_avg_ms', 'tts_latency_count'],
+  eou: ['eou_delay_avg_ms', 'eou_delay_count'],
+  sttConfidence: ['stt_confidence_avg', 'stt_confidence_count'],
+  relevance: ['relevance_avg', 'relevance_count'],
+  satisfaction: ['satisfaction_avg', 'satisfaction_count'],
+} as const satisfies Record<string, readonly [Figure, Figure]>;
+
+const LATENCY_MEAN: Partial<Record<MetricsRecordedData['kind'], keyof typeof MEANS>> = { stt: 'stt', llm: 'llm', tts: 'tts', eou: 'eou' };
 const BILLED_KINDS = new Set(['llm', 'stt', 'tts', 'realtime']);
 
-async function applyMetrics(event: RecordedEvent, d: MetricsRecordedData, ctx: ProjectionContext): Promise<void> {
-  const id = d.conversationId;
-  if (id === null) return;
-  const latencySql = LATENCY[d.kind];
-  if (latencySql && isPlausibleMs(d.latencyMs)) await ctx.exec(latencySql, [d.latencyMs, id]);
+/** One conversation being folded: its row, whether it is new in this batch, whether its response times changed. */
+interface Folding {
+  callId: string | null;
+  startedAt: number;
+  row: Figures;
+  isNew: boolean;
+  responseTimes: boolean;
+}
+
+const n = (row: Figures, f: Figure): number => row[f] ?? 0;
+
+/** One more sample in a running mean, computed as the SQL `(COALESCE(avg, 0) * count + x) / (count + 1)` would. */
+function addSample(row: Figures, mean: keyof typeof MEANS, x: number): void {
+  const [avg, count] = MEANS[mean];
+  const c = n(row, count);
+  row[avg] = ((row[avg] ?? 0) * c + x) / (c + 1);
+  row[count] = c + 1;
+}
+
+function applyMessage(row: Figures, d: MessageAddedData, at: number): boolean {
+  const assistant = d.role === 'assistant';
+  const cost = d.usageCounted ? (d.llmCostUsd ?? 0) : 0;
+  row.turns = n(row, 'turns') + (assistant ? 1 : 0);
+  row.interruptions = n(row, 'interruptions') + (assistant && d.interrupted && d.interruptedBy !== 'session_close' ? 1 : 0);
+  row.sla_violations = n(row, 'sla_violations') + (isSlaViolation(d) ? 1 : 0);
+  row.sla_threshold_ms = d.slaThresholdMs ?? row.sla_threshold_ms;
+  row.llm_tokens_input = n(row, 'llm_tokens_input') + (d.usageCounted ? (d.llmTokensInput ?? 0) : 0);
+  row.llm_tokens_output = n(row, 'llm_tokens_output') + (d.usageCounted ? (d.llmTokensOutput ?? 0) : 0);
+  row.llm_cost_usd = n(row, 'llm_cost_usd') + cost;
+  row.total_cost_usd = n(row, 'total_cost_usd') + cost;
+  row.updated_at = at;
+  if (d.role === 'user' && d.sttConfidence !== null) addSample(row, 'sttConfidence', d.sttConfidence);
+  return responseTimeOf(d) !== null;
+}
+
+function applyMetrics(row: Figures, d: MetricsRecordedData, at: number): void {
+  const mean = LATENCY_MEAN[d.kind];
+  if (mean !== undefined && isPlausibleMs(d.latencyMs)) addSample(row, mean, d.latencyMs);
   if (!BILLED_KINDS.has(d.kind)) return;
-  const hasUsage =
-    (d.tokensInput ?? 0) + (d.tokensOutput ?? 0) + (d.audioDurationMs ?? 0) + (d.characters ?? 0) > 0;
+  const hasUsage = (d.tokensInput ?? 0) + (d.tokensOutput ?? 0) + (d.audioDurationMs ?? 0) + (d.characters ?? 0) > 0;
   const cost = d.costUsd ?? 0;
   const countsTokens = d.kind === 'llm' || d.kind === 'realtime';
-  await ctx.exec(USAGE, [
-    countsTokens ? (d.tokensInput ?? 0) : 0,
-    countsTokens ? (d.tokensCachedInput ?? 0) : 0,
-    countsTokens ? (d.tokensOutput ?? 0) : 0,
-    d.kind === 'llm' ? cost : 0,
-    d.kind === 'stt' ? cost : 0,
-    d.kind === 'tts' ? cost : 0,
-    d.kind === 'realtime' ? cost : 0,
-    cost,
-    d.costUsd === null && hasUsage ? 1 : 0,
-    event.occurredAt,
-    id,
-  ]);
+  row.llm_tokens_input = n(row, 'llm_tokens_input') + (countsTokens ? (d.tokensInput ?? 0) : 0);
+  row.llm_tokens_cached = n(row, 'llm_tokens_cached') + (countsTokens ? (d.tokensCachedInput ?? 0) : 0);
+  row.llm_tokens_output = n(row, 'llm_tokens_output') + (countsTokens ? (d.tokensOutput ?? 0) : 0);
+  row.llm_cost_usd = n(row, 'llm_cost_usd') + (d.kind === 'llm' ? cost : 0);
+  row.stt_cost_usd = n(row, 'stt_cost_usd') + (d.kind === 'stt' ? cost : 0);
+  row.tts_cost_usd = n(row, 'tts_cost_usd') + (d.kind === 'tts' ? cost : 0);
+  row.realtime_cost_usd = n(row, 'realtime_cost_usd') + (d.kind === 'realtime' ? cost : 0);
+  row.total_cost_usd = n(row, 'total_cost_usd') + cost;
+  row.unpriced_usage_count = n(row, 'unpriced_usage_count') + (d.costUsd === null && hasUsage ? 1 : 0);
+  row.updated_at = at;
+}
+
+/** The conversation an event adds to, or null. */
+function conversationOf(event: RecordedEvent): string | null {
+  switch (event.type) {
+    case 'conversation_started':
+    case 'message_added':
+    case 'tool_executed':
+    case 'quality_scored':
+      return event.data.conversationId;
+    case 'metrics_recorded':
+    case 'error_occurred':
+      return event.data.conversationId;
+    case 'session_event':
+      return event.data.name === 'agent_false_interruption' ? event.data.conversationId : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Applies one event to its conversation's row, as the per-event SQL updates did: counts and
+ * totals added, running means extended, in log order (so the floating-point sums are the same
+ * whatever the batch boundaries). Returns true when the conversation's response times changed.
+ */
+function apply(row: Figures, event: RecordedEvent): boolean {
+  const at = event.occurredAt;
+  switch (event.type) {
+    case 'message_added':
+      return applyMessage(row, event.data, at);
+    case 'tool_executed':
+      row.tool_calls = n(row, 'tool_calls') + 1;
+      row.tool_errors = n(row, 'tool_errors') + (event.data.isError ? 1 : 0);
+      row.updated_at = at;
+      return false;
+    case 'metrics_recorded':
+      applyMetrics(row, event.data, at);
+      return false;
+    case 'error_occurred':
+      row.error_count = n(row, 'error_count') + 1;
+      row.updated_at = at;
+      return false;
+    case 'session_event':
+      row.false_interruptions = n(row, 'false_interruptions') + 1;
+      row.updated_at = at;
+      return false;
+    case 'quality_scored':
+      if (event.data.relevanceScore !== null) addSample(row, 'relevance', event.data.relevanceScore);
+      if (event.data.satisfactionScore !== null) addSample(row, 'satisfaction', event.data.satisfactionScore);
+      return false;
+    default:
+      return false;
+  }
+}
+
+function newRow(at: number): Figures {
+  const row = {} as Figures;
+  for (const f of FIGURES) row[f] = NULLABLE.has(f) ? null : 0;
+  row.updated_at = at;
+  return row;
+}
+
+/** A stored row as numbers (PostgreSQL returns bigint columns as strings). */
+function parseRow(stored: Record<string, unknown>): Figures {
+  const row = {} as Figures;
+  for (const f of FIGURES) {
+    const v = stored[f];
+    row[f] = v === null || v === undefined ? null : Number(v);
+  }
+  return row;
+}
+
+/** Response time = processing time of plausible assistant messages: count, mean, p50, p95 (linear interpolation), max. */
+function setResponseTimes(row: Figures, rows: ReadonlyArray<{ v: unknown }>): void {
+  const sorted = rows.map((r) => Number(r.v));
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  row.response_time_count = sorted.length;
+  row.response_time_avg_ms = sorted.length > 0 ? sum / sorted.length : null;
+  row.response_time_p50_ms = percentileOfSorted(sorted, 50);
+  row.response_time_p95_ms = percentileOfSorted(sorted, 95);
+  row.response_time_max_ms = sorted[sorted.length - 1] ?? null;
 }
 
 /**
@@ -75,6 +236,10 @@ async function applyMetrics(event: RecordedEvent, d: MetricsRecordedData, ctx: P
  * (avg / p50 / p95 by linear interpolation / max, recomputed from `messages`). Token and cost
  * totals add message usage (when `usageCounted`) and `metrics_recorded` usage; an unknown price
  * adds nothing to the cost and one to `unpriced_usage_count`.
+ *
+ * A batch is folded per conversation: its row is read once (all reads sent together), every
+ * event applied in log order in JavaScript with the arithmetic SQL would use, and the row
+ * written once — an INSERT for a conversation started in the batch, else an UPDATE.
  */
 export const conversationMetricsProjection: Projection = {
   name: 'conversation_metrics',
@@ -88,66 +253,44 @@ export const conversationMetricsProjection: Projection = {
     'session_event',
     'quality_scored',
   ],
-  async handle(event, ctx) {
-    switch (event.type) {
-      case 'conversation_started':
-        await ctx.exec(INSERT, [event.data.conversationId, event.callId, event.occurredAt, event.occurredAt]);
-        return;
-      case 'message_added': {
-        const d = event.data;
-        const id = d.conversationId;
-        const assistant = d.role === 'assistant';
-        const cost = d.usageCounted ? (d.llmCostUsd ?? 0) : 0;
-        await ctx.exec(MESSAGE, [
-          assistant ? 1 : 0,
-          assistant && d.interrupted && d.interruptedBy !== 'session_close' ? 1 : 0,
-          isSlaViolation(d) ? 1 : 0,
-          d.slaThresholdMs,
-          d.usageCounted ? (d.llmTokensInput ?? 0) : 0,
-          d.usageCounted ? (d.llmTokensOutput ?? 0) : 0,
-          cost,
-          cost,
-          event.occurredAt,
-          id,
-        ]);
-        if (d.role === 'user' && d.sttConfidence !== null) await ctx.exec(STT_CONFIDENCE, [d.sttConfidence, id]);
-        if (responseTimeOf(d) !== null) {
-          const rows = await ctx.query<{ v: number }>(RESPONSE_TIMES, [id]);
-          const sorted = rows.map((r) => Number(r.v));
-          const sum = sorted.reduce((a, b) => a + b, 0);
-          await ctx.exec(SET_RESPONSE, [
-            sorted.length,
-            sum / sorted.length,
-            percentileOfSorted(sorted, 50),
-            percentileOfSorted(sorted, 95),
-            sorted[sorted.length - 1],
-            id,
-          ]);
-        }
-        return;
+  async handle(events, ctx) {
+    const folding = new Map<string, Folding | null>();
+    const missing: string[] = [];
+    for (const event of events) {
+      const id = conversationOf(event);
+      if (id === null || folding.has(id)) continue;
+      if (event.type === 'conversation_started')
+        folding.set(id, { callId: event.callId, startedAt: event.occurredAt, row: newRow(event.occurredAt), isNew: true, responseTimes: false });
+      else {
+        folding.set(id, null);
+        missing.push(id);
       }
-      case 'tool_executed':
-        await ctx.exec(TOOL, [event.data.isError ? 1 : 0, event.occurredAt, event.data.conversationId]);
-        return;
-      case 'metrics_recorded':
-        await applyMetrics(event, event.data, ctx);
-        return;
-      case 'error_occurred':
-        if (event.data.conversationId !== null)
-          await ctx.exec(ERROR, [event.occurredAt, event.data.conversationId]);
-        return;
-      case 'session_event':
-        if (event.data.name === 'agent_false_interruption' && event.data.conversationId !== null)
-          await ctx.exec(FALSE_INTERRUPTION, [event.occurredAt, event.data.conversationId]);
-        return;
-      case 'quality_scored': {
-        const d = event.data;
-        if (d.relevanceScore !== null) await ctx.exec(RELEVANCE, [d.relevanceScore, d.conversationId]);
-        if (d.satisfactionScore !== null) await ctx.exec(SATISFACTION, [d.satisfactionScore, d.conversationId]);
-        return;
-      }
-      default:
-        return;
     }
+    // Rows of conversations started before this batch, read together (one round trip when
+    // pipelined), in id order (two writers locking rows in one order cannot deadlock).
+    missing.sort();
+    const select = ctx.dialect === 'postgres' ? SELECT_FOR_UPDATE : SELECT;
+    const stored = await ctx.queryEach<Record<string, unknown>>(select, missing.map((id) => [id]));
+    missing.forEach((id, i) => {
+      const found = stored[i]![0];
+      // No row (removed by retention): the events change nothing, as an UPDATE of no row would.
+      if (found) folding.set(id, { callId: null, startedAt: 0, row: parseRow(found), isNew: false, responseTimes: false });
+    });
+    for (const event of events) {
+      if (event.type === 'conversation_started') continue;
+      const id = conversationOf(event);
+      const f = id === null ? undefined : folding.get(id);
+      if (f && apply(f.row, event)) f.responseTimes = true;
+    }
+    const changed = [...folding].filter((e): e is [string, Folding] => e[1] !== null);
+    const timed = changed.filter(([, f]) => f.responseTimes);
+    const times = await ctx.queryEach<{ v: unknown }>(RESPONSE_TIMES, timed.map(([id]) => [id]));
+    timed.forEach(([, f], i) => setResponseTimes(f.row, times[i]!));
+    const inserts: unknown[][] = [];
+    for (const [id, f] of changed) {
+      if (f.isNew) inserts.push([id, f.callId, f.startedAt, ...FIGURES.map((c) => f.row[c])]);
+      else await ctx.exec(UPDATE, [...FIGURES.map((c) => f.row[c]), id]);
+    }
+    if (inserts.length > 0) await ctx.insert('conversation_metrics', INSERT_COLUMNS, inserts);
   },
 };

@@ -8,20 +8,32 @@ export interface ProjectionContext {
   exec(sql: string, params: readonly unknown[]): Promise<void>;
   /** Runs a query written with `?` placeholders and returns its rows. */
   query<T = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /**
+   * Runs one query once per parameter list; the answers in the same order. On a pipelined
+   * PostgreSQL connection they are all sent before the first answer is awaited (one round trip).
+   */
+  queryEach<T = Record<string, unknown>>(sql: string, paramLists: ReadonlyArray<readonly unknown[]>): Promise<T[][]>;
+  /**
+   * Inserts rows into `table` (a fixed name, never input): a prepared one-row statement per row
+   * on SQLite, multi-row statements of fixed sizes on PostgreSQL. Values are always bound.
+   */
+  insert(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
 }
 
 /**
- * A projection is plain data (as in emmett): the event types it handles and how it applies one
- * to its table. Inline projections run inside the append transaction, in the order of
- * `PROJECTIONS`, so the rows they write are exactly what a replay of the log writes.
- * A projection reads only the event (never the clock), so a rebuild reproduces every row.
+ * A projection is plain data (as in emmett): the event types it handles and how it applies a
+ * batch of them to its table. Inline projections run inside the append transaction, one after
+ * another in the order of `PROJECTIONS` (parents before children), each given the batch's events
+ * it handles, in log order. A projection reads only the events and its own rows (never the
+ * clock), and the rows it leaves do not depend on where batches begin and end, so a rebuild
+ * (other batch boundaries) reproduces every row written live.
  */
 export interface Projection {
   readonly name: string;
   /** The table this projection owns; emptied by a rebuild. */
   readonly table: string;
   readonly canHandle: readonly EventType[];
-  handle(event: RecordedEvent, ctx: ProjectionContext): Promise<void>;
+  handle(events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void>;
 }
 
 /** JSON text of an optional object, or null. */

@@ -1,40 +1,45 @@
 import type { Projection } from './projection.js';
 
-const INSERT = `INSERT INTO turns (id, conversation_id, call_id, user_message_id, assistant_message_id, started_at,
-  end_of_turn_delay_ms, transcription_delay_ms, on_user_turn_completed_delay_ms, llm_ttft_ms, tts_ttfb_ms,
-  playback_latency_ms, e2e_latency_ms, e2e_derived, unattributed_ms, outcome, implausible, sla_violation, cost_usd)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const COLUMNS = [
+  'id', 'conversation_id', 'call_id', 'user_message_id', 'assistant_message_id', 'started_at', 'end_of_turn_delay_ms',
+  'transcription_delay_ms', 'on_user_turn_completed_delay_ms', 'llm_ttft_ms', 'tts_ttfb_ms', 'playback_latency_ms',
+  'e2e_latency_ms', 'e2e_derived', 'unattributed_ms', 'outcome', 'implausible', 'sla_violation', 'cost_usd',
+] as const;
 
 /** `turns`: one row per turn with its latency waterfall; the SLA mark uses the threshold stored with the turn. */
 export const turnsProjection: Projection = {
   name: 'turns',
   table: 'turns',
   canHandle: ['turn_completed'],
-  async handle(event, ctx) {
-    if (event.type !== 'turn_completed') return;
-    const d = event.data;
-    const sla =
-      !d.implausible && d.e2eLatencyMs !== null && d.slaThresholdMs !== null && d.e2eLatencyMs > d.slaThresholdMs;
-    await ctx.exec(INSERT, [
-      d.turnId,
-      d.conversationId,
-      event.callId,
-      d.userMessageId,
-      d.assistantMessageId,
-      d.startedAt ?? event.occurredAt,
-      d.endOfTurnDelayMs,
-      d.transcriptionDelayMs,
-      d.onUserTurnCompletedDelayMs,
-      d.llmTtftMs,
-      d.ttsTtfbMs,
-      d.playbackLatencyMs,
-      d.e2eLatencyMs,
-      d.e2eDerived,
-      d.unattributedMs,
-      d.outcome,
-      d.implausible,
-      sla,
-      d.costUsd,
-    ]);
+  async handle(events, ctx) {
+    const rows: unknown[][] = [];
+    for (const event of events) {
+      if (event.type !== 'turn_completed') continue;
+      const d = event.data;
+      const sla =
+        !d.implausible && d.e2eLatencyMs !== null && d.slaThresholdMs !== null && d.e2eLatencyMs > d.slaThresholdMs;
+      rows.push([
+        d.turnId,
+        d.conversationId,
+        event.callId,
+        d.userMessageId,
+        d.assistantMessageId,
+        d.startedAt ?? event.occurredAt,
+        d.endOfTurnDelayMs,
+        d.transcriptionDelayMs,
+        d.onUserTurnCompletedDelayMs,
+        d.llmTtftMs,
+        d.ttsTtfbMs,
+        d.playbackLatencyMs,
+        d.e2eLatencyMs,
+        d.e2eDerived,
+        d.unattributedMs,
+        d.outcome,
+        d.implausible,
+        sla,
+        d.costUsd,
+      ]);
+    }
+    if (rows.length > 0) await ctx.insert('turns', COLUMNS, rows);
   },
 };

@@ -1,4 +1,4 @@
-import { EVENT_SCHEMA_VERSION, EVENT_TYPES, type EventType, type NewEvent, type RecordedEvent } from '../events/types.js';
+import { EVENT_SCHEMA_VERSION, type EventType, type NewEvent, type RecordedEvent } from '../events/types.js';
 import { ConversationLogError } from '../errors.js';
 import { PROJECTIONS } from '../projections/index.js';
 import type { Projection, ProjectionContext } from '../projections/projection.js';
@@ -105,8 +105,8 @@ function decide(event: NewEvent, state: StreamState): Decision | StreamMiss {
 /**
  * Appends a batch inside an open transaction: checks every event against what is stored,
  * inserts the accepted ones into the log (one statement per row on SQLite, one multi-row
- * statement on PostgreSQL), then applies every inline projection to each: in log order, or,
- * on a pipelined PostgreSQL connection, in log order per call with calls interleaved.
+ * statement on PostgreSQL), then applies the inline projections to the batch
+ * ({@link projectBatch}).
  * Events already in the log (by `eventId`) are skipped, so a retried flush never writes twice.
  *
  * @param checkDuplicates look up the ids first; needed only when retrying a flush
@@ -160,7 +160,7 @@ export async function appendBatch(
     const { index, event, streamPosition } = accepted[k]!;
     const position = positions[k]!;
     outcomes[index] = { status: 'appended', position, streamPosition };
-    if (handlersOf(event.type).length === 0) continue;
+    if (!PROJECTED.has(event.type)) continue;
     recorded.push({
       ...event,
       position,
@@ -170,46 +170,25 @@ export async function appendBatch(
       recordedAt,
     } as RecordedEvent);
   }
-  if (executor.concurrent) await projectByStream(recorded, ctx);
-  else for (const event of recorded) await project(event, ctx);
+  await projectBatch(recorded, ctx);
   return outcomes;
 }
 
+/** The event types each projection handles. */
+const HANDLED = new Map<Projection, ReadonlySet<EventType>>(PROJECTIONS.map((p) => [p, new Set(p.canHandle)]));
+/** Event types some projection handles. */
+const PROJECTED = new Set<EventType>(PROJECTIONS.flatMap((p) => p.canHandle));
+
 /**
- * Applies the projections stream by stream, the streams concurrently: each call's events in log
- * order, different calls interleaved. Rows of one call never depend on another's, so the result
- * is the same as in log order; on a pipelined connection a projection that reads (a
- * conversation's response times) then waits for its own round trip only, not for every other
- * call's. Waits for every stream before reporting the first failure, so nothing is sent after
- * the transaction is rolled back.
+ * Applies every inline projection to a batch of recorded events: one projection after another,
+ * in `PROJECTIONS` order (parents before children), each given the events it handles in log order.
  */
-async function projectByStream(events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
-  const streams = new Map<string, RecordedEvent[]>();
-  events.forEach((event, i) => {
-    // Events of no call (system events) touch only their own row: each is a stream of its own.
-    const key = event.callId === null ? `\u0000${i}` : event.callId;
-    const stream = streams.get(key);
-    if (stream) stream.push(event);
-    else streams.set(key, [event]);
-  });
-  const results = await Promise.allSettled(
-    [...streams.values()].map(async (stream) => {
-      for (const event of stream) await project(event, ctx);
-    }),
-  );
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-}
-
-/** The projections that handle each event type, in `PROJECTIONS` order. */
-const HANDLERS = new Map<EventType, readonly Projection[]>(
-  EVENT_TYPES.map((type) => [type, PROJECTIONS.filter((p) => p.canHandle.includes(type))]),
-);
-const handlersOf = (type: EventType): readonly Projection[] => HANDLERS.get(type) ?? [];
-
-/** Applies every inline projection that handles the event, in order. */
-export async function project(event: RecordedEvent, ctx: ProjectionContext): Promise<void> {
-  for (const projection of handlersOf(event.type)) await projection.handle(event, ctx);
+export async function projectBatch(events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
+  for (const projection of PROJECTIONS) {
+    const handled = HANDLED.get(projection)!;
+    const mine = events.filter((e) => handled.has(e.type));
+    if (mine.length > 0) await projection.handle(mine, ctx);
+  }
 }
 
 async function existingIds(items: readonly PendingEvent[], ctx: ProjectionContext): Promise<Set<string>> {

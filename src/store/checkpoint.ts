@@ -110,16 +110,7 @@ export class CheckpointThread {
    */
   async pause(): Promise<void> {
     if (!(await this.started)) return;
-    await new Promise<void>((resolve) => {
-      const onMessage = (m: unknown) => {
-        if (m !== 'paused') return;
-        this.worker.off('message', onMessage);
-        resolve();
-      };
-      this.worker.on('message', onMessage);
-      this.worker.once('exit', () => resolve());
-      this.worker.postMessage('pause');
-    });
+    await this.request('pause', (m) => m === 'paused');
   }
 
   resume(): void {
@@ -128,16 +119,28 @@ export class CheckpointThread {
 
   async stats(): Promise<CheckpointStats | null> {
     if (!(await this.started)) return null;
-    return new Promise<CheckpointStats | null>((resolve) => {
-      const onMessage = (m: unknown) => {
-        if (typeof m === 'object' && m !== null && 'checkpoints' in m) {
-          this.worker.off('message', onMessage);
-          resolve(m as CheckpointStats);
-        }
+    const reply = await this.request('stats', (m) => typeof m === 'object' && m !== null && 'checkpoints' in m);
+    return (reply as CheckpointStats | undefined) ?? null;
+  }
+
+  /**
+   * Posts `message` and resolves with the first reply `isReply` accepts, or undefined if the
+   * thread exits first. Its listeners are removed either way (maintenance pauses once per batch).
+   */
+  private request(message: string, isReply: (m: unknown) => boolean): Promise<unknown> {
+    return new Promise<unknown>((resolve) => {
+      const done = (reply: unknown) => {
+        this.worker.off('message', onMessage);
+        this.worker.off('exit', onExit);
+        resolve(reply);
       };
+      const onMessage = (m: unknown) => {
+        if (isReply(m)) done(m);
+      };
+      const onExit = () => done(undefined);
       this.worker.on('message', onMessage);
-      this.worker.once('exit', () => resolve(null));
-      this.worker.postMessage('stats');
+      this.worker.on('exit', onExit);
+      this.worker.postMessage(message);
     });
   }
 

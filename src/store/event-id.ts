@@ -20,12 +20,12 @@ export function newEventId(): string {
     randomFillSync(pool);
     offset = 0;
   }
-  const b = pool.subarray(offset, offset + 16);
+  const o = offset;
   offset += 16;
   let ms = Date.now();
   if (ms > lastMs) {
     lastMs = ms;
-    sequence = b[6]! & 0x07; // a random start, leaving room to count up
+    sequence = pool[o + 6]! & 0x07; // a random start, leaving room to count up
   } else {
     ms = lastMs;
     sequence++;
@@ -49,14 +49,14 @@ export function newEventId(): string {
     HEX[0x70 | (sequence >>> 8)]! +
     HEX[sequence & 0xff]! +
     '-' +
-    HEX[0x80 | (b[8]! & 0x3f)]! +
-    HEX[b[9]!]! +
+    HEX[0x80 | (pool[o + 8]! & 0x3f)]! +
+    HEX[pool[o + 9]!]! +
     '-' +
-    HEX[b[10]!]! +
-    HEX[b[11]!]! +
-    HEX[b[12]!]! +
-    HEX[b[13]!]! +
-    HEX[b[14]!]! +
-    HEX[b[15]!]!
+    HEX[pool[o + 10]!]! +
+    HEX[pool[o + 11]!]! +
+    HEX[pool[o + 12]!]! +
+    HEX[pool[o + 13]!]! +
+    HEX[pool[o + 14]!]! +
+    HEX[pool[o + 15]!]!
   );
 }

@@ -36,16 +36,33 @@ export const EVENT_COLUMNS = [
  */
 export interface WriteExecutor {
   readonly dialect: Dialect;
-  /**
-   * True when statements from independent chains may be in flight together (a pipelined
-   * PostgreSQL connection): the appender then projects different calls concurrently.
-   */
-  readonly concurrent: boolean;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
   exec(sql: string, params: readonly unknown[]): Promise<void>;
   query<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /** See {@link ProjectionContext.queryEach}. */
+  queryEach<T>(sql: string, paramLists: ReadonlyArray<readonly unknown[]>): Promise<T[][]>;
+  /** Inserts rows into a projection table (fixed table and column names); see {@link ProjectionContext.insert}. */
+  insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
   /** Appends rows to the log and returns their global positions, in order. */
   insertEvents(rows: readonly EventRow[]): Promise<number[]>;
+}
+
+/** `INSERT INTO table (columns) VALUES (?, …), …` for `count` rows: table and columns are fixed names, values always bound. */
+export function insertSql(table: string, columns: readonly string[], count: number): string {
+  let texts = insertTexts.get(columns);
+  if (texts === undefined) insertTexts.set(columns, (texts = new Map()));
+  const key = `${count} ${table}`;
+  let text = texts.get(key);
+  if (text === undefined) texts.set(key, (text = buildInsertSql(table, columns, count)));
+  return text;
+}
+
+/** Statement texts by column list (the projections' constant arrays), then row count and table. */
+const insertTexts = new WeakMap<readonly string[], Map<string, string>>();
+
+function buildInsertSql(table: string, columns: readonly string[], count: number): string {
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${new Array<string>(count).fill(tuple).join(', ')}`;
 }

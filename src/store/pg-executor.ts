@@ -1,6 +1,6 @@
 import { toDialect } from './dialect.js';
 import type { EventRow, WriteExecutor } from './executor.js';
-import { EVENT_COLUMNS } from './executor.js';
+import { EVENT_COLUMNS, insertSql } from './executor.js';
 
 /** The parts of a node-postgres client the executor uses. */
 export interface PgClientLike {
@@ -28,6 +28,9 @@ function nameOf(text: string): string | undefined {
 
 const normalize = (params: readonly unknown[]): unknown[] => params.map((p) => (p === undefined ? null : p));
 
+/** Most rows in one multi-row INSERT into a projection table (a power of two). */
+const ROWS_PER_INSERT = 64;
+
 /** Multi-row INSERT INTO events … RETURNING, at most this many rows per statement (8 parameters a row). */
 const EVENT_ROWS_PER_STATEMENT = 1000;
 
@@ -50,7 +53,6 @@ function insertEventsSql(count: number): string {
  */
 export class PostgresExecutor implements WriteExecutor {
   readonly dialect = 'postgres' as const;
-  readonly concurrent: boolean;
   private readonly pipelined: boolean;
   /** Replies still outstanding for pipelined statements (each already has its failure handled). */
   private outstanding: Array<Promise<unknown>> = [];
@@ -59,7 +61,6 @@ export class PostgresExecutor implements WriteExecutor {
 
   constructor(private readonly client: PgClientLike) {
     this.pipelined = client.pipeline === true;
-    this.concurrent = this.pipelined;
   }
 
   private send(sql: string, params: readonly unknown[]): Promise<{ rows: unknown[] }> {
@@ -123,6 +124,30 @@ export class PostgresExecutor implements WriteExecutor {
 
   async query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
     return (await this.barrier(this.send(sql, params))).rows as T[];
+  }
+
+  async queryEach<T>(sql: string, paramLists: ReadonlyArray<readonly unknown[]>): Promise<T[][]> {
+    if (this.pipelined) return Promise.all(paramLists.map((params) => this.query<T>(sql, params)));
+    const answers: T[][] = [];
+    for (const params of paramLists) answers.push(await this.query<T>(sql, params));
+    return answers;
+  }
+
+  /**
+   * Multi-row INSERTs of 64, 32, …, 1 rows (the binary decomposition of the count), so a table
+   * has at most seven statement texts, each named and planned once per connection. Pipelined
+   * like `exec`.
+   */
+  async insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+    let i = 0;
+    while (i < rows.length) {
+      let size = ROWS_PER_INSERT;
+      while (size > rows.length - i) size >>= 1;
+      const values: unknown[] = [];
+      for (let r = i; r < i + size; r++) for (const v of rows[r]!) values.push(v);
+      i += size;
+      await this.exec(insertSql(table, columns, size), values);
+    }
   }
 
   async insertEvents(rows: readonly EventRow[]): Promise<number[]> {

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { RecordedEvent } from '../events/types.js';
 import { PROJECTIONS } from '../projections/index.js';
-import { project } from './append.js';
+import { projectBatch } from './append.js';
 import type { Dialect } from './dialect.js';
 import { inTransaction } from './transaction.js';
 
@@ -60,7 +60,7 @@ export async function rebuildProjections(
          FROM events WHERE position > ? ORDER BY position LIMIT ${PAGE}`,
         [after],
       );
-      for (const row of rows) await project(toRecordedEvent(row), ctx);
+      await projectBatch(rows.map(toRecordedEvent), ctx);
       count += rows.length;
       onProgress?.(count);
       if (rows.length < PAGE) break;

@@ -1,5 +1,5 @@
 import type { EventRow, WriteExecutor } from './executor.js';
-import { EVENT_COLUMNS } from './executor.js';
+import { EVENT_COLUMNS, insertSql } from './executor.js';
 
 /** The parts of a better-sqlite3 statement the executor uses. */
 interface StatementLike {
@@ -37,7 +37,6 @@ const DONE = Promise.resolve();
  */
 export class SqliteExecutor implements WriteExecutor {
   readonly dialect = 'sqlite' as const;
-  readonly concurrent = false;
   private readonly cache: Map<string, StatementLike>;
 
   constructor(private readonly db: SqliteDatabaseLike) {
@@ -85,6 +84,26 @@ export class SqliteExecutor implements WriteExecutor {
   query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
     try {
       return Promise.resolve(this.statement(sql).all(bind(params)) as T[]);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  queryEach<T>(sql: string, paramLists: ReadonlyArray<readonly unknown[]>): Promise<T[][]> {
+    try {
+      const stmt = this.statement(sql);
+      return Promise.resolve(paramLists.map((params) => stmt.all(bind(params)) as T[]));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+    try {
+      // One prepared one-row statement, run per row: as fast as multi-row text in SQLite, one plan.
+      const stmt = this.statement(insertSql(table, columns, 1));
+      for (const row of rows) stmt.run(bind(row));
+      return DONE;
     } catch (error) {
       return Promise.reject(error);
     }
