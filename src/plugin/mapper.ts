@@ -226,25 +226,9 @@ export class SessionMapper {
     const metrics = (it['metrics'] ?? {}) as Record<string, unknown>;
     const out = this.ensureConversation(at);
     const messageId = this.newId();
-    const base: Omit<MessageAddedData, 'role'> = {
-      messageId,
-      conversationId: this.conversationId,
-      content,
-      createdAt: time(it['createdAt']),
-      sttConfidence: null,
-      processingTimeMs: null,
-      llmModel: null,
-      llmTokensInput: null,
-      llmTokensOutput: null,
-      llmCostUsd: null,
-      usageCounted: false,
-      interrupted: it['interrupted'] === true,
-      language: null,
-      itemId: str(it['id']),
-      slaThresholdMs: this.slaThresholdMs,
-      implausible: false,
-      metadata: null,
-    };
+    const itemId = str(it['id']);
+    const createdAt = time(it['createdAt']);
+    const interrupted = it['interrupted'] === true;
     if (role === 'user') {
       this.lastUserMessageId = messageId;
       this.lastUserMetrics = metrics;
@@ -254,32 +238,80 @@ export class SessionMapper {
         speech.userMetrics = metrics;
       }
       this.userMessages++;
-      const interim = this.interimCount;
+      const metadata = messageMetrics(metrics);
+      metadata['interimTranscripts'] = this.interimCount;
       this.interimCount = 0;
       out.push({
         type: 'message_added',
         callId: this.callId,
         occurredAt: at,
-        data: {
-          ...base,
-          role: 'user',
-          sttConfidence: num(it['transcriptConfidence']),
-          language: this.language,
-          metadata: { interimTranscripts: interim, ...messageMetrics(metrics) },
-        },
+        data: this.message(messageId, 'user', content, createdAt, interrupted, itemId, num(it['transcriptConfidence']), this.language, metadata),
       });
       return out;
     }
     if (role !== 'assistant') {
-      out.push({ type: 'message_added', callId: this.callId, occurredAt: at, data: { ...base, role: 'system' } });
+      out.push({
+        type: 'message_added',
+        callId: this.callId,
+        occurredAt: at,
+        data: this.message(messageId, 'system', content, createdAt, interrupted, itemId, null, null, null),
+      });
       return out;
     }
-    return [...out, ...this.assistant(base, metrics, at)];
+    const reply = this.assistant(messageId, content, createdAt, interrupted, itemId, metrics, at);
+    if (out.length === 0) return reply;
+    for (const e of reply) out.push(e);
+    return out;
   }
 
-  private assistant(base: Omit<MessageAddedData, 'role'>, metrics: Record<string, unknown>, at: number): NewEvent[] {
+  /**
+   * A message's data, built as one object literal (no spreads: this runs in the session's
+   * listener, and a literal of fixed shape is the cheapest to build and to serialise).
+   */
+  private message(
+    messageId: string,
+    role: MessageAddedData['role'],
+    content: string,
+    createdAt: number | null,
+    interrupted: boolean,
+    itemId: string | null,
+    sttConfidence: number | null,
+    language: string | null,
+    metadata: JsonObject | null,
+  ): MessageAddedData {
+    return {
+      messageId,
+      conversationId: this.conversationId,
+      role,
+      content,
+      createdAt,
+      sttConfidence,
+      processingTimeMs: null,
+      llmModel: null,
+      llmTokensInput: null,
+      llmTokensOutput: null,
+      llmCostUsd: null,
+      usageCounted: false,
+      interrupted,
+      language,
+      itemId,
+      slaThresholdMs: this.slaThresholdMs,
+      implausible: false,
+      metadata,
+    };
+  }
+
+  private assistant(
+    messageId: string,
+    content: string,
+    itemCreatedAt: number | null,
+    interrupted: boolean,
+    itemId: string | null,
+    metrics: Record<string, unknown>,
+    at: number,
+  ): NewEvent[] {
     // The message's own metrics first, then its speech's (joined by speechId), then the loose ones.
-    const speech = this.speechOf(base.itemId);
+    const speech = this.speechOf(itemId);
     let acc: TurnAccumulator;
     let usage: ReplyUsage;
     let userMessageId: string | null;
@@ -303,7 +335,7 @@ export class SessionMapper {
     const userStoppedAt = time(secToMs(userMetrics['stoppedSpeakingAt'])) ?? (acc.lastSpeakingTimeMs !== null && acc.lastSpeakingTimeMs > 0 ? time(acc.lastSpeakingTimeMs) : null);
     let e2e = secToMs(metrics['e2eLatency']);
     if (e2e === null && startedSpeakingAt !== null && userStoppedAt !== null) e2e = startedSpeakingAt - userStoppedAt;
-    const parts: TurnParts = {
+    const w = waterfall({
       endOfTurnDelayMs: secToMs(metrics['endOfTurnDelay']) ?? secToMs(userMetrics['endOfTurnDelay']) ?? acc.eouDelayMs,
       transcriptionDelayMs: secToMs(metrics['transcriptionDelay']) ?? secToMs(userMetrics['transcriptionDelay']) ?? acc.transcriptionDelayMs,
       onUserTurnCompletedDelayMs:
@@ -312,32 +344,33 @@ export class SessionMapper {
       ttsTtfbMs: secToMs(metrics['ttsNodeTtfb']) ?? acc.ttsTtfbMs,
       playbackLatencyMs: secToMs(metrics['playbackLatency']),
       e2eLatencyMs: e2e,
-    };
-    const w = waterfall(parts);
-    const interrupted = base.interrupted;
-    const messageId = base.messageId;
+    });
     const hasTurn = w.e2eLatencyMs !== null || userMessageId !== null;
-    const out: NewEvent[] = [
-      {
-        type: 'message_added',
-        callId: this.callId,
-        occurredAt: at,
-        data: {
-          ...base,
-          role: 'assistant',
-          // Order a transcript by when speech started: an interrupted reply arrives after the user's interruption.
-          createdAt: startedSpeakingAt ?? base.createdAt,
-          interruptedBy: interrupted ? 'user' : null,
-          processingTimeMs: w.e2eLatencyMs,
-          llmModel: usage.model,
-          llmTokensInput: usage.calls > 0 ? usage.tokensInput : null,
-          llmTokensOutput: usage.calls > 0 ? usage.tokensOutput : null,
-          llmCostUsd: usage.llmCostUsd,
-          implausible: w.implausible,
-          metadata: { ...messageMetrics(metrics), e2eDerived: w.e2eDerived },
-        },
-      },
-    ];
+    const metadata = messageMetrics(metrics);
+    metadata['e2eDerived'] = w.e2eDerived;
+    const data: MessageAddedData = {
+      messageId,
+      conversationId: this.conversationId,
+      role: 'assistant',
+      content,
+      // Order a transcript by when speech started: an interrupted reply arrives after the user's interruption.
+      createdAt: startedSpeakingAt ?? itemCreatedAt,
+      sttConfidence: null,
+      processingTimeMs: w.e2eLatencyMs,
+      llmModel: usage.model,
+      llmTokensInput: usage.calls > 0 ? usage.tokensInput : null,
+      llmTokensOutput: usage.calls > 0 ? usage.tokensOutput : null,
+      llmCostUsd: usage.llmCostUsd,
+      usageCounted: false,
+      interrupted,
+      interruptedBy: interrupted ? 'user' : null,
+      language: null,
+      itemId,
+      slaThresholdMs: this.slaThresholdMs,
+      implausible: w.implausible,
+      metadata,
+    };
+    const out: NewEvent[] = [{ type: 'message_added', callId: this.callId, occurredAt: at, data }];
     if (hasTurn)
       out.push({
         type: 'turn_completed',
@@ -348,7 +381,7 @@ export class SessionMapper {
           turnId: messageId,
           userMessageId,
           assistantMessageId: messageId,
-          startedAt: userStoppedAt ?? base.createdAt ?? at,
+          startedAt: userStoppedAt ?? itemCreatedAt ?? at,
           endOfTurnDelayMs: w.endOfTurnDelayMs,
           transcriptionDelayMs: w.transcriptionDelayMs,
           onUserTurnCompletedDelayMs: w.onUserTurnCompletedDelayMs,
@@ -688,13 +721,25 @@ function textOf(content: unknown): string {
   return parts.join('\n');
 }
 
+/** `<key>Ms` for each metrics key, made once (no string built per message). */
+const MS_KEYS = new Map<string, string>();
+const msKey = (k: string): string => {
+  let key = MS_KEYS.get(k);
+  if (key === undefined) {
+    key = `${k}Ms`;
+    if (MS_KEYS.size < 256) MS_KEYS.set(k, key);
+  }
+  return key;
+};
+
 /** ChatMessage.metrics (seconds) as milliseconds, for the message's metadata. */
 function messageMetrics(m: Record<string, unknown>): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(m)) {
+  for (const k in m) {
+    if (!Object.hasOwn(m, k) || k === '__proto__') continue;
+    const v = m[k];
     if (k === 'providerRequestIds') out[k] = toPlain(v);
-    else if (k === 'startedSpeakingAt' || k === 'stoppedSpeakingAt') out[`${k}Ms`] = secToMs(v);
-    else if (typeof v === 'number') out[`${k}Ms`] = secToMs(v);
+    else if (typeof v === 'number') out[msKey(k)] = secToMs(v);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import type { MessageAddedData, MetricsRecordedData, RecordedEvent } from '../events/types.js';
 import { percentileOfSorted } from '../queries/percentile.js';
-import type { Projection } from './projection.js';
+import type { Column, Projection } from './projection.js';
 import { isPlausibleMs, isSlaViolation, responseTimeOf } from './rules.js';
 
 /** The columns a conversation's figures live in (all but its id, call and start). */
@@ -45,6 +45,19 @@ const FIGURES = [
 ] as const;
 
 type Figure = (typeof FIGURES)[number];
+
+/** Figures held in integer columns (the rest are double precision). */
+const INTEGER: ReadonlySet<Figure> = new Set<Figure>([
+  'turns', 'response_time_count', 'stt_latency_count', 'llm_latency_count', 'tts_latency_count', 'eou_delay_count',
+  'unpriced_usage_count', 'sla_violations', 'error_count', 'interruptions', 'false_interruptions', 'tool_calls',
+  'tool_errors', 'stt_confidence_count', 'relevance_count', 'satisfaction_count',
+]);
+const BIGINT: ReadonlySet<Figure> = new Set<Figure>(['llm_tokens_input', 'llm_tokens_cached', 'llm_tokens_output', 'updated_at']);
+const KEY: Column = { name: 'conversation_id', pgType: 'varchar' };
+const FIGURE_COLUMNS: readonly Column[] = FIGURES.map((name) => ({
+  name,
+  pgType: INTEGER.has(name) ? 'integer' : BIGINT.has(name) ? 'bigint' : 'double precision',
+}));
 /** A conversation's row as the projection folds it: every figure column, null where the column is. */
 type Figures = Record<Figure, number | null>;
 
@@ -65,17 +78,16 @@ const NULLABLE = new Set<Figure>([
 ]);
 
 const INSERT_COLUMNS = ['conversation_id', 'call_id', 'started_at', ...FIGURES] as const;
-const SELECT = `SELECT ${FIGURES.join(', ')} FROM conversation_metrics WHERE conversation_id = ?`;
+const SELECT = `SELECT conversation_id, ${FIGURES.join(', ')} FROM conversation_metrics WHERE conversation_id = ?`;
 /**
  * PostgreSQL: the row stays locked until the batch commits, so two writers adding to one
  * conversation (say, a quality score logged by another process) apply one after the other and
  * neither's figures are lost. SQLite's write transaction already excludes every other writer.
  */
-const SELECT_FOR_UPDATE = `${SELECT} FOR UPDATE`;
-const UPDATE = `UPDATE conversation_metrics SET ${FIGURES.map((f) => `${f} = ?`).join(', ')} WHERE conversation_id = ?`;
+const SELECT_FOR_UPDATE = `${SELECT} ORDER BY conversation_id FOR UPDATE`;
 // `COALESCE(role, '')` (role is NOT NULL) keeps SQLite on the conversation's index: with a plain
 // `role = 'assistant'` it picks ix_messages_role_created and reads every assistant message in the store.
-const RESPONSE_TIMES = `SELECT processing_time_ms AS v FROM messages WHERE conversation_id = ? AND COALESCE(role, '') = 'assistant'
+const RESPONSE_TIMES = `SELECT conversation_id, processing_time_ms AS v FROM messages WHERE conversation_id = ? AND COALESCE(role, '') = 'assistant'
   AND implausible = FALSE AND processing_time_ms IS NOT NULL AND processing_time_ms >= 0 AND processing_time_ms <= 120000
   ORDER BY processing_time_ms`;
 
@@ -270,9 +282,9 @@ export const conversationMetricsProjection: Projection = {
     // pipelined), in id order (two writers locking rows in one order cannot deadlock).
     missing.sort();
     const select = ctx.dialect === 'postgres' ? SELECT_FOR_UPDATE : SELECT;
-    const stored = await ctx.queryEach<Record<string, unknown>>(select, missing.map((id) => [id]));
-    missing.forEach((id, i) => {
-      const found = stored[i]![0];
+    const stored = await ctx.queryByKeys<Record<string, unknown>>(select, 'conversation_id', missing);
+    missing.forEach((id) => {
+      const found = stored.get(id)?.[0];
       // No row (removed by retention): the events change nothing, as an UPDATE of no row would.
       if (found) folding.set(id, { callId: null, startedAt: 0, row: parseRow(found), isNew: false, responseTimes: false });
     });
@@ -284,13 +296,15 @@ export const conversationMetricsProjection: Projection = {
     }
     const changed = [...folding].filter((e): e is [string, Folding] => e[1] !== null);
     const timed = changed.filter(([, f]) => f.responseTimes);
-    const times = await ctx.queryEach<{ v: unknown }>(RESPONSE_TIMES, timed.map(([id]) => [id]));
-    timed.forEach(([, f], i) => setResponseTimes(f.row, times[i]!));
+    const times = await ctx.queryByKeys<{ v: unknown }>(RESPONSE_TIMES, 'conversation_id', timed.map(([id]) => id));
+    for (const [id, f] of timed) setResponseTimes(f.row, times.get(id) ?? []);
     const inserts: unknown[][] = [];
+    const updates: unknown[][] = [];
     for (const [id, f] of changed) {
       if (f.isNew) inserts.push([id, f.callId, f.startedAt, ...FIGURES.map((c) => f.row[c])]);
-      else await ctx.exec(UPDATE, [...FIGURES.map((c) => f.row[c]), id]);
+      else updates.push([id, ...FIGURES.map((c) => f.row[c])]);
     }
     if (inserts.length > 0) await ctx.insert('conversation_metrics', INSERT_COLUMNS, inserts);
+    if (updates.length > 0) await ctx.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates, 'set');
   },
 };

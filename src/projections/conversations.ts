@@ -1,11 +1,13 @@
-import type { Projection } from './projection.js';
+import type { Column, Projection } from './projection.js';
 import { jsonOrNull, pgSafe } from './projection.js';
 
 const INSERT = `INSERT INTO conversations (id, call_id, agent_name, ai_model, system_prompt, started_at, metadata)
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
 const END = `UPDATE conversations SET ended_at = ?, summary = ? WHERE id = ?`;
-const COUNT = `UPDATE conversations SET message_count = message_count + ?, user_message_count = user_message_count + ?,
-  assistant_message_count = assistant_message_count + ?, tool_call_count = tool_call_count + ? WHERE id = ?`;
+const KEY: Column = { name: 'id', pgType: 'varchar' };
+const COUNTS: readonly Column[] = ['message_count', 'user_message_count', 'assistant_message_count', 'tool_call_count'].map(
+  (name) => ({ name, pgType: 'integer' }),
+);
 
 /** `conversations`: one row per agent conversation, with its message counts. */
 export const conversationsProjection: Projection = {
@@ -55,6 +57,6 @@ export const conversationsProjection: Projection = {
           break;
       }
     }
-    for (const [id, [messages, user, assistant, tools]] of counts) await ctx.exec(COUNT, [messages, user, assistant, tools, id]);
+    if (counts.size > 0) await ctx.update('conversations', KEY, COUNTS, [...counts].map(([id, c]) => [id, ...c]), 'add');
   },
 };

@@ -9,15 +9,29 @@ export interface ProjectionContext {
   /** Runs a query written with `?` placeholders and returns its rows. */
   query<T = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<T[]>;
   /**
-   * Runs one query once per parameter list; the answers in the same order. On a pipelined
-   * PostgreSQL connection they are all sent before the first answer is awaited (one round trip).
+   * Runs a query for many keys at once: `sql` has one parameter, the key, written
+   * `<keyColumn> = ?`, and selects `keyColumn`. SQLite runs it once per key (a prepared
+   * statement); PostgreSQL once in all, as `<keyColumn> = ANY(?)`. Rows come back by key, each
+   * key's rows in the order the query gives them.
    */
-  queryEach<T = Record<string, unknown>>(sql: string, paramLists: ReadonlyArray<readonly unknown[]>): Promise<T[][]>;
+  queryByKeys<T extends Record<string, unknown>>(sql: string, keyColumn: string, keys: readonly string[]): Promise<Map<string, T[]>>;
   /**
    * Inserts rows into `table` (a fixed name, never input): a prepared one-row statement per row
    * on SQLite, multi-row statements of fixed sizes on PostgreSQL. Values are always bound.
    */
   insert(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
+  /**
+   * Updates many rows of `table` by key: each row is `[key, ...values]`, the values set
+   * (`'set'`) or added (`'add'`) to `columns`. SQLite runs a prepared one-row UPDATE per row;
+   * PostgreSQL one `UPDATE … FROM (VALUES …)` per up to 64 rows (typed by `pgType`).
+   */
+  update(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void>;
+}
+
+/** A column of a multi-row UPDATE: its name (a fixed identifier) and its PostgreSQL type. */
+export interface Column {
+  readonly name: string;
+  readonly pgType: string;
 }
 
 /**

@@ -120,6 +120,14 @@ export async function appendBatch(
   checkDuplicates: boolean,
 ): Promise<AppendOutcome[]> {
   const existing = checkDuplicates ? await existingIds(items, ctx) : null;
+  const callIds = new Set<string>();
+  const conversationIds = new Set<string>();
+  for (const { event } of items) {
+    if (event.callId !== null) callIds.add(event.callId);
+    const conversationId = conversationIdOf(event);
+    if (conversationId !== null) conversationIds.add(conversationId);
+  }
+  await state.prefetch(callIds, conversationIds, ctx);
   const outcomes: AppendOutcome[] = new Array(items.length);
   const accepted: Array<{ index: number; event: NewEvent; streamPosition: number | null }> = [];
   const rows: EventRow[] = [];

@@ -1,3 +1,4 @@
+import type { Column } from '../projections/projection.js';
 import type { Dialect } from './dialect.js';
 
 /** The columns of one log row, in the order of {@link EVENT_COLUMNS}. */
@@ -41,8 +42,10 @@ export interface WriteExecutor {
   rollback(): Promise<void>;
   exec(sql: string, params: readonly unknown[]): Promise<void>;
   query<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
-  /** See {@link ProjectionContext.queryEach}. */
-  queryEach<T>(sql: string, paramLists: ReadonlyArray<readonly unknown[]>): Promise<T[][]>;
+  /** See {@link ProjectionContext.queryByKeys}. */
+  queryByKeys<T extends Record<string, unknown>>(sql: string, keyColumn: string, keys: readonly string[]): Promise<Map<string, T[]>>;
+  /** See {@link ProjectionContext.update}. */
+  updateRows(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void>;
   /** Inserts rows into a projection table (fixed table and column names); see {@link ProjectionContext.insert}. */
   insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
   /** Appends rows to the log and returns their global positions, in order. */
@@ -65,4 +68,44 @@ const insertTexts = new WeakMap<readonly string[], Map<string, string>>();
 function buildInsertSql(table: string, columns: readonly string[], count: number): string {
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${new Array<string>(count).fill(tuple).join(', ')}`;
+}
+
+/** Rows grouped by the string value of `keyColumn`, in the order given. */
+export function groupByKey<T extends Record<string, unknown>>(rows: readonly T[], keyColumn: string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = String(row[keyColumn]);
+    const group = out.get(key);
+    if (group) group.push(row);
+    else out.set(key, [row]);
+  }
+  return out;
+}
+
+const memo = new Map<string, string>();
+/** A statement text built once per shape (the builders below are called per batch). */
+export function memoized(key: string, build: () => string): string {
+  let text = memo.get(key);
+  if (text === undefined) memo.set(key, (text = build()));
+  return text;
+}
+
+/** SQLite: `UPDATE table SET c = ? | c = c + ?, … WHERE key = ?` (values first, then the key). */
+export function updateOneSql(table: string, key: Column, columns: readonly Column[], mode: 'set' | 'add'): string {
+  return memoized(`u1 ${mode} ${table} ${key.name} ${columns.map((c) => c.name).join(',')}`, () => {
+    const sets = columns.map((c) => (mode === 'add' ? `${c.name} = ${c.name} + ?` : `${c.name} = ?`));
+    return `UPDATE ${table} SET ${sets.join(', ')} WHERE ${key.name} = ?`;
+  });
+}
+
+/** PostgreSQL: `UPDATE table AS t SET c = v.c | c = t.c + v.c, … FROM (VALUES (?::type, …), …) AS v(key, c, …) WHERE t.key = v.key`. */
+export function updateManySql(table: string, key: Column, columns: readonly Column[], mode: 'set' | 'add', count: number): string {
+  return memoized(`un ${mode} ${table} ${key.name} ${columns.map((c) => c.name).join(',')} ${count}`, () => {
+    const all = [key, ...columns];
+    const tuple = `(${all.map((c) => `?::${c.pgType}`).join(', ')})`;
+    const sets = columns.map((c) => (mode === 'add' ? `${c.name} = t.${c.name} + v.${c.name}` : `${c.name} = v.${c.name}`));
+    return `UPDATE ${table} AS t SET ${sets.join(', ')} FROM (VALUES ${new Array<string>(count).fill(tuple).join(', ')}) AS v(${all
+      .map((c) => c.name)
+      .join(', ')}) WHERE t.${key.name} = v.${key.name}`;
+  });
 }

@@ -1,6 +1,7 @@
 import { toDialect } from './dialect.js';
 import type { EventRow, WriteExecutor } from './executor.js';
-import { EVENT_COLUMNS, insertSql } from './executor.js';
+import type { Column } from '../projections/projection.js';
+import { EVENT_COLUMNS, groupByKey, insertSql, memoized, updateManySql } from './executor.js';
 
 /** The parts of a node-postgres client the executor uses. */
 export interface PgClientLike {
@@ -126,11 +127,24 @@ export class PostgresExecutor implements WriteExecutor {
     return (await this.barrier(this.send(sql, params))).rows as T[];
   }
 
-  async queryEach<T>(sql: string, paramLists: ReadonlyArray<readonly unknown[]>): Promise<T[][]> {
-    if (this.pipelined) return Promise.all(paramLists.map((params) => this.query<T>(sql, params)));
-    const answers: T[][] = [];
-    for (const params of paramLists) answers.push(await this.query<T>(sql, params));
-    return answers;
+  async queryByKeys<T extends Record<string, unknown>>(sql: string, keyColumn: string, keys: readonly string[]): Promise<Map<string, T[]>> {
+    if (keys.length === 0) return new Map();
+    const marker = `${keyColumn} = ?`;
+    if (!sql.includes(marker)) throw new Error(`queryByKeys: the query must filter with "${marker}"`);
+    const text = memoized(`any ${sql}`, () => sql.replace(marker, `${keyColumn} = ANY(?)`));
+    return groupByKey(await this.query<T>(text, [[...keys]]), keyColumn);
+  }
+
+  async updateRows(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void> {
+    let i = 0;
+    while (i < rows.length) {
+      let size = ROWS_PER_INSERT;
+      while (size > rows.length - i) size >>= 1;
+      const values: unknown[] = [];
+      for (let r = i; r < i + size; r++) for (const v of rows[r]!) values.push(v);
+      i += size;
+      await this.exec(updateManySql(table, key, columns, mode, size), values);
+    }
   }
 
   /**

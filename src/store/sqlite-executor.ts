@@ -1,5 +1,6 @@
 import type { EventRow, WriteExecutor } from './executor.js';
-import { EVENT_COLUMNS, insertSql } from './executor.js';
+import type { Column } from '../projections/projection.js';
+import { EVENT_COLUMNS, insertSql, updateOneSql } from './executor.js';
 
 /** The parts of a better-sqlite3 statement the executor uses. */
 interface StatementLike {
@@ -89,10 +90,22 @@ export class SqliteExecutor implements WriteExecutor {
     }
   }
 
-  queryEach<T>(sql: string, paramLists: ReadonlyArray<readonly unknown[]>): Promise<T[][]> {
+  queryByKeys<T extends Record<string, unknown>>(sql: string, _keyColumn: string, keys: readonly string[]): Promise<Map<string, T[]>> {
     try {
       const stmt = this.statement(sql);
-      return Promise.resolve(paramLists.map((params) => stmt.all(bind(params)) as T[]));
+      const out = new Map<string, T[]>();
+      for (const key of keys) out.set(key, stmt.all([key]) as T[]);
+      return Promise.resolve(out);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  updateRows(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void> {
+    try {
+      const stmt = this.statement(updateOneSql(table, key, columns, mode));
+      for (const row of rows) stmt.run(bind([...row.slice(1), row[0]]));
+      return DONE;
     } catch (error) {
       return Promise.reject(error);
     }

@@ -16,6 +16,10 @@ const MAX_ENTRIES = 50_000;
 const CALL_STATUS = `SELECT status FROM calls WHERE id = ?`;
 const CALL_MAX_POSITION = `SELECT MAX(stream_position) AS p FROM events WHERE call_id = ?`;
 const CONVERSATION = `SELECT call_id, ended_at FROM conversations WHERE id = ?`;
+// The same lookups for many ids at once (ProjectionContext.queryByKeys).
+const CALLS_STATUS = `SELECT id, status FROM calls WHERE id = ?`;
+const CALLS_MAX_POSITION = `SELECT call_id, MAX(stream_position) AS p FROM events WHERE call_id = ? GROUP BY call_id`;
+const CONVERSATIONS = `SELECT id, call_id, ended_at FROM conversations WHERE id = ?`;
 
 /** A lookup {@link StreamState} cannot answer from memory: load it, then decide again. */
 export interface StreamMiss {
@@ -72,6 +76,35 @@ export class StreamState {
   peekOrphan(id: string): CallState | StreamMiss {
     const next = this.orphans.get(id);
     return next === undefined ? { miss: 'orphan', id } : { active: false, nextPosition: next };
+  }
+
+  /**
+   * Loads, in one query per kind, every call and conversation of a batch this cache does not
+   * know yet (on PostgreSQL three round trips instead of up to three per new call); whatever
+   * is still missing afterwards is loaded by {@link load} when deciding.
+   */
+  async prefetch(callIds: ReadonlySet<string>, conversationIds: ReadonlySet<string>, ctx: ProjectionContext): Promise<void> {
+    const conversations = [...conversationIds].filter((id) => !this.stagedConversations.has(id) && !this.conversations.has(id));
+    if (conversations.length > 0) {
+      const rows = await ctx.queryByKeys<{ call_id: string; ended_at: unknown }>(CONVERSATIONS, 'id', conversations);
+      for (const id of conversations) {
+        const row = rows.get(id)?.[0];
+        this.stagedConversations.set(id, row ? { callId: row.call_id, ended: row.ended_at !== null } : null);
+      }
+    }
+    const calls = [...callIds].filter((id) => !this.stagedCalls.has(id) && !this.calls.has(id));
+    if (calls.length === 0) return;
+    const status = await ctx.queryByKeys<{ status: string }>(CALLS_STATUS, 'id', calls);
+    const positions = await ctx.queryByKeys<{ p: number | string | null }>(CALLS_MAX_POSITION, 'call_id', calls);
+    for (const id of calls) {
+      const next = Number(positions.get(id)?.[0]?.p ?? 0) + 1;
+      const row = status.get(id)?.[0];
+      if (row) this.stagedCalls.set(id, { active: row.status === 'active', nextPosition: next });
+      else {
+        this.stagedCalls.set(id, null);
+        this.orphans.set(id, next);
+      }
+    }
   }
 
   /** Reads what a miss named from the database and stages it. */

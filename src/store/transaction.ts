@@ -14,7 +14,8 @@ export function contextFor(executor: WriteExecutor): ProjectionContext {
     dialect: executor.dialect,
     exec: (sql, params) => executor.exec(sql, params),
     query: <T>(sql: string, params: readonly unknown[]) => executor.query<T>(sql, params),
-    queryEach: <T>(sql: string, paramLists: ReadonlyArray<readonly unknown[]>) => executor.queryEach<T>(sql, paramLists),
+    queryByKeys: (sql, keyColumn, keys) => executor.queryByKeys(sql, keyColumn, keys),
+    update: (table, key, columns, rows, mode) => executor.updateRows(table, key, columns, rows, mode),
     insert: (table, columns, rows) => executor.insertRows(table, columns, rows),
   };
 }
