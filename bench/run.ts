@@ -16,6 +16,7 @@ import { ConversationLogger } from '../src/logger/conversation-logger.js';
 import { runLoad, type LoadResult } from './event-loop.js';
 import { fullGc } from './gc.js';
 import { ingestPostgres, ingestSqlite } from './ingest.js';
+import { isolatedListener } from './listener.js';
 import { bigStore, measureQueries } from './queries.js';
 import { quiet } from './quiet.js';
 import { figure, percentile, summary, unmeasured } from './report.js';
@@ -112,6 +113,22 @@ async function loop(): Promise<void> {
   figure({ name: 'listener p50 (map + enqueue)', value: percentile(l.listenerUs, 50), unit: 'µs', target: '', met: null, note: `${l.listenerUs.length.toLocaleString('en-US')} session events through attachConversationLog's listener` });
   figure({ name: 'listener p99 (map + enqueue)', value: percentile(l.listenerUs, 99), unit: 'µs', target: '< 20 µs', met: percentile(l.listenerUs, 99) < 20 });
   figure({ name: 'listener p99, of it the store\'s enqueue', value: percentile(l.enqueueUs, 99), unit: 'µs', target: '', met: null, note: `p50 ${percentile(l.enqueueUs, 50).toFixed(1)} µs per stored event; the rest is mapping` });
+  // The same events with nothing else on the thread: what the listener's code costs by itself.
+  const isolatedFile = path.join(dir, 'listener.db');
+  for (const f of [isolatedFile, `${isolatedFile}-wal`, `${isolatedFile}-shm`]) fs.rmSync(f, { force: true });
+  const isolatedLogger = await ConversationLogger.open({ databaseUrl: `sqlite:${isolatedFile}`, log: quiet });
+  await isolatedListener(isolatedLogger, 10, 30, 'warm-up'); // warm-up: the code optimised, as in a running agent
+  fullGc();
+  const isolated = Array.from(await isolatedListener(isolatedLogger, sizes.calls, 30));
+  await isolatedLogger.close();
+  figure({
+    name: 'listener p99, the same events with no other load (for comparison)',
+    value: percentile(isolated, 99),
+    unit: 'µs',
+    target: '',
+    met: null,
+    note: `p50 ${percentile(isolated, 50).toFixed(1)} µs, ${isolated.length.toLocaleString('en-US')} events of ${sizes.calls} calls emitted back to back after a warm-up, writer thread running`,
+  });
   const byType = [...l.listenerUsByType].map(([type, us]) => `${type} ${percentile(us, 50).toFixed(0)}/${percentile(us, 99).toFixed(0)}`);
   say(`  listener p50/p99 µs by LiveKit event: ${byType.join(', ')}`);
   figure({ name: 'peak RSS of the 50-call run, logging on', value: Math.max(...on.map((r) => r.peakRssMb)), unit: 'MB', target: '', met: null, note: `logging off: ${Math.max(...off.map((r) => r.peakRssMb)).toFixed(0)} MB` });
