@@ -169,8 +169,12 @@ export async function appendBatch(
     const position = positions[k]!;
     outcomes[index] = { status: 'appended', position, streamPosition };
     if (!PROJECTED.has(event.type)) continue;
+    // One literal of fixed shape (a spread of the event plus new fields costs µs per event).
     recorded.push({
-      ...event,
+      type: event.type,
+      callId: event.callId,
+      occurredAt: event.occurredAt,
+      data: event.data,
       position,
       eventId: items[index]!.eventId,
       streamPosition,
