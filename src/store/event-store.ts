@@ -54,7 +54,13 @@ export class EventStore implements EventSink {
       };
     };
     this.appender = config.writerThread === 'worker' ? new WorkerAppender(ready, config, log, inline) : inline();
-    this.writer = new Writer((items, retry) => this.appender.run(items, retry), config, log);
+    const appender = this.appender;
+    this.writer = new Writer(
+      (items, retry) => appender.run(items, retry),
+      config,
+      log,
+      () => appender instanceof WorkerAppender && appender.pipelines,
+    );
   }
 
   enqueue(event: NewEvent): boolean {

@@ -8,7 +8,9 @@ import type { AppendOutcome, PendingEvent } from './append.js';
 import type { CheckpointStats } from './checkpoint.js';
 import type { Appender } from './event-store.js';
 import type { SqliteDatabaseLike } from './sqlite-executor.js';
+import { BatchNotAttempted } from './writer.js';
 import {
+  NOT_ATTEMPTED,
   fromWireError,
   fromWireOutcomes,
   toWireBatch,
@@ -67,6 +69,9 @@ export class WorkerAppender implements Appender {
   private crashes = 0;
   private closed = false;
   private mainPrepared = false;
+  private epoch = 0;
+  private handOver: Promise<void> = Promise.resolve();
+  private fallbackTail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ready: () => Promise<DataSource>,
@@ -75,16 +80,54 @@ export class WorkerAppender implements Appender {
     private readonly inline: () => Appender,
   ) {}
 
-  async run(items: readonly PendingEvent[], retry: boolean): Promise<AppendOutcome[]> {
-    if (this.fallback) return this.fallback.run(items, retry);
+  /** Two batches may be in flight (the second waits in the thread's queue), unless writes fell back to this thread. */
+  get pipelines(): boolean {
+    return this.fallback === null;
+  }
+
+  run(items: readonly PendingEvent[], retry: boolean): Promise<AppendOutcome[]> {
+    // Batches are handed over in the order run() is called, whatever each waits for first.
+    const turn = this.handOver.then(() => this.send(items, retry));
+    this.handOver = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn.then((send) => send());
+  }
+
+  /** On the fallback, one batch at a time (one handed over just before the fallback began waits its turn). */
+  private runFallback(items: readonly PendingEvent[], retry: boolean): Promise<AppendOutcome[]> {
+    const run = this.fallbackTail.then(() => this.fallback!.run(items, retry));
+    this.fallbackTail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Hands the batch over (or runs it on the fallback); resolves to a function awaiting its outcome. */
+  private async send(items: readonly PendingEvent[], retry: boolean): Promise<() => Promise<AppendOutcome[]>> {
+    if (this.fallback) return () => this.runFallback(items, retry);
     // The schema is migrated by the application's DataSource before anything is written.
     const dataSource = await this.ready();
     this.prepareMain(dataSource);
     const worker = await this.current();
-    if (!worker) return this.fallback!.run(items, retry);
-    const outcomes = (await this.request(worker, { kind: 'batch', retry, batch: toWireBatch(items) })) as WireOutcomes;
-    this.crashes = 0;
-    return fromWireOutcomes(outcomes);
+    if (!worker) return () => this.runFallback(items, retry);
+    const epoch = this.epoch;
+    const reply = this.request(worker, { kind: 'batch', retry, epoch, batch: toWireBatch(items) });
+    return async () => {
+      let value: unknown;
+      try {
+        value = await reply;
+      } catch (error) {
+        // Whatever was handed over behind this batch is refused; what is sent from now on runs.
+        this.epoch = Math.max(this.epoch, epoch + 1);
+        throw error;
+      }
+      if (value === NOT_ATTEMPTED) throw new BatchNotAttempted();
+      this.crashes = 0;
+      return fromWireOutcomes(value as WireOutcomes);
+    };
   }
 
   async clearState(): Promise<void> {

@@ -21,7 +21,12 @@ export interface WireBatch {
 }
 
 export type ToWorker =
-  | { kind: 'batch'; id: number; retry: boolean; batch: WireBatch }
+  /**
+   * `epoch`: the writer thread refuses (answers {@link NOT_ATTEMPTED}) a batch whose epoch is not
+   * past that of a batch that failed, so a batch handed over behind a failing one is never
+   * committed ahead of its retry. The application thread starts a new epoch after each failure.
+   */
+  | { kind: 'batch'; id: number; retry: boolean; epoch: number; batch: WireBatch }
   | { kind: 'clear'; id: number }
   | { kind: 'pause-checkpoints'; id: number }
   | { kind: 'resume-checkpoints'; id: number }
@@ -59,6 +64,9 @@ export interface WireOutcomes {
   streamPositions: Float64Array;
   errors: WireError[];
 }
+
+/** The reply to a batch the writer thread refused because one handed over before it failed. */
+export const NOT_ATTEMPTED = 'not-attempted';
 
 const SEPARATOR = '\u0000';
 

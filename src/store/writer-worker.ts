@@ -11,6 +11,7 @@ import { BatchAppender } from './batch-appender.js';
 import { createDataSource } from './data-source.js';
 import { lowerThreadPriority } from './thread-priority.js';
 import {
+  NOT_ATTEMPTED,
   fromWireBatch,
   toWireError,
   toWireOutcomes,
@@ -59,12 +60,19 @@ const ready = (): Promise<DataSource> => {
   return opening;
 };
 const appender = new BatchAppender(ready, config);
+/** Epoch of the last batch that failed: batches of that epoch or before, handed over behind it, are refused. */
+let failedEpoch = -1;
 
 async function handle(message: ToWorker): Promise<unknown> {
   switch (message.kind) {
     case 'batch': {
-      const outcomes = await appender.run(fromWireBatch(message.batch), message.retry);
-      return toWireOutcomes(outcomes);
+      if (message.epoch <= failedEpoch) return NOT_ATTEMPTED;
+      try {
+        return toWireOutcomes(await appender.run(fromWireBatch(message.batch), message.retry));
+      } catch (error) {
+        failedEpoch = Math.max(failedEpoch, message.epoch);
+        throw error;
+      }
     }
     case 'clear':
       appender.clearState();

@@ -6,6 +6,20 @@ import { appendBatch, type AppendOutcome, type PendingEvent } from './append.js'
 import { classifyFailure } from './failures.js';
 import type { EventSink } from './sink.js';
 
+/**
+ * What a runner throws for a batch it did not attempt because one handed over before it failed
+ * (see `pipelined`): not a failure of this batch; the writer runs it again after the failed one.
+ */
+export class BatchNotAttempted extends Error {
+  readonly code = 'CONVLOG_BATCH_NOT_ATTEMPTED';
+  constructor() {
+    super('The batch was not attempted: a batch handed over before it failed.');
+  }
+}
+
+/** One attempt of a batch, settled either way (a pipelined attempt is awaited later, never left rejected). */
+type Attempt = { outcomes: AppendOutcome[] } | { error: unknown };
+
 /** Runs one batch in one transaction. `retry` is true when an earlier attempt of the same batch failed. */
 export type BatchRunner = (items: readonly PendingEvent[], retry: boolean) => Promise<AppendOutcome[]>;
 
@@ -73,10 +87,16 @@ export class Writer implements EventSink {
   private droppedUnreported = 0;
   private outage: { since: number; attempts: number; error: string } | null = null;
 
+  /**
+   * @param pipelined whether the runner may be handed the next batch before the current one
+   *   settled (a writer thread: it queues the second and starts on it the moment the first
+   *   commits; a batch behind a failed one is refused with {@link BatchNotAttempted}).
+   */
   constructor(
     private readonly run: BatchRunner,
     private readonly options: WriterOptions,
     private readonly log: Log,
+    private readonly pipelined: () => boolean = () => false,
   ) {}
 
   get pending(): number {
@@ -206,15 +226,46 @@ export class Writer implements EventSink {
 
   private async drain(): Promise<void> {
     await this.exclusiveTail;
+    let ahead: { batch: Item[]; first: Promise<Attempt> } | null = null;
+    let previousFailed = false;
     do {
-      const batch = this.takeBatch();
-      await this.writeWithRetry(batch);
+      let current = ahead ?? this.launch();
+      ahead = null;
+      if (previousFailed) {
+        // Handed over behind a batch whose first attempt failed: the writer thread refused it (or
+        // it failed the same way). Hand it over again now, before anything queued behind it.
+        const earlier = await current.first;
+        if (!('outcomes' in earlier)) current = { batch: current.batch, first: this.attempt(current.batch, !(earlier.error instanceof BatchNotAttempted)) };
+      }
+      // Hand the next full batch over before this one settles: a writer thread starts on it the
+      // moment this one commits instead of waiting for this thread to take the result.
+      if (this.pending >= this.options.batchSize && this.pipelined()) ahead = this.launch();
+      previousFailed = !(await this.writeWithRetry(current.batch, current.first));
       // Let the event loop turn between batches: a synchronous driver (better-sqlite3 on this
       // thread) would otherwise drain a long queue as one uninterrupted task.
-      if (this.pending > 0) await yieldToLoop();
+      if (ahead === null && this.pending > 0) await yieldToLoop();
       // Go on with full batches, or while a flush() waits; a few stragglers wait for the
       // interval instead (fewer, fuller transactions and hand-overs).
-    } while (this.pending >= this.options.batchSize || (this.pending > 0 && this.waiters.length > 0));
+    } while (ahead !== null || this.pending >= this.options.batchSize || (this.pending > 0 && this.waiters.length > 0));
+  }
+
+  /** Takes a batch and starts its first attempt. */
+  private launch(): { batch: Item[]; first: Promise<Attempt> } {
+    const batch = this.takeBatch();
+    return { batch, first: this.attempt(batch, false) };
+  }
+
+  private attempt(batch: Item[], retry: boolean): Promise<Attempt> {
+    let run: Promise<AppendOutcome[]>;
+    try {
+      run = this.run(batch, retry);
+    } catch (error) {
+      return Promise.resolve({ error });
+    }
+    return run.then(
+      (outcomes) => ({ outcomes }),
+      (error: unknown) => ({ error }),
+    );
   }
 
   private takeBatch(): Item[] {
@@ -279,25 +330,36 @@ export class Writer implements EventSink {
     return ++this.pushed;
   }
 
-  private async writeWithRetry(batch: Item[]): Promise<void> {
+  /** Writes the batch, retrying until it is settled; returns whether its first attempt committed it. */
+  private async writeWithRetry(batch: Item[], first?: Promise<Attempt>): Promise<boolean> {
+    let next = first;
+    let notAttempted = 0;
+    let clean = true;
     for (let attempt = 0; ; attempt++) {
-      try {
-        const outcomes = await this.run(batch, attempt > 0);
+      const result = await (next ?? this.attempt(batch, attempt > 0));
+      next = undefined;
+      if ('outcomes' in result) {
         // The outage report is queued before the batch settles, so a flush waiting on the batch waits for it too.
         this.recovered();
-        this.settle(batch, outcomes);
-        return;
-      } catch (error) {
-        const failure = classifyFailure(error);
-        this.stats.failedFlushes++;
-        if (failure === 'permanent') {
-          await this.isolate(batch);
-          return;
-        }
-        this.degraded(error, attempt);
-        const delay = Math.min(this.options.retryMaxDelayMs, this.options.retryBaseDelayMs * 2 ** attempt);
-        await sleep(delay * (0.5 + Math.random() * 0.5));
+        this.settle(batch, result.outcomes);
+        return clean;
       }
+      const { error } = result;
+      clean = false;
+      // Refused unattempted behind a batch that failed (now settled): run it now, as the same attempt.
+      if (error instanceof BatchNotAttempted && notAttempted++ < 3) {
+        attempt--;
+        continue;
+      }
+      const failure = classifyFailure(error);
+      this.stats.failedFlushes++;
+      if (failure === 'permanent') {
+        await this.isolate(batch);
+        return false;
+      }
+      this.degraded(error, attempt);
+      const delay = Math.min(this.options.retryMaxDelayMs, this.options.retryBaseDelayMs * 2 ** attempt);
+      await sleep(delay * (0.5 + Math.random() * 0.5));
     }
   }
 

@@ -146,6 +146,43 @@ describeEachBackend('writer thread', (backend) => {
   });
 });
 
+describeEachBackend('writer thread, two batches in flight', (backend) => {
+  it('given a batch the database refuses with the next already handed over, then the next is committed only after it, in enqueue order', async () => {
+    const logger = await openLogger(backend, { writerThread: 'worker', batchSize: 40, flushIntervalMs: 1_000 });
+    loggers.push(logger);
+    await logger.startCall({ callId: 'order' });
+    const conversationId = await logger.startConversation({ callId: 'order' });
+    const message = (i: number, messageId: string): NewEvent => ({
+      type: 'message_added',
+      callId: 'order',
+      occurredAt: T0 + i,
+      data: {
+        messageId, conversationId, role: 'user', content: `line ${i}`, createdAt: T0 + i, sttConfidence: null,
+        processingTimeMs: null, llmModel: null, llmTokensInput: null, llmTokensOutput: null, llmCostUsd: null,
+        usageCounted: true, interrupted: false, language: null, itemId: null, slaThresholdMs: null, implausible: false,
+        metadata: { seq: i },
+      },
+    });
+    // 400 events at once: full batches of 40, each handed over while the one before it runs.
+    // Event 130 reuses the message id of event 5: the database refuses it (messages.id is
+    // unique), so its batch fails and is written again event by event, while the batch behind
+    // it has already been handed over to the writer thread.
+    for (let i = 0; i < 400; i++) expect(logger.enqueue(message(i, i === 130 ? 'm-5' : `m-${i}`))).toBe(true);
+    await logger.flush();
+    expect(logger.getWriterStats()).toMatchObject({ appended: 2 + 399, rejected: 1, failedFlushes: 1 });
+    const ds = await logger.dataSource();
+    const log = (await ds.query(`SELECT position, stream_position, data FROM events WHERE type = 'message_added' ORDER BY position`)) as Array<{
+      stream_position: unknown;
+      data: string;
+    }>;
+    const seqs = log.map((r) => (JSON.parse(r.data) as { metadata: { seq: number } }).metadata.seq);
+    expect(seqs).toEqual([...Array(400).keys()].filter((i) => i !== 130));
+    expect(log.map((r) => Number(r.stream_position))).toEqual(log.map((_, i) => i + 3));
+    const counted = (await ds.query(`SELECT COUNT(*) AS n FROM messages`)) as Array<{ n: unknown }>;
+    expect(Number(counted[0]?.n)).toBe(399);
+  });
+});
+
 describe('writer thread configuration', () => {
   it('defaults to the worker thread, and to inline for an in-memory SQLite database a second thread cannot open', () => {
     expect(loadConfig({}, {}).writerThread).toBe('worker');
