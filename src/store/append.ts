@@ -11,6 +11,11 @@ export interface PendingEvent {
   eventId: string;
   /** `JSON.stringify(event.data)`: the log's `data` column. */
   dataJson: string;
+  /**
+   * Set when the event arrives without its parsed data (the writer thread parses only what a
+   * projection reads): its conversation, and that no projection needs it.
+   */
+  handedOver?: { conversationId: string | null };
 }
 
 export type AppendOutcome =
@@ -24,8 +29,15 @@ const reject = (code: ConversationLogError['code'], message: string, field?: str
   error: new ConversationLogError(code, message, field === undefined ? {} : { field }),
 });
 
-const conversationIdOf = (event: NewEvent): string | null =>
+export const conversationIdOf = (event: NewEvent): string | null =>
   'conversationId' in event.data ? (event.data.conversationId ?? null) : null;
+
+/**
+ * Whether any projection reads this event's data (the log row aside). Session events other than a
+ * false interruption only go to the log: a writer thread need not parse them.
+ */
+export const isProjected = (event: NewEvent): boolean =>
+  PROJECTED.has(event.type) && (event.type !== 'session_event' || event.data.name === 'agent_false_interruption');
 
 type Decision = { event: NewEvent; streamPosition: number | null } | AppendOutcome;
 
@@ -35,8 +47,9 @@ type Decision = { event: NewEvent; streamPosition: number | null } | AppendOutco
  * append, or why it is rejected, or what `state` must load first (nothing is staged then:
  * every lookup comes before any change). Staged changes go to `state`.
  */
-function decide(event: NewEvent, state: StreamState): Decision | StreamMiss {
-  const conversationId = conversationIdOf(event);
+function decide(item: PendingEvent, state: StreamState): Decision | StreamMiss {
+  const { event } = item;
+  const conversationId = item.handedOver ? item.handedOver.conversationId : conversationIdOf(event);
   let callId = event.callId;
   let endConversation: ConversationState | null = null;
   if (conversationId !== null) {
@@ -122,9 +135,10 @@ export async function appendBatch(
   const existing = checkDuplicates ? await existingIds(items, ctx) : null;
   const callIds = new Set<string>();
   const conversationIds = new Set<string>();
-  for (const { event } of items) {
+  for (const item of items) {
+    const { event } = item;
     if (event.callId !== null) callIds.add(event.callId);
-    const conversationId = conversationIdOf(event);
+    const conversationId = item.handedOver ? item.handedOver.conversationId : conversationIdOf(event);
     if (conversationId !== null) conversationIds.add(conversationId);
   }
   await state.prefetch(callIds, conversationIds, ctx);
@@ -139,11 +153,11 @@ export async function appendBatch(
     }
     // Deciding needs no projection output: later events of the batch see earlier ones through
     // `state`, which answers from memory and names what to read on a miss.
-    let decision = decide(item.event, state);
+    let decision = decide(item, state);
     for (let loads = 0; isMiss(decision); loads++) {
       if (loads > 3) throw new Error(`stream state did not load ${decision.miss} ${decision.id}`);
       await state.load(decision, ctx);
-      decision = decide(item.event, state);
+      decision = decide(item, state);
     }
     if ('status' in decision) {
       outcomes[i] = decision;
@@ -168,7 +182,7 @@ export async function appendBatch(
     const { index, event, streamPosition } = accepted[k]!;
     const position = positions[k]!;
     outcomes[index] = { status: 'appended', position, streamPosition };
-    if (!PROJECTED.has(event.type)) continue;
+    if (items[index]!.handedOver ? !PROJECTED.has(event.type) || event.data === null : !isProjected(event)) continue;
     // One literal of fixed shape (a spread of the event plus new fields costs µs per event).
     recorded.push({
       type: event.type,

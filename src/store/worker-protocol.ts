@@ -1,7 +1,7 @@
 import type { StoreConfig } from '../config/config.js';
 import { ConversationLogError, type ErrorCode } from '../errors.js';
 import type { EventType, NewEvent } from '../events/types.js';
-import type { AppendOutcome, PendingEvent } from './append.js';
+import { conversationIdOf, isProjected, type AppendOutcome, type PendingEvent } from './append.js';
 import type { CheckpointStats } from './checkpoint.js';
 
 /**
@@ -71,17 +71,22 @@ export const NOT_ATTEMPTED = 'not-attempted';
 const SEPARATOR = '\u0000';
 
 export function toWireBatch(items: readonly PendingEvent[]): WireBatch {
-  const head = items.map((i) => [i.eventId, i.event.type, i.event.callId, i.event.occurredAt]);
+  const head = items.map((i) => [i.eventId, i.event.type, i.event.callId, i.event.occurredAt, conversationIdOf(i.event), isProjected(i.event) ? 1 : 0]);
   return { head: JSON.stringify(head), data: items.map((i) => i.dataJson).join(SEPARATOR) };
 }
 
+/**
+ * The batch as the writer thread needs it: the data of events a projection reads is parsed;
+ * the rest (most session events) stay JSON text for the log row, their data `null`.
+ */
 export function fromWireBatch(batch: WireBatch): PendingEvent[] {
-  const head = JSON.parse(batch.head) as Array<[string, EventType, string | null, number]>;
+  const head = JSON.parse(batch.head) as Array<[string, EventType, string | null, number, string | null, 0 | 1]>;
   const data = batch.data.split(SEPARATOR);
   if (data.length !== head.length) throw new Error(`malformed batch: ${head.length} events, ${data.length} payloads`);
-  return head.map(([eventId, type, callId, occurredAt], i) => {
+  return head.map(([eventId, type, callId, occurredAt, conversationId, projected], i) => {
     const dataJson = data[i]!;
-    return { eventId, dataJson, event: { type, callId, occurredAt, data: JSON.parse(dataJson) } as NewEvent };
+    const event = { type, callId, occurredAt, data: projected ? JSON.parse(dataJson) : null } as NewEvent;
+    return { eventId, dataJson, event, handedOver: { conversationId } };
   });
 }
 
