@@ -29,8 +29,25 @@ function nameOf(text: string): string | undefined {
 
 const normalize = (params: readonly unknown[]): unknown[] => params.map((p) => (p === undefined ? null : p));
 
-/** Most rows in one multi-row INSERT into a projection table (a power of two). */
-const ROWS_PER_INSERT = 64;
+/** Most rows in one multi-row INSERT or UPDATE of a projection table (a power of two). */
+const ROWS_PER_STATEMENT = 64;
+
+/**
+ * Rows in chunks of 64, 32, …, 1 (the binary decomposition of the count), each as its size and
+ * its values in one list: a table has at most seven multi-row statement texts, each named and
+ * planned once per connection.
+ */
+function* multiRowChunks(rows: ReadonlyArray<readonly unknown[]>): Generator<[size: number, values: unknown[]]> {
+  let i = 0;
+  while (i < rows.length) {
+    let size = ROWS_PER_STATEMENT;
+    while (size > rows.length - i) size >>= 1;
+    const values: unknown[] = [];
+    for (let r = i; r < i + size; r++) for (const v of rows[r]!) values.push(v);
+    i += size;
+    yield [size, values];
+  }
+}
 
 /** Multi-row INSERT INTO events … RETURNING, at most this many rows per statement (8 parameters a row). */
 const EVENT_ROWS_PER_STATEMENT = 1000;
@@ -136,32 +153,11 @@ export class PostgresExecutor implements WriteExecutor {
   }
 
   async updateRows(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void> {
-    let i = 0;
-    while (i < rows.length) {
-      let size = ROWS_PER_INSERT;
-      while (size > rows.length - i) size >>= 1;
-      const values: unknown[] = [];
-      for (let r = i; r < i + size; r++) for (const v of rows[r]!) values.push(v);
-      i += size;
-      await this.exec(updateManySql(table, key, columns, mode, size), values);
-    }
+    for (const [size, values] of multiRowChunks(rows)) await this.exec(updateManySql(table, key, columns, mode, size), values);
   }
 
-  /**
-   * Multi-row INSERTs of 64, 32, …, 1 rows (the binary decomposition of the count), so a table
-   * has at most seven statement texts, each named and planned once per connection. Pipelined
-   * like `exec`.
-   */
   async insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
-    let i = 0;
-    while (i < rows.length) {
-      let size = ROWS_PER_INSERT;
-      while (size > rows.length - i) size >>= 1;
-      const values: unknown[] = [];
-      for (let r = i; r < i + size; r++) for (const v of rows[r]!) values.push(v);
-      i += size;
-      await this.exec(insertSql(table, columns, size), values);
-    }
+    for (const [size, values] of multiRowChunks(rows)) await this.exec(insertSql(table, columns, size), values);
   }
 
   async insertEvents(rows: readonly EventRow[]): Promise<number[]> {
