@@ -2,7 +2,7 @@ import { newEventId } from './event-id.js';
 import type { NewEvent } from '../events/types.js';
 import { ConversationLogError } from '../errors.js';
 import type { Log } from '../config/log.js';
-import { appendBatch, type AppendOutcome, type PendingEvent } from './append.js';
+import type { AppendOutcome, PendingEvent } from './append.js';
 import { classifyFailure } from './failures.js';
 import type { EventSink } from './sink.js';
 
@@ -230,8 +230,10 @@ export class Writer implements EventSink {
     let previousFailed = false;
     do {
       let current = ahead ?? this.launch();
+      // Handed over before the previous batch settled, and that batch failed at first:
+      const stale = ahead !== null && previousFailed;
       ahead = null;
-      if (previousFailed) {
+      if (stale) {
         // Handed over behind a batch whose first attempt failed: the writer thread refused it (or
         // it failed the same way). Hand it over again now, before anything queued behind it.
         const earlier = await current.first;
