@@ -7,7 +7,7 @@ import { ConversationLogError } from '../errors.js';
 import { cleanupOldData, type CleanupResult } from '../queries/cleanup.js';
 import { getConversationHistory, type HistoryMessage } from '../queries/history.js';
 import { getCallStatistics, type CallStatistics } from '../queries/statistics.js';
-import { createDataSource } from '../store/data-source.js';
+import { createDataSource, openSqliteWrites } from '../store/data-source.js';
 import { EventStore } from '../store/event-store.js';
 import { MigrationManager } from '../store/migration-manager.js';
 import { rebuildProjections, type RebuildResult } from '../store/rebuild.js';
@@ -173,6 +173,7 @@ export class ConversationLogger implements EventSink {
     }
     const result = await new MigrationManager(ds).migrateToLatest();
     if (!result.ok) throw result.error;
+    await openSqliteWrites(ds, this.config);
     if (result.applied.length) this.log.info('conversation log schema migrated', { applied: result.applied });
     return ds;
   }

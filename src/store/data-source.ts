@@ -50,13 +50,28 @@ export function createDataSource(config: StoreConfig, log: Log, options: { role?
     type: 'better-sqlite3',
     database: file,
     enableWAL: true,
-    timeout: config.busyTimeoutMs,
+    // Opening waits for another process's lock (the WAL switch, a migration under way); writes
+    // then use the short busy timeout (see openSqliteWrites).
+    timeout: Math.max(config.busyTimeoutMs, OPEN_BUSY_TIMEOUT_MS),
     statementCacheSize: 200,
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
     },
   });
+}
+
+/** How long opening a SQLite store waits for a lock another process holds (its first open, its migration). */
+const OPEN_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Once a SQLite DataSource is open (and migrated), its connection waits `busyTimeoutMs` for a
+ * lock, no longer: SQLite's busy wait blocks its thread, and the writer backs off in JS instead.
+ */
+export async function openSqliteWrites(dataSource: DataSource, config: StoreConfig): Promise<void> {
+  if (config.dialect !== 'sqlite') return;
+  const db = (await dataSource.createQueryRunner().connect()) as { pragma(sql: string): unknown };
+  db.pragma(`busy_timeout = ${Math.trunc(config.busyTimeoutMs)}`);
 }
 
 /** Creates the SQLite file's directory (owner-only) and the file itself readable by the owner only. */
@@ -92,6 +107,7 @@ export async function initDatabase(
   const dataSource = createDataSource(config, theLog);
   try {
     await dataSource.initialize();
+    await openSqliteWrites(dataSource, config);
   } catch (error) {
     throw new ConversationLogError(
       'DB_UNAVAILABLE',

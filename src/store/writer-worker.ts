@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import winston from 'winston';
 import type { DataSource } from 'typeorm';
 import { BatchAppender } from './batch-appender.js';
-import { createDataSource } from './data-source.js';
+import { createDataSource, openSqliteWrites } from './data-source.js';
 import { lowerThreadPriority } from './thread-priority.js';
 import {
   NOT_ATTEMPTED,
@@ -54,9 +54,15 @@ let opening: Promise<DataSource> | null = null;
 /** Opens the connection; after a failure the next batch tries again (the writer retries with backoff). */
 const ready = (): Promise<DataSource> => {
   if (dataSource.isInitialized) return Promise.resolve(dataSource);
-  opening ??= dataSource.initialize().finally(() => {
-    opening = null;
-  });
+  opening ??= dataSource
+    .initialize()
+    .then(async (ds) => {
+      await openSqliteWrites(ds, config);
+      return ds;
+    })
+    .finally(() => {
+      opening = null;
+    });
   return opening;
 };
 const appender = new BatchAppender(ready, config);
