@@ -112,6 +112,30 @@ interface Folding {
   row: Figures;
   isNew: boolean;
   responseTimes: boolean;
+  /** Its response times in ascending order, when known without reading `messages`. */
+  times: number[] | null;
+}
+
+/** What the projection keeps of a conversation between batches (see ProjectionContext.memory). */
+interface Remembered {
+  row: Figures;
+  times: number[] | null;
+}
+
+const memoryKey = (conversationId: string) => `conversation_metrics:${conversationId}`;
+
+/** A copy of `sorted` with `x` in its place (the order `ORDER BY processing_time_ms` gives). */
+function withSample(sorted: readonly number[], x: number): number[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  const out = sorted.slice();
+  out.splice(lo, 0, x);
+  return out;
 }
 
 const n = (row: Figures, f: Figure): number => row[f] ?? 0;
@@ -230,8 +254,7 @@ function parseRow(stored: Record<string, unknown>): Figures {
 }
 
 /** Response time = processing time of plausible assistant messages: count, mean, p50, p95 (linear interpolation), max. */
-function setResponseTimes(row: Figures, rows: ReadonlyArray<{ v: unknown }>): void {
-  const sorted = rows.map((r) => Number(r.v));
+function setResponseTimes(row: Figures, sorted: readonly number[]): void {
   const sum = sorted.reduce((a, b) => a + b, 0);
   row.response_time_count = sorted.length;
   row.response_time_avg_ms = sorted.length > 0 ? sum / sorted.length : null;
@@ -251,7 +274,10 @@ function setResponseTimes(row: Figures, rows: ReadonlyArray<{ v: unknown }>): vo
  *
  * A batch is folded per conversation: its row is read once (all reads sent together), every
  * event applied in log order in JavaScript with the arithmetic SQL would use, and the row
- * written once — an INSERT for a conversation started in the batch, else an UPDATE.
+ * written once — an INSERT for a conversation started in the batch, else an UPDATE. Where the
+ * writer offers a memory (SQLite, nobody else wrote since), the row and its sorted response
+ * times are kept between batches instead of read again; the result is the same (the rebuild
+ * test compares a live store, written with the memory, with a replay, written without it).
  */
 export const conversationMetricsProjection: Projection = {
   name: 'conversation_metrics',
@@ -266,13 +292,19 @@ export const conversationMetricsProjection: Projection = {
     'quality_scored',
   ],
   async handle(events, ctx) {
+    const { memory } = ctx;
     const folding = new Map<string, Folding | null>();
     const missing: string[] = [];
     for (const event of events) {
       const id = conversationOf(event);
       if (id === null || folding.has(id)) continue;
-      if (event.type === 'conversation_started')
-        folding.set(id, { callId: event.callId, startedAt: event.occurredAt, row: newRow(event.occurredAt), isNew: true, responseTimes: false });
+      if (event.type === 'conversation_started') {
+        const row = newRow(event.occurredAt);
+        folding.set(id, { callId: event.callId, startedAt: event.occurredAt, row, isNew: true, responseTimes: false, times: [] });
+        continue;
+      }
+      const known = memory?.get<Remembered>(memoryKey(id));
+      if (known) folding.set(id, { callId: null, startedAt: 0, row: { ...known.row }, isNew: false, responseTimes: false, times: known.times });
       else {
         folding.set(id, null);
         missing.push(id);
@@ -286,23 +318,28 @@ export const conversationMetricsProjection: Projection = {
     missing.forEach((id) => {
       const found = stored.get(id)?.[0];
       // No row (removed by retention): the events change nothing, as an UPDATE of no row would.
-      if (found) folding.set(id, { callId: null, startedAt: 0, row: parseRow(found), isNew: false, responseTimes: false });
+      if (found) folding.set(id, { callId: null, startedAt: 0, row: parseRow(found), isNew: false, responseTimes: false, times: null });
     });
     for (const event of events) {
       if (event.type === 'conversation_started') continue;
       const id = conversationOf(event);
       const f = id === null ? undefined : folding.get(id);
-      if (f && apply(f.row, event)) f.responseTimes = true;
+      if (!f || !apply(f.row, event)) continue;
+      f.responseTimes = true;
+      if (f.times !== null && event.type === 'message_added') f.times = withSample(f.times, responseTimeOf(event.data)!);
     }
     const changed = [...folding].filter((e): e is [string, Folding] => e[1] !== null);
-    const timed = changed.filter(([, f]) => f.responseTimes);
-    const times = await ctx.queryByKeys<{ v: unknown }>(RESPONSE_TIMES, 'conversation_id', timed.map(([id]) => id));
-    for (const [id, f] of timed) setResponseTimes(f.row, times.get(id) ?? []);
+    // Response times not known from memory are read back from `messages` (this batch's included).
+    const unknown = changed.filter(([, f]) => f.responseTimes && f.times === null);
+    const read = await ctx.queryByKeys<{ v: unknown }>(RESPONSE_TIMES, 'conversation_id', unknown.map(([id]) => id));
+    for (const [id, f] of unknown) f.times = (read.get(id) ?? []).map((r) => Number(r.v));
     const inserts: unknown[][] = [];
     const updates: unknown[][] = [];
     for (const [id, f] of changed) {
+      if (f.responseTimes) setResponseTimes(f.row, f.times!);
       if (f.isNew) inserts.push([id, f.callId, f.startedAt, ...FIGURES.map((c) => f.row[c])]);
       else updates.push([id, ...FIGURES.map((c) => f.row[c])]);
+      memory?.set(memoryKey(id), { row: f.row, times: f.times } satisfies Remembered);
     }
     if (inserts.length > 0) await ctx.insert('conversation_metrics', INSERT_COLUMNS, inserts);
     if (updates.length > 0) await ctx.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates, 'set');

@@ -4,6 +4,12 @@ import type { Dialect } from '../store/dialect.js';
 /** What a projection may do inside the append transaction: run fixed, parameterised SQL. */
 export interface ProjectionContext {
   readonly dialect: Dialect;
+  /**
+   * What projections may keep between this writer's batches, when no other connection can have
+   * changed their rows since (SQLite, checked each batch); absent otherwise (PostgreSQL, where
+   * other processes write the same tables, and rebuilds): then read what you need.
+   */
+  readonly memory?: ProjectionMemory;
   /** Runs a statement written with `?` placeholders. */
   exec(sql: string, params: readonly unknown[]): Promise<void>;
   /** Runs a query written with `?` placeholders and returns its rows. */
@@ -26,6 +32,13 @@ export interface ProjectionContext {
    * PostgreSQL one `UPDATE … FROM (VALUES …)` per up to 64 rows (typed by `pgType`).
    */
   update(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void>;
+}
+
+/** See {@link ProjectionContext.memory}: what is set is seen by later batches only once the batch commits. */
+export interface ProjectionMemory {
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
 }
 
 /** A column of a multi-row UPDATE: its name (a fixed identifier) and its PostgreSQL type. */

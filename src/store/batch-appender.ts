@@ -3,7 +3,9 @@ import type { StoreConfig } from '../config/config.js';
 import { appendBatch, type AppendOutcome, type PendingEvent } from './append.js';
 import { CheckpointThread, type CheckpointStats } from './checkpoint.js';
 import type { SqliteDatabaseLike } from './sqlite-executor.js';
+import { StagedMemory } from './projection-memory.js';
 import { StreamState } from './stream-state.js';
+import type { ProjectionContext } from '../projections/projection.js';
 import { inTransaction } from './transaction.js';
 
 export type AppenderConfig = Pick<StoreConfig, 'dialect' | 'sqlitePath' | 'checkpointIntervalMs' | 'writerNice'>;
@@ -18,6 +20,9 @@ export type AppenderConfig = Pick<StoreConfig, 'dialect' | 'sqlitePath' | 'check
  */
 export class BatchAppender {
   private readonly state = new StreamState();
+  private readonly memory = new StagedMemory();
+  /** SQLite's `data_version` at the last batch: another connection's commit changes it. */
+  private dataVersion: number | null = null;
   private checkpointer: CheckpointThread | null = null;
   private checkpointerFor: DataSource | null = null;
 
@@ -27,24 +32,46 @@ export class BatchAppender {
   ) {}
 
   async run(items: readonly PendingEvent[], retry: boolean): Promise<AppendOutcome[]> {
-    if (retry) this.state.clear();
+    if (retry) this.forget();
     try {
       const dataSource = await this.ready();
       await this.prepare(dataSource);
-      const outcomes = await inTransaction(dataSource, this.config.dialect, ({ ctx, executor }) =>
-        appendBatch(items, ctx, executor, this.state, Date.now(), retry),
+      const outcomes = await inTransaction(dataSource, this.config.dialect, async ({ ctx, executor }) =>
+        appendBatch(items, await this.withMemory(ctx), executor, this.state, Date.now(), retry),
       );
       this.state.commit();
+      this.memory.commit();
       return outcomes;
     } catch (error) {
       this.state.rollback();
+      this.memory.rollback();
       throw error;
     }
   }
 
   /** Forget cached call and conversation state (another writer — cleanup, a rebuild — changed the tables). */
   clearState(): void {
+    this.forget();
+  }
+
+  private forget(): void {
     this.state.clear();
+    this.memory.clear();
+    this.dataVersion = null;
+  }
+
+  /**
+   * On SQLite, projections may keep rows between batches (no reads per batch): inside the write
+   * transaction, `data_version` says whether any other connection committed since the last
+   * batch (another process, the application's own connection); if so the memory is forgotten.
+   */
+  private async withMemory(ctx: ProjectionContext): Promise<ProjectionContext> {
+    if (this.config.dialect !== 'sqlite') return ctx;
+    const [row] = await ctx.query<{ data_version: number }>('PRAGMA data_version', []);
+    const version = Number(row?.data_version);
+    if (this.dataVersion !== version) this.memory.clear();
+    this.dataVersion = version;
+    return { ...ctx, memory: this.memory };
   }
 
   /** No WAL checkpoint until {@link resumeCheckpoints}; resolves when none is running. */

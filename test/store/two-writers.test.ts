@@ -1,0 +1,61 @@
+import { afterEach, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
+import { rebuildProjections } from '../../src/store/rebuild.js';
+import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
+
+let loggers: ConversationLogger[] = [];
+afterEach(async () => {
+  await Promise.all(loggers.map((l) => l.close()));
+  loggers = [];
+});
+
+const figures = async (ds: DataSource, conversationId: string) =>
+  (await ds.query(
+    `SELECT turns, response_time_count, response_time_avg_ms, response_time_max_ms, relevance_count, relevance_avg,
+       satisfaction_count, satisfaction_avg FROM conversation_metrics WHERE conversation_id = $1`.replace(
+      '$1',
+      ds.options.type === 'postgres' ? '$1' : '?',
+    ),
+    [conversationId],
+  )) as Array<Record<string, unknown>>;
+
+describeEachBackend('one conversation written by two loggers', (backend) => {
+  it('given figures one writer keeps between batches, when another connection adds to them, then neither loses the other\'s', async () => {
+    const databaseUrl = await freshDatabaseUrl(backend);
+    // The agent's logger (writer thread) and, say, an evaluation job's (its own connection).
+    const agent = await openLogger(backend, { databaseUrl });
+    const evaluator = await openLogger(backend, { databaseUrl, writerThread: 'inline' });
+    loggers.push(agent, evaluator);
+    await agent.startCall({ callId: 'shared' });
+    const conversationId = await agent.startConversation({ callId: 'shared' });
+    const answer = async (t: number) => {
+      agent.logUserMessage({ conversationId, content: `question ${t}` });
+      agent.logAssistantMessage({ conversationId, content: `answer ${t}`, processingTimeMs: 1000 + 100 * t });
+      await agent.flush(); // a batch each: the figures carry over from batch to batch
+    };
+    for (let t = 0; t < 3; t++) await answer(t);
+    await evaluator.recordQuality({ conversationId, relevanceScore: 4, satisfactionScore: 2 });
+    for (let t = 3; t < 5; t++) await answer(t);
+    await evaluator.recordQuality({ conversationId, relevanceScore: 2, satisfactionScore: 4 });
+    await answer(5);
+
+    const ds = await agent.dataSource();
+    const live = await figures(ds, conversationId);
+    expect(live.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)])))).toEqual([
+      {
+        turns: 6,
+        response_time_count: 6,
+        response_time_avg_ms: 1250,
+        response_time_max_ms: 1500,
+        relevance_count: 2,
+        relevance_avg: 3,
+        satisfaction_count: 2,
+        satisfaction_avg: 3,
+      },
+    ]);
+    // And the row is what a replay of the log gives.
+    await rebuildProjections(ds, backend);
+    expect(await figures(ds, conversationId)).toEqual(live);
+  });
+});
