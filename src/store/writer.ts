@@ -165,7 +165,8 @@ export class Writer implements EventSink {
 
   private schedule(): void {
     if (this.running) return;
-    if (this.pending >= this.options.batchSize) {
+    // A flush() waiting (one that came while the last drain was ending) is not left to the timer.
+    if (this.pending >= this.options.batchSize || this.waiters.length > 0) {
       this.start();
     } else if (this.timer === null) {
       this.timer = setTimeout(() => this.start(), this.options.flushIntervalMs);
@@ -205,10 +206,14 @@ export class Writer implements EventSink {
     }
   }
 
-  /** Flushes, then refuses further events. */
+  /**
+   * Refuses further events (`LOGGER_CLOSED`) from now on, and resolves once everything enqueued
+   * before is written. (Refusing only after the flush let an event enqueued during it be
+   * accepted and then never written.)
+   */
   async close(): Promise<void> {
-    await this.flush();
     this.closed = true;
+    await this.flush();
     await this.exclusiveTail;
   }
 

@@ -19,7 +19,7 @@ it('PostgreSQL restarted mid-stream: the pool reconnects, nothing acknowledged i
     await writer.waitForAcks(before + 100, 60_000); // and writing goes on
   }
   writer.child.kill('SIGTERM');
-  expect(await writer.exited).toBe(0);
+  expect(await writer.exited, `writer exit code; its stderr: ${writer.stderr()}`).toBe(0);
   const enqueued = Number(writer.lines.find((l) => l.startsWith('closed '))!.slice(7));
   const { health, messageIds, logger } = await checkStore(cluster.url);
   await logger.close();

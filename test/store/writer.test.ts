@@ -67,6 +67,28 @@ describeEachBackend('writer', (backend) => {
   });
 });
 
+describeEachBackend('closing writer', (backend) => {
+  it('close() writes what was enqueued before it and refuses, with LOGGER_CLOSED, what comes while it flushes', async () => {
+    const closing = await openLogger(backend, { flushIntervalMs: 10_000 });
+    const started = closing.startCall({ callId: 'closing' });
+    await closing.flush();
+    await started;
+    const before = closing.logEvent({ eventType: 'before_close', message: 'queued before close()', callId: 'closing' });
+    const done = closing.close();
+    // Enqueued while close() flushes: refused at once, never accepted and then dropped.
+    await expect(closing.logEvent({ eventType: 'during_close', message: 'too late', callId: 'closing' })).rejects.toMatchObject({
+      code: 'LOGGER_CLOSED',
+    });
+    expect(closing.enqueue({ type: 'session_event', callId: 'closing', occurredAt: Date.now(), data: { conversationId: null, name: 'x', payload: {} } })).toBe(false);
+    await before;
+    await done;
+    const check = await openLogger(backend, { databaseUrl: closing.config.databaseUrl });
+    const types = (await (await check.dataSource()).query(`SELECT event_type FROM system_events ORDER BY event_type`)) as Array<{ event_type: string }>;
+    await check.close();
+    expect(types.map((r) => r.event_type)).toEqual(['before_close']);
+  });
+});
+
 // SQLite only: PostgreSQL has no file lock; its restart fault is in the faults suite.
 describe('writer under a locked database [sqlite]', () => {
   it('backs off, keeps the caller running, drops past the bound with an exact count, and reports once', async () => {

@@ -9,6 +9,8 @@ export interface Writer {
   acked: string[];
   lines: string[];
   exited: Promise<number | null>;
+  /** What the child wrote to stderr so far (its last 2,000 characters). */
+  stderr(): string;
   /** Resolves once `n` messages are acknowledged. */
   waitForAcks(n: number, timeoutMs?: number): Promise<void>;
 }
@@ -40,6 +42,7 @@ export function startWriter(url: string, args: { calls?: number; run: string; pa
     acked,
     lines,
     exited,
+    stderr: () => stderr.slice(-2000),
     async waitForAcks(n, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       while (acked.length < n) {

@@ -38,6 +38,9 @@ async function oneCall(i: number): Promise<void> {
   const callId = `${run}-call-${i}`;
   enqueued++;
   await logger.startCall({ callId, livekitRoom: `room-${i % 7}` });
+  // Checked right before each call: after SIGTERM the logger is closing and refuses new events
+  // (LOGGER_CLOSED), which this script would otherwise count as sent and die of.
+  if (stopping) return;
   enqueued++;
   const conversationId = await logger.startConversation({ callId, aiModel: 'gpt-4o-mini' });
   for (let m = 0; m < messagesPerCall && !stopping; m++) {
