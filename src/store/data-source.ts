@@ -54,7 +54,8 @@ export function createDataSource(config: StoreConfig, log: Log, options: { role?
     // then use the short busy timeout (see openSqliteWrites).
     timeout: Math.max(config.busyTimeoutMs, OPEN_BUSY_TIMEOUT_MS),
     statementCacheSize: 200,
-    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+    prepareDatabase: async (db: { pragma(sql: string): unknown }) => {
+      await switchToWal(db);
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
     },
@@ -72,6 +73,25 @@ export async function openSqliteWrites(dataSource: DataSource, config: StoreConf
   if (config.dialect !== 'sqlite') return;
   const db = (await dataSource.createQueryRunner().connect()) as { pragma(sql: string): unknown };
   db.pragma(`busy_timeout = ${Math.trunc(config.busyTimeoutMs)}`);
+}
+
+/**
+ * Puts a SQLite database in WAL mode (TypeORM asks again after this; then it is a no-op). The
+ * switch needs an exclusive lock, and SQLite answers SQLITE_BUSY at once rather than wait when
+ * another process is opening or migrating the same fresh file: retried for up to
+ * {@link OPEN_BUSY_TIMEOUT_MS}.
+ */
+async function switchToWal(db: { pragma(sql: string): unknown }): Promise<void> {
+  const deadline = Date.now() + OPEN_BUSY_TIMEOUT_MS;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
 
 /** Creates the SQLite file's directory (owner-only) and the file itself readable by the owner only. */
