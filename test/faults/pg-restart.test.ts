@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { recordFault } from './support/fault-reporter.js';
-import { PrivateCluster } from './support/pg-cluster.js';
+import { freePort, PrivateCluster } from './support/pg-cluster.js';
 import { checkStore } from './support/store-check.js';
 import { startWriter } from './support/child.js';
 
 // Restarting the shared server would break everyone else's tests: this one gets its own cluster.
-const cluster = new PrivateCluster(5400 + (process.pid % 500));
+// A port the system gives (5400 + pid % 500 once landed on 5432, the shared server's).
+const cluster = new PrivateCluster(await freePort());
 beforeAll(() => cluster.create(), 120_000);
 afterAll(() => cluster.drop());
 
