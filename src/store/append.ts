@@ -39,6 +39,10 @@ export const conversationIdOf = (event: NewEvent): string | null =>
 export const isProjected = (event: NewEvent): boolean =>
   PROJECTED.has(event.type) && (event.type !== 'session_event' || event.data.name === 'agent_false_interruption');
 
+/** The conversation of a pending event: carried by the hand-over when its data was not parsed. */
+const conversationOfItem = (item: PendingEvent): string | null =>
+  item.handedOver ? item.handedOver.conversationId : conversationIdOf(item.event);
+
 type Decision = { event: NewEvent; streamPosition: number | null } | AppendOutcome;
 
 /**
@@ -49,7 +53,7 @@ type Decision = { event: NewEvent; streamPosition: number | null } | AppendOutco
  */
 function decide(item: PendingEvent, state: StreamState): Decision | StreamMiss {
   const { event } = item;
-  const conversationId = item.handedOver ? item.handedOver.conversationId : conversationIdOf(event);
+  const conversationId = conversationOfItem(item);
   let callId = event.callId;
   let endConversation: ConversationState | null = null;
   if (conversationId !== null) {
@@ -136,9 +140,8 @@ export async function appendBatch(
   const callIds = new Set<string>();
   const conversationIds = new Set<string>();
   for (const item of items) {
-    const { event } = item;
-    if (event.callId !== null) callIds.add(event.callId);
-    const conversationId = item.handedOver ? item.handedOver.conversationId : conversationIdOf(event);
+    if (item.event.callId !== null) callIds.add(item.event.callId);
+    const conversationId = conversationOfItem(item);
     if (conversationId !== null) conversationIds.add(conversationId);
   }
   await state.prefetch(callIds, conversationIds, ctx);
@@ -182,7 +185,8 @@ export async function appendBatch(
     const { index, event, streamPosition } = accepted[k]!;
     const position = positions[k]!;
     outcomes[index] = { status: 'appended', position, streamPosition };
-    if (items[index]!.handedOver ? !PROJECTED.has(event.type) || event.data === null : !isProjected(event)) continue;
+    // Handed over unparsed (data null) exactly when no projection reads it.
+    if (event.data === null || !isProjected(event)) continue;
     // One literal of fixed shape (a spread of the event plus new fields costs µs per event).
     recorded.push({
       type: event.type,

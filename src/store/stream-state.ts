@@ -13,10 +13,7 @@ export interface ConversationState {
 
 const MAX_ENTRIES = 50_000;
 
-const CALL_STATUS = `SELECT status FROM calls WHERE id = ?`;
-const CALL_MAX_POSITION = `SELECT MAX(stream_position) AS p FROM events WHERE call_id = ?`;
-const CONVERSATION = `SELECT call_id, ended_at FROM conversations WHERE id = ?`;
-// The same lookups for many ids at once (ProjectionContext.queryByKeys).
+// Lookups for many ids at once (ProjectionContext.queryByKeys).
 const CALLS_STATUS = `SELECT id, status FROM calls WHERE id = ?`;
 const CALLS_MAX_POSITION = `SELECT call_id, MAX(stream_position) AS p FROM events WHERE call_id = ? GROUP BY call_id`;
 const CONVERSATIONS = `SELECT id, call_id, ended_at FROM conversations WHERE id = ?`;
@@ -84,19 +81,34 @@ export class StreamState {
    * is still missing afterwards is loaded by {@link load} when deciding.
    */
   async prefetch(callIds: ReadonlySet<string>, conversationIds: ReadonlySet<string>, ctx: ProjectionContext): Promise<void> {
-    const conversations = [...conversationIds].filter((id) => !this.stagedConversations.has(id) && !this.conversations.has(id));
-    if (conversations.length > 0) {
-      const rows = await ctx.queryByKeys<{ call_id: string; ended_at: unknown }>(CONVERSATIONS, 'id', conversations);
-      for (const id of conversations) {
-        const row = rows.get(id)?.[0];
-        this.stagedConversations.set(id, row ? { callId: row.call_id, ended: row.ended_at !== null } : null);
-      }
+    await this.loadConversations(
+      [...conversationIds].filter((id) => !this.stagedConversations.has(id) && !this.conversations.has(id)),
+      ctx,
+    );
+    await this.loadCalls([...callIds].filter((id) => !this.stagedCalls.has(id) && !this.calls.has(id)), ctx);
+  }
+
+  /** Reads what a miss named from the database and stages it. */
+  async load(miss: StreamMiss, ctx: ProjectionContext): Promise<void> {
+    if (miss.miss === 'conversation') await this.loadConversations([miss.id], ctx);
+    else await this.loadCalls([miss.id], ctx); // a call, and the stream it continues if it has no row
+  }
+
+  private async loadConversations(ids: readonly string[], ctx: ProjectionContext): Promise<void> {
+    if (ids.length === 0) return;
+    const rows = await ctx.queryByKeys<{ call_id: string; ended_at: unknown }>(CONVERSATIONS, 'id', ids);
+    for (const id of ids) {
+      const row = rows.get(id)?.[0];
+      this.stagedConversations.set(id, row ? { callId: row.call_id, ended: row.ended_at !== null } : null);
     }
-    const calls = [...callIds].filter((id) => !this.stagedCalls.has(id) && !this.calls.has(id));
-    if (calls.length === 0) return;
-    const status = await ctx.queryByKeys<{ status: string }>(CALLS_STATUS, 'id', calls);
-    const positions = await ctx.queryByKeys<{ p: number | string | null }>(CALLS_MAX_POSITION, 'call_id', calls);
-    for (const id of calls) {
+  }
+
+  /** Stages each call (null if it has no row) and, for one with no row, the stream position its events continue at. */
+  private async loadCalls(ids: readonly string[], ctx: ProjectionContext): Promise<void> {
+    if (ids.length === 0) return;
+    const status = await ctx.queryByKeys<{ status: string }>(CALLS_STATUS, 'id', ids);
+    const positions = await ctx.queryByKeys<{ p: number | string | null }>(CALLS_MAX_POSITION, 'call_id', ids);
+    for (const id of ids) {
       const next = Number(positions.get(id)?.[0]?.p ?? 0) + 1;
       const row = status.get(id)?.[0];
       if (row) this.stagedCalls.set(id, { active: row.status === 'active', nextPosition: next });
@@ -105,22 +117,6 @@ export class StreamState {
         this.orphans.set(id, next);
       }
     }
-  }
-
-  /** Reads what a miss named from the database and stages it. */
-  async load(miss: StreamMiss, ctx: ProjectionContext): Promise<void> {
-    const { id } = miss;
-    if (miss.miss === 'conversation') {
-      const [row] = await ctx.query<{ call_id: string; ended_at: unknown }>(CONVERSATION, [id]);
-      this.stagedConversations.set(id, row ? { callId: row.call_id, ended: row.ended_at !== null } : null);
-      return;
-    }
-    if (miss.miss === 'orphan') {
-      this.orphans.set(id, await nextPosition(id, ctx));
-      return;
-    }
-    const [row] = await ctx.query<{ status: string }>(CALL_STATUS, [id]);
-    this.stagedCalls.set(id, row ? { active: row.status === 'active', nextPosition: await nextPosition(id, ctx) } : null);
   }
 
   setCall(id: string, state: CallState): void {
@@ -158,11 +154,6 @@ export class StreamState {
     this.calls.clear();
     this.conversations.clear();
   }
-}
-
-async function nextPosition(callId: string, ctx: ProjectionContext): Promise<number> {
-  const [pos] = await ctx.query<{ p: number | string | null }>(CALL_MAX_POSITION, [callId]);
-  return Number(pos?.p ?? 0) + 1;
 }
 
 export const isMiss = (v: unknown): v is StreamMiss => typeof v === 'object' && v !== null && 'miss' in v;
