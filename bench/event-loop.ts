@@ -3,7 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { attachConversationLog, type ConversationLogHandle } from '../src/plugin/attach.js';
 import type { EventSink } from '../src/store/sink.js';
 import { TURN_MS } from './calls.js';
-import { closeEvent, turnEvents, type SessionEvent } from './workload.js';
+import { closeEvent, turnScript, type SessionEvent } from './workload.js';
 
 export interface LoadOptions {
   /** Calls in progress at once. */
@@ -24,6 +24,12 @@ export interface LoadResult {
   /** Session events emitted, and per emit the time the session's listeners took (µs). */
   emitted: number;
   listenerUs: Float64Array;
+  /**
+   * Per emit, the time of the same emit on an emitter with no listener, right after it, in the
+   * same callback: the floor of the measurement in this very run (timing, preemption by the
+   * writer thread and the collector's threads on the other core).
+   */
+  floorUs: Float64Array;
   /** The same times by LiveKit event type. */
   listenerUsByType: Map<string, number[]>;
   /** Of the listener's time, what the sink's `enqueue` took (µs per stored event). */
@@ -45,13 +51,15 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
   const listenerUs = new Float64Array(2_000_000);
   const listenerUsByType = new Map<string, number[]>();
   const enqueueUs = new Float64Array(2_000_000);
+  const floorUs = new Float64Array(2_000_000);
+  const bare = new EventEmitter();
   let enqueued = 0;
   let emitted = 0;
   // The sink, timed: what the store's enqueue costs inside the listener.
   const timed: EventSink | null = sink && {
-    enqueue: (event) => {
+    enqueue: (event, options) => {
       const t0 = performance.now();
-      const ok = sink.enqueue(event);
+      const ok = sink.enqueue(event, options);
       if (enqueued < enqueueUs.length) enqueueUs[enqueued++] = (performance.now() - t0) * 1000;
       return ok;
     },
@@ -92,7 +100,12 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
     const t0 = performance.now();
     session.emit(ev.type, ev);
     const us = (performance.now() - t0) * 1000;
-    if (emitted < listenerUs.length) listenerUs[emitted] = us;
+    if (emitted < listenerUs.length) {
+      listenerUs[emitted] = us;
+      const t1 = performance.now();
+      bare.emit(ev.type, ev);
+      floorUs[emitted] = (performance.now() - t1) * 1000;
+    }
     emitted++;
     const byType = listenerUsByType.get(ev.type);
     if (byType) byType.push(us);
@@ -115,8 +128,8 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
         return;
       }
       const at = Date.now();
-      const events = turnEvents(turn, at);
-      for (const ev of events) later(() => !stopping && emit(session, ev), Math.max(0, ev.createdAt - at) / options.speed);
+      // Each event object is built when it is emitted, as LiveKit does (outside the timed emit).
+      for (const ev of turnScript(turn, at)) later(() => !stopping && emit(session, ev.make()), Math.max(0, ev.createdAt - at) / options.speed);
       later(() => playTurn(turn + 1), turnMs);
     };
     playTurn(0);
@@ -137,6 +150,7 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
     maxMs: histogram.max / 1e6,
     emitted,
     listenerUs: listenerUs.subarray(0, Math.min(emitted, listenerUs.length)),
+    floorUs: floorUs.subarray(0, Math.min(emitted, floorUs.length)),
     listenerUsByType,
     enqueueUs: enqueueUs.subarray(0, enqueued),
     peakRssMb: peakRss / 2 ** 20,

@@ -24,25 +24,32 @@ const AGENT_LINES = [
 const sec = (ms: number) => ms / 1000;
 const EN = 'en' as unknown as Parameters<typeof voice.createUserInputTranscribedEvent>[0]['language'];
 
+/** One event of a turn: when LiveKit emits it, and how it builds it (at that moment, as LiveKit does). */
+export interface ScriptedEvent {
+  createdAt: number;
+  make: () => SessionEvent;
+}
+
 /**
  * The events of one turn of a voice call, in the order LiveKit emits them: user speech
  * (state changes, interim and final transcripts), VAD/STT/EOU metrics, the reply's speech
  * handle, the user message, LLM and TTS metrics, the assistant message with its latency
  * metrics, agent state changes and a usage update; every third turn a tool call. About 20
- * events per turn.
+ * events per turn. Each is built when it is emitted, as LiveKit builds its event objects right
+ * at `emit` (an object built early would sit cold in memory until then).
  *
  * @param at when the user starts speaking (ms); events are spread over the next ~2 s
  */
-export function turnEvents(turn: number, at: number): SessionEvent[] {
+export function turnScript(turn: number, at: number): ScriptedEvent[] {
   const speech = voice.SpeechHandle.create();
   const userText = USER_LINES[turn % USER_LINES.length]!;
   const agentText = AGENT_LINES[turn % AGENT_LINES.length]!;
   const stopped = at + 1200;
-  const ev: SessionEvent[] = [];
-  const push = (e: unknown) => ev.push(e as SessionEvent);
-  push(voice.createUserStateChangedEvent('listening', 'speaking', at));
+  const ev: ScriptedEvent[] = [];
+  const push = (createdAt: number, make: () => unknown) => ev.push({ createdAt, make: make as () => SessionEvent });
+  push(at, () => voice.createUserStateChangedEvent('listening', 'speaking', at));
   for (let i = 1; i <= 4; i++)
-    push(
+    push(at + i * 250, () =>
       voice.createUserInputTranscribedEvent({
         transcript: userText.slice(0, Math.round((userText.length * i) / 5)),
         isFinal: false,
@@ -50,15 +57,15 @@ export function turnEvents(turn: number, at: number): SessionEvent[] {
         createdAt: at + i * 250,
       }),
     );
-  push(voice.createUserStateChangedEvent('speaking', 'listening', stopped));
-  push(voice.createUserInputTranscribedEvent({ transcript: userText, isFinal: true, language: EN, createdAt: stopped + 90 }));
-  push(
+  push(stopped, () => voice.createUserStateChangedEvent('speaking', 'listening', stopped));
+  push(stopped + 90, () => voice.createUserInputTranscribedEvent({ transcript: userText, isFinal: true, language: EN, createdAt: stopped + 90 }));
+  push(stopped + 1, () =>
     metricsEvent(
       { type: 'vad_metrics', label: 'silero.VAD', timestamp: stopped, idleTimeMs: 12, inferenceDurationTotalMs: 38, inferenceCount: 40 },
       stopped + 1,
     ),
   );
-  push(
+  push(stopped + 91, () =>
     metricsEvent(
       {
         type: 'stt_metrics',
@@ -73,9 +80,9 @@ export function turnEvents(turn: number, at: number): SessionEvent[] {
       stopped + 91,
     ),
   );
-  push(voice.createAgentStateChangedEvent('listening', 'thinking', stopped + 250));
-  push(voice.createSpeechCreatedEvent({ userInitiated: false, source: 'generate_reply', speechHandle: speech, createdAt: stopped + 251 }));
-  push(
+  push(stopped + 250, () => voice.createAgentStateChangedEvent('listening', 'thinking', stopped + 250));
+  push(stopped + 251, () => voice.createSpeechCreatedEvent({ userInitiated: false, source: 'generate_reply', speechHandle: speech, createdAt: stopped + 251 }));
+  push(stopped + 252, () =>
     metricsEvent(
       {
         type: 'eou_metrics',
@@ -89,7 +96,7 @@ export function turnEvents(turn: number, at: number): SessionEvent[] {
       stopped + 252,
     ),
   );
-  push(
+  push(stopped + 253, () =>
     voice.createConversationItemAddedEvent(
       llm.ChatMessage.create({
         role: 'user',
@@ -101,7 +108,7 @@ export function turnEvents(turn: number, at: number): SessionEvent[] {
       stopped + 253,
     ),
   );
-  push(
+  push(stopped + 600, () =>
     metricsEvent(
       {
         type: 'llm_metrics',
@@ -122,7 +129,7 @@ export function turnEvents(turn: number, at: number): SessionEvent[] {
       stopped + 600,
     ),
   );
-  push(
+  push(stopped + 700, () =>
     metricsEvent(
       {
         type: 'tts_metrics',
@@ -141,22 +148,27 @@ export function turnEvents(turn: number, at: number): SessionEvent[] {
       stopped + 700,
     ),
   );
-  push(voice.createAgentStateChangedEvent('thinking', 'speaking', stopped + 701));
+  push(stopped + 701, () => voice.createAgentStateChangedEvent('thinking', 'speaking', stopped + 701));
   if (turn % 3 === 2) {
-    const call = llm.FunctionCall.create({ callId: `call_${turn}_${at}`, name: 'lookup_booking', args: '{"reference":"MORGAN-4417"}', createdAt: stopped + 400 });
-    const out = llm.FunctionCallOutput.create({ callId: call.callId, output: '{"flight":"LK204","date":"2026-12-03","seat":"14A"}', isError: false, createdAt: stopped + 520 });
-    push(voice.createFunctionToolsExecutedEvent({ functionCalls: [call], functionCallOutputs: [out], createdAt: stopped + 521 }));
+    push(stopped + 521, () => {
+      const call = llm.FunctionCall.create({ callId: `call_${turn}_${at}`, name: 'lookup_booking', args: '{"reference":"MORGAN-4417"}', createdAt: stopped + 400 });
+      const out = llm.FunctionCallOutput.create({ callId: call.callId, output: '{"flight":"LK204","date":"2026-12-03","seat":"14A"}', isError: false, createdAt: stopped + 520 });
+      return voice.createFunctionToolsExecutedEvent({ functionCalls: [call], functionCallOutputs: [out], createdAt: stopped + 521 });
+    });
   }
-  const reply = llm.ChatMessage.create({
-    role: 'assistant',
-    content: agentText,
-    createdAt: stopped + 980,
-    metrics: { llmNodeTtft: 0.31, ttsNodeTtfb: 0.12, e2eLatency: 0.95, startedSpeakingAt: sec(stopped + 950) },
+  push(stopped + 1000, () => {
+    // The reply's message joins its speech handle just before LiveKit emits it.
+    const reply = llm.ChatMessage.create({
+      role: 'assistant',
+      content: agentText,
+      createdAt: stopped + 980,
+      metrics: { llmNodeTtft: 0.31, ttsNodeTtfb: 0.12, e2eLatency: 0.95, startedSpeakingAt: sec(stopped + 950) },
+    });
+    speech._itemAdded([reply]);
+    return voice.createConversationItemAddedEvent(reply, stopped + 1000);
   });
-  speech._itemAdded([reply]);
-  push(voice.createConversationItemAddedEvent(reply, stopped + 1000));
-  push(voice.createAgentStateChangedEvent('speaking', 'listening', stopped + 1800));
-  push(
+  push(stopped + 1800, () => voice.createAgentStateChangedEvent('speaking', 'listening', stopped + 1800));
+  push(stopped + 1801, () =>
     voice.createSessionUsageUpdatedEvent({
       usage: {
         modelUsage: [
@@ -168,6 +180,9 @@ export function turnEvents(turn: number, at: number): SessionEvent[] {
   );
   return ev;
 }
+
+/** The events of one turn, built now (for runs that emit them back to back). */
+export const turnEvents = (turn: number, at: number): SessionEvent[] => turnScript(turn, at).map((e) => e.make());
 
 const metricsEvent = (m: Record<string, unknown>, at: number) =>
   voice.createMetricsCollectedEvent({ metrics: m as unknown as metrics.AgentMetrics, createdAt: at });

@@ -11,7 +11,7 @@ import { createDataSource, openSqliteWrites } from '../store/data-source.js';
 import { EventStore } from '../store/event-store.js';
 import { MigrationManager } from '../store/migration-manager.js';
 import { rebuildProjections, type RebuildResult } from '../store/rebuild.js';
-import type { EventSink } from '../store/sink.js';
+import type { EnqueueOptions, EventSink } from '../store/sink.js';
 import type { WriterStats } from '../store/writer.js';
 import { eventRedactor, type RedactionOptions } from '../redact/redact-event.js';
 import * as v from './validate.js';
@@ -190,8 +190,8 @@ export class ConversationLogger implements EventSink {
 
   // --- EventSink -----------------------------------------------------------------------------
 
-  enqueue(event: NewEvent): boolean {
-    if (this.redact === null) return this.store.enqueue(event);
+  enqueue(event: NewEvent, options?: EnqueueOptions): boolean {
+    if (this.redact === null) return this.store.enqueue(event, options);
     let redacted: NewEvent;
     try {
       redacted = this.redact(event);
@@ -199,7 +199,7 @@ export class ConversationLogger implements EventSink {
       this.log.error('conversation log event dropped: the redaction hook failed on it', { eventType: event.type });
       return false;
     }
-    return this.store.enqueue(redacted);
+    return this.store.enqueue(redacted, options);
   }
 
   append(event: NewEvent): Promise<void> {

@@ -130,31 +130,38 @@ export async function attachConversationLog(
   // Never let logging break the session: a store that throws loses its events, not the call.
   // (The writer reports store failures itself, in the logs and in system_events.)
   const redact = eventRedactor(options.redaction);
-  const write = (events: NewEvent[]) => {
+  // The mapper's events are built for the log and never touched again: handed over, so the
+  // store serialises them after the listener returns instead of inside it.
+  const owned = { owned: true };
+  const write = (events: NewEvent[], handOver = true) => {
     for (const e of events) {
       try {
-        sink.enqueue(redact ? redact(e) : e);
+        sink.enqueue(redact ? redact(e) : e, handOver ? owned : undefined);
       } catch {
         // dropped: the sink could not take it
       }
     }
   };
-  write([
-    {
-      type: 'call_started',
-      callId,
-      occurredAt: Date.now(),
-      data: {
-        callerNumber: options.callerNumber ?? sipCallerNumber(ctx),
-        livekitRoom: room,
-        jobId: ctx?.job?.id ?? null,
-        agentId: ctx?.agent?.identity ?? null,
-        agentName: options.agentName ?? ctx?.job?.agentName ?? null,
-        agentsVersion: info.version,
-        metadata: options.metadata ?? null,
+  // The call's start carries the caller's own metadata object: a snapshot, taken now.
+  write(
+    [
+      {
+        type: 'call_started',
+        callId,
+        occurredAt: Date.now(),
+        data: {
+          callerNumber: options.callerNumber ?? sipCallerNumber(ctx),
+          livekitRoom: room,
+          jobId: ctx?.job?.id ?? null,
+          agentId: ctx?.agent?.identity ?? null,
+          agentName: options.agentName ?? ctx?.job?.agentName ?? null,
+          agentsVersion: info.version,
+          metadata: options.metadata ?? null,
+        },
       },
-    },
-  ]);
+    ],
+    false,
+  );
 
   const listener = (ev: SessionEventLike) => {
     try {

@@ -121,6 +121,8 @@ export class SessionMapper {
   private usage: ReplyUsage = emptyUsage();
   /** The agent's speeches by id, oldest first. */
   private readonly speeches = new Map<string, SpeechTurn>();
+  /** The same speeches in the same order, for scans from either end. */
+  private readonly speechList: SpeechTurn[] = [];
   private userMessages = 0;
   /** The last valid event time seen (ms UTC), for events whose own time is unusable. */
   private lastAt = 0;
@@ -170,6 +172,10 @@ export class SessionMapper {
         return this.error(ev, at);
       case 'close':
         return this.close(ev, at);
+      case 'user_state_changed':
+      case 'agent_state_changed':
+        // A quarter of all session events: their two fields, copied as one literal.
+        return this.session(ev.type, at, { oldState: str(ev['oldState']), newState: str(ev['newState']) });
       case 'speech_created': {
         const handle = ev['speechHandle'] as { id?: unknown; chatItems?: unknown } | undefined;
         const speechId = str(handle?.id);
@@ -441,7 +447,11 @@ export class SessionMapper {
         answered: false,
       };
       this.speeches.set(speechId, speech);
-      if (this.speeches.size > MAX_SPEECHES) this.speeches.delete(this.speeches.keys().next().value!);
+      this.speechList.push(speech);
+      if (this.speeches.size > MAX_SPEECHES) {
+        this.speeches.delete(this.speeches.keys().next().value!);
+        this.speechList.shift();
+      }
     }
     return speech;
   }
@@ -451,7 +461,7 @@ export class SessionMapper {
    * previous user message (LiveKit creates the reply's speech, then emits the user message).
    */
   private speechAwaitingUser(): SpeechTurn | null {
-    const all = [...this.speeches.values()];
+    const all = this.speechList;
     for (let i = all.length - 1; i >= 0; i--) {
       const s = all[i]!;
       if (s.userMessagesBefore < this.userMessages) return null;
@@ -466,9 +476,14 @@ export class SessionMapper {
    * finish in order; an interrupted reply arrives after the user turn that cut it).
    */
   private speechOf(itemId: string | null): SpeechTurn | null {
+    const all = this.speechList;
+    // Newest first: the reply's own speech is almost always the last one created.
     if (itemId !== null)
-      for (const s of this.speeches.values()) if (s.items?.some((i) => i?.id === itemId)) return s;
-    for (const s of this.speeches.values()) if (!s.answered && (s.usage.calls > 0 || s.acc.llmTtftMs !== null)) return s;
+      for (let i = all.length - 1; i >= 0; i--) {
+        const items = all[i]!.items;
+        if (items) for (let j = items.length - 1; j >= 0; j--) if (items[j]?.id === itemId) return all[i]!;
+      }
+    for (const s of all) if (!s.answered && (s.usage.calls > 0 || s.acc.llmTtftMs !== null)) return s;
     return null;
   }
 
@@ -634,7 +649,8 @@ export class SessionMapper {
         break;
     }
     if (kind === 'llm' || kind === 'realtime' || kind === 'stt' || kind === 'tts') {
-      d.costUsd = costOf(this.pricing, { ...d, kind: kind as UsageKind });
+      // `d` itself, its kind narrowed (a `{ ...d, kind }` copy cost several µs in the listener).
+      d.costUsd = costOf(this.pricing, d as MetricsRecordedData & { kind: UsageKind });
       d.priceVersion = this.pricing.version;
     }
     if (kind === 'llm' || kind === 'realtime' || kind === 'tts') chargeReply(speech ? speech.usage : this.usage, d);

@@ -68,10 +68,31 @@ export function mergePricing(override: Partial<PricingTable> | undefined, base =
   };
 }
 
+/**
+ * Prices already looked up, per table, provider and model: a metrics event's price is found by
+ * two map reads instead of building and hashing `provider/model` (this runs in the session's
+ * listener). A table is read once per pair, so entries added to it later are not seen.
+ */
+const resolved = new WeakMap<object, Map<string, Map<string, unknown>>>();
+const MAX_RESOLVED = 1024;
+
 function lookup<T>(table: Record<string, T>, provider: string | null, model: string | null): T | null {
   if (!model) return null;
-  if (provider && Object.hasOwn(table, `${provider}/${model}`)) return table[`${provider}/${model}`]!;
-  return Object.hasOwn(table, model) ? table[model]! : null;
+  let byProvider = resolved.get(table);
+  if (!byProvider) resolved.set(table, (byProvider = new Map()));
+  const p = provider ?? '';
+  let byModel = byProvider.get(p);
+  if (!byModel) {
+    if (byProvider.size >= MAX_RESOLVED) byProvider.clear();
+    byProvider.set(p, (byModel = new Map()));
+  }
+  const known = byModel.get(model);
+  if (known !== undefined) return known as T | null;
+  const price =
+    provider && Object.hasOwn(table, `${provider}/${model}`) ? table[`${provider}/${model}`]! : Object.hasOwn(table, model) ? table[model]! : null;
+  if (byModel.size >= MAX_RESOLVED) byModel.clear();
+  byModel.set(model, price);
+  return price;
 }
 
 const tokenCost = (p: TokenPrice, input: number, cached: number, output: number): number => {

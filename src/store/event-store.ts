@@ -5,7 +5,7 @@ import type { NewEvent } from '../events/types.js';
 import { BatchAppender } from './batch-appender.js';
 import type { CheckpointStats } from './checkpoint.js';
 import type { Dialect } from './dialect.js';
-import type { EventSink } from './sink.js';
+import type { EnqueueOptions, EventSink } from './sink.js';
 import { WorkerAppender } from './worker-appender.js';
 import { Writer, type WriterStats } from './writer.js';
 
@@ -63,8 +63,8 @@ export class EventStore implements EventSink {
     );
   }
 
-  enqueue(event: NewEvent): boolean {
-    return this.writer.enqueue(event);
+  enqueue(event: NewEvent, options?: EnqueueOptions): boolean {
+    return this.writer.enqueue(event, options);
   }
 
   append(event: NewEvent): Promise<void> {

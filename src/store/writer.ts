@@ -4,7 +4,7 @@ import { ConversationLogError } from '../errors.js';
 import type { Log } from '../config/log.js';
 import type { AppendOutcome, PendingEvent } from './append.js';
 import { classifyFailure } from './failures.js';
-import type { EventSink } from './sink.js';
+import type { EnqueueOptions, EventSink } from './sink.js';
 
 /**
  * What a runner throws for a batch it did not attempt because one handed over before it failed
@@ -44,6 +44,12 @@ export interface WriterStats {
 }
 
 interface Item extends PendingEvent {
+  /**
+   * An event handed over by its producer (`owned`) waits for its id and its JSON until the
+   * writer prepares it, later in the same turn of the event loop: `eventId` is '' until then.
+   * Set when its data could not be serialised then: it is refused when its batch is taken.
+   */
+  refused?: ConversationLogError;
   resolve: (() => void) | null;
   reject: ((error: ConversationLogError) => void) | null;
   /** Sequence number for flush() (the writer's own system events have one too). */
@@ -85,6 +91,9 @@ export class Writer implements EventSink {
     degraded: false,
   };
   private droppedUnreported = 0;
+  /** Handed-over events not yet given their id and JSON (see prepare()). */
+  private unprepared: Item[] = [];
+  private prepareScheduled = false;
   private outage: { since: number; attempts: number; error: string } | null = null;
 
   /**
@@ -107,8 +116,8 @@ export class Writer implements EventSink {
     return { ...this.stats, queued: this.pending };
   }
 
-  enqueue(event: NewEvent): boolean {
-    return this.push(event, null, null);
+  enqueue(event: NewEvent, options?: EnqueueOptions): boolean {
+    return this.push(event, null, null, options?.owned === true);
   }
 
   append(event: NewEvent): Promise<void> {
@@ -121,6 +130,7 @@ export class Writer implements EventSink {
     event: NewEvent,
     resolve: Item['resolve'],
     reject: Item['reject'],
+    owned = false,
   ): boolean {
     if (this.closed) {
       reject?.(new ConversationLogError('LOGGER_CLOSED', 'The logger is closed; open a new one to log more.'));
@@ -142,6 +152,20 @@ export class Writer implements EventSink {
       );
       return false;
     }
+    if (owned) {
+      // Handed over: the producer built this data for the event and never touches it again, so
+      // it is serialised after the producer's callback returns (prepare(), same loop turn), not
+      // on its path — the agent's code that emitted the event goes on at once.
+      const item: Item = { event, eventId: '', dataJson: '', resolve, reject, seq: ++this.pushed };
+      this.queue.push(item);
+      this.unprepared.push(item);
+      if (!this.prepareScheduled) {
+        this.prepareScheduled = true;
+        setImmediate(this.prepareLater);
+      }
+      this.schedule();
+      return true;
+    }
     // The data is serialised now, once: a snapshot of the event as it was enqueued, and no
     // serialisation left for the flush (or for the hand-over to the writer's worker thread).
     let dataJson: string;
@@ -161,6 +185,33 @@ export class Writer implements EventSink {
     this.queue.push({ event, eventId: newEventId(), dataJson, resolve, reject, seq: ++this.pushed });
     this.schedule();
     return true;
+  }
+
+  private readonly prepareLater = (): void => {
+    this.prepareScheduled = false;
+    this.prepare();
+  };
+
+  /**
+   * Gives handed-over events their id and their JSON, in queue order (so ids keep increasing
+   * along the queue). Runs once per turn of the event loop that enqueued any, and before a
+   * batch is taken. Data that cannot be serialised refuses its event, as `enqueue` would have.
+   */
+  private prepare(): void {
+    const items = this.unprepared;
+    if (items.length === 0) return;
+    this.unprepared = [];
+    for (const item of items) {
+      try {
+        item.dataJson = JSON.stringify(item.event.data);
+      } catch (error) {
+        item.refused = new ConversationLogError(
+          'INVALID_ARGUMENT',
+          `The ${item.event.type} event's data cannot be stored as JSON (${(error as Error).message}); pass plain JSON values.`,
+        );
+      }
+      item.eventId = newEventId();
+    }
   }
 
   private schedule(): void {
@@ -276,9 +327,10 @@ export class Writer implements EventSink {
   }
 
   private takeBatch(): Item[] {
+    this.prepare();
     const report = this.reportItems();
     const room = Math.max(1, this.options.batchSize - report.length);
-    const batch = this.queue.slice(this.head, this.head + room);
+    let batch = this.queue.slice(this.head, this.head + room);
     this.head += batch.length;
     // Drop taken items from the queue at once: kept referenced until a later compaction, they
     // outlive the young generation and every event would be promoted to the old one.
@@ -289,7 +341,19 @@ export class Writer implements EventSink {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     } else this.queue.fill(undefined as unknown as Item, this.head - batch.length, this.head);
+    if (batch.some((item) => item.refused !== undefined)) batch = batch.filter((item) => !this.refuse(item));
     return report.length ? [...report, ...batch] : batch;
+  }
+
+  /** Settles a handed-over event whose data could not be serialised; true if it was one. */
+  private refuse(item: Item): boolean {
+    const refusal = item.refused;
+    if (refusal === undefined) return false;
+    this.stats.rejected++;
+    if (item.reject) item.reject(refusal);
+    else this.log.warn('conversation log event rejected', { eventType: item.event.type, code: refusal.code });
+    this.done(item);
+    return true;
   }
 
   /** System events the writer owes: an outage that just ended, events it had to drop. */

@@ -67,6 +67,43 @@ describeEachBackend('writer', (backend) => {
   });
 });
 
+describeEachBackend('handed-over events (enqueue with owned)', (backend) => {
+  it('are serialised after the caller returns, in queue order; data that cannot be serialised refuses that event alone', async () => {
+    logger = await openLogger(backend, { flushIntervalMs: 20 });
+    await logger.startCall({ callId: 'h' });
+    const event = (i: number, payload: Record<string, unknown>): NewEvent => ({
+      type: 'session_event',
+      callId: 'h',
+      occurredAt: Date.now(),
+      data: { conversationId: null, name: 'agent_state_changed', payload: payload as never },
+    });
+    const cyclic: Record<string, unknown> = { i: 1 };
+    cyclic['self'] = cyclic;
+    expect(logger.enqueue(event(0, { i: 0 }), { owned: true })).toBe(true);
+    // Accepted at once (nothing serialised yet); refused when the writer prepares it.
+    expect(logger.enqueue(event(1, cyclic), { owned: true })).toBe(true);
+    expect(logger.enqueue(event(2, { i: 2, big: 10n }), { owned: true })).toBe(true);
+    expect(logger.enqueue(event(3, { i: 3 }), { owned: true })).toBe(true);
+    // Not owned: serialised now, so a later change is not what gets stored.
+    const mine = { i: 4 };
+    expect(logger.enqueue(event(4, mine))).toBe(true);
+    mine.i = 40;
+    await logger.flush();
+    const ds = await logger.dataSource();
+    const rows = (await ds.query(`SELECT data, event_id FROM events WHERE type = 'session_event' AND call_id = 'h' ORDER BY position`)) as Array<{
+      data: string | Record<string, unknown>;
+      event_id: string;
+    }>;
+    const payloads = rows.map((r) => (typeof r.data === 'string' ? JSON.parse(r.data) : r.data).payload.i);
+    expect(payloads).toEqual([0, 3, 4]);
+    const stats = logger.getWriterStats();
+    expect(stats.rejected).toBe(2);
+    expect(stats.queued).toBe(0);
+    // Every stored event got its own id.
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(3);
+  });
+});
+
 describeEachBackend('closing writer', (backend) => {
   it('close() writes what was enqueued before it and refuses, with LOGGER_CLOSED, what comes while it flushes', async () => {
     const closing = await openLogger(backend, { flushIntervalMs: 10_000 });
