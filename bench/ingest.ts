@@ -27,19 +27,37 @@ const removeDb = (file: string) => {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
 };
 
-/** Enqueues every event, waits until all are committed; returns the time (ms). */
-async function timeStore(logger: ConversationLogger, events: readonly NewEvent[]): Promise<number> {
-  // Warm: the writer's thread and connection are up before the clock starts.
-  await logger.logEvent({ eventType: 'bench_warmup', message: 'warm-up' });
-  const before = logger.getWriterStats().appended;
-  fullGc();
-  const t0 = performance.now();
-  // Events arrive as a stream (a batch's worth per turn of the event loop), so the writer
-  // commits while the rest is still being handed over.
+/** Enqueues events a batch's worth per turn of the event loop, as a stream (the writer commits while the rest is handed over). */
+async function stream(logger: ConversationLogger, events: readonly NewEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += CHUNK) {
     for (const e of events.slice(i, i + CHUNK)) if (!logger.enqueue(e)) throw new Error('the store dropped an event: queue too small');
     await new Promise((r) => setImmediate(r));
   }
+}
+
+/**
+ * Warms the store as a running agent's is: its writer thread started, connected, and its code
+ * optimised by a stream of other calls' events (a fresh thread spends its first second compiling
+ * on the machine's other threads). Returns the log position the warm-up ended at.
+ */
+async function warmStore(logger: ConversationLogger, warm: readonly NewEvent[]): Promise<number> {
+  await logger.logEvent({ eventType: 'bench_warmup', message: 'warm-up' });
+  await stream(logger, warm);
+  await logger.flush();
+  const ds = await logger.dataSource();
+  const [row] = (await ds.query('SELECT MAX(position) AS p FROM events')) as Array<{ p: number | string }>;
+  return Number(row?.p ?? 0);
+}
+
+/** Events of calls other than the timed ones, about half as many, for the warm-up of both sides. */
+const warmUpEvents = (calls: number) => mappedCalls(Math.max(1, Math.ceil(calls / 2)), Date.now() - 7_200_000, 400, 'warm-up');
+
+/** Enqueues every event, waits until all are committed; returns the time (ms). */
+async function timeStore(logger: ConversationLogger, events: readonly NewEvent[]): Promise<number> {
+  const before = logger.getWriterStats().appended;
+  fullGc();
+  const t0 = performance.now();
+  await stream(logger, events);
   await logger.flush();
   const ms = performance.now() - t0;
   const stats = logger.getWriterStats();
@@ -52,6 +70,7 @@ async function timeStore(logger: ConversationLogger, events: readonly NewEvent[]
 export async function ingestSqlite(dir: string, calls: number, rounds: number): Promise<IngestResult> {
   // Calls of 20 s starting every 400 ms: about 50 in progress at once, their events interleaved.
   const events = mappedCalls(calls, Date.now() - 3_600_000, 400, 'ingest');
+  const warm = warmUpEvents(calls);
   let ours = 0;
   let raw = 0;
   let rows = 0;
@@ -61,12 +80,17 @@ export async function ingestSqlite(dir: string, calls: number, rounds: number): 
     removeDb(file);
     removeDb(rawFile);
     const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet, maxQueueSize: events.length + 1_000 });
+    const warmEnd = await warmStore(logger, warm);
     const ms = await timeStore(logger, events);
     await logger.close();
     ours = Math.max(ours, events.length / (ms / 1000));
 
+    // The same rows, split where the warm-up ended: raw inserts the warm-up's untimed first.
     const source = new Database(file, { readonly: true });
-    const batches = await rowBatches(async (t) => source.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all() as Row[], BATCH);
+    const read = (timed: boolean) => async (t: Table) =>
+      source.prepare(`SELECT * FROM ${t} ${t === 'events' ? `WHERE position ${timed ? '>' : '<='} ? ` : ''}ORDER BY rowid`).all(...(t === 'events' ? [warmEnd] : [])) as Row[];
+    const warmBatches = await rowBatches(read(false), BATCH);
+    const batches = await rowBatches(read(true), BATCH);
     source.close();
     rows = rowCount(batches);
     // The same schema: migrated by the package, then written with nothing but the driver.
@@ -75,6 +99,7 @@ export async function ingestSqlite(dir: string, calls: number, rounds: number): 
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    rawSqliteInsert(db, warmBatches);
     fullGc();
     const rawMs = rawSqliteInsert(db, batches);
     db.close();
@@ -111,6 +136,7 @@ const orderOf = (table: Table) => (table === 'events' ? 'position' : '1');
 export async function ingestPostgres(baseUrl: string, calls: number, rounds: number): Promise<IngestResult> {
   // Calls of 20 s starting every 400 ms: about 50 in progress at once, their events interleaved.
   const events = mappedCalls(calls, Date.now() - 3_600_000, 400, 'ingest');
+  const warm = warmUpEvents(calls);
   let ours = 0;
   let raw = 0;
   let rows = 0;
@@ -125,21 +151,25 @@ export async function ingestPostgres(baseUrl: string, calls: number, rounds: num
         poolSize: 2,
         poolOverflow: 0,
       });
+      const warmEnd = await warmStore(logger, warm);
       const ms = await timeStore(logger, events);
       await logger.close();
       ours = Math.max(ours, events.length / (ms / 1000));
 
       const source = new pg.Client({ connectionString: store.url });
       await source.connect();
-      const batches = await rowBatches(
-        async (t) => (await source.query(`SELECT * FROM ${t} ORDER BY ${orderOf(t)}`)).rows as Row[],
-        BATCH,
-      );
+      const read = (timed: boolean) => async (t: Table) =>
+        t === 'events'
+          ? ((await source.query(`SELECT * FROM events WHERE position ${timed ? '>' : '<='} $1 ORDER BY position`, [warmEnd])).rows as Row[])
+          : ((await source.query(`SELECT * FROM ${t} ORDER BY ${orderOf(t)}`)).rows as Row[]);
+      const warmBatches = await rowBatches(read(false), BATCH);
+      const batches = await rowBatches(read(true), BATCH);
       await source.end();
       rows = rowCount(batches);
       await (await ConversationLogger.open({ databaseUrl: target.url, log: quiet, writerThread: 'inline', poolSize: 1, poolOverflow: 0 })).close();
       const client = new pg.Client({ connectionString: target.url });
       await client.connect();
+      await rawPgInsert(client, warmBatches);
       fullGc();
       const rawMs = await rawPgInsert(client, batches);
       await client.end();

@@ -38,7 +38,7 @@ const sizes = {
   loopRounds: quick ? 1 : 3,
   loopMs: quick ? 4_000 : 10_000,
   ingestCalls: quick ? 60 : 300,
-  ingestRounds: quick ? 1 : 3,
+  ingestRounds: quick ? 1 : 5,
   pgCalls: quick ? 40 : 200,
   pgRounds: quick ? 1 : 2,
   storeCalls: quick ? 1_000 : 10_000,
