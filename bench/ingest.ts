@@ -18,6 +18,8 @@ export interface IngestResult {
   ours: number;
   /** Best events/s of the raw driver inserting the same rows into the same schema. */
   raw: number;
+  /** Each round's store / raw, the two measured back to back (robust to the machine's drift). */
+  pairs: number[];
   events: number;
   rows: number;
   rounds: number;
@@ -74,6 +76,7 @@ export async function ingestSqlite(dir: string, calls: number, rounds: number): 
   let ours = 0;
   let raw = 0;
   let rows = 0;
+  const pairs: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const file = path.join(dir, `ingest-store-${r}.db`);
     const rawFile = path.join(dir, `ingest-raw-${r}.db`);
@@ -83,7 +86,8 @@ export async function ingestSqlite(dir: string, calls: number, rounds: number): 
     const warmEnd = await warmStore(logger, warm);
     const ms = await timeStore(logger, events);
     await logger.close();
-    ours = Math.max(ours, events.length / (ms / 1000));
+    const oursRate = events.length / (ms / 1000);
+    ours = Math.max(ours, oursRate);
 
     // The same rows, split where the warm-up ended: raw inserts the warm-up's untimed first.
     const source = new Database(file, { readonly: true });
@@ -103,11 +107,13 @@ export async function ingestSqlite(dir: string, calls: number, rounds: number): 
     fullGc();
     const rawMs = rawSqliteInsert(db, batches);
     db.close();
-    raw = Math.max(raw, batches.reduce((n, b) => n + b.events.length, 0) / (rawMs / 1000));
+    const rawRate = batches.reduce((n, b) => n + b.events.length, 0) / (rawMs / 1000);
+    raw = Math.max(raw, rawRate);
+    pairs.push(oursRate / rawRate);
     removeDb(file);
     removeDb(rawFile);
   }
-  return { ours, raw, events: events.length, rows, rounds };
+  return { ours, raw, pairs, events: events.length, rows, rounds };
 }
 
 /** A fresh schema on the PostgreSQL server of `baseUrl`; its URL and a function that drops it. */
@@ -140,6 +146,7 @@ export async function ingestPostgres(baseUrl: string, calls: number, rounds: num
   let ours = 0;
   let raw = 0;
   let rows = 0;
+  const pairs: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const store = await freshSchema(baseUrl, `convlog_bench_store_${process.pid}_${r}`);
     const target = await freshSchema(baseUrl, `convlog_bench_raw_${process.pid}_${r}`);
@@ -154,7 +161,8 @@ export async function ingestPostgres(baseUrl: string, calls: number, rounds: num
       const warmEnd = await warmStore(logger, warm);
       const ms = await timeStore(logger, events);
       await logger.close();
-      ours = Math.max(ours, events.length / (ms / 1000));
+      const oursRate = events.length / (ms / 1000);
+      ours = Math.max(ours, oursRate);
 
       const source = new pg.Client({ connectionString: store.url });
       await source.connect();
@@ -173,13 +181,15 @@ export async function ingestPostgres(baseUrl: string, calls: number, rounds: num
       fullGc();
       const rawMs = await rawPgInsert(client, batches);
       await client.end();
-      raw = Math.max(raw, batches.reduce((n, b) => n + b.events.length, 0) / (rawMs / 1000));
+      const rawRate = batches.reduce((n, b) => n + b.events.length, 0) / (rawMs / 1000);
+    raw = Math.max(raw, rawRate);
+    pairs.push(oursRate / rawRate);
     } finally {
       await store.drop();
       await target.drop();
     }
   }
-  return { ours, raw, events: events.length, rows, rounds };
+  return { ours, raw, pairs, events: events.length, rows, rounds };
 }
 
 export { TABLES };
