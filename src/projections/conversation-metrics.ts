@@ -1,6 +1,6 @@
 import type { MessageAddedData, MetricsRecordedData, RecordedEvent } from '../events/types.js';
 import { percentileOfSorted } from '../queries/percentile.js';
-import type { Column, Projection } from './projection.js';
+import { StaleProjectionMemory, type Column, type Projection } from './projection.js';
 import { isPlausibleMs, isSlaViolation, responseTimeOf } from './rules.js';
 
 /** The columns a conversation's figures live in (all but its id, call and start). */
@@ -84,7 +84,7 @@ const SELECT = `SELECT conversation_id, ${FIGURES.join(', ')} FROM conversation_
  * conversation (say, a quality score logged by another process) apply one after the other and
  * neither's figures are lost. SQLite's write transaction already excludes every other writer.
  */
-const SELECT_FOR_UPDATE = `${SELECT} ORDER BY conversation_id FOR UPDATE`;
+const SELECT_FOR_UPDATE = `SELECT conversation_id, xmin::text AS row_version, ${FIGURES.join(', ')} FROM conversation_metrics WHERE conversation_id = ? ORDER BY conversation_id FOR UPDATE`;
 // `COALESCE(role, '')` (role is NOT NULL) keeps SQLite on the conversation's index: with a plain
 // `role = 'assistant'` it picks ix_messages_role_created and reads every assistant message in the store.
 const RESPONSE_TIMES = `SELECT conversation_id, processing_time_ms AS v FROM messages WHERE conversation_id = ? AND COALESCE(role, '') = 'assistant'
@@ -114,12 +114,15 @@ interface Folding {
   responseTimes: boolean;
   /** Its response times in ascending order, when known without reading `messages`. */
   times: number[] | null;
+  /** PostgreSQL: the row's version as read or remembered (its `xmin`); null on SQLite and for a new row. */
+  version: string | null;
 }
 
 /** What the projection keeps of a conversation between batches (see ProjectionContext.memory). */
 interface Remembered {
   row: Figures;
   times: number[] | null;
+  version: string | null;
 }
 
 const memoryKey = (conversationId: string) => `conversation_metrics:${conversationId}`;
@@ -275,9 +278,12 @@ function setResponseTimes(row: Figures, sorted: readonly number[]): void {
  * A batch is folded per conversation: its row is read once (all reads sent together), every
  * event applied in log order in JavaScript with the arithmetic SQL would use, and the row
  * written once — an INSERT for a conversation started in the batch, else an UPDATE. Where the
- * writer offers a memory (SQLite, nobody else wrote since), the row and its sorted response
- * times are kept between batches instead of read again; the result is the same (the rebuild
- * test compares a live store, written with the memory, with a replay, written without it).
+ * writer offers a memory, the row and its sorted response times are kept between batches
+ * instead of read again; the result is the same (the rebuild test compares a live store, written
+ * with the memory, with a replay, written without it). On SQLite the writer offers it only when
+ * nobody else wrote since; on PostgreSQL each kept row carries its version (`xmin`) and the
+ * UPDATE applies only where it is unchanged — a row another process changed is not overwritten:
+ * the batch is run again, reading and locking the row ({@link StaleProjectionMemory}).
  */
 export const conversationMetricsProjection: Projection = {
   name: 'conversation_metrics',
@@ -293,6 +299,9 @@ export const conversationMetricsProjection: Projection = {
   ],
   async handle(events, ctx) {
     const { memory } = ctx;
+    // PostgreSQL: rows kept in memory are written back only if nobody changed them since.
+    const versioned = memory && ctx.dialect === 'postgres' ? ctx.versioned : undefined;
+    if (memory && ctx.dialect === 'postgres' && !versioned) throw new Error('conversation_metrics: a memory on PostgreSQL needs versioned writes');
     const folding = new Map<string, Folding | null>();
     const missing: string[] = [];
     for (const event of events) {
@@ -300,11 +309,12 @@ export const conversationMetricsProjection: Projection = {
       if (id === null || folding.has(id)) continue;
       if (event.type === 'conversation_started') {
         const row = newRow(event.occurredAt);
-        folding.set(id, { callId: event.callId, startedAt: event.occurredAt, row, isNew: true, responseTimes: false, times: [] });
+        folding.set(id, { callId: event.callId, startedAt: event.occurredAt, row, isNew: true, responseTimes: false, times: [], version: null });
         continue;
       }
       const known = memory?.get<Remembered>(memoryKey(id));
-      if (known) folding.set(id, { callId: null, startedAt: 0, row: { ...known.row }, isNew: false, responseTimes: false, times: known.times });
+      if (known && (versioned === undefined || known.version !== null))
+        folding.set(id, { callId: null, startedAt: 0, row: { ...known.row }, isNew: false, responseTimes: false, times: known.times, version: known.version });
       else {
         folding.set(id, null);
         missing.push(id);
@@ -318,7 +328,16 @@ export const conversationMetricsProjection: Projection = {
     missing.forEach((id) => {
       const found = stored.get(id)?.[0];
       // No row (removed by retention): the events change nothing, as an UPDATE of no row would.
-      if (found) folding.set(id, { callId: null, startedAt: 0, row: parseRow(found), isNew: false, responseTimes: false, times: null });
+      if (found)
+        folding.set(id, {
+          callId: null,
+          startedAt: 0,
+          row: parseRow(found),
+          isNew: false,
+          responseTimes: false,
+          times: null,
+          version: found['row_version'] === undefined ? null : String(found['row_version']),
+        });
     });
     for (const event of events) {
       if (event.type === 'conversation_started') continue;
@@ -338,10 +357,24 @@ export const conversationMetricsProjection: Projection = {
     for (const [id, f] of changed) {
       if (f.responseTimes) setResponseTimes(f.row, f.times!);
       if (f.isNew) inserts.push([id, f.callId, f.startedAt, ...FIGURES.map((c) => f.row[c])]);
+      else if (versioned) updates.push([id, f.version, ...FIGURES.map((c) => f.row[c])]);
       else updates.push([id, ...FIGURES.map((c) => f.row[c])]);
-      memory?.set(memoryKey(id), { row: f.row, times: f.times } satisfies Remembered);
+      if (!versioned) memory?.set(memoryKey(id), { row: f.row, times: f.times, version: null } satisfies Remembered);
     }
-    if (inserts.length > 0) await ctx.insert('conversation_metrics', INSERT_COLUMNS, inserts);
-    if (updates.length > 0) await ctx.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates, 'set');
+    if (!versioned) {
+      if (inserts.length > 0) await ctx.insert('conversation_metrics', INSERT_COLUMNS, inserts);
+      if (updates.length > 0) await ctx.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates, 'set');
+      return;
+    }
+    // PostgreSQL with a memory: every write returns the row's new version, kept with the row.
+    const versions = new Map<string, string>();
+    if (inserts.length > 0) for (const [k, v] of await versioned.insert('conversation_metrics', INSERT_COLUMNS, 'conversation_id', inserts)) versions.set(k, v);
+    if (updates.length > 0) {
+      const updated = await versioned.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates);
+      // A row another transaction changed (or removed) since it was read or remembered.
+      if (updated.size !== updates.length) throw new StaleProjectionMemory('conversation_metrics', updates.length - updated.size);
+      for (const [k, v] of updated) versions.set(k, v);
+    }
+    for (const [id, f] of changed) memory!.set(memoryKey(id), { row: f.row, times: f.times, version: versions.get(id) ?? null } satisfies Remembered);
   },
 };

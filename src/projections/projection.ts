@@ -5,11 +5,18 @@ import type { Dialect } from '../store/dialect.js';
 export interface ProjectionContext {
   readonly dialect: Dialect;
   /**
-   * What projections may keep between this writer's batches, when no other connection can have
-   * changed their rows since (SQLite, checked each batch); absent otherwise (PostgreSQL, where
-   * other processes write the same tables, and rebuilds): then read what you need.
+   * What projections may keep between this writer's batches. SQLite: offered when no other
+   * connection committed since the last batch (checked each batch). PostgreSQL, where other
+   * processes write the same tables at any time: offered with {@link versioned}, and a kept row
+   * is written back only if its version is unchanged. Absent in rebuilds: then read what you need.
    */
   readonly memory?: ProjectionMemory;
+  /**
+   * PostgreSQL: writes guarded by each row's version, for rows kept in `memory` (another process
+   * may write the same tables; a row it changed since is not overwritten, and the projection
+   * throws {@link StaleProjectionMemory}: the writer forgets its memory and runs the batch again).
+   */
+  readonly versioned?: VersionedWrites;
   /** Runs a statement written with `?` placeholders. */
   exec(sql: string, params: readonly unknown[]): Promise<void>;
   /** Runs a query written with `?` placeholders and returns its rows. */
@@ -32,6 +39,29 @@ export interface ProjectionContext {
    * PostgreSQL one `UPDATE … FROM (VALUES …)` per up to 64 rows (typed by `pgType`).
    */
   update(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void>;
+}
+
+/** Row-version guarded writes (PostgreSQL: the version is the row's `xmin`, as text). */
+export interface VersionedWrites {
+  /** Inserts rows (as {@link ProjectionContext.insert}); returns each new row's version by `key`. */
+  insert(table: string, columns: readonly string[], key: string, rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>>;
+  /**
+   * Sets `columns` of rows `[key, version, ...values]` whose stored version is still `version`;
+   * returns the new version of each row it updated. A row missing from the result was changed
+   * or removed by another transaction since its version was read, and was left alone.
+   */
+  update(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>>;
+}
+
+/**
+ * Thrown by a projection whose remembered rows were changed by another connection: the batch's
+ * transaction is rolled back, the writer forgets its memory and runs the batch again, reading.
+ */
+export class StaleProjectionMemory extends Error {
+  readonly code = 'CONVLOG_STALE_MEMORY';
+  constructor(table: string, rows: number) {
+    super(`${rows} ${table} row(s) kept in memory were changed by another connection; the batch is run again from the database.`);
+  }
 }
 
 /** See {@link ProjectionContext.memory}: what is set is seen by later batches only once the batch commits. */

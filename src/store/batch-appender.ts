@@ -5,7 +5,7 @@ import { CheckpointThread, type CheckpointStats } from './checkpoint.js';
 import type { SqliteDatabaseLike } from './sqlite-executor.js';
 import { StagedMemory } from './projection-memory.js';
 import { StreamState } from './stream-state.js';
-import type { ProjectionContext } from '../projections/projection.js';
+import { StaleProjectionMemory, type ProjectionContext } from '../projections/projection.js';
 import { inTransaction } from './transaction.js';
 
 export type AppenderConfig = Pick<StoreConfig, 'dialect' | 'sqlitePath' | 'checkpointIntervalMs' | 'writerNice'>;
@@ -34,6 +34,18 @@ export class BatchAppender {
   async run(items: readonly PendingEvent[], retry: boolean): Promise<AppendOutcome[]> {
     if (retry) this.forget();
     try {
+      return await this.attempt(items, retry);
+    } catch (error) {
+      if (!(error instanceof StaleProjectionMemory)) throw error;
+      // Another connection wrote rows this writer remembered: nothing was committed; run the
+      // batch again with nothing remembered (it reads, and locks, what it needs).
+      this.forget();
+      return this.attempt(items, retry);
+    }
+  }
+
+  private async attempt(items: readonly PendingEvent[], retry: boolean): Promise<AppendOutcome[]> {
+    try {
       const dataSource = await this.ready();
       await this.prepare(dataSource);
       const outcomes = await inTransaction(dataSource, this.config.dialect, async ({ ctx, executor }) =>
@@ -61,12 +73,14 @@ export class BatchAppender {
   }
 
   /**
-   * On SQLite, projections may keep rows between batches (no reads per batch): inside the write
+   * Projections may keep rows between batches (no reads per batch). On SQLite, inside the write
    * transaction, `data_version` says whether any other connection committed since the last
    * batch (another process, the application's own connection); if so the memory is forgotten.
+   * On PostgreSQL, other processes write at any time: each remembered row is written back only
+   * if its version is unchanged ({@link ProjectionContext.versioned}), else the batch runs again.
    */
   private async withMemory(ctx: ProjectionContext): Promise<ProjectionContext> {
-    if (this.config.dialect !== 'sqlite') return ctx;
+    if (this.config.dialect !== 'sqlite') return ctx.versioned ? { ...ctx, memory: this.memory } : ctx;
     const [row] = await ctx.query<{ data_version: number }>('PRAGMA data_version', []);
     const version = Number(row?.data_version);
     if (this.dataVersion !== version) this.memory.clear();

@@ -1,7 +1,7 @@
 import { toDialect } from './dialect.js';
 import type { EventRow, WriteExecutor } from './executor.js';
 import type { Column } from '../projections/projection.js';
-import { EVENT_COLUMNS, groupByKey, insertSql, memoized, updateManySql } from './executor.js';
+import { EVENT_COLUMNS, groupByKey, insertSql, memoized, multiRowChunks, updateManySql, updateVersionedSql } from './executor.js';
 
 /** The parts of a node-postgres client the executor uses. */
 export interface PgClientLike {
@@ -28,26 +28,6 @@ function nameOf(text: string): string | undefined {
 }
 
 const normalize = (params: readonly unknown[]): unknown[] => params.map((p) => (p === undefined ? null : p));
-
-/** Most rows in one multi-row INSERT or UPDATE of a projection table (a power of two). */
-const ROWS_PER_STATEMENT = 64;
-
-/**
- * Rows in chunks of 64, 32, …, 1 (the binary decomposition of the count), each as its size and
- * its values in one list: a table has at most seven multi-row statement texts, each named and
- * planned once per connection.
- */
-function* multiRowChunks(rows: ReadonlyArray<readonly unknown[]>): Generator<[size: number, values: unknown[]]> {
-  let i = 0;
-  while (i < rows.length) {
-    let size = ROWS_PER_STATEMENT;
-    while (size > rows.length - i) size >>= 1;
-    const values: unknown[] = [];
-    for (let r = i; r < i + size; r++) for (const v of rows[r]!) values.push(v);
-    i += size;
-    yield [size, values];
-  }
-}
 
 /** Multi-row INSERT INTO events … RETURNING, at most this many rows per statement (8 parameters a row). */
 const EVENT_ROWS_PER_STATEMENT = 1000;
@@ -158,6 +138,23 @@ export class PostgresExecutor implements WriteExecutor {
 
   async insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
     for (const [size, values] of multiRowChunks(rows)) await this.exec(insertSql(table, columns, size), values);
+  }
+
+  async insertVersioned(table: string, columns: readonly string[], key: string, rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>> {
+    const versions = new Map<string, string>();
+    for (const [size, values] of multiRowChunks(rows)) {
+      const text = memoized(`iv ${key} ${insertSql(table, columns, size)}`, () => `${insertSql(table, columns, size)} RETURNING ${key} AS row_key, xmin::text AS row_version`);
+      for (const r of await this.query<{ row_key: string; row_version: string }>(text, values)) versions.set(r.row_key, r.row_version);
+    }
+    return versions;
+  }
+
+  async updateVersioned(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>> {
+    const versions = new Map<string, string>();
+    for (const [size, values] of multiRowChunks(rows))
+      for (const r of await this.query<{ row_key: string; row_version: string }>(updateVersionedSql(table, key, columns, size), values))
+        versions.set(r.row_key, r.row_version);
+    return versions;
   }
 
   async insertEvents(rows: readonly EventRow[]): Promise<number[]> {

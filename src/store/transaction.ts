@@ -10,7 +10,16 @@ export interface TransactionScope {
 
 /** A projection context over an executor: fixed SQL with `?` placeholders, parameters bound, never inlined. */
 export function contextFor(executor: WriteExecutor): ProjectionContext {
+  const { insertVersioned, updateVersioned } = executor;
   return {
+    ...(insertVersioned && updateVersioned
+      ? {
+          versioned: {
+            insert: (table, columns, key, rows) => insertVersioned.call(executor, table, columns, key, rows),
+            update: (table, key, columns, rows) => updateVersioned.call(executor, table, key, columns, rows),
+          },
+        }
+      : {}),
     dialect: executor.dialect,
     exec: (sql, params) => executor.exec(sql, params),
     query: <T>(sql: string, params: readonly unknown[]) => executor.query<T>(sql, params),

@@ -59,3 +59,32 @@ describeEachBackend('one conversation written by two loggers', (backend) => {
     expect(await figures(ds, conversationId)).toEqual(live);
   });
 });
+
+describeEachBackend('a remembered figures row changed by another connection', (backend) => {
+  it('is not overwritten: the writer notices, reads the row again and adds to it', async () => {
+    const databaseUrl = await freshDatabaseUrl(backend);
+    const agent = await openLogger(backend, { databaseUrl });
+    loggers.push(agent);
+    await agent.startCall({ callId: 'kept' });
+    const conversationId = await agent.startConversation({ callId: 'kept' });
+    const answer = async (t: number) => {
+      agent.logAssistantMessage({ conversationId, content: `answer ${t}`, processingTimeMs: 1000 + 100 * t });
+      await agent.flush(); // a batch each: the writer keeps the row between them
+    };
+    for (let t = 0; t < 3; t++) await answer(t);
+    // Another connection (a backfill, an operator) changes the row the writer remembers, without
+    // writing to the call's event stream.
+    const other = await openLogger(backend, { databaseUrl, writerThread: 'inline' });
+    loggers.push(other);
+    const ds = await other.dataSource();
+    const p = (n: number) => (backend === 'postgres' ? `$${n}` : '?');
+    await ds.query(`UPDATE conversation_metrics SET relevance_count = 1, relevance_avg = 5 WHERE conversation_id = ${p(1)}`, [conversationId]);
+    for (let t = 3; t < 5; t++) await answer(t);
+
+    const [row] = (await figures(await agent.dataSource(), conversationId)).map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : Number(v)])),
+    );
+    // The agent's figures went on from the changed row: the other connection's change is kept.
+    expect(row).toMatchObject({ turns: 5, response_time_count: 5, response_time_max_ms: 1400, relevance_count: 1, relevance_avg: 5 });
+  });
+});
