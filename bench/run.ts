@@ -40,7 +40,7 @@ const sizes = {
   ingestCalls: quick ? 60 : 300,
   ingestRounds: quick ? 1 : 5,
   pgCalls: quick ? 40 : 200,
-  pgRounds: quick ? 1 : 2,
+  pgRounds: quick ? 1 : 3,
   storeCalls: quick ? 1_000 : 10_000,
   historySamples: quick ? 200 : 1_000,
   stallMs: quick ? 3_000 : 10_000,

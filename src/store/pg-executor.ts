@@ -29,19 +29,13 @@ function nameOf(text: string): string | undefined {
 
 const normalize = (params: readonly unknown[]): unknown[] => params.map((p) => (p === undefined ? null : p));
 
-/** Multi-row INSERT INTO events … RETURNING, at most this many rows per statement (8 parameters a row). */
-const EVENT_ROWS_PER_STATEMENT = 1000;
-
-function insertEventsSql(count: number): string {
-  const width = EVENT_COLUMNS.length;
-  const tuples: string[] = [];
-  for (let r = 0; r < count; r++) {
-    const marks: string[] = [];
-    for (let c = 1; c <= width; c++) marks.push(`$${r * width + c}`);
-    tuples.push(`(${marks.join(', ')})`);
-  }
-  return `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} RETURNING position, event_id`;
-}
+/** The log rows of a batch: each column as an array, unnested in the batch's order (positions follow it). */
+const EVENT_TYPES = ['varchar', 'varchar', 'int', 'varchar', 'int', 'bigint', 'bigint', 'text'] as const;
+const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
+  SELECT ${EVENT_COLUMNS.join(', ')} FROM unnest(${EVENT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) WITH ORDINALITY
+    AS u(${EVENT_COLUMNS.join(', ')}, n) ORDER BY n
+  RETURNING position, event_id`;
+const INSERT_EVENTS_NAME = 'convlog_insert_events';
 
 /**
  * PostgreSQL: named (prepared once per connection) statements; the log rows of a batch in one
@@ -158,16 +152,17 @@ export class PostgresExecutor implements WriteExecutor {
   }
 
   async insertEvents(rows: readonly EventRow[]): Promise<number[]> {
-    const positions = new Map<string, number>();
-    for (let i = 0; i < rows.length; i += EVENT_ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(i, i + EVENT_ROWS_PER_STATEMENT);
-      const values: unknown[] = [];
-      for (const row of chunk) for (const v of row) values.push(v === undefined ? null : v);
-      const reply = this.client.query({ text: insertEventsSql(chunk.length), values });
-      const result = await this.barrier(reply);
-      for (const r of result.rows as Array<{ position: string | number; event_id: string }>)
-        positions.set(r.event_id, Number(r.position));
+    if (rows.length === 0) return [];
+    // One statement whatever the batch size: the columns as arrays, unnested in order. It is
+    // prepared once per connection (a VALUES list of 500 rows is parsed and planned anew each time).
+    const columns: unknown[][] = EVENT_COLUMNS.map(() => new Array<unknown>(rows.length));
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      for (let c = 0; c < row.length; c++) columns[c]![r] = row[c] === undefined ? null : row[c];
     }
+    const result = await this.barrier(this.client.query({ name: INSERT_EVENTS_NAME, text: INSERT_EVENTS, values: columns }));
+    const positions = new Map<string, number>();
+    for (const r of result.rows as Array<{ position: string | number; event_id: string }>) positions.set(r.event_id, Number(r.position));
     return rows.map((row) => positions.get(row[0])!);
   }
 }
