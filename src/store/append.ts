@@ -121,8 +121,8 @@ function decide(item: PendingEvent, state: StreamState): Decision | StreamMiss {
 
 /**
  * Appends a batch inside an open transaction: checks every event against what is stored,
- * inserts the accepted ones into the log (one statement per row on SQLite, one multi-row
- * statement on PostgreSQL), then applies the inline projections to the batch
+ * inserts the accepted ones into the log (one statement per row on SQLite, one statement of
+ * column arrays on PostgreSQL), then applies the inline projections to the batch
  * ({@link projectBatch}).
  * Events already in the log (by `eventId`) are skipped, so a retried flush never writes twice.
  *

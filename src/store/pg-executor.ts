@@ -39,7 +39,7 @@ const INSERT_EVENTS_NAME = 'convlog_insert_events';
 
 /**
  * PostgreSQL: named (prepared once per connection) statements; the log rows of a batch in one
- * multi-row INSERT; and, on a pipelined client, statements whose result is not needed sent
+ * INSERT … SELECT FROM unnest(column arrays); and, on a pipelined client, statements whose result is not needed sent
  * without waiting for their replies, so a batch costs a few round trips instead of one per
  * statement. Replies arrive in order, so a `query` sees everything sent before it.
  */

@@ -100,7 +100,7 @@ describeEachBackend('writer thread', (backend) => {
     await expect(logger.startCall({ callId: 'c' })).rejects.toMatchObject({ code: 'DUPLICATE_CALL' });
   });
 
-  it('given a batch larger than one multi-row insert, when appended, then log positions follow enqueue order and projections point at them', async () => {
+  it('given a batch of 1,200 events, when appended, then log positions follow enqueue order and projections point at them', async () => {
     const logger = await openLogger(backend, { batchSize: 2_500, flushIntervalMs: 50 });
     loggers.push(logger);
     await logger.startCall({ callId: 'big' });
