@@ -41,7 +41,9 @@ export interface ScriptedEvent {
  * @param at when the user starts speaking (ms); events are spread over the next ~2 s
  */
 export function turnScript(turn: number, at: number): ScriptedEvent[] {
-  const speech = voice.SpeechHandle.create();
+  // The reply's speech handle, made when LiveKit makes it: just before it emits speech_created.
+  // (Every event that reads it is built after it.)
+  let speech = null as unknown as voice.SpeechHandle;
   const userText = USER_LINES[turn % USER_LINES.length]!;
   const agentText = AGENT_LINES[turn % AGENT_LINES.length]!;
   const stopped = at + 1200;
@@ -81,7 +83,10 @@ export function turnScript(turn: number, at: number): ScriptedEvent[] {
     ),
   );
   push(stopped + 250, () => voice.createAgentStateChangedEvent('listening', 'thinking', stopped + 250));
-  push(stopped + 251, () => voice.createSpeechCreatedEvent({ userInitiated: false, source: 'generate_reply', speechHandle: speech, createdAt: stopped + 251 }));
+  push(stopped + 251, () => {
+    speech = voice.SpeechHandle.create();
+    return voice.createSpeechCreatedEvent({ userInitiated: false, source: 'generate_reply', speechHandle: speech, createdAt: stopped + 251 });
+  });
   push(stopped + 252, () =>
     metricsEvent(
       {
