@@ -30,13 +30,14 @@ export interface ProjectionContext {
   queryByKeys<T extends Record<string, unknown>>(sql: string, keyColumn: string, keys: readonly string[]): Promise<Map<string, T[]>>;
   /**
    * Inserts rows into `table` (a fixed name, never input): a prepared one-row statement per row
-   * on SQLite, multi-row statements of fixed sizes on PostgreSQL. Values are always bound.
+   * on SQLite; on PostgreSQL one `INSERT … SELECT * FROM unnest(column arrays)` (typed from the
+   * catalog). Values are always bound.
    */
   insert(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
   /**
    * Updates many rows of `table` by key: each row is `[key, ...values]`, the values set
    * (`'set'`) or added (`'add'`) to `columns`. SQLite runs a prepared one-row UPDATE per row;
-   * PostgreSQL one `UPDATE … FROM (VALUES …)` per up to 64 rows (typed by `pgType`).
+   * PostgreSQL one `UPDATE … FROM unnest(column arrays)` (typed by `pgType`).
    */
   update(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void>;
 }

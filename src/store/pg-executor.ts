@@ -1,7 +1,7 @@
 import { toDialect } from './dialect.js';
 import type { EventRow, WriteExecutor } from './executor.js';
 import type { Column } from '../projections/projection.js';
-import { EVENT_COLUMNS, groupByKey, insertSql, memoized, multiRowChunks, updateManySql, updateVersionedSql } from './executor.js';
+import { EVENT_COLUMNS, groupByKey, memoized } from './executor.js';
 
 /** The parts of a node-postgres client the executor uses. */
 export interface PgClientLike {
@@ -28,6 +28,56 @@ function nameOf(text: string): string | undefined {
 }
 
 const normalize = (params: readonly unknown[]): unknown[] => params.map((p) => (p === undefined ? null : p));
+
+/**
+ * Projection rows go as one array per column, unnested on the server: one statement text per
+ * table and column list whatever the number of rows, prepared once per connection, instead of a
+ * `VALUES` list the server parses and plans for every batch.
+ */
+const transpose = (rows: ReadonlyArray<readonly unknown[]>): unknown[][] => {
+  const width = rows[0]!.length;
+  const columns: unknown[][] = [];
+  for (let c = 0; c < width; c++) {
+    const column = new Array<unknown>(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const v = rows[r]![c];
+      column[r] = v === undefined ? null : v;
+    }
+    columns.push(column);
+  }
+  return columns;
+};
+
+/** Column types per table, per connection (a connection may sit in another schema). */
+const columnTypes = new WeakMap<PgClientLike, Map<string, Map<string, string>>>();
+
+type VersionRow = { row_key: string; row_version: string };
+const versionsOf = (rows: readonly VersionRow[]) => new Map(rows.map((r) => [r.row_key, r.row_version]));
+
+/** `INSERT INTO table (columns) SELECT * FROM unnest(?::type[], …)`, with `RETURNING key, xmin` when `key` is given. */
+function insertUnnestSql(table: string, columns: readonly string[], types: readonly string[], key: string | null): string {
+  return memoized(`in ${table} ${columns.join(',')} ${key}`, () => {
+    const returning = key === null ? '' : ` RETURNING ${key} AS row_key, xmin::text AS row_version`;
+    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${types.map((t) => `?::${t}[]`).join(', ')})${returning}`;
+  });
+}
+
+/**
+ * `UPDATE table AS t SET c = v.c | c = t.c + v.c, … FROM unnest(?::keytype[], …) AS v(key, c, …)
+ * WHERE t.key = v.key`. Versioned: the second array is each row's expected `xmin`; a row whose
+ * `xmin` changed (another transaction wrote it since) is left alone, and every row updated is
+ * returned with its new `xmin`.
+ */
+function updateSql(table: string, key: Column, columns: readonly Column[], mode: 'set' | 'add', versioned: boolean): string {
+  return memoized(`un ${mode} ${versioned} ${table} ${key.name} ${columns.map((c) => c.name).join(',')}`, () => {
+    const arrays = [key, ...(versioned ? [{ name: 'row_version', pgType: 'xid' }] : []), ...columns];
+    const sets = columns.map((c) => (mode === 'add' ? `${c.name} = t.${c.name} + v.${c.name}` : `${c.name} = v.${c.name}`));
+    const guard = versioned ? ` AND t.xmin = v.row_version RETURNING t.${key.name} AS row_key, t.xmin::text AS row_version` : '';
+    return `UPDATE ${table} AS t SET ${sets.join(', ')} FROM unnest(${arrays.map((c) => `?::${c.pgType}[]`).join(', ')}) AS v(${arrays
+      .map((c) => c.name)
+      .join(', ')}) WHERE t.${key.name} = v.${key.name}${guard}`;
+  });
+}
 
 /** The log rows of a batch: each column as an array, unnested in the batch's order (positions follow it). */
 const EVENT_TYPES = ['varchar', 'varchar', 'int', 'varchar', 'int', 'bigint', 'bigint', 'text'] as const;
@@ -127,28 +177,44 @@ export class PostgresExecutor implements WriteExecutor {
   }
 
   async updateRows(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void> {
-    for (const [size, values] of multiRowChunks(rows)) await this.exec(updateManySql(table, key, columns, mode, size), values);
+    if (rows.length === 0) return;
+    await this.exec(updateSql(table, key, columns, mode, false), transpose(rows));
   }
 
   async insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
-    for (const [size, values] of multiRowChunks(rows)) await this.exec(insertSql(table, columns, size), values);
+    if (rows.length === 0) return;
+    await this.exec(insertUnnestSql(table, columns, await this.typesOf(table, columns), null), transpose(rows));
   }
 
   async insertVersioned(table: string, columns: readonly string[], key: string, rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>> {
-    const versions = new Map<string, string>();
-    for (const [size, values] of multiRowChunks(rows)) {
-      const text = memoized(`iv ${key} ${insertSql(table, columns, size)}`, () => `${insertSql(table, columns, size)} RETURNING ${key} AS row_key, xmin::text AS row_version`);
-      for (const r of await this.query<{ row_key: string; row_version: string }>(text, values)) versions.set(r.row_key, r.row_version);
-    }
-    return versions;
+    if (rows.length === 0) return new Map();
+    const text = insertUnnestSql(table, columns, await this.typesOf(table, columns), key);
+    return versionsOf(await this.query<VersionRow>(text, transpose(rows)));
   }
 
   async updateVersioned(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>> {
-    const versions = new Map<string, string>();
-    for (const [size, values] of multiRowChunks(rows))
-      for (const r of await this.query<{ row_key: string; row_version: string }>(updateVersionedSql(table, key, columns, size), values))
-        versions.set(r.row_key, r.row_version);
-    return versions;
+    if (rows.length === 0) return new Map();
+    return versionsOf(await this.query<VersionRow>(updateSql(table, key, columns, 'set', true), transpose(rows)));
+  }
+
+  /** The SQL types of `columns` of `table` (`format_type`), read from the catalog once per connection. */
+  private async typesOf(table: string, columns: readonly string[]): Promise<string[]> {
+    let tables = columnTypes.get(this.client);
+    if (!tables) columnTypes.set(this.client, (tables = new Map()));
+    let types = tables.get(table);
+    if (!types) {
+      const rows = await this.query<{ name: string; type: string }>(
+        'SELECT attname AS name, format_type(atttypid, NULL) AS type FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped',
+        [table],
+      );
+      types = new Map(rows.map((r) => [r.name, r.type]));
+      tables.set(table, types);
+    }
+    return columns.map((c) => {
+      const t = types.get(c);
+      if (t === undefined) throw new Error(`${table} has no column ${c}`);
+      return t;
+    });
   }
 
   async insertEvents(rows: readonly EventRow[]): Promise<number[]> {
