@@ -193,9 +193,9 @@ export class Writer implements EventSink {
   };
 
   /**
-   * Gives handed-over events their id and their JSON, in queue order (so ids keep increasing
-   * along the queue). Runs once per turn of the event loop that enqueued any, and before a
-   * batch is taken. Data that cannot be serialised refuses its event, as `enqueue` would have.
+   * Gives handed-over events their id and their JSON, in queue order. Runs once per turn of the
+   * event loop that enqueued any, and before a batch is taken. Data that cannot be serialised
+   * refuses its event, as `enqueue` would have.
    */
   private prepare(): void {
     const items = this.unprepared;
