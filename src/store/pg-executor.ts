@@ -221,12 +221,7 @@ export class PostgresExecutor implements WriteExecutor {
     if (rows.length === 0) return [];
     // One statement whatever the batch size: the columns as arrays, unnested in order. It is
     // prepared once per connection (a VALUES list of 500 rows is parsed and planned anew each time).
-    const columns: unknown[][] = EVENT_COLUMNS.map(() => new Array<unknown>(rows.length));
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r]!;
-      for (let c = 0; c < row.length; c++) columns[c]![r] = row[c] === undefined ? null : row[c];
-    }
-    const result = await this.barrier(this.client.query({ name: INSERT_EVENTS_NAME, text: INSERT_EVENTS, values: columns }));
+    const result = await this.barrier(this.client.query({ name: INSERT_EVENTS_NAME, text: INSERT_EVENTS, values: transpose(rows) }));
     const positions = new Map<string, number>();
     for (const r of result.rows as Array<{ position: string | number; event_id: string }>) positions.set(r.event_id, Number(r.position));
     return rows.map((row) => positions.get(row[0])!);
