@@ -356,25 +356,24 @@ export const conversationMetricsProjection: Projection = {
     const updates: unknown[][] = [];
     for (const [id, f] of changed) {
       if (f.responseTimes) setResponseTimes(f.row, f.times!);
-      if (f.isNew) inserts.push([id, f.callId, f.startedAt, ...FIGURES.map((c) => f.row[c])]);
-      else if (versioned) updates.push([id, f.version, ...FIGURES.map((c) => f.row[c])]);
-      else updates.push([id, ...FIGURES.map((c) => f.row[c])]);
-      if (!versioned) memory?.set(memoryKey(id), { row: f.row, times: f.times, version: null } satisfies Remembered);
+      const figures = FIGURES.map((c) => f.row[c]);
+      if (f.isNew) inserts.push([id, f.callId, f.startedAt, ...figures]);
+      else updates.push(versioned ? [id, f.version, ...figures] : [id, ...figures]);
     }
+    // Each row's version after this batch's write (PostgreSQL with a memory; none otherwise).
+    const versions = new Map<string, string>();
     if (!versioned) {
       if (inserts.length > 0) await ctx.insert('conversation_metrics', INSERT_COLUMNS, inserts);
       if (updates.length > 0) await ctx.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates, 'set');
-      return;
+    } else {
+      if (inserts.length > 0) for (const [k, v] of await versioned.insert('conversation_metrics', INSERT_COLUMNS, 'conversation_id', inserts)) versions.set(k, v);
+      if (updates.length > 0) {
+        const updated = await versioned.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates);
+        // A row another transaction changed (or removed) since it was read or remembered.
+        if (updated.size !== updates.length) throw new StaleProjectionMemory('conversation_metrics', updates.length - updated.size);
+        for (const [k, v] of updated) versions.set(k, v);
+      }
     }
-    // PostgreSQL with a memory: every write returns the row's new version, kept with the row.
-    const versions = new Map<string, string>();
-    if (inserts.length > 0) for (const [k, v] of await versioned.insert('conversation_metrics', INSERT_COLUMNS, 'conversation_id', inserts)) versions.set(k, v);
-    if (updates.length > 0) {
-      const updated = await versioned.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates);
-      // A row another transaction changed (or removed) since it was read or remembered.
-      if (updated.size !== updates.length) throw new StaleProjectionMemory('conversation_metrics', updates.length - updated.size);
-      for (const [k, v] of updated) versions.set(k, v);
-    }
-    for (const [id, f] of changed) memory!.set(memoryKey(id), { row: f.row, times: f.times, version: versions.get(id) ?? null } satisfies Remembered);
+    if (memory) for (const [id, f] of changed) memory.set(memoryKey(id), { row: f.row, times: f.times, version: versions.get(id) ?? null } satisfies Remembered);
   },
 };
