@@ -1,9 +1,13 @@
+import { voice } from '@livekit/agents';
 import { EventEmitter } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { attachConversationLog, type ConversationLogHandle } from '../src/plugin/attach.js';
 import type { EventSink } from '../src/store/sink.js';
 import { TURN_MS } from './calls.js';
 import { closeEvent, turnScript, type SessionEvent } from './workload.js';
+
+/** The installed @livekit/agents' session event types (the plugin listens to each; so does a keep-only listener). */
+const SESSION_EVENT_TYPES = Object.values(voice.AgentSessionEventTypes) as string[];
 
 export interface LoadOptions {
   /** Calls in progress at once. */
@@ -13,6 +17,14 @@ export interface LoadOptions {
   /** Turns per call; a finished call is replaced by a new one. */
   turnsPerCall: number;
   durationMs: number;
+  /**
+   * Logging off, but each session has a listener that only keeps the event (pushes it onto an
+   * array emptied once per loop turn): what any listener costs under this load, the floor of
+   * the plugin's listener time.
+   */
+  keepOnly?: boolean;
+  /** Prefix of the call ids (distinct per run when runs share a store). */
+  idPrefix?: string;
   /** Called every 100 ms with the time since the load started. */
   onTick?: (elapsedMs: number) => void;
 }
@@ -21,15 +33,12 @@ export interface LoadResult {
   /** `monitorEventLoopDelay` (1 ms resolution) p99 and max, ms. */
   p99Ms: number;
   maxMs: number;
+  /** p50, p90, p95, p98, p99, p99.5, p99.9 of the delay, ms; and how many delays were sampled. */
+  percentilesMs: number[];
+  samples: number;
   /** Session events emitted, and per emit the time the session's listeners took (µs). */
   emitted: number;
   listenerUs: Float64Array;
-  /**
-   * Per emit, the time of the same emit on an emitter with no listener, right after it, in the
-   * same callback: the floor of the measurement in this very run (timing, preemption by the
-   * writer thread and the collector's threads on the other core).
-   */
-  floorUs: Float64Array;
   /** The same times by LiveKit event type. */
   listenerUsByType: Map<string, number[]>;
   /** Of the listener's time, what the sink's `enqueue` took (µs per stored event). */
@@ -51,8 +60,6 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
   const listenerUs = new Float64Array(2_000_000);
   const listenerUsByType = new Map<string, number[]>();
   const enqueueUs = new Float64Array(2_000_000);
-  const floorUs = new Float64Array(2_000_000);
-  const bare = new EventEmitter();
   let enqueued = 0;
   let emitted = 0;
   // The sink, timed: what the store's enqueue costs inside the listener.
@@ -96,16 +103,25 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
     if (options.onTick && ++ticks % 2 === 0) options.onTick(performance.now() - started);
   }, 50);
 
+  const kept: SessionEvent[] = [];
+  let keptScheduled = false;
+  const forget = () => {
+    keptScheduled = false;
+    kept.length = 0;
+  };
+  const keep = (ev: SessionEvent) => {
+    kept.push(ev);
+    if (!keptScheduled) {
+      keptScheduled = true;
+      setImmediate(forget);
+    }
+  };
+
   const emit = (session: EventEmitter, ev: SessionEvent) => {
     const t0 = performance.now();
     session.emit(ev.type, ev);
     const us = (performance.now() - t0) * 1000;
-    if (emitted < listenerUs.length) {
-      listenerUs[emitted] = us;
-      const t1 = performance.now();
-      bare.emit(ev.type, ev);
-      floorUs[emitted] = (performance.now() - t1) * 1000;
-    }
+    if (emitted < listenerUs.length) listenerUs[emitted] = us;
     emitted++;
     const byType = listenerUsByType.get(ev.type);
     if (byType) byType.push(us);
@@ -116,7 +132,8 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
   const startCall = async (slot: number) => {
     if (stopping) return;
     const session = new EventEmitter();
-    const callId = `loop-${slot}-${callsStarted++}`;
+    if (!sink && options.keepOnly) for (const type of SESSION_EVENT_TYPES) session.on(type, keep);
+    const callId = `${options.idPrefix ?? 'loop'}-${slot}-${callsStarted++}`;
     let handle: ConversationLogHandle | null = null;
     if (timed) handle = await attachConversationLog(session, undefined, { callId, sink: timed, room: `room-${callId}` });
     const playTurn = (turn: number) => {
@@ -129,7 +146,10 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
       }
       const at = Date.now();
       // Each event object is built when it is emitted, as LiveKit does (outside the timed emit).
-      for (const ev of turnScript(turn, at)) later(() => !stopping && emit(session, ev.make()), Math.max(0, ev.createdAt - at) / options.speed);
+      // Whole milliseconds: Node runs timers of equal delay in the order they were set, but timers
+      // of fractional delays less than 1 ms apart can run out of order (a reply's metrics before
+      // the speech_created that makes its speech handle).
+      for (const ev of turnScript(turn, at)) later(() => !stopping && emit(session, ev.make()), Math.round(Math.max(0, ev.createdAt - at) / options.speed));
       later(() => playTurn(turn + 1), turnMs);
     };
     playTurn(0);
@@ -147,10 +167,11 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
   await Promise.all(handles);
   return {
     p99Ms: histogram.percentile(99) / 1e6,
+    percentilesMs: [50, 90, 95, 98, 99, 99.5, 99.9].map((p) => histogram.percentile(p) / 1e6),
+    samples: histogram.count,
     maxMs: histogram.max / 1e6,
     emitted,
     listenerUs: listenerUs.subarray(0, Math.min(emitted, listenerUs.length)),
-    floorUs: floorUs.subarray(0, Math.min(emitted, floorUs.length)),
     listenerUsByType,
     enqueueUs: enqueueUs.subarray(0, enqueued),
     peakRssMb: peakRss / 2 ** 20,

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ConversationLogger } from '../src/logger/conversation-logger.js';
-import { runLoad, type LoadResult } from './event-loop.js';
+import { runLoad, type LoadOptions, type LoadResult } from './event-loop.js';
+import { machineSpeed } from './calibrate.js';
 import { fullGc } from './gc.js';
 import { ingestPostgres, ingestSqlite } from './ingest.js';
 import { isolatedListener } from './listener.js';
@@ -64,6 +65,21 @@ async function figureGroup(name: string, fn: () => Promise<void>): Promise<void>
   }
 }
 
+/** The load with logging on, into a new SQLite store (worker-thread writer, the default); checks the store kept up. */
+async function loggedLoad(load: LoadOptions, fileName: string): Promise<LoadResult> {
+  const file = path.join(dir, fileName);
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet });
+  await logger.logEvent({ eventType: 'bench', message: 'warm-up' });
+  fullGc();
+  const r = await runLoad(load, logger);
+  await logger.flush();
+  const stats = logger.getWriterStats();
+  await logger.close();
+  if (stats.appended < r.emitted / 2 || stats.dropped > 0) throw new Error(`the store did not keep up (${JSON.stringify(stats)})`);
+  return r;
+}
+
 /** Event-loop cost (logging off vs on, alternating), listener cost, peak RSS. */
 async function loop(): Promise<void> {
   const load = { calls: sizes.calls, speed: sizes.speed, turnsPerCall: 30, durationMs: sizes.loopMs };
@@ -73,16 +89,7 @@ async function loop(): Promise<void> {
   for (let round = 0; round < sizes.loopRounds; round++) {
     fullGc();
     off.push(await runLoad(load, null));
-    const file = path.join(dir, 'loop.db');
-    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-    const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet });
-    await logger.logEvent({ eventType: 'bench', message: 'warm-up' });
-    fullGc();
-    const r = await runLoad(load, logger);
-    await logger.flush();
-    const stats = logger.getWriterStats();
-    await logger.close();
-    if (stats.appended < r.emitted / 2 || stats.dropped > 0) throw new Error(`the store did not keep up (${JSON.stringify(stats)})`);
+    const r = await loggedLoad(load, 'loop.db');
     on.push(r);
     if (!listener || r.listenerUs.length > listener.listenerUs.length) listener = r;
   }
@@ -99,6 +106,23 @@ async function loop(): Promise<void> {
   figure({ name: 'event loop max, logging off', value: offMax, unit: 'ms', target: '', met: null });
   figure({ name: 'event loop max, logging on', value: onMax, unit: 'ms', target: '', met: null });
   figure({ name: 'event loop max added by logging', value: onMax - offMax, unit: 'ms', target: '< 5 ms', met: onMax - offMax < 5 });
+  // Where logging moves the delay: the whole distribution, each percentile the median over the runs.
+  const dist = (runs: LoadResult[]) => runs[0]!.percentilesMs.map((_, i) => median(runs.map((r) => r.percentilesMs[i]!)).toFixed(2)).join(' / ');
+  say(`  event loop delay p50 / p90 / p95 / p98 / p99 / p99.5 / p99.9, ms: off ${dist(off)}; on ${dist(on)}`);
+
+  // For context: the same calls at their real pace (a turn every 2 s), one run each way.
+  const realTime = { ...load, speed: 1 };
+  fullGc();
+  const rtOff = await runLoad(realTime, null);
+  const rtOn = await loggedLoad(realTime, 'loop-real-time.db');
+  figure({
+    name: 'event loop p99 added by logging, calls at real time (for context)',
+    value: rtOn.p99Ms - rtOff.p99Ms,
+    unit: 'ms',
+    target: '',
+    met: null,
+    note: `${Math.round(rtOn.emitted / (load.durationMs / 1000)).toLocaleString('en-US')} session events/s; p99 ${rtOff.p99Ms.toFixed(2)} → ${rtOn.p99Ms.toFixed(2)} ms, max ${rtOff.maxMs.toFixed(1)} → ${rtOn.maxMs.toFixed(1)} ms`,
+  });
 
   // For comparison: the same load with the writer on the event loop's own thread.
   const file = path.join(dir, 'loop-inline.db');
@@ -114,20 +138,23 @@ async function loop(): Promise<void> {
   figure({ name: 'listener p99 (map + enqueue)', value: percentile(l.listenerUs, 99), unit: 'µs', target: '< 20 µs', met: percentile(l.listenerUs, 99) < 20 });
   const bare = off.reduce((a, r) => (r.listenerUs.length > a.listenerUs.length ? r : a));
   figure({
-    name: 'emit p99 with no listener, same load (the floor: timing and preemption)',
+    name: 'emit p99 with no listener, same load',
     value: percentile(bare.listenerUs, 99),
     unit: 'µs',
     target: '',
     met: null,
     note: `p50 ${percentile(bare.listenerUs, 50).toFixed(2)} µs, ${bare.listenerUs.length.toLocaleString('en-US')} emits of the logging-off run`,
   });
+  // The floor of any listener here: one that only keeps the event, emitted the same way.
+  fullGc();
+  const keeping = await runLoad({ ...load, keepOnly: true, idPrefix: 'keep' }, null);
   figure({
-    name: 'emit p99 with no listener, logging-on run (the floor in that run)',
-    value: percentile(l.floorUs, 99),
+    name: 'listener p99 of a listener that only keeps the event, same load (the floor)',
+    value: percentile(keeping.listenerUs, 99),
     unit: 'µs',
     target: '',
     met: null,
-    note: `p50 ${percentile(l.floorUs, 50).toFixed(2)} µs; the same event emitted on a listener-less emitter right after each recorded emit`,
+    note: `p50 ${percentile(keeping.listenerUs, 50).toFixed(2)} µs; pushes the event onto an array emptied once per loop turn, nothing else`,
   });
   figure({ name: 'listener p99, of it the store\'s enqueue', value: percentile(l.enqueueUs, 99), unit: 'µs', target: '', met: null, note: `p50 ${percentile(l.enqueueUs, 50).toFixed(1)} µs per stored event; the rest is mapping` });
   // The same events with nothing else on the thread: what the listener's code costs by itself.
@@ -199,6 +226,11 @@ async function stall(): Promise<void> {
 
 console.log(`livekit-conversation-log bench — ${machine()}${quick ? ' — QUICK (reduced sizes)' : ''}`);
 const started = performance.now();
+{
+  // The machine's speed now: the figures below scale with it (a VM's can drift from run to run).
+  const speed = machineSpeed();
+  figure({ name: 'machine speed: counting loop', value: speed.loopNs, unit: 'ns/iteration', target: '', met: null, note: `JSON.stringify of a message's data ${speed.stringifyUs.toFixed(2)} µs; lower is faster` });
+}
 if (wants('loop')) await figureGroup('event loop / listener / memory', loop);
 if (wants('ingest')) await figureGroup('ingest SQLite', ingest);
 if (wants('pg') && !flag('no-pg')) await figureGroup('ingest PostgreSQL', ingestPg);
