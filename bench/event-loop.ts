@@ -33,9 +33,8 @@ export interface LoadResult {
   /** `monitorEventLoopDelay` (1 ms resolution) p99 and max, ms. */
   p99Ms: number;
   maxMs: number;
-  /** p50, p90, p95, p98, p99, p99.5, p99.9 of the delay, ms; and how many delays were sampled. */
+  /** p50, p90, p95, p98, p99, p99.5, p99.9 of the delay, ms. */
   percentilesMs: number[];
-  samples: number;
   /** Session events emitted, and per emit the time the session's listeners took (µs). */
   emitted: number;
   listenerUs: Float64Array;
@@ -168,7 +167,6 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
   return {
     p99Ms: histogram.percentile(99) / 1e6,
     percentilesMs: [50, 90, 95, 98, 99, 99.5, 99.9].map((p) => histogram.percentile(p) / 1e6),
-    samples: histogram.count,
     maxMs: histogram.max / 1e6,
     emitted,
     listenerUs: listenerUs.subarray(0, Math.min(emitted, listenerUs.length)),
