@@ -182,8 +182,8 @@ export async function ingestPostgres(baseUrl: string, calls: number, rounds: num
       const rawMs = await rawPgInsert(client, batches);
       await client.end();
       const rawRate = batches.reduce((n, b) => n + b.events.length, 0) / (rawMs / 1000);
-    raw = Math.max(raw, rawRate);
-    pairs.push(oursRate / rawRate);
+      raw = Math.max(raw, rawRate);
+      pairs.push(oursRate / rawRate);
     } finally {
       await store.drop();
       await target.drop();

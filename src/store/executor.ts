@@ -56,12 +56,9 @@ export interface WriteExecutor {
   updateVersioned?(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>>;
 }
 
-/** `INSERT INTO table (columns) VALUES (?, …), …` for `count` rows: table and columns are fixed names, values always bound. */
-export function insertSql(table: string, columns: readonly string[], count: number): string {
-  return memoized(`i ${count} ${table} ${columns.join(',')}`, () => {
-    const tuple = `(${columns.map(() => '?').join(', ')})`;
-    return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${new Array<string>(count).fill(tuple).join(', ')}`;
-  });
+/** SQLite: `INSERT INTO table (columns) VALUES (?, …)`, one row: table and columns are fixed names, values always bound. */
+export function insertOneSql(table: string, columns: readonly string[]): string {
+  return memoized(`i ${table} ${columns.join(',')}`, () => `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
 }
 
 /** Rows grouped by the string value of `keyColumn`, in the order given. */

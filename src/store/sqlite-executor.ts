@@ -1,6 +1,6 @@
 import type { EventRow, WriteExecutor } from './executor.js';
 import type { Column } from '../projections/projection.js';
-import { EVENT_COLUMNS, insertSql, updateOneSql } from './executor.js';
+import { EVENT_COLUMNS, insertOneSql, updateOneSql } from './executor.js';
 
 /** The parts of a better-sqlite3 statement the executor uses. */
 interface StatementLike {
@@ -114,7 +114,7 @@ export class SqliteExecutor implements WriteExecutor {
   insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
     try {
       // One prepared one-row statement, run per row: as fast as multi-row text in SQLite, one plan.
-      const stmt = this.statement(insertSql(table, columns, 1));
+      const stmt = this.statement(insertOneSql(table, columns));
       for (const row of rows) stmt.run(bind(row));
       return DONE;
     } catch (error) {
