@@ -42,8 +42,10 @@ export interface ScriptedEvent {
  */
 export function turnScript(turn: number, at: number): ScriptedEvent[] {
   // The reply's speech handle, made when LiveKit makes it: just before it emits speech_created.
-  // (Every event that reads it is built after it.)
-  let speech = null as unknown as voice.SpeechHandle;
+  // Every event that reads it is timed after it, but made on first use all the same: a timer
+  // that fires out of order (seen once on a loaded VM) must not crash the run.
+  let handle: voice.SpeechHandle | null = null;
+  const speech = () => (handle ??= voice.SpeechHandle.create());
   const userText = USER_LINES[turn % USER_LINES.length]!;
   const agentText = AGENT_LINES[turn % AGENT_LINES.length]!;
   const stopped = at + 1200;
@@ -84,8 +86,7 @@ export function turnScript(turn: number, at: number): ScriptedEvent[] {
   );
   push(stopped + 250, () => voice.createAgentStateChangedEvent('listening', 'thinking', stopped + 250));
   push(stopped + 251, () => {
-    speech = voice.SpeechHandle.create();
-    return voice.createSpeechCreatedEvent({ userInitiated: false, source: 'generate_reply', speechHandle: speech, createdAt: stopped + 251 });
+    return voice.createSpeechCreatedEvent({ userInitiated: false, source: 'generate_reply', speechHandle: speech(), createdAt: stopped + 251 });
   });
   push(stopped + 252, () =>
     metricsEvent(
@@ -96,7 +97,7 @@ export function turnScript(turn: number, at: number): ScriptedEvent[] {
         transcriptionDelayMs: 90,
         onUserTurnCompletedDelayMs: 4,
         lastSpeakingTimeMs: stopped,
-        speechId: speech.id,
+        speechId: speech().id,
       },
       stopped + 252,
     ),
@@ -128,7 +129,7 @@ export function turnScript(turn: number, at: number): ScriptedEvent[] {
         promptCachedTokens: 512,
         totalTokens: 892 + turn * 60,
         tokensPerSecond: 66,
-        speechId: speech.id,
+        speechId: speech().id,
         metadata: { modelProvider: 'openai', modelName: 'gpt-4o-mini' },
       },
       stopped + 600,
@@ -147,7 +148,7 @@ export function turnScript(turn: number, at: number): ScriptedEvent[] {
         cancelled: false,
         charactersCount: agentText.length,
         streamed: true,
-        speechId: speech.id,
+        speechId: speech().id,
         metadata: { modelProvider: 'cartesia', modelName: 'sonic-2' },
       },
       stopped + 700,
@@ -169,7 +170,7 @@ export function turnScript(turn: number, at: number): ScriptedEvent[] {
       createdAt: stopped + 980,
       metrics: { llmNodeTtft: 0.31, ttsNodeTtfb: 0.12, e2eLatency: 0.95, startedSpeakingAt: sec(stopped + 950) },
     });
-    speech._itemAdded([reply]);
+    speech()._itemAdded([reply]);
     return voice.createConversationItemAddedEvent(reply, stopped + 1000);
   });
   push(stopped + 1800, () => voice.createAgentStateChangedEvent('speaking', 'listening', stopped + 1800));

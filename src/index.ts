@@ -7,7 +7,8 @@ export type { AttachOptions, ConversationLogHandle, JobContextLike, SessionLike 
 export { defineConversationLogConfig } from './plugin/config.js';
 export type { ConversationLogConfig } from './plugin/config.js';
 export { SessionMapper } from './plugin/mapper.js';
-export type { MapperOptions, SessionEventLike } from './plugin/mapper.js';
+export type { MapperOptions, SessionEventLike, SessionEventSnapshot } from './plugin/mapper.js';
+export { snapshotEvent } from './plugin/snapshot.js';
 export { DEFAULT_PRICING, costOf, mergePricing } from './plugin/pricing.js';
 export type { PricingTable, TokenPrice } from './plugin/pricing.js';
 export { waterfall } from './plugin/turns.js';

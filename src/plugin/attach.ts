@@ -4,7 +4,9 @@ import { getConversationLogger } from '../logger/global.js';
 import { eventRedactor } from '../redact/redact-event.js';
 import type { EventSink } from '../store/sink.js';
 import { eventFilter, storeOverrides, type ConversationLogConfig } from './config.js';
-import { SessionMapper, type SessionEventLike } from './mapper.js';
+import { afterListener, runHandedOn } from './after-listener.js';
+import { SessionMapper } from './mapper.js';
+import { snapshotEvent, type SessionEventLike, type SessionEventSnapshot } from './snapshot.js';
 import { mergePricing } from './pricing.js';
 
 /** Any AgentSession-like emitter: `voice.AgentSession`, or a plain EventEmitter in tests. */
@@ -95,8 +97,10 @@ function sipCallerNumber(ctx: JobContextLike | undefined): string | null {
  * job shutdown callback, so a killed job still flushes).
  *
  * @remarks
- * Attach before `session.start()`. The listener only maps the event to plain data and queues
- * it: no I/O, no await, nothing thrown into the session. If the store fails the session goes
+ * Attach before `session.start()`. The listener only copies the event's data out of LiveKit's
+ * objects (plain data, see `snapshotEvent`) and hands it on: no I/O, no await, nothing thrown
+ * into the session. The mapping to log events (turns, latencies, costs) runs once per turn of
+ * the event loop, after the listeners returned; `flush()` and `close()` run it first. If the store fails the session goes
  * on; the failure shows in the logs and in `system_events` once the store is writable.
  *
  * @example
@@ -131,7 +135,7 @@ export async function attachConversationLog(
   // (The writer reports store failures itself, in the logs and in system_events.)
   const redact = eventRedactor(options.redaction);
   // The mapper's events are built for the log and never touched again: handed over, so the
-  // store serialises them after the listener returns instead of inside it.
+  // store serialises them later in the turn instead of now.
   const owned = { owned: true };
   const write = (events: NewEvent[], handOver = true) => {
     for (const e of events) {
@@ -163,11 +167,19 @@ export async function attachConversationLog(
     false,
   );
 
-  const listener = (ev: SessionEventLike) => {
+  const map = (snapshot: SessionEventSnapshot) => {
     try {
-      write(mapper.map(ev));
+      write(mapper.mapSnapshot(snapshot));
     } catch {
       // An event the mapper cannot read is not worth a broken session.
+    }
+  };
+  // In the listener: copy the event's data out of LiveKit's objects; the mapping runs after it returned.
+  const listener = (ev: SessionEventLike) => {
+    try {
+      afterListener(map, snapshotEvent(ev));
+    } catch {
+      // An event that cannot even be copied is not worth a broken session.
     }
   };
   const types = [...new Set([...KNOWN_EVENTS, ...info.events])];
@@ -177,12 +189,17 @@ export async function attachConversationLog(
   const handle: ConversationLogHandle = {
     callId,
     get conversationId() {
+      runHandedOn();
       return mapper.currentConversationId;
     },
-    flush: () => sink.flush(),
+    flush: () => {
+      runHandedOn();
+      return sink.flush();
+    },
     close: () =>
       (closing ??= (async () => {
         for (const t of types) session.off(t, listener);
+        runHandedOn();
         if (!mapper.isClosed) write(mapper.end('job_shutdown', Date.now()));
         await sink.flush();
       })()),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JsonObject, MessageAddedData, MetricsKind, MetricsRecordedData, NewEvent } from '../events/types.js';
 import { num, secToMs, str, toPlain, toPlainObject } from './plain.js';
 import { costOf, DEFAULT_PRICING, type PricingTable, type UsageKind } from './pricing.js';
+import { EVENT_ENVELOPE, snapshotEvent, type SessionEventLike, type SessionEventSnapshot } from './snapshot.js';
 import { outcomeOf, waterfall, type TurnParts } from './turns.js';
 
 /** What the mapper needs to know about the call it maps for. */
@@ -15,8 +16,7 @@ export interface MapperOptions {
   newId?: () => string;
 }
 
-/** A LiveKit AgentSession event: any object with a string `type` (see `voice/events.ts`). */
-export type SessionEventLike = { type: string; createdAt?: number; [key: string]: unknown };
+export type { SessionEventLike, SessionEventSnapshot };
 
 const METRICS_KIND: Record<string, MetricsKind> = {
   llm_metrics: 'llm',
@@ -80,9 +80,6 @@ interface SpeechTurn {
 
 /** Events that say nothing about who cut a reply short (they follow any cut). */
 const INCONCLUSIVE = new Set(['agent_state_changed', 'metrics_collected', 'session_usage_updated']);
-
-/** Fields of every LiveKit event that the log row already holds (its type and time): not repeated in a payload. */
-const EVENT_ENVELOPE: ReadonlySet<string> = new Set(['type', 'createdAt']);
 
 /** Speeches remembered at most (older ones are long finished). */
 const MAX_SPEECHES = 32;
@@ -151,6 +148,14 @@ export class SessionMapper {
 
   /** Maps one session event to zero or more events to append. */
   map(ev: SessionEventLike): NewEvent[] {
+    return this.closed ? [] : this.mapSnapshot(snapshotEvent(ev));
+  }
+
+  /**
+   * Maps an event already copied out of LiveKit's objects by {@link snapshotEvent} (the plugin
+   * copies in the session's listener and maps after it returned).
+   */
+  mapSnapshot(ev: SessionEventSnapshot): NewEvent[] {
     if (this.closed) return [];
     // A time the store can hold (whole ms since 1970); else the last good one: never lose the event over its clock.
     const at = (this.lastAt = time(ev.createdAt) ?? (this.lastAt || Date.now()));
@@ -177,20 +182,22 @@ export class SessionMapper {
         // A quarter of all session events: their two fields, copied as one literal.
         return this.session(ev.type, at, { oldState: str(ev['oldState']), newState: str(ev['newState']) });
       case 'speech_created': {
-        const handle = ev['speechHandle'] as { id?: unknown; chatItems?: unknown } | undefined;
-        const speechId = str(handle?.id);
+        const speechId = str(ev['speechId']);
         if (speechId) {
           const speech = this.speech(speechId);
-          if (Array.isArray(handle?.chatItems)) speech.items = handle.chatItems as ReadonlyArray<{ id?: unknown }>;
+          if (Array.isArray(ev['chatItems'])) speech.items = ev['chatItems'] as ReadonlyArray<{ id?: unknown }>;
         }
         return this.session('speech_created', at, {
           source: str(ev['source']),
           userInitiated: ev['userInitiated'] === true,
-          speechId: str(handle?.id),
+          speechId,
         });
       }
-      default:
-        return this.session(ev.type, at, toPlainObject(ev as Record<string, unknown>, 3, EVENT_ENVELOPE));
+      default: {
+        // A plain copy made in the listener, or the plain-data report it kept (see snapshotEvent).
+        const report = ev['report'] as Record<string, unknown> | undefined;
+        return this.session(ev.type, at, report ? toPlainObject(report, 3, EVENT_ENVELOPE) : ((ev['payload'] ?? {}) as JsonObject));
+      }
     }
   }
 
@@ -226,9 +233,9 @@ export class SessionMapper {
     const it = item as Record<string, unknown> | null;
     if (!it) return [];
     if (it['type'] === 'agent_handoff') return this.handoff(it, at);
-    if (it['type'] !== 'message') return this.session('conversation_item_added', at, { item: toPlain(it) });
+    if (it['type'] !== 'message') return this.session('conversation_item_added', at, { item: it as JsonObject });
     const role = it['role'];
-    const content = textOf(it['content']);
+    const content = str(it['content']) ?? '';
     const metrics = (it['metrics'] ?? {}) as Record<string, unknown>;
     const out = this.ensureConversation(at);
     const messageId = this.newId();
@@ -658,10 +665,6 @@ export class SessionMapper {
   }
 
   private error(ev: SessionEventLike, at: number): NewEvent[] {
-    const e = (ev['error'] ?? {}) as Record<string, unknown>;
-    const inner = e['error'] as { message?: unknown; name?: unknown } | undefined;
-    const source = ev['source'] as { label?: unknown; constructor?: { name?: string } } | undefined;
-    const label = typeof source?.label === 'function' ? str((source.label as () => unknown).call(source)) : str(source?.label);
     return [
       ...this.ensureConversation(at),
       {
@@ -670,10 +673,10 @@ export class SessionMapper {
         occurredAt: at,
         data: {
           conversationId: this.conversationId,
-          source: label ?? source?.constructor?.name ?? null,
-          errorType: str(e['type']) ?? str(inner?.name) ?? null,
-          message: str(inner?.message) ?? str(e['message']) ?? 'unknown error',
-          recoverable: e['recoverable'] === true,
+          source: str(ev['source']),
+          errorType: str(ev['errorType']),
+          message: str(ev['message']) ?? 'unknown error',
+          recoverable: ev['recoverable'] === true,
         },
       },
     ];
@@ -682,8 +685,7 @@ export class SessionMapper {
   private close(ev: SessionEventLike, at: number): NewEvent[] {
     this.closed = true;
     const reason = str(ev['reason']);
-    const err = ev['error'] as { error?: { message?: unknown }; message?: unknown } | null | undefined;
-    const errorText = err ? (str(err.error?.message) ?? str(err.message) ?? 'error') : null;
+    const errorText = str(ev['error']);
     const out = [...this.ensureConversation(at), ...this.settleCut(true)];
     // The user spoke last and the session ended before any answer: that turn is in the record too.
     if (this.lastUserMessageId !== null) out.push(this.unansweredTurn(this.lastUserMessageId, at, errorText !== null));
@@ -722,19 +724,6 @@ function chargeReply(u: ReplyUsage, d: MetricsRecordedData): void {
   u.tokensOutput += d.tokensOutput ?? 0;
   // One unpriced call makes the LLM cost of the reply unknown, not smaller.
   u.llmCostUsd = d.costUsd === null || (u.calls > 1 && u.llmCostUsd === null) ? null : (u.llmCostUsd ?? 0) + d.costUsd;
-}
-
-/** The text of a ChatMessage's content (strings joined; images and audio left out). */
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return str(content) ?? '';
-  if (!Array.isArray(content)) return '';
-  const parts: string[] = [];
-  for (const c of content) {
-    if (typeof c === 'string') parts.push(str(c) ?? '');
-    else if (c && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string')
-      parts.push(str((c as { text: string }).text) ?? '');
-  }
-  return parts.join('\n');
 }
 
 /** `<key>Ms` for each metrics key, made once (no string built per message). */

@@ -11,13 +11,20 @@ import type { CheckpointStats } from './checkpoint.js';
  */
 
 /**
- * A batch as two strings, so handing it over is two copies, not a clone of hundreds of objects:
- * `head` is the JSON array of `[eventId, type, callId, occurredAt]`, `data` the events' data JSON
- * joined by NUL (which JSON text never contains: `JSON.stringify` escapes it).
+ * A batch as columns, one entry per event: arrays of strings and typed arrays, which the
+ * structured clone copies straight into its own buffer — no joined string or JSON of the
+ * headers built on the application thread first, nothing to parse or split on the other side.
  */
 export interface WireBatch {
-  head: string;
-  data: string;
+  eventIds: string[];
+  types: EventType[];
+  callIds: Array<string | null>;
+  occurredAt: Float64Array;
+  conversationIds: Array<string | null>;
+  /** 1 when a projection reads the event's data (parsed on arrival), else 0. */
+  projected: Uint8Array;
+  /** The events' data JSON. */
+  data: string[];
 }
 
 export type ToWorker =
@@ -68,11 +75,29 @@ export interface WireOutcomes {
 /** The reply to a batch the writer thread refused because one handed over before it failed. */
 export const NOT_ATTEMPTED = 'not-attempted';
 
-const SEPARATOR = '\u0000';
-
 export function toWireBatch(items: readonly PendingEvent[]): WireBatch {
-  const head = items.map((i) => [i.eventId, i.event.type, i.event.callId, i.event.occurredAt, conversationIdOf(i.event), isProjected(i.event) ? 1 : 0]);
-  return { head: JSON.stringify(head), data: items.map((i) => i.dataJson).join(SEPARATOR) };
+  const n = items.length;
+  const batch: WireBatch = {
+    eventIds: new Array<string>(n),
+    types: new Array<EventType>(n),
+    callIds: new Array<string | null>(n),
+    occurredAt: new Float64Array(n),
+    conversationIds: new Array<string | null>(n),
+    projected: new Uint8Array(n),
+    data: new Array<string>(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const item = items[i]!;
+    const event = item.event;
+    batch.eventIds[i] = item.eventId;
+    batch.types[i] = event.type;
+    batch.callIds[i] = event.callId;
+    batch.occurredAt[i] = event.occurredAt;
+    batch.conversationIds[i] = conversationIdOf(event);
+    batch.projected[i] = isProjected(event) ? 1 : 0;
+    batch.data[i] = item.dataJson;
+  }
+  return batch;
 }
 
 /**
@@ -80,14 +105,16 @@ export function toWireBatch(items: readonly PendingEvent[]): WireBatch {
  * the rest (most session events) stay JSON text for the log row, their data `null`.
  */
 export function fromWireBatch(batch: WireBatch): PendingEvent[] {
-  const head = JSON.parse(batch.head) as Array<[string, EventType, string | null, number, string | null, 0 | 1]>;
-  const data = batch.data.split(SEPARATOR);
-  if (data.length !== head.length) throw new Error(`malformed batch: ${head.length} events, ${data.length} payloads`);
-  return head.map(([eventId, type, callId, occurredAt, conversationId, projected], i) => {
-    const dataJson = data[i]!;
-    const event = { type, callId, occurredAt, data: projected ? JSON.parse(dataJson) : null } as NewEvent;
-    return { eventId, dataJson, event, handedOver: { conversationId } };
-  });
+  const n = batch.eventIds.length;
+  for (const column of [batch.types, batch.callIds, batch.occurredAt, batch.conversationIds, batch.projected, batch.data])
+    if (column.length !== n) throw new Error(`malformed batch: ${n} events, a column of ${column.length}`);
+  const out: PendingEvent[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const dataJson = batch.data[i]!;
+    const event = { type: batch.types[i]!, callId: batch.callIds[i] ?? null, occurredAt: batch.occurredAt[i]!, data: batch.projected[i] ? JSON.parse(dataJson) : null } as NewEvent;
+    out[i] = { eventId: batch.eventIds[i]!, dataJson, event, handedOver: { conversationId: batch.conversationIds[i] ?? null } };
+  }
+  return out;
 }
 
 export function toWireError(error: unknown, depth = 0): WireError {
