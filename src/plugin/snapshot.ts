@@ -1,5 +1,5 @@
 import type { JsonObject } from '../events/types.js';
-import { num, str, toPlain, toPlainObject } from './plain.js';
+import { num, str, toPlainObject } from './plain.js';
 
 /** A LiveKit AgentSession event: any object with a string `type` (see `voice/events.ts`). */
 export type SessionEventLike = { type: string; createdAt?: number; [key: string]: unknown };
@@ -25,7 +25,9 @@ export const EVENT_ENVELOPE: ReadonlySet<string> = new Set(['type', 'createdAt']
  *
  * @remarks
  * One object literal per event type, the fields read once; no serialisation, no I/O. An event
- * type the mapper does not interpret is kept whole as a bounded plain copy (`payload`).
+ * type the mapper does not interpret is kept whole as a bounded plain copy (`payload`), except
+ * `session_usage_updated`, whose usage report LiveKit builds afresh for each emission: kept as
+ * is (`report`) and copied by the mapper.
  */
 export function snapshotEvent(ev: SessionEventLike): SessionEventSnapshot {
   return copyOf(ev) as SessionEventSnapshot;
@@ -77,7 +79,7 @@ function copyOf(ev: SessionEventLike): SessionEventLike {
         functionCallOutputs: listOf(ev['functionCallOutputs'], (o) => ({ output: str(o['output']), isError: o['isError'] === true, createdAt: num(o['createdAt']) })),
       };
     case 'error':
-      return { type, createdAt, ...errorOf(ev) };
+      return errorOf(ev, createdAt);
     case 'close': {
       const err = ev['error'] as { error?: { message?: unknown }; message?: unknown } | null | undefined;
       return { type, createdAt, reason: str(ev['reason']), error: err ? (str(err.error?.message) ?? str(err.message) ?? 'error') : null };
@@ -114,11 +116,13 @@ function listOf(value: unknown, copy: (v: Record<string, unknown>) => JsonObject
   return out;
 }
 
-/** An error event's error and the name of the component it came from (a live LLM/STT/TTS instance). */
-function errorOf(ev: SessionEventLike): JsonObject {
+/** An error event: its error's text and the name of the component it came from (a live LLM/STT/TTS instance). */
+function errorOf(ev: SessionEventLike, createdAt: number | undefined): SessionEventLike {
   const e = (ev['error'] ?? {}) as Record<string, unknown>;
   const inner = e['error'] as { message?: unknown; name?: unknown } | undefined;
   return {
+    type: 'error',
+    createdAt,
     source: sourceName(ev['source']),
     errorType: str(e['type']) ?? str(inner?.name) ?? null,
     message: str(inner?.message) ?? str(e['message']) ?? 'unknown error',
