@@ -99,7 +99,9 @@ async function loop(): Promise<void> {
   const offMax = median(off.map((r) => r.maxMs));
   const onMax = median(on.map((r) => r.maxMs));
   const rate = Math.round(on[0]!.emitted / (load.durationMs / 1000));
-  const note = `${sizes.calls} calls at ${sizes.speed}x (${rate.toLocaleString('en-US')} session events/s), median of ${sizes.loopRounds} runs of ${load.durationMs / 1000} s each way`;
+  // Each round's off and on runs are back to back: their difference shows how far the VM's drift moves the median.
+  const perRound = on.map((r, i) => (r.p99Ms - off[i]!.p99Ms).toFixed(2)).join(', ');
+  const note = `${sizes.calls} calls at ${sizes.speed}x (${rate.toLocaleString('en-US')} session events/s), median of ${sizes.loopRounds} runs of ${load.durationMs / 1000} s each way; per round ${perRound} ms`;
   figure({ name: 'event loop p99, logging off', value: offP99, unit: 'ms', target: '', met: null, note: 'monitorEventLoopDelay, 1 ms resolution' });
   figure({ name: 'event loop p99, logging on', value: onP99, unit: 'ms', target: '', met: null, note: 'worker-thread writer (the default), SQLite' });
   figure({ name: 'event loop p99 added by logging', value: onP99 - offP99, unit: 'ms', target: '< 1 ms', met: onP99 - offP99 < 1, note });
