@@ -94,7 +94,7 @@ function itemOf(item: unknown): JsonObject | null {
   if (!item || typeof item !== 'object') return null;
   const it = item as Record<string, unknown>;
   if (it['type'] === 'agent_handoff') return { type: 'agent_handoff', newAgentId: str(it['newAgentId']) };
-  if (it['type'] !== 'message') return toPlainObject(it, 4);
+  if (it['type'] !== 'message') return toPlainObject(it, 3); // as deep as before (toPlain(item): depth 4, the item itself one level)
   const metrics = it['metrics'];
   return {
     type: 'message',
