@@ -77,25 +77,27 @@ export const NOT_ATTEMPTED = 'not-attempted';
 
 export function toWireBatch(items: readonly PendingEvent[]): WireBatch {
   const n = items.length;
+  // Packed arrays, filled by push: the structured clone copies a packed array element by element,
+  // but takes a holey one (`new Array(n)`) as sparse and looks every index up as a property.
   const batch: WireBatch = {
-    eventIds: new Array<string>(n),
-    types: new Array<EventType>(n),
-    callIds: new Array<string | null>(n),
+    eventIds: [],
+    types: [],
+    callIds: [],
     occurredAt: new Float64Array(n),
-    conversationIds: new Array<string | null>(n),
+    conversationIds: [],
     projected: new Uint8Array(n),
-    data: new Array<string>(n),
+    data: [],
   };
   for (let i = 0; i < n; i++) {
     const item = items[i]!;
     const event = item.event;
-    batch.eventIds[i] = item.eventId;
-    batch.types[i] = event.type;
-    batch.callIds[i] = event.callId;
+    batch.eventIds.push(item.eventId);
+    batch.types.push(event.type);
+    batch.callIds.push(event.callId);
     batch.occurredAt[i] = event.occurredAt;
-    batch.conversationIds[i] = conversationIdOf(event);
+    batch.conversationIds.push(conversationIdOf(event));
     batch.projected[i] = isProjected(event) ? 1 : 0;
-    batch.data[i] = item.dataJson;
+    batch.data.push(item.dataJson);
   }
   return batch;
 }
