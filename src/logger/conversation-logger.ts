@@ -7,6 +7,7 @@ import { ConversationLogError } from '../errors.js';
 import { cleanupOldData, type CleanupResult } from '../queries/cleanup.js';
 import { getConversationHistory, type HistoryMessage } from '../queries/history.js';
 import { getCallStatistics, type CallStatistics } from '../queries/statistics.js';
+import { runHandedOn } from '../plugin/after-listener.js';
 import { createDataSource, openSqliteWrites } from '../store/data-source.js';
 import { EventStore } from '../store/event-store.js';
 import { MigrationManager } from '../store/migration-manager.js';
@@ -216,7 +217,13 @@ export class ConversationLogger implements EventSink {
     return this.store.append(redacted);
   }
 
+  /**
+   * Resolves once everything logged before the call is committed — including session events the
+   * plugin's listeners have copied but not yet mapped (that runs once per loop turn after the
+   * listeners): a `flush()` right after `session.close()` covers the close.
+   */
   flush(): Promise<void> {
+    runHandedOn();
     return this.store.flush();
   }
 
@@ -503,6 +510,8 @@ export class ConversationLogger implements EventSink {
   /** Flushes everything queued, then closes the database. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // Session events already emitted are mapped and queued before the queue closes.
+      runHandedOn();
       await this.store.close();
       if (this.ownedDataSource.isInitialized) await this.ownedDataSource.destroy();
     })();

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../src/events/types.js';
 import { attachConversationLog } from '../../src/plugin/attach.js';
 import type { EventSink } from '../../src/store/sink.js';
+import { ConversationLogger } from '../../src/logger/conversation-logger.js';
+import { describeEachBackend, freshDatabaseUrl, quietLog } from '../support/stores.js';
 
 // The session listener: what it copies while LiveKit waits, and when the mapping runs.
 
@@ -89,5 +91,43 @@ describe('session listener', () => {
     const of = (callId: string) => events.filter((e) => e.callId === callId && e.type === 'session_event').map((e) => [e.occurredAt, (e.data as { name: string }).name]);
     expect(of('call-a')).toEqual([0, 1, 2].map((i) => [T0 + i, 'agent_state_changed']));
     expect(of('call-b')).toEqual([0, 1, 2].map((i) => [T0 + i, 'user_state_changed']));
+  });
+});
+
+describeEachBackend('the logger itself, right after a session closes', (backend) => {
+  const open = (databaseUrl: string) => ConversationLogger.open({ databaseUrl, flushIntervalMs: 5, poolSize: 2, poolOverflow: 2, log: quietLog });
+  const endOf = async (logger: ConversationLogger, callId: string) => {
+    const ds = await logger.dataSource();
+    const sql = backend === 'postgres' ? 'SELECT status, end_reason FROM calls WHERE id = $1' : 'SELECT status, end_reason FROM calls WHERE id = ?';
+    return (await ds.query(sql, [callId])) as Array<Record<string, unknown>>;
+  };
+
+  it('logger.flush() in the same turn as the close covers it (the handed-on mapping runs first)', async () => {
+    const logger = await open(await freshDatabaseUrl(backend));
+    try {
+      const session = new EventEmitter();
+      await attachConversationLog(session, undefined, { callId: 'call-f1', sink: logger });
+      session.emit('user_state_changed', voice.createUserStateChangedEvent('listening', 'speaking', T0));
+      session.emit('close', voice.createCloseEvent(voice.CloseReason.USER_INITIATED, null, T0 + 5));
+      await logger.flush();
+      expect(await endOf(logger, 'call-f1')).toEqual([{ status: 'completed', end_reason: 'user_initiated' }]);
+    } finally {
+      await logger.close();
+    }
+  });
+
+  it('logger.close() in the same turn as the close writes it before the store closes', async () => {
+    const url = await freshDatabaseUrl(backend);
+    const logger = await open(url);
+    const session = new EventEmitter();
+    await attachConversationLog(session, undefined, { callId: 'call-f2', sink: logger });
+    session.emit('close', voice.createCloseEvent(voice.CloseReason.USER_INITIATED, null, T0 + 5));
+    await logger.close();
+    const reopened = await open(url);
+    try {
+      expect(await endOf(reopened, 'call-f2')).toEqual([{ status: 'completed', end_reason: 'user_initiated' }]);
+    } finally {
+      await reopened.close();
+    }
   });
 });
