@@ -27,7 +27,7 @@ export interface StartCallOptions {
   agentName?: string | null;
   agentsVersion?: string | null;
   metadata?: JsonObject | null;
-  /** When the call started (whole ms since 1970, UTC, like `Date.now()`); now by default. */
+  /** When the call started (whole ms since 1970, UTC, like `Date.now()`); now when omitted or null. */
   startedAt?: number;
 }
 
