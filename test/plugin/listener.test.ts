@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../src/events/types.js';
 import { attachConversationLog } from '../../src/plugin/attach.js';
 import type { EventSink } from '../../src/store/sink.js';
-import { ConversationLogger } from '../../src/logger/conversation-logger.js';
-import { describeEachBackend, freshDatabaseUrl, quietLog } from '../support/stores.js';
+import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
+import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
 
 // The session listener: what it copies while LiveKit waits, and when the mapping runs.
 
@@ -95,7 +95,6 @@ describe('session listener', () => {
 });
 
 describeEachBackend('the logger itself, right after a session closes', (backend) => {
-  const open = (databaseUrl: string) => ConversationLogger.open({ databaseUrl, flushIntervalMs: 5, poolSize: 2, poolOverflow: 2, log: quietLog });
   const endOf = async (logger: ConversationLogger, callId: string) => {
     const ds = await logger.dataSource();
     const sql = backend === 'postgres' ? 'SELECT status, end_reason FROM calls WHERE id = $1' : 'SELECT status, end_reason FROM calls WHERE id = ?';
@@ -103,7 +102,7 @@ describeEachBackend('the logger itself, right after a session closes', (backend)
   };
 
   it('logger.flush() in the same turn as the close covers it (the handed-on mapping runs first)', async () => {
-    const logger = await open(await freshDatabaseUrl(backend));
+    const logger = await openLogger(backend);
     try {
       const session = new EventEmitter();
       await attachConversationLog(session, undefined, { callId: 'call-f1', sink: logger });
@@ -118,12 +117,12 @@ describeEachBackend('the logger itself, right after a session closes', (backend)
 
   it('logger.close() in the same turn as the close writes it before the store closes', async () => {
     const url = await freshDatabaseUrl(backend);
-    const logger = await open(url);
+    const logger = await openLogger(backend, { databaseUrl: url });
     const session = new EventEmitter();
     await attachConversationLog(session, undefined, { callId: 'call-f2', sink: logger });
     session.emit('close', voice.createCloseEvent(voice.CloseReason.USER_INITIATED, null, T0 + 5));
     await logger.close();
-    const reopened = await open(url);
+    const reopened = await openLogger(backend, { databaseUrl: url });
     try {
       expect(await endOf(reopened, 'call-f2')).toEqual([{ status: 'completed', end_reason: 'user_initiated' }]);
     } finally {
