@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { ConversationLogger } from '../src/logger/conversation-logger.js';
+import { ConversationLogger, type ConversationLoggerOptions } from '../src/logger/conversation-logger.js';
 import { runLoad, type LoadOptions, type LoadResult } from './event-loop.js';
 import { machineSpeed } from './calibrate.js';
 import { fullGc } from './gc.js';
@@ -66,11 +66,16 @@ async function figureGroup(name: string, fn: () => Promise<void>): Promise<void>
   }
 }
 
-/** A new SQLite store for the load (worker-thread writer, the default). */
-async function openLoopLogger(fileName: string): Promise<ConversationLogger> {
+/** A logger on a new, empty SQLite file in the scratch directory (default configuration unless `options` say otherwise). */
+async function freshLogger(fileName: string, options: ConversationLoggerOptions = {}): Promise<ConversationLogger> {
   const file = path.join(dir, fileName);
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-  const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet });
+  return ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet, ...options });
+}
+
+/** A new SQLite store for the load (worker-thread writer, the default), its writer thread started. */
+async function openLoopLogger(fileName: string): Promise<ConversationLogger> {
+  const logger = await freshLogger(fileName);
   await logger.logEvent({ eventType: 'bench', message: 'warm-up' });
   return logger;
 }
@@ -171,9 +176,7 @@ async function loop(): Promise<void> {
   });
 
   // For comparison: the same load with the writer on the event loop's own thread.
-  const file = path.join(dir, 'loop-inline.db');
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-  const inlineLogger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet, writerThread: 'inline' });
+  const inlineLogger = await freshLogger('loop-inline.db', { writerThread: 'inline' });
   fullGc();
   const inline = await runLoad(load, inlineLogger);
   await inlineLogger.close();
@@ -206,9 +209,7 @@ async function loop(): Promise<void> {
   });
   figure({ name: 'store enqueue p99, after the listener', value: percentile(l.enqueueUs, 99), unit: 'µs', target: '', met: null, note: `p50 ${percentile(l.enqueueUs, 50).toFixed(1)} µs per stored event, same load` });
   // The same events with nothing else on the thread: what the listener's code costs by itself.
-  const isolatedFile = path.join(dir, 'listener.db');
-  for (const f of [isolatedFile, `${isolatedFile}-wal`, `${isolatedFile}-shm`]) fs.rmSync(f, { force: true });
-  const isolatedLogger = await ConversationLogger.open({ databaseUrl: `sqlite:${isolatedFile}`, log: quiet });
+  const isolatedLogger = await freshLogger('listener.db');
   await isolatedListener(isolatedLogger, 10, 30, 'warm-up'); // warm-up: the code optimised, as in a running agent
   fullGc();
   const isolated = await isolatedListener(isolatedLogger, sizes.calls, 30);
