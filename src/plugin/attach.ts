@@ -135,7 +135,7 @@ export async function attachConversationLog(
   // (The writer reports store failures itself, in the logs and in system_events.)
   const redact = eventRedactor(options.redaction);
   // The mapper's events are built for the log and never touched again: handed over, so the
-  // store serialises them later in the turn instead of now.
+  // store serialises them where it appends them (its writer thread), not on this one.
   const owned = { owned: true };
   const write = (events: NewEvent[], handOver = true) => {
     for (const e of events) {

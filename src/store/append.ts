@@ -5,12 +5,16 @@ import type { Projection, ProjectionContext } from '../projections/projection.js
 import type { EventRow, WriteExecutor } from './executor.js';
 import { isMiss, type ConversationState, type StreamMiss, type StreamState } from './stream-state.js';
 
-/** An event on its way to the log, with the id the writer gave it and its data as JSON, both made at enqueue time. */
+/** An event on its way to the log, with the id the writer gave it and its data as JSON. */
 export interface PendingEvent {
   event: NewEvent;
   eventId: string;
-  /** `JSON.stringify(event.data)`: the log's `data` column. */
-  dataJson: string;
+  /**
+   * `JSON.stringify(event.data)`: the log's `data` column, made at enqueue time. `null` for an
+   * event its producer handed over (plain data it never changes again): serialised where the
+   * batch is appended — in the writer's worker thread, off the application's event loop.
+   */
+  dataJson: string | null;
   /**
    * Set when the event arrives without its parsed data (the writer thread parses only what a
    * projection reads): its conversation, and that no projection needs it.
@@ -154,6 +158,11 @@ export async function appendBatch(
       outcomes[i] = { status: 'duplicate' };
       continue;
     }
+    const dataJson = item.dataJson ?? serialised(item.event);
+    if (typeof dataJson !== 'string') {
+      outcomes[i] = dataJson;
+      continue;
+    }
     // Deciding needs no projection output: later events of the batch see earlier ones through
     // `state`, which answers from memory and names what to read on a miss.
     let decision = decide(item, state);
@@ -176,7 +185,7 @@ export async function appendBatch(
       EVENT_SCHEMA_VERSION,
       event.occurredAt,
       recordedAt,
-      item.dataJson,
+      dataJson,
     ]);
   }
   const positions = rows.length ? await executor.insertEvents(rows) : [];
@@ -202,6 +211,18 @@ export async function appendBatch(
   }
   await projectBatch(recorded, ctx);
   return outcomes;
+}
+
+/** A handed-over event's data as JSON, or why it cannot be stored (cyclic, BigInt: what `enqueue` refuses). */
+function serialised(event: NewEvent): string | AppendOutcome {
+  try {
+    return JSON.stringify(event.data);
+  } catch (error) {
+    return reject(
+      'INVALID_ARGUMENT',
+      `The ${event.type} event's data cannot be stored as JSON (${(error as Error).message}); pass plain JSON values.`,
+    );
+  }
 }
 
 /** The event types each projection handles. */

@@ -12,10 +12,10 @@ import type { NewEvent } from '../events/types.js';
 export interface EnqueueOptions {
   /**
    * The caller hands the event over: its data was built for it, is plain JSON, and is never
-   * changed afterwards (the LiveKit plugin's mapper output). The writer then serialises it after
-   * the caller's callback returns, in the same turn of the event loop, instead of on the
-   * caller's path. Without it, `enqueue` serialises at once: a snapshot of data the caller may
-   * go on changing.
+   * changed afterwards (the LiveKit plugin's mapper output). The writer then serialises it where
+   * the batch is appended — the writer's worker thread by default, which receives the data by
+   * structured clone — instead of on the caller's path. Without it, `enqueue` serialises at
+   * once: a snapshot of data the caller may go on changing.
    */
   owned?: boolean;
 }

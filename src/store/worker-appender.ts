@@ -50,7 +50,8 @@ type Outgoing = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, '
 
 /**
  * Runs the writer's batches in a worker thread that owns its own DataSource: the application
- * thread hands over already-serialised events and awaits the outcome, so no transaction,
+ * thread hands over its events (their JSON, or the data a producer handed over, serialised
+ * there) and awaits the outcome, so no transaction,
  * statement or WAL checkpoint ever runs on its event loop (pino's transport model).
  *
  * @remarks
@@ -114,7 +115,15 @@ export class WorkerAppender implements Appender {
     const worker = await this.current();
     if (!worker) return () => this.runFallback(items, retry);
     const epoch = this.epoch;
-    const reply = this.request(worker, { kind: 'batch', retry, epoch, batch: toWireBatch(items) });
+    let reply: Promise<unknown>;
+    try {
+      reply = this.request(worker, { kind: 'batch', retry, epoch, batch: toWireBatch(items) });
+    } catch (error) {
+      if ((error as Error)?.name !== 'DataCloneError') throw error;
+      // Handed-over data the structured clone cannot copy (a function in it): serialised here,
+      // as JSON would have it (an event whose data JSON refuses too fails, and is isolated).
+      reply = this.request(worker, { kind: 'batch', retry, epoch, batch: toWireBatch(items, true) });
+    }
     return async () => {
       let value: unknown;
       try {
@@ -229,11 +238,12 @@ export class WorkerAppender implements Appender {
 
   private request(worker: Worker, message: Outgoing): Promise<unknown> {
     const id = this.nextId++;
+    // Posted first: a message that cannot be cloned throws here, and leaves no request waiting.
+    worker.postMessage({ ...message, id } as ToWorker);
     return new Promise<unknown>((resolve, reject) => {
       this.requests.set(id, { resolve, reject });
       // Referenced while a request is in flight: the process does not exit half-way through a batch.
       if (this.requests.size === 1) worker.ref();
-      worker.postMessage({ ...message, id } as ToWorker);
     });
   }
 

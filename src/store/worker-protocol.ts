@@ -6,8 +6,10 @@ import type { CheckpointStats } from './checkpoint.js';
 
 /**
  * Messages between the application thread and the writer's worker thread. Everything is plain
- * structured-clone data; an event travels as its header fields and its data already serialised
- * at enqueue time, so handing over a batch is a copy of strings, not a deep clone.
+ * structured-clone data; an event travels as its header fields and its data: the JSON made at
+ * enqueue time, or, for an event its producer handed over (the LiveKit plugin's), the data
+ * itself, which the structured clone copies into its own buffer (outside the JavaScript heap)
+ * and the writer thread serialises — no JSON text built, and no garbage left, on the application thread.
  */
 
 /**
@@ -23,8 +25,11 @@ export interface WireBatch {
   conversationIds: Array<string | null>;
   /** 1 when a projection reads the event's data (parsed on arrival), else 0. */
   projected: Uint8Array;
-  /** The events' data JSON. */
-  data: string[];
+  /**
+   * Each event's data: its JSON, or (handed over, `dataJson` null) the data itself, serialised
+   * by the writer thread.
+   */
+  data: Array<string | NewEvent['data']>;
 }
 
 export type ToWorker =
@@ -75,7 +80,11 @@ export interface WireOutcomes {
 /** The reply to a batch the writer thread refused because one handed over before it failed. */
 export const NOT_ATTEMPTED = 'not-attempted';
 
-export function toWireBatch(items: readonly PendingEvent[]): WireBatch {
+/**
+ * @param serialise make the JSON of handed-over events here (when their data cannot be cloned:
+ *   a function in it, say, which JSON leaves out); throws INVALID_ARGUMENT when that fails too.
+ */
+export function toWireBatch(items: readonly PendingEvent[], serialise = false): WireBatch {
   const n = items.length;
   // Packed arrays, filled by push: the structured clone copies a packed array element by element,
   // but takes a holey one (`new Array(n)`) as sparse and looks every index up as a property.
@@ -97,14 +106,26 @@ export function toWireBatch(items: readonly PendingEvent[]): WireBatch {
     batch.occurredAt[i] = event.occurredAt;
     batch.conversationIds.push(conversationIdOf(event));
     batch.projected[i] = isProjected(event) ? 1 : 0;
-    batch.data.push(item.dataJson);
+    batch.data.push(item.dataJson ?? (serialise ? jsonOf(event) : event.data));
   }
   return batch;
 }
 
+function jsonOf(event: NewEvent): string {
+  try {
+    return JSON.stringify(event.data);
+  } catch (error) {
+    throw new ConversationLogError(
+      'INVALID_ARGUMENT',
+      `The ${event.type} event's data cannot be stored as JSON (${(error as Error).message}); pass plain JSON values.`,
+    );
+  }
+}
+
 /**
- * The batch as the writer thread needs it: the data of events a projection reads is parsed;
- * the rest (most session events) stay JSON text for the log row, their data `null`.
+ * The batch as the writer thread needs it: JSON text stays text for the log row, parsed only
+ * for events a projection reads (the rest, most session events, get data `null`); data handed
+ * over as itself is used as is and serialised when appended (`dataJson` null).
  */
 export function fromWireBatch(batch: WireBatch): PendingEvent[] {
   const n = batch.eventIds.length;
@@ -112,9 +133,11 @@ export function fromWireBatch(batch: WireBatch): PendingEvent[] {
     if (column.length !== n) throw new Error(`malformed batch: ${n} events, a column of ${column.length}`);
   const out: PendingEvent[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const dataJson = batch.data[i]!;
-    const event = { type: batch.types[i]!, callId: batch.callIds[i] ?? null, occurredAt: batch.occurredAt[i]!, data: batch.projected[i] ? JSON.parse(dataJson) : null } as NewEvent;
-    out[i] = { eventId: batch.eventIds[i]!, dataJson, event, handedOver: { conversationId: batch.conversationIds[i] ?? null } };
+    const entry = batch.data[i]!;
+    const text = typeof entry === 'string';
+    const data = text ? (batch.projected[i] ? JSON.parse(entry) : null) : entry;
+    const event = { type: batch.types[i]!, callId: batch.callIds[i] ?? null, occurredAt: batch.occurredAt[i]!, data } as NewEvent;
+    out[i] = { eventId: batch.eventIds[i]!, dataJson: text ? entry : null, event, handedOver: { conversationId: batch.conversationIds[i] ?? null } };
   }
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * The writer's worker thread: owns its own TypeORM DataSource (and so its own database
  * connection) and runs every batch transaction, the way a pino transport owns its destination.
- * The application thread only hands over batches of already-serialised events.
+ * The application thread only hands over batches of events (JSON, or handed-over data serialised here).
  */
 import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';

@@ -44,12 +44,11 @@ export interface WriterStats {
 }
 
 interface Item extends PendingEvent {
-  /**
-   * An event handed over by its producer (`owned`) waits for its id and its JSON until the
-   * writer prepares it, later in the same turn of the event loop: `eventId` is '' until then.
-   * Set when its data could not be serialised then: it is refused when its batch is taken.
+  /*
+   * An event handed over by its producer (`owned`) waits for its id until the writer prepares
+   * it, later in the same turn of the event loop (`eventId` is '' until then); its JSON
+   * (`dataJson` null) is made where the batch is appended: in the writer's worker thread.
    */
-  refused?: ConversationLogError;
   resolve: (() => void) | null;
   reject: ((error: ConversationLogError) => void) | null;
   /** Sequence number for flush() (the writer's own system events have one too). */
@@ -91,7 +90,7 @@ export class Writer implements EventSink {
     degraded: false,
   };
   private droppedUnreported = 0;
-  /** Handed-over events not yet given their id and JSON (see prepare()). */
+  /** Handed-over events not yet given their id (see prepare()). */
   private unprepared: Item[] = [];
   private prepareScheduled = false;
   private outage: { since: number; attempts: number; error: string } | null = null;
@@ -154,9 +153,10 @@ export class Writer implements EventSink {
     }
     if (owned) {
       // Handed over: the producer built this data for the event and never touches it again, so
-      // it is serialised after the producer's callback returns (prepare(), same loop turn), not
-      // on its path — the agent's code that emitted the event goes on at once.
-      const item: Item = { event, eventId: '', dataJson: '', resolve, reject, seq: ++this.pushed };
+      // it is not serialised here but where the batch is appended (the writer's thread), and
+      // its id is made after the producer's callback returns (prepare(), same loop turn) — the
+      // agent's code that emitted the event goes on at once.
+      const item: Item = { event, eventId: '', dataJson: null, resolve, reject, seq: ++this.pushed };
       this.queue.push(item);
       this.unprepared.push(item);
       if (!this.prepareScheduled) {
@@ -193,25 +193,15 @@ export class Writer implements EventSink {
   };
 
   /**
-   * Gives handed-over events their id and their JSON, in queue order. Runs once per turn of the
-   * event loop that enqueued any, and before a batch is taken. Data that cannot be serialised
-   * refuses its event, as `enqueue` would have.
+   * Gives handed-over events their id, in queue order (ids grow with time). Runs once per turn
+   * of the event loop that enqueued any, and before a batch is taken. (Their data is serialised
+   * where the batch is appended; data that cannot be refuses its event there, as `enqueue` would.)
    */
   private prepare(): void {
     const items = this.unprepared;
     if (items.length === 0) return;
     this.unprepared = [];
-    for (const item of items) {
-      try {
-        item.dataJson = JSON.stringify(item.event.data);
-      } catch (error) {
-        item.refused = new ConversationLogError(
-          'INVALID_ARGUMENT',
-          `The ${item.event.type} event's data cannot be stored as JSON (${(error as Error).message}); pass plain JSON values.`,
-        );
-      }
-      item.eventId = newEventId();
-    }
+    for (const item of items) item.eventId = newEventId();
   }
 
   private schedule(): void {
@@ -330,7 +320,7 @@ export class Writer implements EventSink {
     this.prepare();
     const report = this.reportItems();
     const room = Math.max(1, this.options.batchSize - report.length);
-    let batch = this.queue.slice(this.head, this.head + room);
+    const batch = this.queue.slice(this.head, this.head + room);
     this.head += batch.length;
     // Drop taken items from the queue at once: kept referenced until a later compaction, they
     // outlive the young generation and every event would be promoted to the old one.
@@ -341,19 +331,7 @@ export class Writer implements EventSink {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     } else this.queue.fill(undefined as unknown as Item, this.head - batch.length, this.head);
-    if (batch.some((item) => item.refused !== undefined)) batch = batch.filter((item) => !this.refuse(item));
     return report.length ? [...report, ...batch] : batch;
-  }
-
-  /** Settles a handed-over event whose data could not be serialised; true if it was one. */
-  private refuse(item: Item): boolean {
-    const refusal = item.refused;
-    if (refusal === undefined) return false;
-    this.stats.rejected++;
-    if (item.reject) item.reject(refusal);
-    else this.log.warn('conversation log event rejected', { eventType: item.event.type, code: refusal.code });
-    this.done(item);
-    return true;
   }
 
   /** System events the writer owes: an outage that just ended, events it had to drop. */

@@ -68,40 +68,45 @@ describeEachBackend('writer', (backend) => {
 });
 
 describeEachBackend('handed-over events (enqueue with owned)', (backend) => {
-  it('are serialised after the caller returns, in queue order; data that cannot be serialised refuses that event alone', async () => {
-    logger = await openLogger(backend, { flushIntervalMs: 20 });
-    await logger.startCall({ callId: 'h' });
-    const event = (i: number, payload: Record<string, unknown>): NewEvent => ({
-      type: 'session_event',
-      callId: 'h',
-      occurredAt: Date.now(),
-      data: { conversationId: null, name: 'agent_state_changed', payload: payload as never },
+  for (const writerThread of ['worker', 'inline'] as const)
+    it(`are serialised where the batch is appended (${writerThread} writer), in queue order; data that cannot be serialised refuses that event alone`, async () => {
+      logger = await openLogger(backend, { flushIntervalMs: 20, writerThread });
+      await logger.startCall({ callId: 'h' });
+      const event = (i: number, payload: Record<string, unknown>): NewEvent => ({
+        type: 'session_event',
+        callId: 'h',
+        occurredAt: Date.now(),
+        data: { conversationId: null, name: 'agent_state_changed', payload: payload as never },
+      });
+      const cyclic: Record<string, unknown> = { i: 1 };
+      cyclic['self'] = cyclic;
+      expect(logger.enqueue(event(0, { i: 0, at: new Date(0), none: undefined }), { owned: true })).toBe(true);
+      // Accepted at once (nothing serialised yet); refused where its batch is appended.
+      expect(logger.enqueue(event(1, cyclic), { owned: true })).toBe(true);
+      expect(logger.enqueue(event(2, { i: 2, big: 10n }), { owned: true })).toBe(true);
+      expect(logger.enqueue(event(3, { i: 3 }), { owned: true })).toBe(true);
+      // Not owned: serialised now, so a later change is not what gets stored.
+      const mine = { i: 4 };
+      expect(logger.enqueue(event(4, mine))).toBe(true);
+      mine.i = 40;
+      // A function: no structured clone copies it to the writer thread; stored as JSON has it (left out).
+      expect(logger.enqueue(event(5, { i: 5, fn: () => 1 }), { owned: true })).toBe(true);
+      await logger.flush();
+      const ds = await logger.dataSource();
+      const rows = (await ds.query(`SELECT data, event_id FROM events WHERE type = 'session_event' AND call_id = 'h' ORDER BY position`)) as Array<{
+        data: string | Record<string, unknown>;
+        event_id: string;
+      }>;
+      const payloads = rows.map((r) => (typeof r.data === 'string' ? JSON.parse(r.data) : r.data).payload);
+      // Stored exactly as JSON.stringify has the data (a Date as its ISO text, undefined left out).
+      expect(payloads).toEqual([{ i: 0, at: '1970-01-01T00:00:00.000Z' }, { i: 3 }, { i: 4 }, { i: 5 }]);
+      const stats = logger.getWriterStats();
+      expect(stats.rejected).toBe(2);
+      expect(stats.appended).toBeGreaterThanOrEqual(5);
+      expect(stats.queued).toBe(0);
+      // Every stored event got its own id.
+      expect(new Set(rows.map((r) => r.event_id)).size).toBe(4);
     });
-    const cyclic: Record<string, unknown> = { i: 1 };
-    cyclic['self'] = cyclic;
-    expect(logger.enqueue(event(0, { i: 0 }), { owned: true })).toBe(true);
-    // Accepted at once (nothing serialised yet); refused when the writer prepares it.
-    expect(logger.enqueue(event(1, cyclic), { owned: true })).toBe(true);
-    expect(logger.enqueue(event(2, { i: 2, big: 10n }), { owned: true })).toBe(true);
-    expect(logger.enqueue(event(3, { i: 3 }), { owned: true })).toBe(true);
-    // Not owned: serialised now, so a later change is not what gets stored.
-    const mine = { i: 4 };
-    expect(logger.enqueue(event(4, mine))).toBe(true);
-    mine.i = 40;
-    await logger.flush();
-    const ds = await logger.dataSource();
-    const rows = (await ds.query(`SELECT data, event_id FROM events WHERE type = 'session_event' AND call_id = 'h' ORDER BY position`)) as Array<{
-      data: string | Record<string, unknown>;
-      event_id: string;
-    }>;
-    const payloads = rows.map((r) => (typeof r.data === 'string' ? JSON.parse(r.data) : r.data).payload.i);
-    expect(payloads).toEqual([0, 3, 4]);
-    const stats = logger.getWriterStats();
-    expect(stats.rejected).toBe(2);
-    expect(stats.queued).toBe(0);
-    // Every stored event got its own id.
-    expect(new Set(rows.map((r) => r.event_id)).size).toBe(3);
-  });
 });
 
 describeEachBackend('closing writer', (backend) => {
