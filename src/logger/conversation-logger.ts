@@ -487,15 +487,19 @@ export class ConversationLogger implements EventSink {
   /**
    * Deletes calls older than `retentionDays` (default: the configured
    * `CONVERSATION_LOG_RETENTION_DAYS`) with their events and rows, in short batches that
-   * interleave with the writer. Returns rows deleted per table.
+   * interleave with the writer: at most `batchCalls` calls (25) per transaction, fewer while
+   * transactions take longer than `targetBatchMs` (20). Returns rows deleted per table.
    */
-  async cleanupOldData(options: { retentionDays?: number; batchCalls?: number; onProgress?: (n: number) => void } = {}): Promise<CleanupResult> {
+  async cleanupOldData(
+    options: { retentionDays?: number; batchCalls?: number; targetBatchMs?: number; onProgress?: (n: number) => void } = {},
+  ): Promise<CleanupResult> {
     const o = v.requireOptions('options', options);
     const retentionDays = o['retentionDays'] === undefined ? this.config.retentionDays : (o['retentionDays'] as number);
     const ds = await this.dataSourceReady;
     return cleanupOldData(ds, this.config.dialect, {
       retentionDays,
       ...(options.batchCalls === undefined ? {} : { batchCalls: options.batchCalls }),
+      ...(options.targetBatchMs === undefined ? {} : { targetBatchMs: options.targetBatchMs }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       runBatch: (fn) => this.store.exclusive(fn),
     });

@@ -21,8 +21,14 @@ export interface CleanupResult {
 
 export interface CleanupOptions {
   retentionDays: number;
-  /** Calls deleted per transaction (default 25): smaller batches keep each lock short. */
+  /** Calls deleted per transaction at most (default 25): smaller batches keep each lock short. */
   batchCalls?: number;
+  /**
+   * How long one transaction should hold the lock (ms, default 20): after a batch that took
+   * longer, the next deletes half as many calls (down to one); after one that took under half
+   * of it, more again (up to `batchCalls`). A slow or busy machine gets shorter locks.
+   */
+  targetBatchMs?: number;
   now?: number;
   /** Runs each batch; the logger passes its writer's exclusive lane so batches never overlap a flush. */
   runBatch?: <T>(fn: () => Promise<T>) => Promise<T>;
@@ -53,8 +59,10 @@ export async function cleanupOldData(
   if (typeof retentionDays !== 'number' || !Number.isFinite(retentionDays) || retentionDays < 0)
     throw invalidArgument('retentionDays', `must be a number >= 0, got ${String(retentionDays)}.`);
   // 25 calls (~2,500 events of 100-event calls) per transaction keeps each lock well under 50 ms
-  // on a 1M-event store (50 took 35–75 ms on a 2-core VM; see docs/performance.md).
+  // on a 1M-event store (50 took 35–75 ms on a 2-core VM; see docs/performance.md); on a slower
+  // machine the batch shrinks to keep each transaction near `targetBatchMs`.
   const batchCalls = options.batchCalls === undefined ? 25 : wholeNumber('batchCalls', options.batchCalls, 1, 10_000);
+  const targetMs = options.targetBatchMs === undefined ? 20 : wholeNumber('targetBatchMs', options.targetBatchMs, 0, 60_000);
   const runBatch = options.runBatch ?? (<T>(fn: () => Promise<T>) => fn());
   const cutoff = Math.max(-MAX_TIME_MS, timeMs('now', options.now ?? Date.now()) - Math.floor(retentionDays * 86_400_000));
   const result: CleanupResult = {
@@ -69,14 +77,15 @@ export async function cleanupOldData(
     batches: 0,
     longestBatchMs: 0,
   };
+  let size = batchCalls;
   for (;;) {
+    let elapsed = 0;
+    const limit = size;
     const more = await runBatch(async () => {
       const t0 = performance.now();
       const found = await inTransaction(dataSource, dialect, async ({ ctx }) => {
         const ids = (
-          await ctx.query<{ id: string }>(`SELECT id FROM calls WHERE started_at < ? ORDER BY started_at LIMIT ${batchCalls}`, [
-            cutoff,
-          ])
+          await ctx.query<{ id: string }>(`SELECT id FROM calls WHERE started_at < ? ORDER BY started_at LIMIT ?`, [cutoff, limit])
         ).map((r) => r.id);
         if (ids.length === 0) return 0;
         const marks = ids.map(() => '?').join(', ');
@@ -90,12 +99,15 @@ export async function cleanupOldData(
         }
         return ids.length;
       });
+      elapsed = performance.now() - t0;
       result.batches++;
-      result.longestBatchMs = Math.max(result.longestBatchMs, performance.now() - t0);
+      result.longestBatchMs = Math.max(result.longestBatchMs, elapsed);
       return found;
     });
     options.onProgress?.(result.calls);
-    if (more < batchCalls) break;
+    if (more < limit) break;
+    if (elapsed > targetMs) size = Math.max(1, Math.floor(size / 2));
+    else if (elapsed < targetMs / 2) size = Math.min(batchCalls, Math.ceil(size * 1.5));
     await new Promise((r) => setImmediate(r));
   }
   // System-level rows (no call), by age, in bounded batches.

@@ -56,6 +56,26 @@ describeEachBackend('cleanupOldData', (backend) => {
     await expect(logger.startCall({ callId: 'new-1' })).rejects.toMatchObject({ code: 'DUPLICATE_CALL' });
   });
 
+  it('shrinks its batches while transactions take longer than targetBatchMs, and deletes every old call either way', async () => {
+    const now = Date.now();
+    const ids = Array.from({ length: 20 }, (_, i) => `old-${String(i).padStart(2, '0')}`);
+    for (const callId of [...ids, 'new']) await logger.startCall({ callId, startedAt: callId === 'new' ? now : now - 40 * DAY + ids.indexOf(callId) });
+    await logger.flush();
+    // Every transaction "too long" (0 ms): 8, 4, 2, then one call at a time (14 calls).
+    const slow = await logger.cleanupOldData({ retentionDays: 30, batchCalls: 8, targetBatchMs: 0 });
+    expect(slow.calls).toBe(20);
+    // 8 + 4 + 2 + 6 × 1, then an empty one (the sixth single call filled its batch); two system-level passes.
+    expect(slow.batches).toBe(3 + 6 + 1 + 2);
+    const ds = await logger.dataSource();
+    expect((await ds.query(`SELECT id FROM calls`)).map((r: { id: string }) => r.id)).toEqual(['new']);
+    // The same store again, batches never too long: 8, 8, 4 (the last not full).
+    for (const callId of ids) await logger.startCall({ callId: `${callId}-b`, startedAt: now - 40 * DAY });
+    await logger.flush();
+    const quick = await logger.cleanupOldData({ retentionDays: 30, batchCalls: 8, targetBatchMs: 60_000 });
+    expect(quick).toMatchObject({ calls: 20, batches: 3 + 2 });
+    await expect(logger.cleanupOldData({ retentionDays: 30, targetBatchMs: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'targetBatchMs' });
+  });
+
   it('rejects a negative retention without deleting anything', async () => {
     await logger.startCall({ callId: 'c', startedAt: Date.now() - 100 * DAY });
     await expect(logger.cleanupOldData({ retentionDays: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
