@@ -213,15 +213,27 @@ export async function appendBatch(
   return outcomes;
 }
 
-/** A handed-over event's data as JSON, or why it cannot be stored (cyclic, BigInt: what `enqueue` refuses). */
-function serialised(event: NewEvent): string | AppendOutcome {
+/**
+ * An event's data as the log's JSON; throws INVALID_ARGUMENT for data JSON cannot hold (cyclic,
+ * BigInt), wherever it is serialised: at enqueue, on the writer thread, or before a hand-over.
+ */
+export function dataJsonOf(event: NewEvent): string {
   try {
     return JSON.stringify(event.data);
   } catch (error) {
-    return reject(
+    throw new ConversationLogError(
       'INVALID_ARGUMENT',
       `The ${event.type} event's data cannot be stored as JSON (${(error as Error).message}); pass plain JSON values.`,
     );
+  }
+}
+
+/** A handed-over event's data as JSON, or its refusal (what `enqueue` refuses at once for data not handed over). */
+function serialised(event: NewEvent): string | AppendOutcome {
+  try {
+    return dataJsonOf(event);
+  } catch (error) {
+    return { status: 'rejected', error: error as ConversationLogError };
   }
 }
 

@@ -1,7 +1,7 @@
 import type { StoreConfig } from '../config/config.js';
 import { ConversationLogError, type ErrorCode } from '../errors.js';
 import type { EventType, NewEvent } from '../events/types.js';
-import { conversationIdOf, isProjected, type AppendOutcome, type PendingEvent } from './append.js';
+import { conversationIdOf, dataJsonOf, isProjected, type AppendOutcome, type PendingEvent } from './append.js';
 import type { CheckpointStats } from './checkpoint.js';
 
 /**
@@ -106,20 +106,9 @@ export function toWireBatch(items: readonly PendingEvent[], serialise = false): 
     batch.occurredAt[i] = event.occurredAt;
     batch.conversationIds.push(conversationIdOf(event));
     batch.projected[i] = isProjected(event) ? 1 : 0;
-    batch.data.push(item.dataJson ?? (serialise ? jsonOf(event) : event.data));
+    batch.data.push(item.dataJson ?? (serialise ? dataJsonOf(event) : event.data));
   }
   return batch;
-}
-
-function jsonOf(event: NewEvent): string {
-  try {
-    return JSON.stringify(event.data);
-  } catch (error) {
-    throw new ConversationLogError(
-      'INVALID_ARGUMENT',
-      `The ${event.type} event's data cannot be stored as JSON (${(error as Error).message}); pass plain JSON values.`,
-    );
-  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { newEventId } from './event-id.js';
 import type { NewEvent } from '../events/types.js';
 import { ConversationLogError } from '../errors.js';
 import type { Log } from '../config/log.js';
-import type { AppendOutcome, PendingEvent } from './append.js';
+import { dataJsonOf, type AppendOutcome, type PendingEvent } from './append.js';
 import { classifyFailure } from './failures.js';
 import type { EnqueueOptions, EventSink } from './sink.js';
 
@@ -43,12 +43,12 @@ export interface WriterStats {
   degraded: boolean;
 }
 
+/**
+ * A queued event. One handed over by its producer (`owned`) waits for its id until the writer
+ * prepares it, later in the same turn of the event loop (`eventId` is '' until then); its JSON
+ * (`dataJson` null) is made where the batch is appended: in the writer's worker thread.
+ */
 interface Item extends PendingEvent {
-  /*
-   * An event handed over by its producer (`owned`) waits for its id until the writer prepares
-   * it, later in the same turn of the event loop (`eventId` is '' until then); its JSON
-   * (`dataJson` null) is made where the batch is appended: in the writer's worker thread.
-   */
   resolve: (() => void) | null;
   reject: ((error: ConversationLogError) => void) | null;
   /** Sequence number for flush() (the writer's own system events have one too). */
@@ -170,14 +170,11 @@ export class Writer implements EventSink {
     // serialisation left for the flush (or for the hand-over to the writer's worker thread).
     let dataJson: string;
     try {
-      dataJson = JSON.stringify(event.data);
+      dataJson = dataJsonOf(event);
     } catch (error) {
       // Cyclic or BigInt data: refused here, the way the database would refuse it later.
       this.stats.rejected++;
-      const refusal = new ConversationLogError(
-        'INVALID_ARGUMENT',
-        `The ${event.type} event's data cannot be stored as JSON (${(error as Error).message}); pass plain JSON values.`,
-      );
+      const refusal = error as ConversationLogError;
       if (reject) reject(refusal);
       else this.log.warn('conversation log event rejected', { eventType: event.type, code: refusal.code });
       return false;
