@@ -43,11 +43,7 @@ export interface WriterStats {
   degraded: boolean;
 }
 
-/**
- * A queued event. One handed over by its producer (`owned`) waits for its id until the writer
- * prepares it, later in the same turn of the event loop (`eventId` is '' until then); its JSON
- * (`dataJson` null) is made where the batch is appended: in the writer's worker thread.
- */
+/** A queued event; one handed over by its producer (`owned`) has `dataJson` null until the batch is appended. */
 interface Item extends PendingEvent {
   resolve: (() => void) | null;
   reject: ((error: ConversationLogError) => void) | null;
@@ -90,9 +86,6 @@ export class Writer implements EventSink {
     degraded: false,
   };
   private droppedUnreported = 0;
-  /** Handed-over events not yet given their id (see prepare()). */
-  private unprepared: Item[] = [];
-  private prepareScheduled = false;
   private outage: { since: number; attempts: number; error: string } | null = null;
 
   /**
@@ -151,54 +144,24 @@ export class Writer implements EventSink {
       );
       return false;
     }
-    if (owned) {
-      // Handed over: the producer built this data for the event and never touches it again, so
-      // it is not serialised here but where the batch is appended (the writer's thread), and
-      // its id is made after the producer's callback returns (prepare(), same loop turn) — the
-      // agent's code that emitted the event goes on at once.
-      const item: Item = { event, eventId: '', dataJson: null, resolve, reject, seq: ++this.pushed };
-      this.queue.push(item);
-      this.unprepared.push(item);
-      if (!this.prepareScheduled) {
-        this.prepareScheduled = true;
-        setImmediate(this.prepareLater);
+    // Handed over (`owned`): the producer built this data for the event and never touches it
+    // again, so it is not serialised here but where the batch is appended (the writer's thread).
+    // Otherwise it is serialised now, once: a snapshot of the event as it was enqueued.
+    let dataJson: string | null = null;
+    if (!owned)
+      try {
+        dataJson = dataJsonOf(event);
+      } catch (error) {
+        // Cyclic or BigInt data: refused here, the way the database would refuse it later.
+        this.stats.rejected++;
+        const refusal = error as ConversationLogError;
+        if (reject) reject(refusal);
+        else this.log.warn('conversation log event rejected', { eventType: event.type, code: refusal.code });
+        return false;
       }
-      this.schedule();
-      return true;
-    }
-    // The data is serialised now, once: a snapshot of the event as it was enqueued, and no
-    // serialisation left for the flush (or for the hand-over to the writer's worker thread).
-    let dataJson: string;
-    try {
-      dataJson = dataJsonOf(event);
-    } catch (error) {
-      // Cyclic or BigInt data: refused here, the way the database would refuse it later.
-      this.stats.rejected++;
-      const refusal = error as ConversationLogError;
-      if (reject) reject(refusal);
-      else this.log.warn('conversation log event rejected', { eventType: event.type, code: refusal.code });
-      return false;
-    }
     this.queue.push({ event, eventId: newEventId(), dataJson, resolve, reject, seq: ++this.pushed });
     this.schedule();
     return true;
-  }
-
-  private readonly prepareLater = (): void => {
-    this.prepareScheduled = false;
-    this.prepare();
-  };
-
-  /**
-   * Gives handed-over events their id, in queue order (ids grow with time). Runs once per turn
-   * of the event loop that enqueued any, and before a batch is taken. (Their data is serialised
-   * where the batch is appended; data that cannot be refuses its event there, as `enqueue` would.)
-   */
-  private prepare(): void {
-    const items = this.unprepared;
-    if (items.length === 0) return;
-    this.unprepared = [];
-    for (const item of items) item.eventId = newEventId();
   }
 
   private schedule(): void {
@@ -314,7 +277,6 @@ export class Writer implements EventSink {
   }
 
   private takeBatch(): Item[] {
-    this.prepare();
     const report = this.reportItems();
     const room = Math.max(1, this.options.batchSize - report.length);
     const batch = this.queue.slice(this.head, this.head + room);
