@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { attachConversationLog } from '../../src/plugin/attach.js';
 import { WeatherAgent, weatherLLM, withTimeout } from '../support/livekit/session.js';
+import { skipWithout } from '../support/requirements.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger, type Backend } from '../support/stores.js';
 import { createCallStartedEvent, seedStore, XSS_SCRIPT, type Seeded } from '../server/seed.js';
 
@@ -316,7 +317,7 @@ describe('convlog usage and configuration', () => {
     expect(refused.stderr).toContain('CONFIG_INVALID');
   });
 
-  it('show and stats line up at 80 columns in a real terminal (tmux)', async () => {
+  it.skipIf(skipWithout('tmux'))('show and stats line up at 80 columns in a real terminal (tmux)', async () => {
     const url = await freshDatabaseUrl('sqlite');
     const logger = await openLogger('sqlite', { databaseUrl: url });
     await seedStore(logger);

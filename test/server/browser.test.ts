@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
+import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
 import {
   createCallStartedEvent,
@@ -20,11 +21,11 @@ import {
  * the dashboard on a seeded store, checked for what a person sees, for hostile text staying
  * text, and for console errors (a CSP violation is one). Screenshots go to test/artifacts/.
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM = CHROMIUM_PATH;
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACTS = path.resolve('test/artifacts/server');
 
-describeEachBackend('dashboard in Chromium', (backend) => {
+describe.skipIf(skipWithout('chromium'))('needs Chromium', () => describeEachBackend('dashboard in Chromium', (backend) => {
   let logger: ConversationLogger;
   let server: DashboardServer;
   let seeded: Seeded;
@@ -33,7 +34,6 @@ describeEachBackend('dashboard in Chromium', (backend) => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     logger = await openLogger(backend);
     seeded = await seedStore(logger);
@@ -159,4 +159,4 @@ describeEachBackend('dashboard in Chromium', (backend) => {
   it('logged no console errors and no CSP violations on any page', () => {
     expect(problems).toEqual([]);
   });
-});
+}));

@@ -1,4 +1,5 @@
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import { missingSummary } from './requirements.js';
 
 /** Prints how many store tests ran, passed and failed on each backend. */
 export default class BackendReporter implements Reporter {
@@ -19,5 +20,7 @@ export default class BackendReporter implements Reporter {
       const c = this.counts[backend] ?? { passed: 0, failed: 0, skipped: 0 };
       console.log(`store tests on ${backend}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
     }
+    const absent = missingSummary();
+    if (absent) console.log(absent);
   }
 }

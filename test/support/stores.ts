@@ -4,6 +4,7 @@ import pg from 'pg';
 import { describe, inject } from 'vitest';
 import { ConversationLogger, type ConversationLoggerOptions } from '../../src/logger/conversation-logger.js';
 import { createLog } from '../../src/config/log.js';
+import { skipWithout } from './requirements.js';
 
 export type Backend = 'sqlite' | 'postgres';
 export const BACKENDS: Backend[] = ['sqlite', 'postgres'];
@@ -44,7 +45,12 @@ export async function openLogger(
   });
 }
 
-/** Runs a suite once per backend; test names carry `[sqlite]` / `[postgres]`. */
+/**
+ * Runs a suite once per backend; test names carry `[sqlite]` / `[postgres]`. Without a reachable
+ * PostgreSQL (and `CI` unset) the PostgreSQL half is skipped and the run's last line says so.
+ */
 export function describeEachBackend(name: string, fn: (backend: Backend) => void): void {
-  for (const backend of BACKENDS) describe(`${name} [${backend}]`, () => fn(backend));
+  for (const backend of BACKENDS) {
+    describe.skipIf(backend === 'postgres' && skipWithout('postgres'))(`${name} [${backend}]`, () => fn(backend));
+  }
 }
