@@ -13,8 +13,7 @@ const n = (v: unknown) => Number(v);
 const close = (actual: unknown, expected: number, digits = 9) => expect(n(actual)).toBeCloseTo(expected, digits);
 
 // A turn may not be faster than what the script makes each stage wait (timers never fire early by
-// more than a millisecond), nor absurdly slower on a loaded machine.
-const SLACK_MS = 1500;
+// more than a millisecond). No upper bound: how much slower a loaded machine is says nothing of the code.
 const SLA_MS = 600; // the tool turn needs EOU 100 + two LLM rounds of 200 + TTS 120 = 620 ms at least
 
 const llmCost = (u: (typeof AUDIO_CALL.replies)[number]['usage']) =>
@@ -90,12 +89,9 @@ describeEachBackend('plugin on a real AgentSession (audio: STT, TTS, turn detect
     turns.forEach((t, i) => {
       expect(n(t['e2e_derived'])).toBe(0); // measured: agent started speaking − user stopped speaking
       expect(n(t['end_of_turn_delay_ms'])).toBeGreaterThanOrEqual(AUDIO_CALL.minEndpointingDelayMs - 1);
-      expect(n(t['end_of_turn_delay_ms'])).toBeLessThan(AUDIO_CALL.minEndpointingDelayMs + SLACK_MS);
       expect(n(t['transcription_delay_ms'])).toBeGreaterThanOrEqual(AUDIO_CALL.utterances[i]!.sttDelayMs - 1);
       expect(n(t['llm_ttft_ms'])).toBeGreaterThanOrEqual(AUDIO_CALL.replies[0]!.ttftMs - 1);
-      expect(n(t['llm_ttft_ms'])).toBeLessThan(AUDIO_CALL.replies[0]!.ttftMs + SLACK_MS);
       expect(n(t['tts_ttfb_ms'])).toBeGreaterThanOrEqual(AUDIO_CALL.ttsTtfbMs - 1);
-      expect(n(t['tts_ttfb_ms'])).toBeLessThan(AUDIO_CALL.ttsTtfbMs + SLACK_MS);
       // Additive: the parts plus what no stage accounts for make up the measured end to end.
       const parts = ['end_of_turn_delay_ms', 'on_user_turn_completed_delay_ms', 'llm_ttft_ms', 'tts_ttfb_ms', 'playback_latency_ms'].reduce(
         (sum, k) => sum + n(t[k] ?? 0),

@@ -57,7 +57,6 @@ describeEachBackend('plugin on a real AgentSession (text)', (backend) => {
     expect(turns).toHaveLength(3);
     for (const t of turns) {
       expect(Number(t['llm_ttft_ms'])).toBeGreaterThanOrEqual(25);
-      expect(Number(t['llm_ttft_ms'])).toBeLessThan(2000);
       expect(t['outcome']).toBe('completed');
     }
 
