@@ -6,7 +6,7 @@ import { ConversationLogError } from '../errors.js';
 import { cleanupOldData, type CleanupResult } from '../queries/cleanup.js';
 import { getConversationHistory, type HistoryMessage } from '../queries/history.js';
 import { getCallStatistics, type CallStatistics } from '../queries/statistics.js';
-import { runHandedOn } from '../plugin/after-listener.js';
+import { runHandedOn } from '../store/after-listener.js';
 import { createDataSource, openSqliteWrites } from '../store/data-source.js';
 import { EventStore } from '../store/event-store.js';
 import { MigrationManager } from '../store/migration-manager.js';
