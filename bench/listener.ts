@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { runHandedOn } from '../src/plugin/after-listener.js';
+import { runHandedOn } from '../src/store/after-listener.js';
 import { attachConversationLog } from '../src/plugin/attach.js';
 import type { EventSink } from '../src/store/sink.js';
 import { TURN_MS } from './calls.js';

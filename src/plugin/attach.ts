@@ -4,7 +4,7 @@ import { getConversationLogger } from '../logger/global.js';
 import { eventRedactor } from '../redact/redact-event.js';
 import type { EventSink } from '../store/sink.js';
 import { eventFilter, storeOverrides, type ConversationLogConfig } from './config.js';
-import { afterListener, runHandedOn } from './after-listener.js';
+import { afterListener, runHandedOn } from '../store/after-listener.js';
 import { SessionMapper } from './mapper.js';
 import { snapshotEvent, type SessionEventLike, type SessionEventSnapshot } from './snapshot.js';
 import { mergePricing } from './pricing.js';
