@@ -11,7 +11,7 @@
 import { type JobContext, ServerOptions, cli, defineAgent, llm, voice } from '@livekit/agents';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { attachConversationLog } from 'livekit-conversation-log';
+import { attachConversationLog, prewarmConversationLog } from 'livekit-conversation-log';
 import config from '../agent.config.js';
 
 class FrontDesk extends voice.Agent {
@@ -30,6 +30,9 @@ class FrontDesk extends voice.Agent {
 }
 
 export default defineAgent({
+  // Once per job process, while it waits for a call: the database opens and the schema is
+  // checked here, so the call pays nothing for it.
+  prewarm: (proc) => prewarmConversationLog(proc, config),
   entry: async (ctx: JobContext) => {
     // Connect and wait for the caller first: a SIP caller's number is read from their attributes.
     await ctx.connect();

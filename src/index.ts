@@ -3,6 +3,8 @@ import { ConversationLogPlugin } from './plugin/plugin.js';
 
 export { ConversationLogPlugin } from './plugin/plugin.js';
 export { attachConversationLog } from './plugin/attach.js';
+export { prewarmConversationLog, PREWARMED_LOGGER } from './plugin/prewarm.js';
+export type { JobProcessLike, PrewarmOptions } from './plugin/prewarm.js';
 export type { AttachOptions, ConversationLogHandle, JobContextLike, SessionLike } from './plugin/attach.js';
 export { defineConversationLogConfig } from './plugin/config.js';
 export type { ConversationLogConfig } from './plugin/config.js';

@@ -5,6 +5,8 @@ import { eventRedactor } from '../redact/redact-event.js';
 import type { EventSink } from '../store/sink.js';
 import { eventFilter, storeOverrides, type ConversationLogConfig } from './config.js';
 import { afterListener, runHandedOn } from '../store/after-listener.js';
+import { KNOWN_EVENTS, loadAgentsInfo } from './agents-info.js';
+import { prewarmedLogger, type JobProcessLike } from './prewarm.js';
 import { SessionMapper } from './mapper.js';
 import { snapshotEvent, type SessionEventLike, type SessionEventSnapshot } from './snapshot.js';
 import { mergePricing } from './pricing.js';
@@ -23,6 +25,8 @@ export interface JobContextLike {
     remoteParticipants?: Map<string, { identity?: string; attributes?: Record<string, string> }>;
   };
   agent?: { identity?: string };
+  /** The job process; `prewarmConversationLog` leaves the logger in its `userData`. */
+  proc?: JobProcessLike;
   addShutdownCallback?(callback: () => Promise<void>): void;
 }
 
@@ -33,7 +37,7 @@ export interface AttachOptions extends ConversationLogConfig {
   room?: string;
   callerNumber?: string;
   agentName?: string;
-  /** Write here instead of the process-wide logger (`getConversationLogger()`). */
+  /** Write here instead of the prewarmed or the process-wide logger (`getConversationLogger()`). */
   sink?: EventSink;
   metadata?: Record<string, string | number | boolean | null>;
 }
@@ -47,39 +51,6 @@ export interface ConversationLogHandle {
   flush(): Promise<void>;
   /** Stops listening, ends the call if the session did not (reason `job_shutdown`), and flushes. */
   close(): Promise<void>;
-}
-
-/** Event types of @livekit/agents 1.9; the installed version's list is added at attach time. */
-const KNOWN_EVENTS = [
-  'user_input_transcribed',
-  'user_transcription_timeout',
-  'agent_state_changed',
-  'user_state_changed',
-  'conversation_item_added',
-  'function_tools_executed',
-  'metrics_collected',
-  'session_usage_updated',
-  'debug_message',
-  'speech_created',
-  'agent_false_interruption',
-  'overlapping_speech',
-  'eot_prediction',
-  'error',
-  'close',
-];
-
-let agentsInfo: Promise<{ version: string | null; events: string[] }> | null = null;
-
-/** The installed @livekit/agents version and event types, read once (null/known list if absent). */
-function loadAgentsInfo(): Promise<{ version: string | null; events: string[] }> {
-  agentsInfo ??= import('@livekit/agents').then(
-    (m) => ({
-      version: typeof m.version === 'string' ? m.version : null,
-      events: Object.values(m.voice.AgentSessionEventTypes) as string[],
-    }),
-    () => ({ version: null, events: [] }),
-  );
-  return agentsInfo;
 }
 
 /** The caller's number from the SIP participant's attributes, when there is one. */
@@ -119,7 +90,7 @@ export async function attachConversationLog(
   ctx: JobContextLike | undefined,
   options: AttachOptions = {},
 ): Promise<ConversationLogHandle> {
-  const sink = options.sink ?? getConversationLogger(storeOverrides(options));
+  const sink = options.sink ?? prewarmedLogger(ctx?.proc) ?? getConversationLogger(storeOverrides(options));
   const info = await loadAgentsInfo();
   const callId = options.callId ?? ctx?.job?.id ?? ctx?.room?.name ?? randomUUID();
   const room = options.room ?? ctx?.room?.name ?? ctx?.job?.room?.name ?? null;

@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import type { CheckpointThreadData } from './checkpoint-thread.js';
+import { startThread } from './thread/start-thread.js';
 
 export interface CheckpointStats {
   /** Checkpoints that copied something into the database file. */
@@ -9,67 +10,8 @@ export interface CheckpointStats {
 }
 
 /**
- * The checkpoint thread: its own better-sqlite3 connection, nothing else (plain CommonJS, so it
- * starts in milliseconds and needs no TypeScript loader). Every `intervalMs` it runs a PASSIVE
- * checkpoint, which never waits for readers or writers; while writes outpace it, it goes again
- * sooner, so the WAL is copied through and reset rather than left to grow. `pause` (answered
- * `paused` once no checkpoint is running — the pragma is synchronous, so never during one) holds
- * checkpoints back until `resume`.
- */
-const CHECKPOINT_THREAD = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-// Per-thread niceness on Linux only (elsewhere it would renice the whole process).
-if (workerData.nice > 0 && process.platform === 'linux') { try { require('node:os').setPriority(workerData.nice); } catch {} }
-const db = new Database(workerData.file, { fileMustExist: true, timeout: 0 });
-let checkpoints = 0, longestMs = 0, last = '';
-let timer = null, stopped = false, paused = false;
-const run = () => {
-  timer = null;
-  if (stopped) return;
-  if (paused) {
-    timer = setTimeout(run, workerData.intervalMs);
-    return;
-  }
-  let behind = false;
-  const t0 = performance.now();
-  try {
-    const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
-    const key = r.log + ':' + r.checkpointed;
-    if (r.log > 0 && key !== last) {
-      checkpoints++;
-      longestMs = Math.max(longestMs, performance.now() - t0);
-    }
-    behind = r.checkpointed < r.log && key !== last;
-    last = key;
-  } catch {
-    // Busy, or the file is going away: the next run catches up.
-  }
-  timer = setTimeout(run, behind ? 10 : workerData.intervalMs);
-};
-timer = setTimeout(run, workerData.intervalMs);
-parentPort.on('message', (m) => {
-  if (m === 'stats') parentPort.postMessage({ checkpoints, longestMs });
-  else if (m === 'pause') {
-    paused = true;
-    parentPort.postMessage('paused');
-  } else if (m === 'resume') paused = false;
-  else if (m === 'stop') {
-    paused = false;
-    if (timer) clearTimeout(timer);
-    run();
-    stopped = true;
-    db.close();
-    parentPort.postMessage('stopped');
-    parentPort.close();
-  }
-});
-parentPort.postMessage('ready');
-`;
-
-/**
  * Copies SQLite's write-ahead log into the database file off the commit path: in a thread of
- * its own, on a timer.
+ * its own (`checkpoint-thread.ts`), on a timer.
  *
  * @remarks
  * The writer's connection runs with `wal_autocheckpoint = 0`, so no commit ever checkpoints
@@ -83,12 +25,9 @@ export class CheckpointThread {
   private readonly started: Promise<boolean>;
 
   constructor(file: string, intervalMs: number, nice = 0) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(CHECKPOINT_THREAD, {
-      eval: true,
-      workerData: { driver, file, intervalMs, nice },
-      name: 'convlog-checkpoint',
-    });
+    const workerData: CheckpointThreadData = { file, intervalMs, nice };
+    // Its module: ./checkpoint-thread.ts.
+    this.worker = startThread(new URL('./checkpoint-thread.js', import.meta.url), { workerData, name: 'convlog-checkpoint' });
     // Never keeps the process alive: whatever is left in the WAL is checkpointed by SQLite
     // when the last connection closes, or by the next process that opens the file.
     this.worker.unref();

@@ -2,24 +2,12 @@ import type { DataSource } from 'typeorm';
 import type { StoreConfig } from '../config/config.js';
 import type { Log } from '../config/log.js';
 import type { NewEvent } from '../events/types.js';
-import { BatchAppender } from './batch-appender.js';
+import { inlineAppender, type Appender } from './appender.js';
 import type { CheckpointStats } from './checkpoint.js';
 import type { Dialect } from './dialect.js';
 import type { EnqueueOptions, EventSink } from './sink.js';
 import { WorkerAppender } from './worker-appender.js';
 import { Writer, type WriterStats } from './writer.js';
-
-/** Runs batches somewhere: on this thread, or in the writer's worker thread. */
-export interface Appender {
-  run: BatchAppender['run'];
-  /** Forget cached stream state (after cleanup or a rebuild changed the tables). */
-  clearState(): Promise<void> | void;
-  /** Hold WAL checkpoints back while a maintenance transaction holds the lock (SQLite file). */
-  pauseCheckpoints(): Promise<void>;
-  resumeCheckpoints(): Promise<void> | void;
-  checkpointStats(): Promise<CheckpointStats | null> | CheckpointStats | null;
-  close(): Promise<void>;
-}
 
 /**
  * The event store: an append-only log with inline projections, written by a batching
@@ -42,24 +30,14 @@ export class EventStore implements EventSink {
     log: Log,
   ) {
     this.dialect = config.dialect;
-    const inline = (): Appender => {
-      const appender = new BatchAppender(ready, config);
-      return {
-        run: (items, retry) => appender.run(items, retry),
-        clearState: () => appender.clearState(),
-        pauseCheckpoints: () => appender.pauseCheckpoints(),
-        resumeCheckpoints: () => appender.resumeCheckpoints(),
-        checkpointStats: () => appender.checkpointStats(),
-        close: () => appender.stop(),
-      };
-    };
+    const inline = (): Appender => inlineAppender(ready, config);
     this.appender = config.writerThread === 'worker' ? new WorkerAppender(ready, config, log, inline) : inline();
     const appender = this.appender;
     this.writer = new Writer(
       (items, retry) => appender.run(items, retry),
       config,
       log,
-      () => appender instanceof WorkerAppender && appender.pipelines,
+      () => appender.pipelines === true,
     );
   }
 

@@ -64,16 +64,21 @@ export class MigrationManager {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query('SELECT pg_advisory_lock($1)', [PG_LOCK_KEY]);
+      // A transaction-scoped lock, released by the commit: a session lock would outlive the
+      // transaction on a pooled server connection (PgBouncer in transaction mode) and block
+      // every later migration. The migrations run inside it (TypeORM nests them as a savepoint),
+      // on the connection that holds the lock: a pool of one must not wait for a second.
+      await runner.startTransaction();
       try {
-        // On the connection that holds the lock: a pool of one (DB_POOL_SIZE=1, no overflow) must
-        // not wait for a second connection while holding the first.
+        await runner.query('SELECT pg_advisory_xact_lock($1)', [PG_LOCK_KEY]);
         const executor = new MigrationExecutor(this.dataSource, runner);
         executor.transaction = 'all';
         const done = await executor.executePendingMigrations();
+        await runner.commitTransaction();
         return done.map((m) => m.name);
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [PG_LOCK_KEY]);
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
       }
     } finally {
       await runner.release();

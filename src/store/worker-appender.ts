@@ -1,14 +1,13 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { DataSource } from 'typeorm';
 import type { StoreConfig } from '../config/config.js';
 import type { Log } from '../config/log.js';
 import type { AppendOutcome, PendingEvent } from './append.js';
 import type { CheckpointStats } from './checkpoint.js';
-import type { Appender } from './event-store.js';
+import type { Appender } from './appender.js';
 import type { SqliteDatabaseLike } from './sqlite-executor.js';
-import { BatchNotAttempted } from './writer.js';
+import { BatchNotAttempted } from './batch-not-attempted.js';
+import { startThread } from './thread/start-thread.js';
 import {
   NOT_ATTEMPTED,
   fromWireError,
@@ -19,27 +18,6 @@ import {
   type WireOutcomes,
   type WorkerData,
 } from './worker-protocol.js';
-
-/** Loads the worker module; from the TypeScript sources (tsx, vitest) it registers tsx in the worker first. */
-const BOOT = `
-const { workerData } = require('node:worker_threads');
-(async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-})();
-`;
-
-function workerEntry(): { entry: string; tsx: string | null } {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { entry: new URL('./writer-worker.js', here).href, tsx: null };
-  let tsx: string | null = null;
-  try {
-    tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  } catch {
-    // No tsx: the worker fails to load and the writer stays on this thread.
-  }
-  return { entry: new URL('./writer-worker.ts', here).href, tsx };
-}
 
 /** A worker that died this many times in a row without completing a batch is given up for inline writes. */
 const MAX_CRASHES = 3;
@@ -192,11 +170,11 @@ export class WorkerAppender implements Appender {
   }
 
   private spawn(): Promise<Worker | null> {
-    const { entry, tsx } = workerEntry();
-    const data: WorkerData & { entry: string; tsx: string | null } = { config: this.config, entry, tsx };
+    const workerData: WorkerData = { config: this.config };
     let worker: Worker;
     try {
-      worker = new Worker(BOOT, { eval: true, workerData: data, name: 'convlog-writer' });
+      // Its module: ./writer-worker.ts.
+      worker = startThread(new URL('./writer-worker.js', import.meta.url), { workerData, name: 'convlog-writer' });
     } catch (error) {
       return Promise.resolve(this.giveUp(error));
     }

@@ -2,54 +2,17 @@ import { newEventId } from './event-id.js';
 import type { NewEvent } from '../events/types.js';
 import { ConversationLogError } from '../errors.js';
 import type { Log } from '../config/log.js';
-import { dataJsonOf, type AppendOutcome, type PendingEvent } from './append.js';
+import { dataJsonOf, type AppendOutcome } from './append.js';
+import { BatchNotAttempted } from './batch-not-attempted.js';
 import { classifyFailure } from './failures.js';
 import type { EnqueueOptions, EventSink } from './sink.js';
+import { droppedReport, outageReport, type Outage } from './writer-reports.js';
+import type { BatchRunner, Item, WriterOptions, WriterStats } from './writer-types.js';
 
-/**
- * What a runner throws for a batch it did not attempt because one handed over before it failed
- * (see `pipelined`): not a failure of this batch; the writer runs it again after the failed one.
- */
-export class BatchNotAttempted extends Error {
-  readonly code = 'CONVLOG_BATCH_NOT_ATTEMPTED';
-  constructor() {
-    super('The batch was not attempted: a batch handed over before it failed.');
-  }
-}
+export type { BatchRunner, WriterOptions, WriterStats } from './writer-types.js';
 
 /** One attempt of a batch, settled either way (a pipelined attempt is awaited later, never left rejected). */
 type Attempt = { outcomes: AppendOutcome[] } | { error: unknown };
-
-/** Runs one batch in one transaction. `retry` is true when an earlier attempt of the same batch failed. */
-export type BatchRunner = (items: readonly PendingEvent[], retry: boolean) => Promise<AppendOutcome[]>;
-
-export interface WriterOptions {
-  batchSize: number;
-  flushIntervalMs: number;
-  maxQueueSize: number;
-  retryBaseDelayMs: number;
-  retryMaxDelayMs: number;
-}
-
-/** Counters of a writer, for statistics and health checks. */
-export interface WriterStats {
-  queued: number;
-  appended: number;
-  rejected: number;
-  /** Events dropped because the queue was full (since the writer started). */
-  dropped: number;
-  failedFlushes: number;
-  /** True while the database is failing and the writer is backing off. */
-  degraded: boolean;
-}
-
-/** A queued event; one handed over by its producer (`owned`) has `dataJson` null until the batch is appended. */
-interface Item extends PendingEvent {
-  resolve: (() => void) | null;
-  reject: ((error: ConversationLogError) => void) | null;
-  /** Sequence number for flush() (the writer's own system events have one too). */
-  seq: number;
-}
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 // Referenced on purpose: while a batch waits to be retried, the process must not exit and lose it
@@ -86,7 +49,7 @@ export class Writer implements EventSink {
     degraded: false,
   };
   private droppedUnreported = 0;
-  private outage: { since: number; attempts: number; error: string } | null = null;
+  private outage: Outage | null = null;
 
   /**
    * @param pipelined whether the runner may be handed the next batch before the current one
@@ -293,40 +256,12 @@ export class Writer implements EventSink {
     return report.length ? [...report, ...batch] : batch;
   }
 
-  /** System events the writer owes: an outage that just ended, events it had to drop. */
+  /** System events the writer owes: events it had to drop (reported with the next batch). */
   private reportItems(): Item[] {
-    const items: Item[] = [];
-    const now = Date.now();
-    if (this.droppedUnreported > 0) {
-      const count = this.droppedUnreported;
-      this.droppedUnreported = 0;
-      items.push(
-        this.systemItem(now, 'events_dropped', 'ERROR', `${count} events were dropped: the write queue was full`, count, {
-          maxQueueSize: this.options.maxQueueSize,
-          droppedTotal: this.stats.dropped,
-        }),
-      );
-    }
-    return items;
-  }
-
-  private systemItem(
-    now: number,
-    eventType: string,
-    severity: 'WARNING' | 'ERROR',
-    message: string,
-    count: number,
-    metadata: Record<string, string | number | boolean | null>,
-  ): Item {
-    const data = { eventType, severity, message, component: 'writer', conversationId: null, metadata, count };
-    return {
-      event: { type: 'system_event_logged', callId: null, occurredAt: now, data },
-      eventId: newEventId(),
-      dataJson: JSON.stringify(data),
-      resolve: null,
-      reject: null,
-      seq: this.owed(),
-    };
+    if (this.droppedUnreported === 0) return [];
+    const count = this.droppedUnreported;
+    this.droppedUnreported = 0;
+    return [{ ...droppedReport(count, this.options.maxQueueSize, this.stats.dropped), seq: this.owed() }];
   }
 
   /**
@@ -439,18 +374,7 @@ export class Writer implements EventSink {
     const durationMs = Date.now() - since;
     this.log.warn('conversation log database writes recovered', { durationMs, attempts });
     // Written with the next batch: the outage is on record once writing works again.
-    this.queue.splice(
-      this.head,
-      0,
-      this.systemItem(
-        Date.now(),
-        'store_write_failed',
-        'ERROR',
-        `Database writes failed for ${durationMs} ms (${attempts} attempts) and then recovered`,
-        attempts,
-        { error, durationMs, attempts, droppedTotal: this.stats.dropped },
-      ),
-    );
+    this.queue.splice(this.head, 0, { ...outageReport({ since, attempts, error }, durationMs, this.stats.dropped), seq: this.owed() });
     if (!this.running) this.schedule();
   }
 }

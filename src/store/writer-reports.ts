@@ -1,0 +1,47 @@
+import { newEventId } from './event-id.js';
+import type { Item } from './writer-types.js';
+
+/** A database outage the writer is riding out: since when, how many attempts, the last error. */
+export interface Outage {
+  since: number;
+  attempts: number;
+  error: string;
+}
+
+/** A system event the writer owes, ready to queue (the writer gives it its sequence number). */
+export type Report = Omit<Item, 'seq'>;
+
+function systemReport(
+  eventType: string,
+  message: string,
+  count: number,
+  metadata: Record<string, string | number | boolean | null>,
+): Report {
+  const data = { eventType, severity: 'ERROR' as const, message, component: 'writer', conversationId: null, metadata, count };
+  return {
+    event: { type: 'system_event_logged', callId: null, occurredAt: Date.now(), data },
+    eventId: newEventId(),
+    dataJson: JSON.stringify(data),
+    resolve: null,
+    reject: null,
+  };
+}
+
+/** `events_dropped`: the queue was full and `count` events were dropped since the last report. */
+export function droppedReport(count: number, maxQueueSize: number, droppedTotal: number): Report {
+  return systemReport('events_dropped', `${count} events were dropped: the write queue was full`, count, {
+    maxQueueSize,
+    droppedTotal,
+  });
+}
+
+/** `store_write_failed`: writes failed for `durationMs` and then recovered. */
+export function outageReport(outage: Outage, durationMs: number, droppedTotal: number): Report {
+  const { attempts, error } = outage;
+  return systemReport(
+    'store_write_failed',
+    `Database writes failed for ${durationMs} ms (${attempts} attempts) and then recovered`,
+    attempts,
+    { error, durationMs, attempts, droppedTotal },
+  );
+}
