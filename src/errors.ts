@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'QUEUE_FULL'
   | 'LOGGER_CLOSED'
   | 'STORE_REJECTED'
-  | 'MIGRATION_FAILED';
+  | 'MIGRATION_FAILED'
+  | 'STORE_NOT_FOUND'
+  | 'SCHEMA_BEHIND';
 
 const BRAND = Symbol.for('livekit-conversation-log.ConversationLogError');
 

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.js';
+import { nearest } from './suggest.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -17,17 +18,41 @@ export interface Parsed {
   positionals: string[];
 }
 
-/** Parses a command's arguments; unknown flags, missing values and extra arguments are usage errors. */
+/**
+ * Parses a command's arguments; unknown flags, missing values and extra arguments are usage
+ * errors that say what is wrong and, for a mistyped flag, the nearest one ("did you mean --since?").
+ */
 export function parse(argv: string[], options: Options, positionals = 0): Parsed {
+  const all: Options = { ...COMMON_OPTIONS, ...options };
   let out: Parsed;
   try {
-    out = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true }) as Parsed;
+    out = parseArgs({ args: argv, options: all, allowPositionals: true, strict: true }) as Parsed;
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+    throw new UsageError(usageMessage(error as NodeJS.ErrnoException, all));
   }
   if (out.positionals.length > positionals && !out.values['help'])
     throw new UsageError(`unexpected argument "${out.positionals[positionals]}"`);
   return out;
+}
+
+/** Node's `parseArgs` error, said for a person. */
+function usageMessage(error: NodeJS.ErrnoException, options: Options): string {
+  const text = error.message;
+  const name = /'(-{1,2}[A-Za-z0-9-]+)/.exec(text)?.[1] ?? '';
+  const long = (n: string) => (n.startsWith('--') ? n : `--${Object.entries(options).find(([, o]) => o.short === n.slice(1))?.[0] ?? n.slice(1)}`);
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const guess = name.startsWith('--') ? nearest(name.slice(2).split('=')[0]!, Object.keys(options)) : undefined;
+      return `unknown option ${name}${guess ? ` (did you mean --${guess}?)` : ''}`;
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const flag = long(name);
+      const def = options[flag.slice(2)];
+      return def?.type === 'boolean' ? `${flag} takes no value` : `${flag} needs a value: ${flag} <value>`;
+    }
+    default:
+      return text.replace(/^TypeError \[[A-Z_]+\]: /, '');
+  }
 }
 
 /** A string flag's value. */

@@ -1,5 +1,8 @@
+import type { DataSource } from 'typeorm';
 import { createLog, type Log } from '../config/log.js';
-import type { LogLevel, StoreConfig } from '../config/config.js';
+import { loadConfig, type LogLevel, type StoreConfig } from '../config/config.js';
+import { describeStore } from '../config/describe-store.js';
+import { openReadOnly } from '../store/read-only.js';
 import { ConversationLogger } from '../logger/conversation-logger.js';
 import { storeOverrides } from '../plugin/config.js';
 import type { RedactionOptions } from '../redact/redact-event.js';
@@ -9,10 +12,19 @@ import { loadConfigFile } from './config-file.js';
 export interface CliContext {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Opens the store (once): `--database-url`, else DATABASE_URL, else the config file, else the default. */
+  /**
+   * Opens the store to write (once): `--database-url`, else DATABASE_URL, else the config file,
+   * else the default. Says on stderr which store it opened (password masked), unless `--json`.
+   */
   openLogger(flags: StoreFlags): Promise<ConversationLogger>;
+  /**
+   * Opens the same store read-only (once): no writer, no migration; a SQLite file that does not
+   * exist and a schema that is behind are refused (typed errors). Says which store, like `openLogger`.
+   */
+  openReader(flags: StoreFlags): Promise<Reader>;
   /**
    * The store settings those sources give, a log at the CLI's level (for commands that open the
    * database themselves) and the config file's personal-data handling (`import` redacts like the agent).
@@ -26,12 +38,22 @@ export interface CliContext {
 export interface StoreFlags {
   config?: string | undefined;
   'database-url'?: string | undefined;
+  json?: string | boolean | undefined;
+}
+
+/** A read-only store: its DataSource, its resolved settings and how to name it. */
+export interface Reader {
+  dataSource: DataSource;
+  config: StoreConfig;
+  /** `sqlite:/abs/path.db` or the PostgreSQL URL with the password masked. */
+  store: string;
 }
 
 const LEVELS = new Set(['error', 'warn', 'info', 'debug']);
 
 export function createContext(): CliContext {
   let logger: Promise<ConversationLogger> | null = null;
+  let reader: Promise<Reader> | null = null;
   // Installed on first use: until a command waits for Ctrl-C, Ctrl-C keeps its default (exit).
   let interrupted: Promise<void> | null = null;
   const onInterrupt = () =>
@@ -43,6 +65,7 @@ export function createContext(): CliContext {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env,
     cwd: process.cwd(),
     get interrupted() {
@@ -57,13 +80,26 @@ export function createContext(): CliContext {
       return { overrides: { ...overrides, logSql: level === 'debug' }, log: createLog(level), redaction: config.redaction };
     },
     openLogger(flags) {
-      logger ??= this.storeOptions(flags).then(({ overrides, log, redaction }) =>
-        ConversationLogger.open({ ...overrides, log, ...(redaction === undefined ? {} : { redaction }) }),
-      );
+      logger ??= this.storeOptions(flags).then(async ({ overrides, log, redaction }) => {
+        const opened = await ConversationLogger.open({ ...overrides, log, ...(redaction === undefined ? {} : { redaction }) });
+        if (!flags.json) process.stderr.write(`store: ${describeStore(opened.config)}\n`);
+        return opened;
+      });
       return logger;
+    },
+    openReader(flags) {
+      reader ??= this.storeOptions(flags).then(async ({ overrides, log }) => {
+        const config = loadConfig(overrides);
+        const dataSource = await openReadOnly(config, log);
+        const store = describeStore(config);
+        if (!flags.json) process.stderr.write(`store: ${store}\n`);
+        return { dataSource, config, store };
+      });
+      return reader;
     },
     async close() {
       if (logger) await (await logger.catch(() => null))?.close();
+      if (reader) await (await reader.catch(() => null))?.dataSource.destroy();
     },
   };
 }

@@ -1,13 +1,48 @@
 /** Text output of `convlog`: tables that fit the terminal, numbers as people read them. */
+import { styleText } from 'node:util';
+
+/** Colours of marks: failures red, SLA breaches and warnings yellow. */
+export type Tone = 'fail' | 'warn';
+
+/** Paints text in a tone, or leaves it as it is when colour is off. */
+export type Paint = (tone: Tone | undefined, text: string) => string;
+
+/** No colour. */
+export const plain: Paint = (_tone, text) => text;
+
+/**
+ * Colour on a terminal only: never into a pipe or a file, never with `NO_COLOR` set (no-color.org)
+ * or `TERM=dumb`.
+ */
+export function paintFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Paint {
+  if (stream.isTTY !== true || (env['NO_COLOR'] ?? '') !== '' || env['TERM'] === 'dumb') return plain;
+  return (tone, text) => (tone === undefined || text === '' ? text : styleText(tone === 'fail' ? 'red' : 'yellow', text));
+}
+
+/**
+ * Columns to lay text out in: the terminal's width, else `COLUMNS`, else 80 (never under 40).
+ */
+export function terminalWidth(stream: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv): number {
+  const fromEnv = Number(env['COLUMNS']);
+  const w = stream.isTTY && stream.columns && stream.columns > 0 ? stream.columns : Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80;
+  return Math.max(40, w);
+}
 
 export interface Column<T> {
   header: string;
   value: (row: T) => string;
   align?: 'left' | 'right';
-  /** Longest the column may be; longer values are cut with "…". */
+  /** Longest the column may be; longer values are cut with "…". Ids have none: they are never cut. */
   max?: number;
   /** May be narrowed (values cut with "…") so that the table fits its width. */
   flex?: boolean;
+  /**
+   * May be left out when the table does not fit even with its flexible columns narrowed: the
+   * lowest number goes first. Lets unbreakable columns (ids) stay whole on a narrow terminal.
+   */
+  optional?: number;
+  /** The colour of a cell (failures, SLA breaches), when colour is on. */
+  tone?: (row: T) => Tone | undefined;
 }
 
 /** Cuts `s` to `n` characters, ending with "…" when it was longer. */
@@ -17,8 +52,17 @@ export const cut = (s: string, n: number): string => (s.length <= n ? s : `${s.s
  * A plain-text table: one header row, columns two spaces apart, each as wide as its widest cell;
  * when that is wider than `width`, the `flex` columns give up characters (cut with "…").
  */
-export function table<T>(rows: readonly T[], columns: readonly Column<T>[], width = 80): string {
-  const cells = rows.map((r) => columns.map((c) => cut(oneLine(c.value(r)), c.max ?? 80)));
+export function table<T>(rows: readonly T[], all: readonly Column<T>[], width = 80, paint: Paint = plain): string {
+  let columns = all;
+  const natural = (c: Column<T>) =>
+    Math.max(c.header.length, ...rows.map((r) => (c.flex ? c.header.length : Math.min(oneLine(c.value(r)).length, c.max ?? Infinity))));
+  const minimum = (cols: readonly Column<T>[]) => cols.reduce((a, c) => a + natural(c), 0) + 2 * (cols.length - 1);
+  const droppable = [...all].filter((c) => c.optional !== undefined).sort((a, b) => a.optional! - b.optional!);
+  while (minimum(columns) > width && droppable.length > 0) {
+    const gone = droppable.shift();
+    columns = columns.filter((c) => c !== gone);
+  }
+  const cells = rows.map((r) => columns.map((c) => (c.max === undefined ? oneLine(c.value(r)) : cut(oneLine(c.value(r)), c.max))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
   let over = widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1) - width;
   while (over > 0) {
@@ -31,13 +75,18 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[], widt
     widths[widest]!--;
     over--;
   }
-  const line = (vals: string[]) =>
+  const line = (vals: string[], row?: T) =>
     vals
       .map((v, i) => cut(v, widths[i]!))
-      .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .map((v, i) => {
+        const padded = columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!);
+        const tone = row === undefined ? undefined : columns[i]!.tone?.(row);
+        // Paint the text, not the padding, so colour never changes the layout.
+        return tone === undefined ? padded : padded.replace(v, paint(tone, v));
+      })
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
+  return [line(columns.map((c) => c.header)), ...cells.map((c, i) => line(c, rows[i]))].join('\n') + '\n';
 }
 
 /** Control characters and line breaks out of a table cell or a one-line summary. */

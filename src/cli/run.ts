@@ -10,6 +10,7 @@ import { stats } from './commands/stats.js';
 import { tail } from './commands/tail.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
 import { EXIT, NotFoundError, UsageError } from './errors.js';
+import { nearest } from './suggest.js';
 
 export const COMMANDS: Command[] = [migrate, calls, show, stats, tail, exportCommand, importCommand, cleanup, rebuild, serve];
 
@@ -38,7 +39,8 @@ export async function run(argv: string[], ctx: CliContext = createContext()): Pr
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    ctx.stderr.write(`convlog: unknown command "${name}"\n\n${usage()}`);
+    const guess = nearest(name, COMMANDS.map((c) => c.name));
+    ctx.stderr.write(`convlog: unknown command "${name}"${guess ? ` (did you mean "convlog ${guess}"?)` : ''}\n\n${usage()}`);
     return EXIT.USAGE;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -58,6 +60,7 @@ export async function run(argv: string[], ctx: CliContext = createContext()): Pr
     }
     if (isConversationLogError(error)) {
       ctx.stderr.write(`convlog ${command.name}: ${error.code}: ${error.message}\n`);
+      if (error.code === 'STORE_NOT_FOUND') return EXIT.NOT_FOUND;
       return error.code === 'INVALID_ARGUMENT' || error.code === 'CONFIG_INVALID' ? EXIT.USAGE : EXIT.FAILURE;
     }
     ctx.stderr.write(`convlog ${command.name}: ${(error as Error)?.message ?? String(error)}\n`);

@@ -93,3 +93,31 @@ export async function readLogTail(dataSource: DataSource, count: number): Promis
   );
   return rows.map(toLogEvent).reverse();
 }
+
+/**
+ * The position to follow from so that the newest `count` events (of one call, of some types, when
+ * given) come first: a position just below the `count`-th newest match, or 0 when there are fewer.
+ */
+export async function positionBefore(
+  dataSource: DataSource,
+  count: number,
+  options: { callId?: string; types?: readonly string[] } = {},
+): Promise<number> {
+  const n = wholeNumber('count', count, 1, 100_000);
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (options.callId !== undefined) {
+    where.push('call_id = ?');
+    params.push(options.callId);
+  }
+  if (options.types && options.types.length > 0) {
+    where.push(`type IN (${options.types.map(() => '?').join(', ')})`);
+    params.push(...options.types);
+  }
+  const [row] = await select<{ p: unknown }>(
+    dataSource,
+    `SELECT position AS p FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY position DESC LIMIT 1 OFFSET ${n - 1}`,
+    params,
+  );
+  return row ? Math.max(0, num(row.p)! - 1) : 0;
+}

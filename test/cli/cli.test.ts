@@ -244,7 +244,7 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     expect(dry.calls).toBe(old);
     const before = await count(logger, 'SELECT COUNT(*) AS n FROM calls');
     expect(before).toBeGreaterThan(old);
-    const done = JSON.parse((await convlog(['cleanup', '--retention-days', '2', '--json'], env)).stdout);
+    const done = JSON.parse((await convlog(['cleanup', '--retention-days', '2', '--yes', '--json'], env)).stdout);
     expect(done.calls).toBe(old);
     expect(await count(logger, 'SELECT COUNT(*) AS n FROM calls')).toBe(before - old);
 

@@ -1,24 +1,29 @@
+import { createInterface } from 'node:readline/promises';
+import type { CliContext } from '../context.js';
 import { flag, parse } from '../args.js';
 import { COMMON_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { json, utc } from '../output.js';
 import { Progress } from '../progress.js';
 import { select } from '../../queries/sql.js';
+import { describeStore } from '../../config/describe-store.js';
 import { SERVE_USAGE } from '../../server/serve-options.js';
 
 export const cleanup: Command = {
   name: 'cleanup',
   summary: 'delete calls older than the retention period (--dry-run)',
-  help: `Usage: convlog cleanup [--retention-days N] [--dry-run]
+  help: `Usage: convlog cleanup [--retention-days N] [--dry-run] [--yes]
 
 Deletes the calls that started more than N days ago (default: CONVERSATION_LOG_RETENTION_DAYS,
 else the config file's retentionDays, else 30) with their log events and every projection row,
-in small transactions so agents writing to the store are never held up for long. --dry-run
-counts what would go and deletes nothing.
+in small transactions so agents writing to the store are never held up for long.
+  --dry-run   count what would go and delete nothing
+  --yes       delete without asking. On a terminal cleanup asks first; elsewhere (a script,
+              cron, a pipe) it deletes nothing without --yes (exit 2)
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
-    const args = parse(argv, { 'retention-days': { type: 'string' }, 'dry-run': { type: 'boolean' } });
+    const args = parse(argv, { 'retention-days': { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } });
     const raw = flag(args, 'retention-days');
     let days: number | undefined;
     if (raw !== undefined) {
@@ -36,7 +41,13 @@ ${COMMON_HELP}`,
       else ctx.stdout.write(`${due} call(s) started before ${utc(cutoff)} UTC (older than ${retentionDays} days) would be deleted\n`);
       return 0;
     }
-    const progress = new Progress(ctx.stderr, 'deleting calls', due);
+    if (due > 0 && !args.values['yes'] && !(await confirm(ctx, `Delete ${due} call(s) started before ${utc(cutoff)} UTC, for good? [y/N] `)))
+      throw new UsageError(
+        ctx.stdin.isTTY
+          ? 'nothing deleted'
+          : `would delete ${due} call(s) started before ${utc(cutoff)} UTC: pass --yes to delete them (or --dry-run to count only); nothing deleted`,
+      );
+    const progress = new Progress(ctx.stderr, 'deleting calls', due, 'calls');
     const result = await logger.cleanupOldData({ retentionDays, onProgress: (done) => progress.update(done) });
     progress.done();
     if (args.values['json']) ctx.stdout.write(json({ retentionDays, ...result }));
@@ -49,6 +60,19 @@ ${COMMON_HELP}`,
     return 0;
   },
 };
+
+/** Asks a yes/no question on a terminal (default no); false at once when stdin is not one. */
+async function confirm(ctx: CliContext, question: string): Promise<boolean> {
+  if (!ctx.stdin.isTTY) return false;
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr });
+  try {
+    // Ctrl-C at the prompt (readline takes it from the terminal) answers no.
+    const answer = await Promise.race([rl.question(question), new Promise<string>((r) => rl.once('SIGINT', () => r('')))]);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
 
 export const rebuild: Command = {
   name: 'rebuild',
@@ -64,7 +88,7 @@ ${COMMON_HELP}`,
     const args = parse(argv, {});
     const logger = await ctx.openLogger(args.values as never);
     const [n] = await select<{ n: unknown }>(await logger.dataSource(), 'SELECT COUNT(*) AS n FROM events');
-    const progress = new Progress(ctx.stderr, 'replaying events', Number(n?.n ?? 0));
+    const progress = new Progress(ctx.stderr, 'replaying events', Number(n?.n ?? 0), 'events');
     const result = await logger.rebuildProjections((done) => progress.update(done));
     progress.done();
     if (args.values['json']) ctx.stdout.write(json(result));
@@ -85,7 +109,8 @@ ${COMMON_HELP}`,
     const options = resolveServeOptions({ port: flag(args, 'port'), host: flag(args, 'host'), token: flag(args, 'token') }, ctx.env);
     const logger = await ctx.openLogger(args.values as never);
     const server = await startDashboardServer({ logger, host: options.host, port: options.port, token: options.token });
-    if (args.values['json']) ctx.stdout.write(`${JSON.stringify({ url: server.url, host: server.host, port: server.port })}\n`);
+    const store = describeStore(logger.config);
+    if (args.values['json']) ctx.stdout.write(`${JSON.stringify({ url: server.url, host: server.host, port: server.port, store })}\n`);
     else ctx.stdout.write(`${describeServing(server.url, options).join('\n')}\n`);
     await ctx.interrupted;
     await server.close();

@@ -3,6 +3,7 @@ import { MigrationManager } from '../../store/migration-manager.js';
 import { parse } from '../args.js';
 import { COMMON_HELP, type Command } from '../command.js';
 import { json } from '../output.js';
+import { describeStore } from '../../config/describe-store.js';
 
 export const migrate: Command = {
   name: 'migrate',
@@ -17,7 +18,8 @@ ${COMMON_HELP}`,
   async run(argv, ctx) {
     const args = parse(argv, { status: { type: 'boolean' } });
     const { overrides, log } = await ctx.storeOptions(args.values as never);
-    const { dataSource } = await initDatabase(overrides, log);
+    const { dataSource, config } = await initDatabase(overrides, log);
+    if (!args.values['json']) ctx.stderr.write(`store: ${describeStore(config)}\n`);
     try {
       const manager = new MigrationManager(dataSource);
       if (args.values['status']) {

@@ -1,42 +1,44 @@
 import { getCallDetail, type CallDetail } from '../../queries/call-detail.js';
 import { parse } from '../args.js';
 import { COMMON_HELP, type Command } from '../command.js';
+import { resolveCallId } from '../call-id.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { cut, duration, json, ms, oneLine, usd, utc, wrap } from '../output.js';
+import { cut, duration, json, ms, oneLine, paintFor, plain, terminalWidth, usd, utc, wrap, type Paint } from '../output.js';
 import { WATERFALL_LEGEND, waterfallBar, waterfallFigures } from '../waterfall.js';
 
-const WIDTH = 80;
 const INDENT = 20; // "HH:MM:SS  assistant " → text starts at column 20
 
 export const show: Command = {
   name: 'show',
   summary: 'one call: transcript, latency waterfalls, tools, errors, cost',
-  help: `Usage: convlog show <callId>
+  help: `Usage: convlog show <callId or a unique prefix of it>
 
 Prints a call as it happened: each message with its time (UTC), each answer with its latency
 waterfall (end of turn, transcription, LLM time to first token, TTS time to first byte, end to
 end, SLA marks), tool calls with arguments and results, interruptions, errors, and the cost of
-the call. Exit code 3 when there is no such call.
+the call, as wide as the terminal (COLUMNS when piped). A prefix that more than one call id
+starts with is refused, naming them (exit 2). Exit code 3 when there is no such call.
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
     const args = parse(argv, {}, 1);
     const callId = args.positionals[0];
     if (callId === undefined) throw new UsageError('show needs a call id: convlog show <callId>');
-    const logger = await ctx.openLogger(args.values as never);
-    const detail = await getCallDetail(await logger.dataSource(), callId, { eventLimit: 1 });
+    const { dataSource } = await ctx.openReader(args.values);
+    const id = await resolveCallId(dataSource, callId);
+    const detail = await getCallDetail(dataSource, id, { eventLimit: 1 });
     if (!detail) throw new NotFoundError(`no call "${cut(oneLine(callId), 60)}" in this store (convlog calls lists them)`);
     if (args.values['json']) {
       ctx.stdout.write(json({ ...detail, events: undefined }));
       return 0;
     }
-    ctx.stdout.write(render(detail));
+    ctx.stdout.write(render(detail, terminalWidth(ctx.stdout, ctx.env), paintFor(ctx.stdout, ctx.env)));
     return 0;
   },
 };
 
-/** The call as text, 80 columns wide. */
-export function render(d: CallDetail): string {
+/** The call as text, `WIDTH` columns wide; failures and SLA breaches painted. */
+export function render(d: CallDetail, WIDTH = 80, paint: Paint = plain): string {
   const c = d.call;
   const out: string[] = [];
   const cost = d.conversations.reduce(
@@ -44,7 +46,9 @@ export function render(d: CallDetail): string {
     { llm: 0, stt: 0, tts: 0, rt: 0, total: 0 },
   );
   const sla = d.conversations.find((x) => x.slaThresholdMs !== null)?.slaThresholdMs ?? null;
-  out.push(cut(`Call ${oneLine(c.id)}  ${c.status}${c.endReason ? ` (${oneLine(c.endReason)})` : ''}  ${duration(c.durationMs)}`, WIDTH));
+  // The id whole (it pastes into other commands); only the end reason may be cut.
+  const reason = c.endReason ? ` (${cut(oneLine(c.endReason), Math.max(10, WIDTH - c.id.length - c.status.length - 20))})` : '';
+  out.push(`Call ${oneLine(c.id)}  ${c.status === 'failed' ? paint('fail', c.status) : c.status}${reason}  ${duration(c.durationMs)}`);
   out.push(cut(`Started ${utc(c.startedAt)} UTC  room ${oneLine(c.livekitRoom ?? '-')}  caller ${oneLine(c.callerNumber ?? '-')}`, WIDTH));
   out.push(
     cut(
@@ -52,8 +56,12 @@ export function render(d: CallDetail): string {
       WIDTH,
     ),
   );
-  out.push(`Turns ${c.turns}  interruptions ${c.interruptions}  SLA ${sla === null ? '-' : `${sla} ms`} (${c.slaViolations} over)  errors ${c.errors}`);
-  if (c.error) out.push(cut(`Error: ${oneLine(c.error)}`, WIDTH));
+  const over = `${c.slaViolations} over`;
+  out.push(
+    `Turns ${c.turns}  interruptions ${c.interruptions}  SLA ${sla === null ? '-' : `${sla} ms`} (${c.slaViolations ? paint('warn', over) : over})  ` +
+      `errors ${c.errors ? paint('fail', String(c.errors)) : '0'}`,
+  );
+  if (c.error) out.push(paint('fail', cut(`Error: ${oneLine(c.error)}`, WIDTH)));
 
   const turnOf = new Map(d.turns.filter((t) => t.assistantMessageId).map((t) => [t.assistantMessageId!, t]));
   const worst = Math.max(sla ?? 0, ...d.turns.map((t) => (t.implausible ? 0 : (t.e2eLatencyMs ?? 0))));
@@ -81,7 +89,7 @@ export function render(d: CallDetail): string {
     const t = turnOf.get(m.id);
     if (t) {
       const mark = t.slaViolation ? '  ⚠ SLA' : t.implausible ? '  ⚠ implausible' : '';
-      out.push(`${' '.repeat(INDENT)}${cut(waterfallFigures(t), WIDTH - INDENT - mark.length)}${mark}`);
+      out.push(`${' '.repeat(INDENT)}${cut(waterfallFigures(t), WIDTH - INDENT - mark.length)}${paint(mark ? 'warn' : undefined, mark)}`);
       if (t.e2eLatencyMs !== null && !t.implausible) out.push(`${' '.repeat(INDENT)}${cut(waterfallBar(t, msPerChar, sla), WIDTH - INDENT)}`);
     }
   }
@@ -91,7 +99,12 @@ export function render(d: CallDetail): string {
   if (problems.length) {
     out.push('', 'Events:');
     for (const s of problems)
-      out.push(cut(`${utc(s.createdAt).slice(11)}  ${s.severity.padEnd(8)} ${s.eventType}: ${oneLine(s.message)}${s.count > 1 ? ` (×${s.count})` : ''}`, WIDTH));
+      out.push(
+        paint(
+          s.severity === 'WARNING' ? 'warn' : 'fail',
+          cut(`${utc(s.createdAt).slice(11)}  ${s.severity.padEnd(8)} ${s.eventType}: ${oneLine(s.message)}${s.count > 1 ? ` (×${s.count})` : ''}`, WIDTH),
+        ),
+      );
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,7 +1,9 @@
 import { callsBy, latencyPercentiles, responseLatencyHistogram, type LatencyComponent } from '../../queries/analytics.js';
 import { flag, parse, parseChoice, parsePositive } from '../args.js';
 import { COMMON_HELP, type Command } from '../command.js';
-import { json, ms, pct, table, usd } from '../output.js';
+import { getCallStatistics } from '../../queries/statistics.js';
+import { worstTurn } from '../../queries/worst-turn.js';
+import { json, ms, paintFor, pct, table, terminalWidth, usd } from '../output.js';
 
 const COMPONENT_NAMES: Record<LatencyComponent, string> = {
   e2e: 'end to end',
@@ -21,36 +23,40 @@ export const stats: Command = {
 Prints getCallStatistics() for the last --hours (calls, success rate, response times, SLA
 violations, cost, tokens, errors), latency percentiles per waterfall component (p50/p90/p95/
 p99/max), and a histogram of end-to-end response latency. --by adds a table grouped by LLM
-model, UTC day or LiveKit room.
+model, UTC day or LiveKit room. The slowest answer names its call, for "convlog show".
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
     const args = parse(argv, { hours: { type: 'string' }, by: { type: 'string' } });
     const hours = parsePositive('hours', flag(args, 'hours')) ?? 24;
     const by = parseChoice('by', flag(args, 'by'), ['model', 'day', 'room'] as const);
-    const logger = await ctx.openLogger(args.values as never);
-    const ds = await logger.dataSource();
-    const statistics = await logger.getCallStatistics({ hours });
-    const latency = await latencyPercentiles(ds, { hours });
-    const histogram = await responseLatencyHistogram(ds, { hours });
-    const groups = by ? await callsBy(ds, by, { hours }) : undefined;
+    const { dataSource: ds } = await ctx.openReader(args.values);
+    const now = Date.now();
+    const statistics = await getCallStatistics(ds, hours, now);
+    const latency = await latencyPercentiles(ds, { hours, now });
+    const histogram = await responseLatencyHistogram(ds, { hours, now });
+    const groups = by ? await callsBy(ds, by, { hours, now }) : undefined;
+    const worst = await worstTurn(ds, now - Math.floor(hours * 3_600_000));
     if (args.values['json']) {
-      ctx.stdout.write(json({ statistics, latency, histogram, ...(groups ? { by, groups } : {}) }));
+      ctx.stdout.write(json({ statistics, latency, histogram, worst, ...(groups ? { by, groups } : {}) }));
       return 0;
     }
+    const paint = paintFor(ctx.stdout, ctx.env);
+    const width = terminalWidth(ctx.stdout, ctx.env);
     const s = statistics;
     const out: string[] = [];
     out.push(`Last ${hours} h`);
     out.push(
-      `Calls      ${s.calls.total} (${s.calls.completed} completed, ${s.calls.failed} failed, ${s.calls.active} active)  success ${s.calls.successRate === null ? '-' : `${s.calls.successRate.toFixed(1)}%`}`,
+      `Calls      ${s.calls.total} (${s.calls.completed} completed, ${paint(s.calls.failed ? 'fail' : undefined, `${s.calls.failed} failed`)}, ${s.calls.active} active)  success ${s.calls.successRate === null ? '-' : `${s.calls.successRate.toFixed(1)}%`}`,
     );
     out.push(
       `Responses  ${s.performance.responses}  avg ${ms(s.performance.avgResponseTimeMs)}  p50 ${ms(s.performance.p50ResponseTimeMs)}  p95 ${ms(s.performance.p95ResponseTimeMs)}  p99 ${ms(s.performance.p99ResponseTimeMs)}`,
     );
-    out.push(`SLA        ${s.performance.slaViolations} over  STT confidence ${s.performance.avgSttConfidence?.toFixed(3) ?? '-'}`);
+    out.push(`SLA        ${paint(s.performance.slaViolations ? 'warn' : undefined, `${s.performance.slaViolations} over`)}  STT confidence ${s.performance.avgSttConfidence?.toFixed(3) ?? '-'}`);
     out.push(`Cost       ${usd(s.costs.totalUsd)} = LLM ${usd(s.costs.llmUsd)} + STT ${usd(s.costs.sttUsd)} + TTS ${usd(s.costs.ttsUsd)}${s.costs.realtimeUsd ? ` + RT ${usd(s.costs.realtimeUsd)}` : ''}`);
     out.push(`Tokens     in ${s.tokens.input} (cached ${s.tokens.cachedInput}), out ${s.tokens.output}; unpriced usage ${s.costs.unpricedUsage}`);
     out.push(`Errors     ${s.errors.total}${Object.keys(s.errors.byType).length ? ` (${Object.entries(s.errors.byType).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; dropped log events ${s.logging.droppedEvents}`);
+    if (worst) out.push(`Slowest    ${ms(worst.e2eLatencyMs)} end to end, in call ${worst.callId} (convlog show ${worst.callId})`);
     out.push('', 'Latency by component (ms)');
     const rows = (Object.keys(COMPONENT_NAMES) as LatencyComponent[]).map((k) => ({ k, v: latency[k] }));
     const r = (v: number | null) => (v === null ? '-' : String(Math.round(v)));
@@ -84,7 +90,7 @@ ${COMMON_HELP}`,
           { header: 'TURNS', value: (g) => String(g.turns), align: 'right' },
           { header: 'AVG RESP', value: (g) => ms(g.avgResponseTimeMs), align: 'right' },
           { header: 'COST', value: (g) => usd(g.costUsd), align: 'right' },
-        ]).trimEnd(),
+        ], width).trimEnd(),
       );
     }
     ctx.stdout.write(`${out.join('\n')}\n`);

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { once } from 'node:events';
+import { select } from '../../queries/sql.js';
 import { toCsv } from '../../export/csv.js';
 import { toJsonl } from '../../export/jsonl.js';
 import { toOtlp } from '../../export/otlp.js';
@@ -23,6 +25,9 @@ to --out, or to stdout. Pages through the store: memory stays flat whatever its 
   otlp    OTLP/JSON traces, one request per line: a trace per call, an invoke_agent span per
           turn and speech_to_text / chat / text_to_speech stage spans (OpenTelemetry GenAI
           semantic conventions); transcripts only with --with-content
+With --out, a progress bar on a terminal (stderr), and the file is written only into a
+directory that exists. With --json (and --out), prints a summary on stdout:
+{"format", "file", "since", "records", "unit", "bytes"}.
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
@@ -31,27 +36,64 @@ ${COMMON_HELP}`,
     if (!format) throw new UsageError('export needs --format jsonl, csv or otlp');
     const sinceFlag = flag(args, 'since');
     const since = sinceFlag === undefined ? 0 : parseSince(sinceFlag);
-    const logger = await ctx.openLogger(args.values as never);
-    const ds = await logger.dataSource();
     const file = flag(args, 'out');
+    if (file !== undefined) checkOutFile(file);
+    const { dataSource: ds } = await ctx.openReader(args.values);
+    const unit = format === 'jsonl' ? 'events' : format === 'csv' ? 'messages' : 'calls';
+    const countSql =
+      format === 'jsonl'
+        ? 'SELECT COUNT(*) AS n FROM events WHERE occurred_at >= ?'
+        : format === 'csv'
+          ? 'SELECT COUNT(*) AS n FROM messages WHERE created_at >= ?'
+          : 'SELECT COUNT(*) AS n FROM calls WHERE started_at >= ?';
+    const progress = file ? new Progress(ctx.stderr, `exporting ${format}`, Number((await select<{ n: unknown }>(ds, countSql, [since]))[0]?.n ?? 0), unit) : null;
     const out: NodeJS.WritableStream = file ? fs.createWriteStream(file, { mode: 0o600 }) : ctx.stdout;
+    const failed = file ? new Promise<never>((_, reject) => out.once('error', reject)) : null;
     const chunks =
       format === 'jsonl' ? toJsonl(ds, since) : format === 'csv' ? toCsv(ds, since) : toOtlp(ds, since, { withContent: args.values['with-content'] === true });
-    const progress = new Progress(ctx.stderr, `exporting ${format}`);
     let n = 0;
-    for await (const chunk of chunks) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      progress.update(++n);
-    }
-    progress.done();
-    if (file) {
-      out.end();
-      await once(out, 'finish');
-      ctx.stderr.write(`wrote ${format === 'csv' ? n - 1 : n} ${format === 'jsonl' ? 'events' : format === 'csv' ? 'messages' : 'calls'} to ${file}\n`);
-    }
+    let bytes = 0;
+    const write = async () => {
+      for await (const chunk of chunks) {
+        bytes += Buffer.byteLength(chunk);
+        if (!out.write(chunk)) await once(out, 'drain');
+        n++;
+        progress?.update(format === 'csv' ? n - 1 : n);
+      }
+      if (file) {
+        out.end();
+        await once(out, 'finish');
+      }
+    };
+    await (failed ? Promise.race([write(), failed]) : write());
+    progress?.done();
+    const records = format === 'csv' ? Math.max(0, n - 1) : n;
+    if (args.values['json']) {
+      const summary = { format, file: file ? path.resolve(file) : null, since: since === 0 ? null : new Date(since).toISOString(), records, unit, bytes };
+      // Without --out the export itself is stdout: the summary goes to stderr instead.
+      (file ? ctx.stdout : ctx.stderr).write(`${JSON.stringify(summary)}\n`);
+    } else if (file) ctx.stderr.write(`wrote ${records} ${unit} to ${file}\n`);
     return 0;
   },
 };
+
+/** Refuses an --out path whose directory does not exist or is not writable, before any work. */
+function checkOutFile(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new UsageError(`--out ${file}: the directory ${dir} does not exist. Create it first (mkdir -p ${dir}) or pick another path.`);
+  }
+  if (!stat.isDirectory()) throw new UsageError(`--out ${file}: ${dir} is not a directory`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`--out ${file}: the directory ${dir} is not writable by this user`);
+  }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`--out ${file} is a directory; give a file name`);
+}
 
 export const importCommand: Command = {
   name: 'import',
@@ -82,7 +124,7 @@ ${COMMON_HELP}`,
       else ctx.stdout.write(`call ${report.callId} is already in the store: nothing imported\n`);
       return 0;
     }
-    const progress = new Progress(ctx.stderr, 'importing events', report.events.length);
+    const progress = new Progress(ctx.stderr, 'importing events', report.events.length, 'events');
     let n = 0;
     for (const e of report.events) {
       if (!logger.enqueue(e)) throw new Error('the store queue is full; try again');

@@ -1,0 +1,28 @@
+import type { DataSource } from 'typeorm';
+import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
+import { num, select } from './sql.js';
+
+/** The slowest plausible answer of a window, and the call it was in. */
+export interface WorstTurn {
+  callId: string;
+  turnId: string;
+  startedAt: number;
+  e2eLatencyMs: number;
+}
+
+/**
+ * The turn with the highest end-to-end latency among those that started at or after `from`
+ * (ms UTC), leaving out implausible ones as `latencyPercentiles` does — so its latency is that
+ * summary's `max`. Null when no turn measured it.
+ */
+export async function worstTurn(dataSource: DataSource, from: number): Promise<WorstTurn | null> {
+  const [r] = await select<Record<string, unknown>>(
+    dataSource,
+    `SELECT id, call_id, started_at, e2e_latency_ms FROM turns
+     WHERE started_at >= ? AND implausible = FALSE AND e2e_latency_ms IS NOT NULL AND e2e_latency_ms >= 0 AND e2e_latency_ms <= ?
+     ORDER BY e2e_latency_ms DESC, id LIMIT 1`,
+    [Math.floor(from), MAX_PLAUSIBLE_MS],
+  );
+  if (!r) return null;
+  return { callId: String(r['call_id']), turnId: String(r['id']), startedAt: num(r['started_at'])!, e2eLatencyMs: num(r['e2e_latency_ms'])! };
+}
