@@ -86,9 +86,9 @@ for (const m of detail.messages) {
 }
 
 const stats = await logger.getCallStatistics({ hours: 24 });
-const usd = (v: number) => `$${v.toFixed(5)}`;
+const usd = (v: number | null) => (v === null ? 'unknown' : `$${v.toFixed(5)}`);
 console.log('\nStatistics (last 24 h, every call in this store):');
-console.log(`  calls      ${stats.calls.total} total, ${stats.calls.completed} completed, ${stats.calls.failed} failed, success rate ${stats.calls.successRate?.toFixed(1) ?? '-'}%`);
+console.log(`  calls      ${stats.calls.total} total, ${stats.calls.completed} completed, ${stats.calls.failed} failed, success rate ${stats.calls.ended ? `${stats.calls.successRate.toFixed(1)}%` : '-'}`);
 console.log(
   `  responses  ${stats.performance.responses}: avg ${stats.performance.avgResponseTimeMs?.toFixed(0)} ms, p50 ${stats.performance.p50ResponseTimeMs?.toFixed(0)} ms, p95 ${stats.performance.p95ResponseTimeMs?.toFixed(0)} ms, SLA violations ${stats.performance.slaViolations}`,
 );

@@ -43,9 +43,9 @@ for (const message of await logger.getConversationHistory({ conversationId, limi
 
 const stats = await logger.getCallStatistics({ hours: 24 });
 console.log(`Total calls: ${stats.calls.total}`);
-console.log(`Success rate: ${stats.calls.successRate?.toFixed(1)}%`);
+console.log(`Success rate: ${stats.calls.successRate.toFixed(1)}%`); // 0 while no call has ended (stats.calls.ended)
 console.log(`Average response time: ${stats.performance.avgResponseTimeMs?.toFixed(1)}ms`);
-console.log(`Total cost: $${stats.costs.totalUsd.toFixed(4)}`);
+console.log(`Total cost: $${stats.performance.totalCostUsd.toFixed(4)}`); // stats.costs.totalUsd: null when unknown
 
 const deleted = await logger.cleanupOldData({ retentionDays: 30 });
 console.log(`Deleted ${deleted.calls} old calls`);

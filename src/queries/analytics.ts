@@ -248,9 +248,17 @@ export interface CallGroupStats {
   calls: number;
   completed: number;
   failed: number;
+  abandoned: number;
   turns: number;
   avgResponseTimeMs: number | null;
-  costUsd: number;
+  /**
+   * By model: the LLM cost of that model's replies; by room or day: the total (every component).
+   * `costKind` says which. Null when the group has usage and none of it is priced (unknown).
+   */
+  costUsd: number | null;
+  costKind: 'llm' | 'total';
+  /** Usage records (or replies, by model) with no known price: their cost is unknown, not zero. */
+  unpricedUsage: number;
 }
 
 /**
@@ -270,15 +278,17 @@ export async function callsBy(
       `SELECT COALESCE(m.llm_model, '(unknown)') AS k, COUNT(DISTINCT m.call_id) AS calls,
          COUNT(DISTINCT CASE WHEN c.status = 'completed' THEN c.id END) AS completed,
          COUNT(DISTINCT CASE WHEN c.status = 'failed' THEN c.id END) AS failed,
+         COUNT(DISTINCT CASE WHEN c.status = 'abandoned' THEN c.id END) AS abandoned,
          COUNT(*) AS turns,
          AVG(CASE WHEN m.implausible = FALSE AND m.processing_time_ms >= 0 AND m.processing_time_ms <= ? THEN m.processing_time_ms END) AS avg_rt,
-         SUM(COALESCE(m.llm_cost_usd, 0)) AS cost
+         SUM(COALESCE(m.llm_cost_usd, 0)) AS cost,
+         SUM(CASE WHEN m.llm_cost_usd IS NULL AND m.llm_tokens_input IS NOT NULL THEN 1 ELSE 0 END) AS unpriced
        FROM messages m JOIN calls c ON c.id = m.call_id
        WHERE m.role = 'assistant' AND c.started_at >= ?
        GROUP BY COALESCE(m.llm_model, '(unknown)') ORDER BY k`,
       [MAX_PLAUSIBLE_MS, from],
     );
-    return rows.map(groupRow);
+    return rows.map((r) => groupRow(r, 'llm'));
   }
   const key = by === 'room' ? `COALESCE(c.livekit_room, '(none)')` : `c.started_at - c.started_at % ${DAY_MS}`;
   const rows = await select<Record<string, unknown>>(
@@ -286,11 +296,12 @@ export async function callsBy(
     `SELECT ${key} AS k, COUNT(*) AS calls,
        SUM(CASE WHEN c.status = 'completed' THEN 1 ELSE 0 END) AS completed,
        SUM(CASE WHEN c.status = 'failed' THEN 1 ELSE 0 END) AS failed,
+       SUM(CASE WHEN c.status = 'abandoned' THEN 1 ELSE 0 END) AS abandoned,
        SUM(COALESCE(m.turns, 0)) AS turns,
        SUM(m.rt_sum) / NULLIF(SUM(m.rt_n), 0) AS avg_rt,
-       SUM(COALESCE(m.cost, 0)) AS cost
+       SUM(COALESCE(m.cost, 0)) AS cost, SUM(COALESCE(m.unpriced, 0)) AS unpriced
      FROM calls c LEFT JOIN (
-       SELECT call_id, SUM(turns) AS turns, SUM(total_cost_usd) AS cost,
+       SELECT call_id, SUM(turns) AS turns, SUM(total_cost_usd) AS cost, SUM(unpriced_usage_count) AS unpriced,
          SUM(response_time_avg_ms * response_time_count) AS rt_sum, SUM(response_time_count) AS rt_n
        FROM conversation_metrics GROUP BY call_id) m ON m.call_id = c.id
      WHERE c.started_at >= ?
@@ -298,19 +309,24 @@ export async function callsBy(
     [from],
   );
   return rows.map((r) => {
-    const g = groupRow(r);
+    const g = groupRow(r, 'total');
     return by === 'day' ? { ...g, key: new Date(Number(r['k'])).toISOString().slice(0, 10) } : g;
   });
 }
 
-function groupRow(r: Record<string, unknown>): CallGroupStats {
+function groupRow(r: Record<string, unknown>, costKind: 'llm' | 'total'): CallGroupStats {
+  const cost = Number(r['cost'] ?? 0);
+  const unpricedUsage = Number(r['unpriced'] ?? 0);
   return {
     key: String(r['k']),
     calls: Number(r['calls']),
     completed: Number(r['completed']),
     failed: Number(r['failed']),
+    abandoned: Number(r['abandoned']),
     turns: Number(r['turns']),
     avgResponseTimeMs: num(r['avg_rt']),
-    costUsd: Number(r['cost']),
+    costUsd: unpricedUsage > 0 && cost === 0 ? null : cost,
+    costKind,
+    unpricedUsage,
   };
 }

@@ -10,21 +10,37 @@ import { dialectOf, MAX_TIME_MS, num, percentileSql, select, timeMs } from './sq
  * - The window is the last `hours` hours. Calls count when they *started* in it; responses,
  *   errors and drops when they *happened* in it; costs and tokens belong to conversations that
  *   started in it.
- * - `successRate` = completed ÷ ended calls (completed + failed + abandoned) × 100; null when
- *   no call in the window has ended. Active calls are not counted against it.
+ * - `successRate` = completed ÷ ended calls (completed + failed + abandoned) × 100, always a
+ *   number: 0 when no call in the window has ended, which `ended === 0` says (so
+ *   `successRate.toFixed(1)` never throws). Active calls are not counted against it.
  * - A response is an assistant message with a plausible processing time (0–120 000 ms); for the
  *   LiveKit plugin that is the turn's end-to-end latency. Averages and percentiles (linear
  *   interpolation, as `percentile_cont`) are over responses; null when there are none.
  * - `slaViolations`: responses slower than the SLA threshold in force when they were logged.
  * - `avgSttConfidence`: mean confidence of user messages that have one.
  * - `errors`: system events of severity ERROR or CRITICAL, plus session errors of any severity,
- *   by event type.
+ *   by event type, each counted once: a call that failed *because of* a recorded error counts
+ *   that error, not also its `call_failed` row (a failed call with no recorded error counts one).
+ * - `costs.totalUsd`: the sum of every known cost, or null when the window has usage and none of
+ *   it has a price (unknown, never shown as $0); `costs.unpricedUsage` counts the usage records
+ *   with no price apart. `performance.totalCostUsd` is the same known sum as a number (0 when
+ *   unknown), the shape the original description reads.
  * - `logging.droppedEvents`: events the writers had to drop (queue full), as recorded in the store.
  */
 export interface CallStatistics {
   windowHours: number;
   since: number;
-  calls: { total: number; completed: number; failed: number; abandoned: number; active: number; successRate: number | null };
+  calls: {
+    total: number;
+    completed: number;
+    failed: number;
+    abandoned: number;
+    active: number;
+    /** Calls that have ended (completed + failed + abandoned); 0 means `successRate` has nothing to rate. */
+    ended: number;
+    /** completed ÷ ended × 100; 0 when `ended` is 0. */
+    successRate: number;
+  };
   performance: {
     responses: number;
     avgResponseTimeMs: number | null;
@@ -33,8 +49,19 @@ export interface CallStatistics {
     p99ResponseTimeMs: number | null;
     slaViolations: number;
     avgSttConfidence: number | null;
+    /** The known cost (USD) as a number, 0 when unknown: the description's shape; prefer `costs.totalUsd`. */
+    totalCostUsd: number;
   };
-  costs: { llmUsd: number; sttUsd: number; ttsUsd: number; realtimeUsd: number; totalUsd: number; unpricedUsage: number };
+  costs: {
+    llmUsd: number;
+    sttUsd: number;
+    ttsUsd: number;
+    realtimeUsd: number;
+    /** Sum of the known costs; null when there is usage and none of it is priced. */
+    totalUsd: number | null;
+    /** Usage records with no known price: their cost is unknown, not zero. */
+    unpricedUsage: number;
+  };
   tokens: { input: number; cachedInput: number; output: number };
   errors: { total: number; byType: Record<string, number> };
   logging: { droppedEvents: number };
@@ -86,8 +113,11 @@ export async function getCallStatistics(dataSource: DataSource, hours = 24, now 
   );
   const errorRows = await select<{ event_type: string; n: unknown }>(
     dataSource,
-    `SELECT event_type, COUNT(*) AS n FROM system_events
-     WHERE created_at >= ? AND (severity IN ('ERROR', 'CRITICAL') OR event_type = 'error') GROUP BY event_type`,
+    `SELECT event_type, COUNT(*) AS n FROM system_events s
+     WHERE created_at >= ? AND (severity IN ('ERROR', 'CRITICAL') OR event_type = 'error')
+       AND NOT (event_type = 'call_failed' AND EXISTS (
+         SELECT 1 FROM system_events e WHERE e.call_id = s.call_id AND e.event_type = 'error'))
+     GROUP BY event_type`,
     [since],
   );
   const [drops] = await select<{ n: unknown }>(
@@ -97,6 +127,8 @@ export async function getCallStatistics(dataSource: DataSource, hours = 24, now 
   );
   const byType = Object.fromEntries(errorRows.map((r) => [r.event_type, Number(r.n)]));
   const responses = Number(perf?.['n'] ?? 0);
+  const knownUsd = Number(cost?.['total'] ?? 0);
+  const unpricedUsage = Number(cost?.['unpriced'] ?? 0);
   return {
     windowHours: hours,
     since,
@@ -106,7 +138,8 @@ export async function getCallStatistics(dataSource: DataSource, hours = 24, now 
       failed,
       abandoned,
       active,
-      successRate: ended === 0 ? null : (completed / ended) * 100,
+      ended,
+      successRate: ended === 0 ? 0 : (completed / ended) * 100,
     },
     performance: {
       responses,
@@ -116,14 +149,15 @@ export async function getCallStatistics(dataSource: DataSource, hours = 24, now 
       p99ResponseTimeMs: responses ? num(perf?.['p99']) : null,
       slaViolations: Number(perf?.['sla'] ?? 0),
       avgSttConfidence: num(conf?.c),
+      totalCostUsd: knownUsd,
     },
     costs: {
       llmUsd: Number(cost?.['llm'] ?? 0),
       sttUsd: Number(cost?.['stt'] ?? 0),
       ttsUsd: Number(cost?.['tts'] ?? 0),
       realtimeUsd: Number(cost?.['rt'] ?? 0),
-      totalUsd: Number(cost?.['total'] ?? 0),
-      unpricedUsage: Number(cost?.['unpriced'] ?? 0),
+      totalUsd: unpricedUsage > 0 && knownUsd === 0 ? null : knownUsd,
+      unpricedUsage,
     },
     tokens: {
       input: Number(cost?.['tin'] ?? 0),

@@ -1,4 +1,4 @@
-import { MigrationExecutor, type DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ConversationLogError } from '../errors.js';
 import { MIGRATIONS_TABLE } from './data-source.js';
@@ -30,7 +30,16 @@ const knownNames = (): string[] => MIGRATIONS.map((M) => new M().name ?? M.name)
  * other's work when it re-reads the status.
  */
 export class MigrationManager {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly dataSource: DataSource;
+
+  /**
+   * @param database the opened `DataSource`, or what {@link initDatabase} returns
+   *   (`{ dataSource, config, log }`), so `new MigrationManager(await initDatabase())` works too.
+   * @throws ConversationLogError `INVALID_ARGUMENT` for anything else
+   */
+  constructor(database: DataSource | { dataSource: DataSource }) {
+    this.dataSource = toDataSource(database);
+  }
 
   async getMigrationStatus(): Promise<MigrationStatus> {
     const applied = await this.appliedNames();
@@ -115,6 +124,32 @@ export class MigrationManager {
     )) as Array<{ name: string }>;
     return rows.map((r) => r.name);
   }
+}
+
+function toDataSource(database: unknown): DataSource {
+  if (database instanceof DataSource || isDataSourceShape(database)) return database;
+  const inner = typeof database === 'object' && database !== null ? (database as { dataSource?: unknown }).dataSource : undefined;
+  if (inner instanceof DataSource || isDataSourceShape(inner)) return inner;
+  throw new ConversationLogError(
+    'INVALID_ARGUMENT',
+    `MigrationManager needs a TypeORM DataSource or the result of initDatabase(), got ${describe(database)}. ` +
+      'Pass await initDatabase() or logger.dataSource().',
+    { field: 'database' },
+  );
+}
+
+/** A DataSource from another loaded copy of TypeORM fails `instanceof`; its shape does not. */
+function isDataSourceShape(value: unknown): value is DataSource {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<DataSource>;
+  return typeof v.query === 'function' && typeof v.runMigrations === 'function' && typeof v.options === 'object' && v.options !== null;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  const keys = Object.keys(value).slice(0, 5);
+  return keys.length ? `an object with ${keys.join(', ')}` : 'an empty object';
 }
 
 function isSqliteBusy(error: unknown): boolean {

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { isConversationLogError } from '../../src/errors.js';
 import { createLog } from '../../src/config/log.js';
 import { initDatabase } from '../../src/store/data-source.js';
 import { MigrationManager } from '../../src/store/migration-manager.js';
@@ -48,4 +49,38 @@ describeEachBackend('MigrationManager', (backend) => {
       await b.dataSource.destroy();
     }
   });
+
+  it("takes initDatabase()'s result as the description writes it: new MigrationManager(await initDatabase())", async () => {
+    // given what initDatabase() returns, not its dataSource
+    const db = await initDatabase({ databaseUrl: await freshDatabaseUrl(backend) }, log);
+    try {
+      // when the description's initialisation runs on it
+      const manager = new MigrationManager(db);
+      const result = await manager.migrateToLatest();
+      const status = await manager.getMigrationStatus();
+      // then the schema is migrated and the status reads as the description prints it
+      expect(result).toEqual({ ok: true, applied: MIGRATIONS.map((M) => new M().name) });
+      expect(status.currentVersion).toBe(MIGRATIONS.map((M) => new M().name).at(-1));
+      expect(status.pendingCount).toBe(0);
+    } finally {
+      await db.dataSource.destroy();
+    }
+  });
+});
+
+it.each([
+  ['undefined', undefined],
+  ['null', null],
+  ['a URL string', 'sqlite:./x.db'],
+  ['an object without a dataSource', { config: {} }],
+  ['an object whose dataSource is not one', { dataSource: 42 }],
+])('MigrationManager given %s throws a typed INVALID_ARGUMENT, never a TypeError', (_, value) => {
+  let thrown: unknown;
+  try {
+    new MigrationManager(value as never);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(isConversationLogError(thrown)).toBe(true);
+  expect(thrown).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'database' });
 });

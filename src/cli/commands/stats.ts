@@ -15,6 +15,9 @@ const COMPONENT_NAMES: Record<LatencyComponent, string> = {
   playback: 'playback',
 };
 
+/** A cost, or `unknown` when there is usage and none of it is priced. */
+const cost = (v: number | null): string => (v === null ? 'unknown' : usd(v));
+
 export const stats: Command = {
   name: 'stats',
   summary: 'statistics, latency percentiles per component, a histogram',
@@ -47,14 +50,14 @@ ${COMMON_HELP}`,
     const out: string[] = [];
     out.push(`Last ${hours} h`);
     out.push(
-      `Calls      ${s.calls.total} (${s.calls.completed} completed, ${paint(s.calls.failed ? 'fail' : undefined, `${s.calls.failed} failed`)}, ${s.calls.active} active)  success ${s.calls.successRate === null ? '-' : `${s.calls.successRate.toFixed(1)}%`}`,
+      `Calls      ${s.calls.total} (${s.calls.completed} completed, ${paint(s.calls.failed ? 'fail' : undefined, `${s.calls.failed} failed`)}, ${s.calls.abandoned} abandoned, ${s.calls.active} active)  success ${s.calls.ended === 0 ? '- (no call ended)' : `${s.calls.successRate.toFixed(1)}%`}`,
     );
     out.push(
       `Responses  ${s.performance.responses}  avg ${ms(s.performance.avgResponseTimeMs)}  p50 ${ms(s.performance.p50ResponseTimeMs)}  p95 ${ms(s.performance.p95ResponseTimeMs)}  p99 ${ms(s.performance.p99ResponseTimeMs)}`,
     );
     out.push(`SLA        ${paint(s.performance.slaViolations ? 'warn' : undefined, `${s.performance.slaViolations} over`)}  STT confidence ${s.performance.avgSttConfidence?.toFixed(3) ?? '-'}`);
-    out.push(`Cost       ${usd(s.costs.totalUsd)} = LLM ${usd(s.costs.llmUsd)} + STT ${usd(s.costs.sttUsd)} + TTS ${usd(s.costs.ttsUsd)}${s.costs.realtimeUsd ? ` + RT ${usd(s.costs.realtimeUsd)}` : ''}`);
-    out.push(`Tokens     in ${s.tokens.input} (cached ${s.tokens.cachedInput}), out ${s.tokens.output}; unpriced usage ${s.costs.unpricedUsage}`);
+    out.push(`Cost       ${cost(s.costs.totalUsd)} = LLM ${usd(s.costs.llmUsd)} + STT ${usd(s.costs.sttUsd)} + TTS ${usd(s.costs.ttsUsd)}${s.costs.realtimeUsd ? ` + RT ${usd(s.costs.realtimeUsd)}` : ''}`);
+    out.push(`Tokens     in ${s.tokens.input} (cached ${s.tokens.cachedInput}), out ${s.tokens.output}; unpriced usage ${s.costs.unpricedUsage} (cost unknown, not in the sums)`);
     out.push(`Errors     ${s.errors.total}${Object.keys(s.errors.byType).length ? ` (${Object.entries(s.errors.byType).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; dropped log events ${s.logging.droppedEvents}`);
     if (worst) out.push(`Slowest    ${ms(worst.e2eLatencyMs)} end to end, in call ${worst.callId} (convlog show ${worst.callId})`);
     out.push('', 'Latency by component (ms)');
@@ -87,11 +90,14 @@ ${COMMON_HELP}`,
           { header: 'CALLS', value: (g) => String(g.calls), align: 'right' },
           { header: 'OK', value: (g) => String(g.completed), align: 'right' },
           { header: 'FAILED', value: (g) => String(g.failed), align: 'right' },
+          { header: 'ABANDONED', value: (g) => String(g.abandoned), align: 'right' },
           { header: 'TURNS', value: (g) => String(g.turns), align: 'right' },
           { header: 'AVG RESP', value: (g) => ms(g.avgResponseTimeMs), align: 'right' },
-          { header: 'COST', value: (g) => usd(g.costUsd), align: 'right' },
+          { header: by === 'model' ? 'LLM COST' : 'TOTAL COST', value: (g) => cost(g.costUsd), align: 'right' },
+          { header: 'UNPRICED', value: (g) => String(g.unpricedUsage), align: 'right' },
         ], width).trimEnd(),
       );
+      out.push(`Total cost (every component, all calls): ${cost(s.costs.totalUsd)}`);
     }
     ctx.stdout.write(`${out.join('\n')}\n`);
     return 0;

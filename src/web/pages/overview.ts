@@ -49,7 +49,7 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
     ),
     h('div', { class: 'cards' },
       card('Calls', fmtInt(st.calls.total)),
-      card('Success rate', fmtPct(st.calls.successRate), st.calls.successRate !== null && st.calls.successRate < 90),
+      card('Success rate', fmtPct(st.calls.ended ? st.calls.successRate : null), st.calls.ended > 0 && st.calls.successRate < 90),
       card('p50 response', fmtMs(st.performance.p50ResponseTimeMs)),
       card('p95 response', fmtMs(st.performance.p95ResponseTimeMs), sla !== null && (st.performance.p95ResponseTimeMs ?? 0) > sla),
       card('SLA violations', fmtInt(st.performance.slaViolations), st.performance.slaViolations > 0),
