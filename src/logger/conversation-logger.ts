@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type StoreConfig } from '../config/config.js';
 import { createLog, type Log } from '../config/log.js';
-import type { EndedCallStatus, JsonObject, NewEvent, Severity } from '../events/types.js';
+import type { EndedCallStatus, NewEvent } from '../events/types.js';
 import { ConversationLogError } from '../errors.js';
 import { cleanupOldData, type CleanupResult } from '../queries/cleanup.js';
 import { getConversationHistory, type HistoryMessage } from '../queries/history.js';
@@ -14,86 +13,38 @@ import { MigrationManager } from '../store/migration-manager.js';
 import { rebuildProjections, type RebuildResult } from '../store/rebuild.js';
 import type { EnqueueOptions, EventSink } from '../store/sink.js';
 import type { WriterStats } from '../store/writer.js';
-import { eventRedactor, type RedactionOptions } from '../redact/redact-event.js';
+import { eventRedactor } from '../redact/redact-event.js';
+import type {
+  ConversationLoggerOptions,
+  LogAssistantMessageOptions,
+  LogEventOptions,
+  LogToolCallOptions,
+  LogUserMessageOptions,
+  StartCallOptions,
+  StartConversationOptions,
+} from './options.js';
 import * as v from './validate.js';
+import {
+  assistantMessageEvent,
+  endCallEvent,
+  endConversationEvent,
+  qualityEvent,
+  startCallEvent,
+  startConversationEvent,
+  systemEvent,
+  toolCallEvent,
+  userMessageEvent,
+} from './write-events.js';
 
-export interface StartCallOptions {
-  /** Your id for the call; a UUID is made when omitted. */
-  callId?: string;
-  callerNumber?: string | null;
-  livekitRoom?: string | null;
-  jobId?: string | null;
-  agentId?: string | null;
-  agentName?: string | null;
-  agentsVersion?: string | null;
-  metadata?: JsonObject | null;
-  /** When the call started (whole ms since 1970, UTC, like `Date.now()`); now when omitted or null. */
-  startedAt?: number;
-}
-
-export interface StartConversationOptions {
-  callId: string;
-  aiModel?: string | null;
-  systemPrompt?: string | null;
-  agentName?: string | null;
-  metadata?: JsonObject | null;
-}
-
-export interface LogUserMessageOptions {
-  conversationId: string;
-  content: string;
-  /** STT confidence in [0, 1]. */
-  sttConfidence?: number | null;
-  processingTimeMs?: number | null;
-  language?: string | null;
-  metadata?: JsonObject | null;
-  /** When the user started speaking (whole ms since 1970, UTC); now by default. */
-  createdAt?: number;
-}
-
-export interface LogAssistantMessageOptions {
-  conversationId: string;
-  content: string;
-  /** Response time: user stopped speaking → agent answered (ms). Compared with the SLA threshold. */
-  processingTimeMs?: number | null;
-  llmModel?: string | null;
-  llmTokensInput?: number | null;
-  llmTokensOutput?: number | null;
-  llmCostUsd?: number | null;
-  interrupted?: boolean;
-  metadata?: JsonObject | null;
-  /** When the answer started (whole ms since 1970, UTC); now by default. */
-  createdAt?: number;
-}
-
-export interface LogToolCallOptions {
-  conversationId: string;
-  name: string;
-  /** Arguments as the LLM produced them (usually a JSON string). */
-  arguments: string;
-  output?: string | null;
-  isError?: boolean;
-  durationMs?: number | null;
-  toolCallId?: string | null;
-}
-
-export interface LogEventOptions {
-  eventType: string;
-  severity?: Severity;
-  /** Operational text: never put transcripts or phone numbers here (use metadata). */
-  message: string;
-  component?: string | null;
-  callId?: string | null;
-  conversationId?: string | null;
-  metadata?: JsonObject | null;
-}
-
-export interface ConversationLoggerOptions extends Partial<StoreConfig> {
-  /** Use this winston logger instead of creating one. */
-  log?: Log;
-  /** Personal data: redact free text and mask or hash caller numbers before anything is written. */
-  redaction?: RedactionOptions;
-}
+export type {
+  ConversationLoggerOptions,
+  LogAssistantMessageOptions,
+  LogEventOptions,
+  LogToolCallOptions,
+  LogUserMessageOptions,
+  StartCallOptions,
+  StartConversationOptions,
+} from './options.js';
 
 /**
  * The high-level API: start and end calls and conversations, log messages and events, and
@@ -236,140 +187,27 @@ export class ConversationLogger implements EventSink {
 
   /** Starts a call; resolves with its id once stored. Rejects `DUPLICATE_CALL` if the id is taken. */
   startCall(options: StartCallOptions = {}): Promise<string> {
-    return this.write(() => {
-      const o = v.requireOptions('options', options);
-      const callId = o['callId'] === undefined ? randomUUID() : v.requireId('callId', o['callId']);
-      const event: NewEvent = {
-        type: 'call_started',
-        callId,
-        occurredAt: v.optionalTimestamp('startedAt', o['startedAt']) ?? Date.now(),
-        data: {
-          callerNumber: v.optionalString('callerNumber', o['callerNumber'], { max: 255 }),
-          livekitRoom: v.optionalString('livekitRoom', o['livekitRoom'], { max: 255 }),
-          jobId: v.optionalId('jobId', o['jobId']),
-          agentId: v.optionalId('agentId', o['agentId']),
-          agentName: v.optionalString('agentName', o['agentName'], { max: 255 }),
-          agentsVersion: v.optionalString('agentsVersion', o['agentsVersion'], { max: 64 }),
-          metadata: v.optionalMetadata('metadata', o['metadata']),
-        },
-      };
-      return [event, callId];
-    });
+    return this.write(() => startCallEvent(options));
   }
 
   /** Starts a conversation in an active call; resolves with the new conversation id. */
   startConversation(options: StartConversationOptions): Promise<string> {
-    return this.write(() => {
-      const o = v.requireOptions('options', options);
-      const conversationId = randomUUID();
-      const event: NewEvent = {
-        type: 'conversation_started',
-        callId: v.requireId('callId', o['callId']),
-        occurredAt: Date.now(),
-        data: {
-          conversationId,
-          aiModel: v.optionalString('aiModel', o['aiModel'], { max: 255 }),
-          systemPrompt: v.optionalString('systemPrompt', o['systemPrompt'], { max: v.MAX_CONTENT_CHARS }),
-          agentName: v.optionalString('agentName', o['agentName'], { max: 255 }),
-          metadata: v.optionalMetadata('metadata', o['metadata']),
-        },
-      };
-      return [event, conversationId];
-    });
+    return this.write(() => startConversationEvent(options));
   }
 
   /** Logs what the user said (from STT); resolves with the message id. */
   logUserMessage(options: LogUserMessageOptions): Promise<string> {
-    return this.write(() => {
-      const o = v.requireOptions('options', options);
-      const messageId = randomUUID();
-      const now = Date.now();
-      const event: NewEvent = {
-        type: 'message_added',
-        callId: null,
-        occurredAt: now,
-        data: {
-          ...this.messageBase(o, messageId, 'user'),
-          sttConfidence: v.optionalNumber('sttConfidence', o['sttConfidence'], 0, 1),
-          processingTimeMs: v.optionalNumber('processingTimeMs', o['processingTimeMs'], 0, 8.64e7),
-          language: v.optionalString('language', o['language'], { max: 32 }),
-        },
-      };
-      return [event, messageId];
-    });
+    return this.write(() => userMessageEvent(options, this.config.slaThresholdMs));
   }
 
   /** Logs the agent's answer with its response time and LLM usage; resolves with the message id. */
   logAssistantMessage(options: LogAssistantMessageOptions): Promise<string> {
-    return this.write(() => {
-      const o = v.requireOptions('options', options);
-      const messageId = randomUUID();
-      const processingTimeMs = v.optionalNumber('processingTimeMs', o['processingTimeMs'], 0, 8.64e7);
-      const event: NewEvent = {
-        type: 'message_added',
-        callId: null,
-        occurredAt: Date.now(),
-        data: {
-          ...this.messageBase(o, messageId, 'assistant'),
-          processingTimeMs,
-          llmModel: v.optionalString('llmModel', o['llmModel'], { max: 255 }),
-          llmTokensInput: v.optionalCount('llmTokensInput', o['llmTokensInput']),
-          llmTokensOutput: v.optionalCount('llmTokensOutput', o['llmTokensOutput']),
-          llmCostUsd: v.optionalNumber('llmCostUsd', o['llmCostUsd'], 0, 1e9),
-          interrupted: v.optionalBoolean('interrupted', o['interrupted']) ?? false,
-          implausible: processingTimeMs !== null && processingTimeMs > 120_000,
-        },
-      };
-      return [event, messageId];
-    });
-  }
-
-  private messageBase(o: Record<string, unknown>, messageId: string, role: 'user' | 'assistant') {
-    return {
-      messageId,
-      conversationId: v.requireId('conversationId', o['conversationId']),
-      role,
-      content: v.requireString('content', o['content'], { max: v.MAX_CONTENT_CHARS, allowNul: true, allowEmpty: true }),
-      createdAt: v.optionalTimestamp('createdAt', o['createdAt']),
-      sttConfidence: null,
-      processingTimeMs: null,
-      llmModel: null,
-      llmTokensInput: null,
-      llmTokensOutput: null,
-      llmCostUsd: null,
-      usageCounted: true,
-      interrupted: false,
-      language: null,
-      itemId: null,
-      slaThresholdMs: this.config.slaThresholdMs,
-      implausible: false,
-      metadata: v.optionalMetadata('metadata', o['metadata']),
-    };
+    return this.write(() => assistantMessageEvent(options, this.config.slaThresholdMs));
   }
 
   /** Logs a tool (function) call and its result as a `tool` message; resolves with the message id. */
   logToolCall(options: LogToolCallOptions): Promise<string> {
-    return this.write(() => {
-      const o = v.requireOptions('options', options);
-      const messageId = randomUUID();
-      const event: NewEvent = {
-        type: 'tool_executed',
-        callId: null,
-        occurredAt: Date.now(),
-        data: {
-          messageId,
-          conversationId: v.requireId('conversationId', o['conversationId']),
-          toolCallId: v.optionalId('toolCallId', o['toolCallId']),
-          name: v.requireString('name', o['name'], { max: 255 }),
-          arguments: v.requireString('arguments', o['arguments'], { max: v.MAX_CONTENT_CHARS, allowEmpty: true }),
-          output: v.optionalString('output', o['output'], { max: v.MAX_CONTENT_CHARS, allowNul: true }),
-          isError: v.optionalBoolean('isError', o['isError']) ?? false,
-          durationMs: v.optionalNumber('durationMs', o['durationMs'], 0, 8.64e7),
-          createdAt: null,
-        },
-      };
-      return [event, messageId];
-    });
+    return this.write(() => toolCallEvent(options));
   }
 
   /** Records relevance and/or satisfaction scores (any scale you choose) for a conversation. */
@@ -379,38 +217,12 @@ export class ConversationLogger implements EventSink {
     relevanceScore?: number | null;
     satisfactionScore?: number | null;
   }): Promise<void> {
-    return this.write(() => {
-      const o = v.requireOptions('options', options);
-      const event: NewEvent = {
-        type: 'quality_scored',
-        callId: null,
-        occurredAt: Date.now(),
-        data: {
-          conversationId: v.requireId('conversationId', o['conversationId']),
-          messageId: v.optionalId('messageId', o['messageId']),
-          relevanceScore: v.optionalNumber('relevanceScore', o['relevanceScore'], -1e9, 1e9),
-          satisfactionScore: v.optionalNumber('satisfactionScore', o['satisfactionScore'], -1e9, 1e9),
-        },
-      };
-      return [event, undefined];
-    });
+    return this.write(() => qualityEvent(options));
   }
 
   /** Ends a conversation, with an optional summary. Rejects if it is unknown or already ended. */
   endConversation(options: { conversationId: string; summary?: string | null }): Promise<void> {
-    return this.write(() => {
-      const o = v.requireOptions('options', options);
-      const event: NewEvent = {
-        type: 'conversation_ended',
-        callId: null,
-        occurredAt: Date.now(),
-        data: {
-          conversationId: v.requireId('conversationId', o['conversationId']),
-          summary: v.optionalString('summary', o['summary'], { max: v.MAX_CONTENT_CHARS }),
-        },
-      };
-      return [event, undefined];
-    });
+    return this.write(() => endConversationEvent(options));
   }
 
   /**
@@ -418,41 +230,12 @@ export class ConversationLogger implements EventSink {
    * `CALL_ALREADY_ENDED` without touching what is stored.
    */
   endCall(callId: string, options: { status?: EndedCallStatus; reason?: string | null; error?: string | null } = {}): Promise<void> {
-    return this.write(() => {
-      const o = v.requireOptions('options', options);
-      const event: NewEvent = {
-        type: 'call_ended',
-        callId: v.requireId('callId', callId),
-        occurredAt: Date.now(),
-        data: {
-          status: o['status'] === undefined ? 'completed' : v.requireOneOf('status', o['status'], ['completed', 'failed', 'abandoned']),
-          reason: v.optionalString('reason', o['reason'], { max: v.MAX_CONTENT_CHARS }),
-          error: v.optionalString('error', o['error'], { max: v.MAX_CONTENT_CHARS }),
-        },
-      };
-      return [event, undefined];
-    });
+    return this.write(() => endCallEvent(callId, options));
   }
 
   /** Writes a row to `system_events` (through the log). */
   logEvent(options: LogEventOptions): Promise<void> {
-    return this.write(() => {
-      const o = v.requireOptions('options', options);
-      const event: NewEvent = {
-        type: 'system_event_logged',
-        callId: v.optionalId('callId', o['callId']),
-        occurredAt: Date.now(),
-        data: {
-          eventType: v.requireString('eventType', o['eventType'], { max: 128 }),
-          severity: o['severity'] === undefined ? 'INFO' : v.requireOneOf('severity', o['severity'], v.SEVERITIES),
-          message: v.requireString('message', o['message'], { max: v.MAX_CONTENT_CHARS, allowEmpty: true }),
-          component: v.optionalString('component', o['component'], { max: 128 }),
-          conversationId: v.optionalId('conversationId', o['conversationId']),
-          metadata: v.optionalMetadata('metadata', o['metadata']),
-        },
-      };
-      return [event, undefined];
-    });
+    return this.write(() => systemEvent(options));
   }
 
   /** Validates synchronously, then appends; a validation error rejects and queues nothing. */

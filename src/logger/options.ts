@@ -1,0 +1,82 @@
+import type { StoreConfig } from '../config/config.js';
+import type { Log } from '../config/log.js';
+import type { JsonObject, Severity } from '../events/types.js';
+import type { RedactionOptions } from '../redact/redact-event.js';
+
+export interface StartCallOptions {
+  /** Your id for the call; a UUID is made when omitted. */
+  callId?: string;
+  callerNumber?: string | null;
+  livekitRoom?: string | null;
+  jobId?: string | null;
+  agentId?: string | null;
+  agentName?: string | null;
+  agentsVersion?: string | null;
+  metadata?: JsonObject | null;
+  /** When the call started (whole ms since 1970, UTC, like `Date.now()`); now when omitted or null. */
+  startedAt?: number;
+}
+
+export interface StartConversationOptions {
+  callId: string;
+  aiModel?: string | null;
+  systemPrompt?: string | null;
+  agentName?: string | null;
+  metadata?: JsonObject | null;
+}
+
+export interface LogUserMessageOptions {
+  conversationId: string;
+  content: string;
+  /** STT confidence in [0, 1]. */
+  sttConfidence?: number | null;
+  processingTimeMs?: number | null;
+  language?: string | null;
+  metadata?: JsonObject | null;
+  /** When the user started speaking (whole ms since 1970, UTC); now by default. */
+  createdAt?: number;
+}
+
+export interface LogAssistantMessageOptions {
+  conversationId: string;
+  content: string;
+  /** Response time: user stopped speaking → agent answered (ms). Compared with the SLA threshold. */
+  processingTimeMs?: number | null;
+  llmModel?: string | null;
+  llmTokensInput?: number | null;
+  llmTokensOutput?: number | null;
+  llmCostUsd?: number | null;
+  interrupted?: boolean;
+  metadata?: JsonObject | null;
+  /** When the answer started (whole ms since 1970, UTC); now by default. */
+  createdAt?: number;
+}
+
+export interface LogToolCallOptions {
+  conversationId: string;
+  name: string;
+  /** Arguments as the LLM produced them (usually a JSON string). */
+  arguments: string;
+  output?: string | null;
+  isError?: boolean;
+  durationMs?: number | null;
+  toolCallId?: string | null;
+}
+
+export interface LogEventOptions {
+  eventType: string;
+  severity?: Severity;
+  /** Operational text: never put transcripts or phone numbers here (use metadata). */
+  message: string;
+  component?: string | null;
+  callId?: string | null;
+  conversationId?: string | null;
+  metadata?: JsonObject | null;
+}
+
+export interface ConversationLoggerOptions extends Partial<StoreConfig> {
+  /** Use this winston logger instead of creating one. */
+  log?: Log;
+  /** Personal data: redact free text and mask or hash caller numbers before anything is written. */
+  redaction?: RedactionOptions;
+}
