@@ -39,6 +39,7 @@ export { getConversationHistory } from './queries/history.js';
 export type { HistoryMessage } from './queries/history.js';
 export { getCallStatistics } from './queries/statistics.js';
 export type { CallStatistics } from './queries/statistics.js';
+export type { TokenCount } from './queries/sql.js';
 export { getCallDetail } from './queries/call-detail.js';
 export type { CallDetail, CallConversation, CallMessage, CallTurn, CallSystemEvent, LogEvent } from './queries/call-detail.js';
 export { listCalls } from './queries/call-list.js';

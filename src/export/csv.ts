@@ -24,18 +24,42 @@ export const CSV_COLUMNS = [
   'tool_is_error',
 ] as const;
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-export function csvField(v: unknown): string {
+/** What {@link toCsv} may change so a spreadsheet opens the file safely. */
+export interface CsvOptions {
+  /**
+   * Write every cell as stored. By default a cell starting with `=`, `+`, `-`, `@`, TAB or CR gets
+   * a leading `'` (OWASP's defence against CSV formula injection) and raw control bytes other than
+   * TAB, LF and CR (ESC, NUL, …) are removed.
+   */
+  raw?: boolean;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A number PostgreSQL hands back as text (`numeric`, `bigint`): written as it is. */
+const NUMBER = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. Unless `raw`,
+ * control bytes are stripped and a cell a spreadsheet would read as a formula is prefixed with `'`.
+ */
+export function csvField(v: unknown, options: CsvOptions = {}): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+  let s = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+  if (!options.raw && typeof v === 'string') {
+    s = s.replace(CONTROL, '');
+    if (FORMULA_START.test(s) && !NUMBER.test(s)) s = `'${s}`;
+  }
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 /**
  * Every message since `since` as CSV (RFC 4180, header first, `created_at` as ISO UTC), in
- * (created_at, id) order, streamed a page at a time.
+ * (created_at, id) order, streamed a page at a time. Text cells are made safe for spreadsheets
+ * unless `options.raw` (see {@link CsvOptions}); numbers are written as they are.
  */
-export async function* toCsv(dataSource: DataSource, since: number): AsyncGenerator<string> {
+export async function* toCsv(dataSource: DataSource, since: number, options: CsvOptions = {}): AsyncGenerator<string> {
   yield `${CSV_COLUMNS.join(',')}\r\n`;
   let cursor: [number, string] = [since - 1, ''];
   for (;;) {
@@ -54,7 +78,7 @@ export async function* toCsv(dataSource: DataSource, since: number): AsyncGenera
         interrupted: r['interrupted'] === true || Number(r['interrupted']) === 1,
         sla_violation: r['sla_violation'] === true || Number(r['sla_violation']) === 1,
       };
-      yield `${CSV_COLUMNS.map((c) => csvField(row[c])).join(',')}\r\n`;
+      yield `${CSV_COLUMNS.map((c) => csvField(row[c], options)).join(',')}\r\n`;
     }
     if (rows.length < PAGE) return;
     const last = rows[rows.length - 1]!;

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue, Severity } from '../events/types.js';
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, isConversationLogError } from '../errors.js';
 
 /** Content may be long (a 1 MB transcript is fine); past this it is refused. */
 export const MAX_CONTENT_CHARS = 16 * 1024 * 1024;
@@ -35,6 +35,7 @@ export function optionalNumber(field: string, value: unknown, min: number, max: 
   if (value === undefined || value === null) return null;
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw invalidArgument(field, `must be a finite number, got ${describe(value)}.`);
+  if (Object.is(value, -0)) throw invalidArgument(field, 'is -0, which the store cannot keep apart from 0; pass 0.');
   if (value < min || value > max) throw invalidArgument(field, `must be between ${min} and ${max}, got ${value}.`);
   return value;
 }
@@ -82,15 +83,25 @@ export function requireOptions(field: string, value: unknown): Record<string, un
 /**
  * Optional metadata: a plain object of JSON values, copied. Anything JSON cannot hold exactly
  * (functions, undefined, NaN, Infinity, bigint, class instances, cycles, lone surrogates) is
- * refused rather than silently changed. Keys such as `__proto__` are kept as plain data.
+ * refused rather than silently changed, and so is -0 (JSON writes it as 0). Keys such as `__proto__`
+ * are kept as plain data. An error thrown while reading it (a getter, a Proxy trap) becomes an
+ * `INVALID_ARGUMENT` naming the path.
  */
 export function optionalMetadata(field: string, value: unknown): JsonObject | null {
   if (value === undefined || value === null) return null;
-  if (!isPlainObject(value)) throw invalidArgument(field, `must be a plain object, got ${describe(value)}.`);
-  return toJson(field, value, 0, new Set()) as JsonObject;
+  const state = { path: field };
+  try {
+    if (!isPlainObject(value)) throw invalidArgument(field, `must be a plain object, got ${describe(value)}.`);
+    return toJson(field, value, 0, new Set(), state) as JsonObject;
+  } catch (error) {
+    if (isConversationLogError(error)) throw error;
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : typeof error;
+    throw invalidArgument(state.path, `threw while being read (${why}); pass plain data, e.g. structuredClone of it.`);
+  }
 }
 
-function toJson(path: string, value: unknown, depth: number, seen: Set<object>): JsonValue {
+function toJson(path: string, value: unknown, depth: number, seen: Set<object>, state: { path: string }): JsonValue {
+  state.path = path;
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'string') {
     if (!value.isWellFormed()) throw invalidArgument(path, 'contains an unpaired UTF-16 surrogate.');
@@ -98,6 +109,7 @@ function toJson(path: string, value: unknown, depth: number, seen: Set<object>):
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw invalidArgument(path, `must be a finite number, got ${value}.`);
+    if (Object.is(value, -0)) throw invalidArgument(path, 'is -0, which JSON stores as 0; pass 0.');
     return value;
   }
   if (depth >= MAX_DEPTH) throw invalidArgument(path, `is nested deeper than ${MAX_DEPTH} levels.`);
@@ -105,14 +117,16 @@ function toJson(path: string, value: unknown, depth: number, seen: Set<object>):
     if (seen.has(value)) throw invalidArgument(path, 'contains a cycle.');
     seen.add(value);
     try {
-      if (Array.isArray(value)) return value.map((v, i) => toJson(`${path}[${i}]`, v, depth + 1, seen));
+      if (Array.isArray(value)) return value.map((v, i) => toJson(`${path}[${i}]`, v, depth + 1, seen, state));
       if (!isPlainObject(value)) throw invalidArgument(path, `must hold only JSON values, got ${describe(value)}.`);
       const out: JsonObject = {};
       for (const key of Object.keys(value)) {
         if (!key.isWellFormed()) throw invalidArgument(path, 'has a key with an unpaired UTF-16 surrogate.');
         // defineProperty: a "__proto__" key stays an own data property, never a prototype change.
+        const child = `${path}.${key}`;
+        state.path = child;
         Object.defineProperty(out, key, {
-          value: toJson(`${path}.${key}`, (value as Record<string, unknown>)[key], depth + 1, seen),
+          value: toJson(child, (value as Record<string, unknown>)[key], depth + 1, seen, state),
           enumerable: true,
           writable: true,
           configurable: true,

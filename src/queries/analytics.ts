@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
 import { summarize, type PercentileSummary } from './percentile.js';
-import { MAX_TIME_MS, num, select, timeMs } from './sql.js';
+import { MAX_TIME_MS, num, select, timeMs, tokenCount, type TokenCount } from './sql.js';
 
 /** The time window every analytics helper reads: the last `hours` hours (default 24) before `now`. */
 export interface AnalyticsWindow {
@@ -108,8 +108,9 @@ export interface ModelDayCost {
   day: number;
   model: string | null;
   replies: number;
-  tokensInput: number;
-  tokensOutput: number;
+  /** Exact: a number up to 2^53 − 1, past it a decimal string (see `TokenCount`). */
+  tokensInput: TokenCount;
+  tokensOutput: TokenCount;
   /** Sum of priced replies (USD); replies of a model without a price add nothing and are counted in `unpricedReplies`. */
   llmCostUsd: number;
   unpricedReplies: number;
@@ -123,7 +124,7 @@ export async function costByModelAndDay(dataSource: DataSource, window: Analytic
   const rows = await select<Record<string, unknown>>(
     dataSource,
     `SELECT created_at - created_at % ${DAY_MS} AS day, llm_model AS model, COUNT(*) AS replies,
-       SUM(COALESCE(llm_tokens_input, 0)) AS tin, SUM(COALESCE(llm_tokens_output, 0)) AS tout,
+       CAST(SUM(COALESCE(llm_tokens_input, 0)) AS TEXT) AS tin, CAST(SUM(COALESCE(llm_tokens_output, 0)) AS TEXT) AS tout,
        SUM(COALESCE(llm_cost_usd, 0)) AS cost,
        SUM(CASE WHEN llm_cost_usd IS NULL AND llm_tokens_input IS NOT NULL THEN 1 ELSE 0 END) AS unpriced
      FROM messages WHERE role = 'assistant' AND created_at >= ?
@@ -135,8 +136,8 @@ export async function costByModelAndDay(dataSource: DataSource, window: Analytic
     day: Number(r['day']),
     model: r['model'] === null ? null : String(r['model']),
     replies: Number(r['replies']),
-    tokensInput: Number(r['tin']),
-    tokensOutput: Number(r['tout']),
+    tokensInput: tokenCount(r['tin']),
+    tokensOutput: tokenCount(r['tout']),
     llmCostUsd: Number(r['cost']),
     unpricedReplies: Number(r['unpriced']),
   }));

@@ -19,6 +19,19 @@ export const percentileSql = (dialect: Dialect, column: string, fraction: number
 export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /**
+ * A token total, exact: a `number` while it is at most `Number.MAX_SAFE_INTEGER` (2^53 − 1), else
+ * its decimal digits as a `string` (`BigInt(total)` reads either). Summed in SQL as integers.
+ */
+export type TokenCount = number | string;
+
+/** An integer the database summed (any of number, bigint or digits), exactly. */
+export function tokenCount(v: unknown): TokenCount {
+  if (v === null || v === undefined) return 0;
+  const b = BigInt(typeof v === 'number' ? Math.trunc(v) : String(v));
+  return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString();
+}
+
+/**
  * A whole number in `[min, max]` — for values that end up in SQL text (`LIMIT`) or in integer
  * columns. Anything else (a string, NaN, a fraction) is a typed error, never SQL.
  *

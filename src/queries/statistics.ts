@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
-import { dialectOf, MAX_TIME_MS, num, percentileSql, select, timeMs } from './sql.js';
+import { dialectOf, MAX_TIME_MS, num, percentileSql, select, timeMs, tokenCount, type TokenCount } from './sql.js';
 
 /**
  * Call statistics over a time window.
@@ -62,7 +62,8 @@ export interface CallStatistics {
     /** Usage records with no known price: their cost is unknown, not zero. */
     unpricedUsage: number;
   };
-  tokens: { input: number; cachedInput: number; output: number };
+  /** Token totals, exact: a number up to `Number.MAX_SAFE_INTEGER`, past it the decimal digits as a string. */
+  tokens: { input: TokenCount; cachedInput: TokenCount; output: TokenCount };
   errors: { total: number; byType: Record<string, number> };
   logging: { droppedEvents: number };
 }
@@ -106,8 +107,9 @@ export async function getCallStatistics(dataSource: DataSource, hours = 24, now 
     `SELECT COALESCE(SUM(llm_cost_usd), 0) AS llm, COALESCE(SUM(stt_cost_usd), 0) AS stt,
        COALESCE(SUM(tts_cost_usd), 0) AS tts, COALESCE(SUM(realtime_cost_usd), 0) AS rt,
        COALESCE(SUM(total_cost_usd), 0) AS total, COALESCE(SUM(unpriced_usage_count), 0) AS unpriced,
-       COALESCE(SUM(llm_tokens_input), 0) AS tin, COALESCE(SUM(llm_tokens_cached), 0) AS tcached,
-       COALESCE(SUM(llm_tokens_output), 0) AS tout
+       CAST(COALESCE(SUM(llm_tokens_input), 0) AS TEXT) AS tin,
+       CAST(COALESCE(SUM(llm_tokens_cached), 0) AS TEXT) AS tcached,
+       CAST(COALESCE(SUM(llm_tokens_output), 0) AS TEXT) AS tout
      FROM conversation_metrics WHERE started_at >= ?`,
     [since],
   );
@@ -160,9 +162,9 @@ export async function getCallStatistics(dataSource: DataSource, hours = 24, now 
       unpricedUsage,
     },
     tokens: {
-      input: Number(cost?.['tin'] ?? 0),
-      cachedInput: Number(cost?.['tcached'] ?? 0),
-      output: Number(cost?.['tout'] ?? 0),
+      input: tokenCount(cost?.['tin']),
+      cachedInput: tokenCount(cost?.['tcached']),
+      output: tokenCount(cost?.['tout']),
     },
     errors: { total: Object.values(byType).reduce((a, b) => a + b, 0), byType },
     logging: { droppedEvents: Number(drops?.n ?? 0) },

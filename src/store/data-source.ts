@@ -44,7 +44,7 @@ export function createDataSource(config: StoreConfig, log: Log, options: { role?
     });
   }
   const file = config.sqlitePath ?? ':memory:';
-  if (file !== ':memory:') prepareSqliteFile(file);
+  if (file !== ':memory:') prepareSqliteFile(file, log);
   return new DataSource({
     ...common,
     type: 'better-sqlite3',
@@ -94,8 +94,13 @@ async function switchToWal(db: { pragma(sql: string): unknown }): Promise<void> 
   }
 }
 
-/** Creates the SQLite file's directory (owner-only) and the file itself readable by the owner only. */
-function prepareSqliteFile(file: string): void {
+/**
+ * Creates the SQLite file's directory (owner-only) and the file itself readable by the owner only.
+ * A file (or its -wal / -shm) that already exists readable or writable by group or others is
+ * tightened to owner-only (0600), with a warning; when that is not allowed (another owner) the
+ * warning says so and the file is left as it is.
+ */
+function prepareSqliteFile(file: string, log: Log): void {
   const dir = path.dirname(file);
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -107,6 +112,33 @@ function prepareSqliteFile(file: string): void {
       `DATABASE_URL points at a SQLite file that cannot be created or written (${(error as NodeJS.ErrnoException).code ?? 'error'}): check the path and its permissions.`,
       { field: 'DATABASE_URL', cause: error },
     );
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) tightenToOwner(f, log);
+}
+
+/** Clears the group and other bits of `file` if it exists and has any (the store holds personal data). */
+function tightenToOwner(file: string, log: Log): void {
+  let mode: number;
+  try {
+    mode = fs.statSync(file).mode & 0o777;
+  } catch {
+    return; // absent: SQLite creates -wal and -shm with the main file's mode
+  }
+  if ((mode & 0o077) === 0) return;
+  const was = mode.toString(8).padStart(4, '0');
+  try {
+    fs.chmodSync(file, mode & 0o700);
+    log.warn('conversation log store file was readable by others: tightened to owner-only', {
+      file,
+      mode: was,
+      now: (mode & 0o700).toString(8).padStart(4, '0'),
+    });
+  } catch (error) {
+    log.warn('conversation log store file is readable by others and cannot be tightened: chmod 600 it', {
+      file,
+      mode: was,
+      code: (error as NodeJS.ErrnoException).code,
+    });
   }
 }
 

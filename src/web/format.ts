@@ -48,8 +48,10 @@ export function fmtPct(v: number | null | undefined): string {
   return v === null || v === undefined ? '—' : `${v.toFixed(v === 100 || v === 0 ? 0 : 1)}%`;
 }
 
-export function fmtInt(v: number | null | undefined): string {
-  return v === null || v === undefined ? '—' : Math.round(v).toLocaleString('en-US');
+export function fmtInt(v: number | string | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  // A total past 2^53 arrives as exact digits: BigInt keeps them.
+  return typeof v === 'string' ? BigInt(v).toLocaleString('en-US') : Math.round(v).toLocaleString('en-US');
 }
 
 /** Pretty JSON when `text` is JSON, else `text` as it is. */

@@ -21,7 +21,9 @@ export const exportCommand: Command = {
 Streams what happened since --since (a duration like 24h or an ISO date; default: everything)
 to --out, or to stdout. Pages through the store: memory stays flat whatever its size.
   jsonl   the event log, one event per line, as stored
-  csv     every message (RFC 4180; transcript, confidence, latency, tokens, cost, tool calls)
+  csv     every message (RFC 4180; transcript, confidence, latency, tokens, cost, tool calls);
+          a text cell starting with = + - @ TAB or CR gets a leading ' so a spreadsheet does not
+          run it as a formula, and control bytes (ESC, NUL, ...) are removed; --raw keeps both
   otlp    OTLP/JSON traces, one request per line: a trace per call, an invoke_agent span per
           turn and speech_to_text / chat / text_to_speech stage spans (OpenTelemetry GenAI
           semantic conventions); transcripts only with --with-content
@@ -31,7 +33,13 @@ directory that exists. With --json (and --out), prints a summary on stdout:
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
-    const args = parse(argv, { format: { type: 'string' }, since: { type: 'string' }, out: { type: 'string' }, 'with-content': { type: 'boolean' } });
+    const args = parse(argv, {
+      format: { type: 'string' },
+      since: { type: 'string' },
+      out: { type: 'string' },
+      'with-content': { type: 'boolean' },
+      raw: { type: 'boolean' },
+    });
     const format = parseChoice('format', flag(args, 'format'), ['jsonl', 'csv', 'otlp'] as const);
     if (!format) throw new UsageError('export needs --format jsonl, csv or otlp');
     const sinceFlag = flag(args, 'since');
@@ -50,7 +58,7 @@ ${COMMON_HELP}`,
     const out: NodeJS.WritableStream = file ? fs.createWriteStream(file, { mode: 0o600 }) : ctx.stdout;
     const failed = file ? new Promise<never>((_, reject) => out.once('error', reject)) : null;
     const chunks =
-      format === 'jsonl' ? toJsonl(ds, since) : format === 'csv' ? toCsv(ds, since) : toOtlp(ds, since, { withContent: args.values['with-content'] === true });
+      format === 'jsonl' ? toJsonl(ds, since) : format === 'csv' ? toCsv(ds, since, { raw: args.values['raw'] === true }) : toOtlp(ds, since, { withContent: args.values['with-content'] === true });
     let n = 0;
     let bytes = 0;
     const write = async () => {
