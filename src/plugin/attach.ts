@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NewEvent } from '../events/types.js';
 import { getConversationLogger } from '../logger/global.js';
+import { metricsRecorderFor, type MetricsOptions } from '../metrics/index.js';
 import { eventRedactor } from '../redact/redact-event.js';
 import type { EventSink } from '../store/sink.js';
 import { eventFilter, storeOverrides, type ConversationLogConfig } from './config.js';
@@ -40,6 +41,12 @@ export interface AttachOptions extends ConversationLogConfig {
   /** Write here instead of the prewarmed or the process-wide logger (`getConversationLogger()`). */
   sink?: EventSink;
   metadata?: Record<string, string | number | boolean | null>;
+  /**
+   * Also record the call's metrics live in this process: Prometheus histograms and counters in
+   * `metrics.registry` (`true`: prom-client's default registry), and LiveKit's `lk.agents.turn.*`
+   * histograms on `metrics.meterProvider`. The same metrics `convlog serve` exposes at `/metrics`.
+   */
+  metrics?: MetricsOptions | boolean;
 }
 
 /** What {@link attachConversationLog} returns. */
@@ -105,13 +112,15 @@ export async function attachConversationLog(
   // Never let logging break the session: a store that throws loses its events, not the call.
   // (The writer reports store failures itself, in the logs and in system_events.)
   const redact = eventRedactor(options.redaction);
+  const recorder = metricsRecorderFor(options.metrics, sla);
   // The mapper's events are built for the log and never touched again: handed over, so the
   // store serialises them where it appends them (its writer thread), not on this one.
   const owned = { owned: true };
   const write = (events: NewEvent[], handOver = true) => {
     for (const e of events) {
       try {
-        sink.enqueue(redact ? redact(e) : e, handOver ? owned : undefined);
+        const queued = sink.enqueue(redact ? redact(e) : e, handOver ? owned : undefined);
+        recorder?.record(e, queued);
       } catch {
         // dropped: the sink could not take it
       }
