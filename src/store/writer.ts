@@ -5,6 +5,7 @@ import type { Log } from '../config/log.js';
 import { dataJsonOf, type AppendOutcome, type PendingEvent } from './append.js';
 import { classifyFailure } from './failures.js';
 import type { EnqueueOptions, EventSink } from './sink.js';
+import { createSystemEventLoggedEvent } from '../events/create.js';
 
 /**
  * What a runner throws for a batch it did not attempt because one handed over before it failed
@@ -318,11 +319,11 @@ export class Writer implements EventSink {
     count: number,
     metadata: Record<string, string | number | boolean | null>,
   ): Item {
-    const data = { eventType, severity, message, component: 'writer', conversationId: null, metadata, count };
+    const event = createSystemEventLoggedEvent({ occurredAt: now, eventType, severity, message, component: 'writer', metadata, count });
     return {
-      event: { type: 'system_event_logged', callId: null, occurredAt: now, data },
+      event,
       eventId: newEventId(),
-      dataJson: JSON.stringify(data),
+      dataJson: JSON.stringify(event.data),
       resolve: null,
       reject: null,
       seq: this.owed(),
