@@ -44,7 +44,18 @@ const ENDED: ReadonlySet<string> = new Set(['completed', 'failed', 'abandoned'])
 const OUTCOMES: ReadonlySet<string> = new Set(['completed', 'interrupted', 'session_closed', 'failed']);
 const SEVERITIES: ReadonlySet<string> = new Set(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']);
 const CUT_BY: ReadonlySet<string> = new Set(['user', 'session_close']);
-const KINDS: ReadonlySet<string> = new Set(['llm', 'stt', 'tts', 'eou', 'vad', 'realtime', 'interruption', 'eot_inference', 'avatar', 'other']);
+const KINDS: ReadonlySet<string> = new Set([
+  'llm',
+  'stt',
+  'tts',
+  'eou',
+  'vad',
+  'realtime',
+  'interruption',
+  'eot_inference',
+  'avatar',
+  'other',
+]);
 
 const when = (v: number | undefined): number => (v === undefined ? Date.now() : c.timestamp('occurredAt', v));
 const callOf = (v: string | null | undefined): string | null => c.idOrNull('callId', v);
@@ -158,7 +169,10 @@ export function createMessageAddedEvent(a: MessageAddedArgs): NewEventOf<'messag
       usageCounted: c.flag('usageCounted', a.usageCounted, true),
       interrupted: c.flag('interrupted', a.interrupted, false),
       // Left out (undefined) unless given: messages logged before the field existed have none.
-      interruptedBy: a.interruptedBy === undefined || a.interruptedBy === null ? a.interruptedBy : c.oneOf('interruptedBy', a.interruptedBy, CUT_BY, 'user'),
+      interruptedBy:
+        a.interruptedBy === undefined || a.interruptedBy === null
+          ? a.interruptedBy
+          : c.oneOf('interruptedBy', a.interruptedBy, CUT_BY, 'user'),
       language: c.textOrNull('language', a.language),
       itemId: c.textOrNull('itemId', a.itemId),
       slaThresholdMs: c.numberOrNull('slaThresholdMs', a.slaThresholdMs),

@@ -257,7 +257,15 @@ export class SessionMapper {
     }
     const out = replyEvents(
       { messageId, content: it.content, itemCreatedAt, interrupted, itemId, metrics: it.metrics },
-      { callId: this.callId, conversationId: this.conversationId, slaThresholdMs: this.slaThresholdMs, acc, usage, userMessageId, userMetrics },
+      {
+        callId: this.callId,
+        conversationId: this.conversationId,
+        slaThresholdMs: this.slaThresholdMs,
+        acc,
+        usage,
+        userMessageId,
+        userMetrics,
+      },
       at,
     );
     if (userMessageId === this.lastUserMessageId) {

@@ -36,7 +36,8 @@ export function replyEvents(r: ReplyItem, c: ReplyContext, at: number): NewEvent
   const { userMetrics, acc, usage } = c;
   const startedSpeakingAt = time(secToMs(metrics['startedSpeakingAt']));
   const userStoppedAt =
-    time(secToMs(userMetrics['stoppedSpeakingAt'])) ?? (acc.lastSpeakingTimeMs !== null && acc.lastSpeakingTimeMs > 0 ? time(acc.lastSpeakingTimeMs) : null);
+    time(secToMs(userMetrics['stoppedSpeakingAt'])) ??
+    (acc.lastSpeakingTimeMs !== null && acc.lastSpeakingTimeMs > 0 ? time(acc.lastSpeakingTimeMs) : null);
   let e2e = secToMs(metrics['e2eLatency']);
   if (e2e === null && startedSpeakingAt !== null && userStoppedAt !== null) e2e = startedSpeakingAt - userStoppedAt;
   const w = waterfall({

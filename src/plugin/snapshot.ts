@@ -221,4 +221,3 @@ function textOf(content: unknown): string {
   }
   return parts.join('\n');
 }
-
