@@ -1,6 +1,7 @@
 import type { NewEvent } from '../src/events/types.js';
 import { SessionMapper } from '../src/plugin/mapper.js';
 import { closeEvent, turnEvents } from './workload.js';
+import { createCallStartedEvent } from '../src/events/create.js';
 
 export const TURNS_PER_CALL = 10;
 /** A turn every 2 s of a real call. */
@@ -45,20 +46,16 @@ export function mergeByTime(streams: readonly NewEvent[][]): NewEvent[] {
 export function callEvents(callId: string, at: number, turns = TURNS_PER_CALL): NewEvent[] {
   const mapper = new SessionMapper({ callId });
   const out: NewEvent[] = [
-    {
-      type: 'call_started',
+    createCallStartedEvent({
       callId,
       occurredAt: at,
-      data: {
-        callerNumber: '+15550100',
-        livekitRoom: `room-${callId}`,
-        jobId: `job-${callId}`,
-        agentId: 'agent-1',
-        agentName: 'bench-agent',
-        agentsVersion: '1.9.0',
-        metadata: null,
-      },
-    },
+      callerNumber: '+15550100',
+      livekitRoom: `room-${callId}`,
+      jobId: `job-${callId}`,
+      agentId: 'agent-1',
+      agentName: 'bench-agent',
+      agentsVersion: '1.9.0',
+    }),
   ];
   for (let t = 0; t < turns; t++) for (const e of turnEvents(t, at + t * TURN_MS)) out.push(...mapper.map(e));
   out.push(...mapper.map(closeEvent(at + turns * TURN_MS)));

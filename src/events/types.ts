@@ -232,7 +232,17 @@ export const EVENT_TYPES = [
  * (not about one call) have `callId: null`, and those have no stream position.
  */
 export type NewEvent = {
-  [K in EventType]: { type: K; callId: string | null; occurredAt: number; data: EventDataByType[K] };
+  [K in EventType]: {
+    type: K;
+    callId: string | null;
+    occurredAt: number;
+    /**
+     * The version of the data's shape: {@link EVENT_SCHEMA_VERSION}, set by the event factories
+     * (`createXxxEvent`); the store writes it with the event.
+     */
+    schemaVersion?: typeof EVENT_SCHEMA_VERSION;
+    data: EventDataByType[K];
+  };
 }[EventType];
 
 export type NewEventOf<K extends EventType> = Extract<NewEvent, { type: K }>;

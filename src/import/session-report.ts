@@ -3,6 +3,7 @@ import type { NewEvent } from '../events/types.js';
 import { ConversationLogError, invalidArgument } from '../errors.js';
 import { SessionMapper, type SessionEventLike } from '../plugin/mapper.js';
 import type { PricingTable } from '../plugin/pricing.js';
+import { createCallStartedEvent } from '../events/create.js';
 
 /**
  * A LiveKit `SessionReport` as agents-js (`sessionReportToJSON`) and the Python SDK
@@ -90,20 +91,14 @@ export function sessionReportEvents(raw: unknown, options: { callId?: string; pr
 
   const mapper = new SessionMapper({ callId, ...(options.pricing ? { pricing: options.pricing } : {}) });
   const out: NewEvent[] = [
-    {
-      type: 'call_started',
+    createCallStartedEvent({
       callId,
       occurredAt: startedAt,
-      data: {
-        callerNumber: null,
-        livekitRoom: room,
-        jobId: str(r.job_id),
-        agentId: null,
-        agentName: null,
-        agentsVersion: str(r.sdk_version),
-        metadata: { importedFrom: 'livekit-session-report', roomId: str(r.room_id) },
-      },
-    },
+      livekitRoom: room,
+      jobId: str(r.job_id),
+      agentsVersion: str(r.sdk_version),
+      metadata: { importedFrom: 'livekit-session-report', roomId: str(r.room_id) },
+    }),
   ];
   for (const ev of stream) out.push(...mapper.map(ev));
   if (!mapper.isClosed) out.push(...mapper.end('session_report', endedAt));

@@ -1,4 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import {
+  createCallEndedEvent,
+  createCallStartedEvent,
+  createConversationEndedEvent,
+  createConversationStartedEvent,
+  createMessageAddedEvent,
+  createQualityScoredEvent,
+  createSystemEventLoggedEvent,
+  createToolExecutedEvent,
+} from '../events/create.js';
 import type { EndedCallStatus, NewEvent } from '../events/types.js';
 import type {
   LogAssistantMessageOptions,
@@ -10,203 +20,171 @@ import type {
 } from './options.js';
 import * as v from './validate.js';
 
-/** The event of `startCall`, its arguments validated (throws `INVALID_ARGUMENT`), and what the call resolves with. */
+/**
+ * The events the logger's writes stand for: each function validates its caller's options
+ * (`INVALID_ARGUMENT` naming the option, length limits included) and builds the event with its
+ * factory, returning it with what the write resolves with.
+ */
+
+/** The event of `startCall`, and the call id. */
 export function startCallEvent(options: StartCallOptions = {}): [NewEvent, string] {
   const o = v.requireOptions('options', options);
   const callId = o['callId'] === undefined ? randomUUID() : v.requireId('callId', o['callId']);
-  const event: NewEvent = {
-    type: 'call_started',
+  const event = createCallStartedEvent({
     callId,
     occurredAt: v.optionalTimestamp('startedAt', o['startedAt']) ?? Date.now(),
-    data: {
-      callerNumber: v.optionalString('callerNumber', o['callerNumber'], { max: 255 }),
-      livekitRoom: v.optionalString('livekitRoom', o['livekitRoom'], { max: 255 }),
-      jobId: v.optionalId('jobId', o['jobId']),
-      agentId: v.optionalId('agentId', o['agentId']),
-      agentName: v.optionalString('agentName', o['agentName'], { max: 255 }),
-      agentsVersion: v.optionalString('agentsVersion', o['agentsVersion'], { max: 64 }),
-      metadata: v.optionalMetadata('metadata', o['metadata']),
-    },
-  };
+    callerNumber: v.optionalString('callerNumber', o['callerNumber'], { max: 255 }),
+    livekitRoom: v.optionalString('livekitRoom', o['livekitRoom'], { max: 255 }),
+    jobId: v.optionalId('jobId', o['jobId']),
+    agentId: v.optionalId('agentId', o['agentId']),
+    agentName: v.optionalString('agentName', o['agentName'], { max: 255 }),
+    agentsVersion: v.optionalString('agentsVersion', o['agentsVersion'], { max: 64 }),
+    metadata: v.optionalMetadata('metadata', o['metadata']),
+  });
   return [event, callId];
 }
 
-/** The event of `startConversation`, its arguments validated (throws `INVALID_ARGUMENT`), and what the call resolves with. */
+/** The event of `startConversation`, and the new conversation id. */
 export function startConversationEvent(options: StartConversationOptions): [NewEvent, string] {
   const o = v.requireOptions('options', options);
   const conversationId = randomUUID();
-  const event: NewEvent = {
-    type: 'conversation_started',
+  const event = createConversationStartedEvent({
     callId: v.requireId('callId', o['callId']),
-    occurredAt: Date.now(),
-    data: {
-      conversationId,
-      aiModel: v.optionalString('aiModel', o['aiModel'], { max: 255 }),
-      systemPrompt: v.optionalString('systemPrompt', o['systemPrompt'], { max: v.MAX_CONTENT_CHARS }),
-      agentName: v.optionalString('agentName', o['agentName'], { max: 255 }),
-      metadata: v.optionalMetadata('metadata', o['metadata']),
-    },
-  };
+    conversationId,
+    aiModel: v.optionalString('aiModel', o['aiModel'], { max: 255 }),
+    systemPrompt: v.optionalString('systemPrompt', o['systemPrompt'], { max: v.MAX_CONTENT_CHARS }),
+    agentName: v.optionalString('agentName', o['agentName'], { max: 255 }),
+    metadata: v.optionalMetadata('metadata', o['metadata']),
+  });
   return [event, conversationId];
 }
 
-/** The event of `logUserMessage`, its arguments validated (throws `INVALID_ARGUMENT`), and what the call resolves with. */
+const content = (o: Record<string, unknown>): string =>
+  v.requireString('content', o['content'], { max: v.MAX_CONTENT_CHARS, allowNul: true, allowEmpty: true });
+
+/** The event of `logUserMessage`, and the message id. */
 export function userMessageEvent(options: LogUserMessageOptions, slaThresholdMs: number): [NewEvent, string] {
   const o = v.requireOptions('options', options);
   const messageId = randomUUID();
-  const now = Date.now();
-  const event: NewEvent = {
-    type: 'message_added',
-    callId: null,
-    occurredAt: now,
-    data: {
-      ...messageBase(o, messageId, 'user', slaThresholdMs),
-      sttConfidence: v.optionalNumber('sttConfidence', o['sttConfidence'], 0, 1),
-      processingTimeMs: v.optionalNumber('processingTimeMs', o['processingTimeMs'], 0, 8.64e7),
-      language: v.optionalString('language', o['language'], { max: 32 }),
-    },
-  };
+  // Checked in this order: the first bad option is the one reported.
+  const conversationId = v.requireId('conversationId', o['conversationId']);
+  const text = content(o);
+  const createdAt = v.optionalTimestamp('createdAt', o['createdAt']);
+  const metadata = v.optionalMetadata('metadata', o['metadata']);
+  const event = createMessageAddedEvent({
+    messageId,
+    conversationId,
+    role: 'user',
+    content: text,
+    createdAt,
+    sttConfidence: v.optionalNumber('sttConfidence', o['sttConfidence'], 0, 1),
+    processingTimeMs: v.optionalNumber('processingTimeMs', o['processingTimeMs'], 0, 8.64e7),
+    language: v.optionalString('language', o['language'], { max: 32 }),
+    slaThresholdMs,
+    metadata,
+  });
   return [event, messageId];
 }
 
-/** The event of `logAssistantMessage`, its arguments validated (throws `INVALID_ARGUMENT`), and what the call resolves with. */
+/** The event of `logAssistantMessage`, and the message id. */
 export function assistantMessageEvent(options: LogAssistantMessageOptions, slaThresholdMs: number): [NewEvent, string] {
   const o = v.requireOptions('options', options);
   const messageId = randomUUID();
+  // Checked in this order: the first bad option is the one reported.
   const processingTimeMs = v.optionalNumber('processingTimeMs', o['processingTimeMs'], 0, 8.64e7);
-  const event: NewEvent = {
-    type: 'message_added',
-    callId: null,
-    occurredAt: Date.now(),
-    data: {
-      ...messageBase(o, messageId, 'assistant', slaThresholdMs),
-      processingTimeMs,
-      llmModel: v.optionalString('llmModel', o['llmModel'], { max: 255 }),
-      llmTokensInput: v.optionalCount('llmTokensInput', o['llmTokensInput']),
-      llmTokensOutput: v.optionalCount('llmTokensOutput', o['llmTokensOutput']),
-      llmCostUsd: v.optionalNumber('llmCostUsd', o['llmCostUsd'], 0, 1e9),
-      interrupted: v.optionalBoolean('interrupted', o['interrupted']) ?? false,
-      implausible: processingTimeMs !== null && processingTimeMs > 120_000,
-    },
-  };
+  const conversationId = v.requireId('conversationId', o['conversationId']);
+  const text = content(o);
+  const createdAt = v.optionalTimestamp('createdAt', o['createdAt']);
+  const metadata = v.optionalMetadata('metadata', o['metadata']);
+  const event = createMessageAddedEvent({
+    messageId,
+    conversationId,
+    role: 'assistant',
+    content: text,
+    createdAt,
+    processingTimeMs,
+    llmModel: v.optionalString('llmModel', o['llmModel'], { max: 255 }),
+    llmTokensInput: v.optionalCount('llmTokensInput', o['llmTokensInput']),
+    llmTokensOutput: v.optionalCount('llmTokensOutput', o['llmTokensOutput']),
+    llmCostUsd: v.optionalNumber('llmCostUsd', o['llmCostUsd'], 0, 1e9),
+    interrupted: v.optionalBoolean('interrupted', o['interrupted']) ?? false,
+    slaThresholdMs,
+    implausible: processingTimeMs !== null && processingTimeMs > 120_000,
+    metadata,
+  });
   return [event, messageId];
 }
 
-/** The fields every logged message has, validated. */
-function messageBase(o: Record<string, unknown>, messageId: string, role: 'user' | 'assistant', slaThresholdMs: number) {
-  return {
-    messageId,
-    conversationId: v.requireId('conversationId', o['conversationId']),
-    role,
-    content: v.requireString('content', o['content'], { max: v.MAX_CONTENT_CHARS, allowNul: true, allowEmpty: true }),
-    createdAt: v.optionalTimestamp('createdAt', o['createdAt']),
-    sttConfidence: null,
-    processingTimeMs: null,
-    llmModel: null,
-    llmTokensInput: null,
-    llmTokensOutput: null,
-    llmCostUsd: null,
-    usageCounted: true,
-    interrupted: false,
-    language: null,
-    itemId: null,
-    slaThresholdMs: slaThresholdMs,
-    implausible: false,
-    metadata: v.optionalMetadata('metadata', o['metadata']),
-  };
-}
-
-/** The event of `logToolCall`, its arguments validated (throws `INVALID_ARGUMENT`), and what the call resolves with. */
+/** The event of `logToolCall`, and the message id. */
 export function toolCallEvent(options: LogToolCallOptions): [NewEvent, string] {
   const o = v.requireOptions('options', options);
   const messageId = randomUUID();
-  const event: NewEvent = {
-    type: 'tool_executed',
-    callId: null,
-    occurredAt: Date.now(),
-    data: {
-      messageId,
-      conversationId: v.requireId('conversationId', o['conversationId']),
-      toolCallId: v.optionalId('toolCallId', o['toolCallId']),
-      name: v.requireString('name', o['name'], { max: 255 }),
-      arguments: v.requireString('arguments', o['arguments'], { max: v.MAX_CONTENT_CHARS, allowEmpty: true }),
-      output: v.optionalString('output', o['output'], { max: v.MAX_CONTENT_CHARS, allowNul: true }),
-      isError: v.optionalBoolean('isError', o['isError']) ?? false,
-      durationMs: v.optionalNumber('durationMs', o['durationMs'], 0, 8.64e7),
-      createdAt: null,
-    },
-  };
+  const event = createToolExecutedEvent({
+    messageId,
+    conversationId: v.requireId('conversationId', o['conversationId']),
+    toolCallId: v.optionalId('toolCallId', o['toolCallId']),
+    name: v.requireString('name', o['name'], { max: 255 }),
+    arguments: v.requireString('arguments', o['arguments'], { max: v.MAX_CONTENT_CHARS, allowEmpty: true }),
+    output: v.optionalString('output', o['output'], { max: v.MAX_CONTENT_CHARS, allowNul: true }),
+    isError: v.optionalBoolean('isError', o['isError']) ?? false,
+    durationMs: v.optionalNumber('durationMs', o['durationMs'], 0, 8.64e7),
+  });
   return [event, messageId];
 }
 
-/** The event of `recordQuality`, its arguments validated (throws `INVALID_ARGUMENT`), and what the call resolves with. */
+/** The event of `recordQuality`. */
 export function qualityEvent(options: {
-    conversationId: string;
-    messageId?: string | null;
-    relevanceScore?: number | null;
-    satisfactionScore?: number | null;
-  }): [NewEvent, void] {
+  conversationId: string;
+  messageId?: string | null;
+  relevanceScore?: number | null;
+  satisfactionScore?: number | null;
+}): [NewEvent, undefined] {
   const o = v.requireOptions('options', options);
-  const event: NewEvent = {
-    type: 'quality_scored',
-    callId: null,
-    occurredAt: Date.now(),
-    data: {
-      conversationId: v.requireId('conversationId', o['conversationId']),
-      messageId: v.optionalId('messageId', o['messageId']),
-      relevanceScore: v.optionalNumber('relevanceScore', o['relevanceScore'], -1e9, 1e9),
-      satisfactionScore: v.optionalNumber('satisfactionScore', o['satisfactionScore'], -1e9, 1e9),
-    },
-  };
+  const event = createQualityScoredEvent({
+    conversationId: v.requireId('conversationId', o['conversationId']),
+    messageId: v.optionalId('messageId', o['messageId']),
+    relevanceScore: v.optionalNumber('relevanceScore', o['relevanceScore'], -1e9, 1e9),
+    satisfactionScore: v.optionalNumber('satisfactionScore', o['satisfactionScore'], -1e9, 1e9),
+  });
   return [event, undefined];
 }
 
-/** The event of `endConversation`, its arguments validated (throws `INVALID_ARGUMENT`), and what the call resolves with. */
-export function endConversationEvent(options: { conversationId: string; summary?: string | null }): [NewEvent, void] {
+/** The event of `endConversation`. */
+export function endConversationEvent(options: { conversationId: string; summary?: string | null }): [NewEvent, undefined] {
   const o = v.requireOptions('options', options);
-  const event: NewEvent = {
-    type: 'conversation_ended',
-    callId: null,
-    occurredAt: Date.now(),
-    data: {
-      conversationId: v.requireId('conversationId', o['conversationId']),
-      summary: v.optionalString('summary', o['summary'], { max: v.MAX_CONTENT_CHARS }),
-    },
-  };
+  const event = createConversationEndedEvent({
+    conversationId: v.requireId('conversationId', o['conversationId']),
+    summary: v.optionalString('summary', o['summary'], { max: v.MAX_CONTENT_CHARS }),
+  });
   return [event, undefined];
 }
 
-/** The event of `endCall`, its arguments validated (throws `INVALID_ARGUMENT`), and what the call resolves with. */
-export function endCallEvent(callId: string, options: { status?: EndedCallStatus; reason?: string | null; error?: string | null } = {}): [NewEvent, void] {
+/** The event of `endCall`: `completed` unless told otherwise. */
+export function endCallEvent(
+  callId: string,
+  options: { status?: EndedCallStatus; reason?: string | null; error?: string | null } = {},
+): [NewEvent, undefined] {
   const o = v.requireOptions('options', options);
-  const event: NewEvent = {
-    type: 'call_ended',
+  const event = createCallEndedEvent({
     callId: v.requireId('callId', callId),
-    occurredAt: Date.now(),
-    data: {
-      status: o['status'] === undefined ? 'completed' : v.requireOneOf('status', o['status'], ['completed', 'failed', 'abandoned']),
-      reason: v.optionalString('reason', o['reason'], { max: v.MAX_CONTENT_CHARS }),
-      error: v.optionalString('error', o['error'], { max: v.MAX_CONTENT_CHARS }),
-    },
-  };
+    status: o['status'] === undefined ? 'completed' : v.requireOneOf('status', o['status'], ['completed', 'failed', 'abandoned'] as const),
+    reason: v.optionalString('reason', o['reason'], { max: v.MAX_CONTENT_CHARS }),
+    error: v.optionalString('error', o['error'], { max: v.MAX_CONTENT_CHARS }),
+  });
   return [event, undefined];
 }
 
-/** The event of `logEvent`, its arguments validated (throws `INVALID_ARGUMENT`), and what the call resolves with. */
-export function systemEvent(options: LogEventOptions): [NewEvent, void] {
+/** The event of `logEvent`: a row of `system_events`. */
+export function systemEvent(options: LogEventOptions): [NewEvent, undefined] {
   const o = v.requireOptions('options', options);
-  const event: NewEvent = {
-    type: 'system_event_logged',
+  const event = createSystemEventLoggedEvent({
     callId: v.optionalId('callId', o['callId']),
-    occurredAt: Date.now(),
-    data: {
-      eventType: v.requireString('eventType', o['eventType'], { max: 128 }),
-      severity: o['severity'] === undefined ? 'INFO' : v.requireOneOf('severity', o['severity'], v.SEVERITIES),
-      message: v.requireString('message', o['message'], { max: v.MAX_CONTENT_CHARS, allowEmpty: true }),
-      component: v.optionalString('component', o['component'], { max: 128 }),
-      conversationId: v.optionalId('conversationId', o['conversationId']),
-      metadata: v.optionalMetadata('metadata', o['metadata']),
-    },
-  };
+    eventType: v.requireString('eventType', o['eventType'], { max: 128 }),
+    severity: o['severity'] === undefined ? 'INFO' : v.requireOneOf('severity', o['severity'], v.SEVERITIES),
+    message: v.requireString('message', o['message'], { max: v.MAX_CONTENT_CHARS, allowEmpty: true }),
+    component: v.optionalString('component', o['component'], { max: 128 }),
+    conversationId: v.optionalId('conversationId', o['conversationId']),
+    metadata: v.optionalMetadata('metadata', o['metadata']),
+  });
   return [event, undefined];
 }

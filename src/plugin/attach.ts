@@ -11,6 +11,7 @@ import { prewarmedLogger, type JobProcessLike } from './prewarm.js';
 import { SessionMapper } from './mapper.js';
 import { snapshotEvent, type SessionEventLike, type SessionEventSnapshot } from './snapshot.js';
 import { mergePricing } from './pricing.js';
+import { createCallStartedEvent } from '../events/create.js';
 
 /** Any AgentSession-like emitter: `voice.AgentSession`, or a plain EventEmitter in tests. */
 export interface SessionLike {
@@ -129,20 +130,16 @@ export async function attachConversationLog(
   // The call's start carries the caller's own metadata object: a snapshot, taken now.
   write(
     [
-      {
-        type: 'call_started',
+      createCallStartedEvent({
         callId,
-        occurredAt: Date.now(),
-        data: {
-          callerNumber: options.callerNumber ?? sipCallerNumber(ctx),
-          livekitRoom: room,
-          jobId: ctx?.job?.id ?? null,
-          agentId: ctx?.agent?.identity ?? null,
-          agentName: options.agentName ?? ctx?.job?.agentName ?? null,
-          agentsVersion: info.version,
-          metadata: options.metadata ?? null,
-        },
-      },
+        callerNumber: options.callerNumber ?? sipCallerNumber(ctx),
+        livekitRoom: room,
+        jobId: ctx?.job?.id ?? null,
+        agentId: ctx?.agent?.identity ?? null,
+        agentName: options.agentName ?? ctx?.job?.agentName ?? null,
+        agentsVersion: info.version,
+        metadata: options.metadata ?? null,
+      }),
     ],
     false,
   );

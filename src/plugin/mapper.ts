@@ -1,11 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import type { JsonObject, MessageAddedData, NewEvent } from '../events/types.js';
+import {
+  createCallEndedEvent,
+  createConversationEndedEvent,
+  createConversationStartedEvent,
+  createErrorOccurredEvent,
+  createMessageAddedEvent,
+  createSessionEvent,
+  createToolExecutedEvent,
+} from '../events/create.js';
+import type { JsonObject, NewEvent } from '../events/types.js';
 import { time } from './coerce.js';
-import { chargeReply, chargesReply, messageMetrics, metricsData } from './metrics.js';
-import { num, str, toPlainObject } from './plain.js';
+import { chargeReply, chargesReply, messageMetrics, metricsEvent } from './metrics.js';
+import { str, toPlainObject } from './plain.js';
 import { DEFAULT_PRICING, type PricingTable } from './pricing.js';
 import { replyEvents, unansweredTurnEvent } from './reply.js';
-import { EVENT_ENVELOPE, snapshotEvent, type SessionEventLike, type SessionEventSnapshot } from './snapshot.js';
+import {
+  EVENT_ENVELOPE,
+  snapshotEvent,
+  type ItemSnapshot,
+  type SessionEventLike,
+  type SessionEventSnapshot,
+  type ToolCallSnapshot,
+  type ToolOutputSnapshot,
+} from './snapshot.js';
 import { emptyTurn, emptyUsage, Speeches, type ReplyUsage, type SpeechTurn, type TurnAccumulator } from './speeches.js';
 import { outcomeOf } from './turns.js';
 
@@ -96,41 +113,38 @@ export class SessionMapper {
     return this.route(ev, at);
   }
 
-  private route(ev: SessionEventLike, at: number): NewEvent[] {
+  /** The one switch over LiveKit's event types: each variant of the snapshot to its events. */
+  private route(ev: SessionEventSnapshot, at: number): NewEvent[] {
     switch (ev.type) {
       case 'conversation_item_added':
-        return this.item(ev['item'], at);
+        return this.item(ev.item, at);
       case 'user_input_transcribed':
         return this.transcribed(ev, at);
       case 'function_tools_executed':
-        return this.tools(ev, at);
+        return this.tools(ev.functionCalls, ev.functionCallOutputs, at);
       case 'metrics_collected':
-        return this.metrics(ev['metrics'], at);
+        return this.metrics(ev.metrics, at);
       case 'error':
         return this.error(ev, at);
       case 'close':
-        return this.close(ev, at);
+        return this.close(ev.reason, ev.error, at);
       case 'user_state_changed':
       case 'agent_state_changed':
         // A quarter of all session events: their two fields, copied as one literal.
-        return this.session(ev.type, at, { oldState: str(ev['oldState']), newState: str(ev['newState']) });
+        return this.session(ev.type, at, { oldState: ev.oldState, newState: ev.newState });
       case 'speech_created': {
-        const speechId = str(ev['speechId']);
+        const speechId = ev.speechId;
         if (speechId) {
           const speech = this.speeches.get(speechId, this.userMessages);
-          if (Array.isArray(ev['chatItems'])) speech.items = ev['chatItems'] as ReadonlyArray<{ id?: unknown }>;
+          if (ev.chatItems) speech.items = ev.chatItems;
         }
-        return this.session('speech_created', at, {
-          source: str(ev['source']),
-          userInitiated: ev['userInitiated'] === true,
-          speechId,
-        });
+        return this.session('speech_created', at, { source: ev.source, userInitiated: ev.userInitiated, speechId });
       }
-      default: {
-        // A plain copy made in the listener, or the plain-data report it kept (see snapshotEvent).
-        const report = ev['report'] as Record<string, unknown> | undefined;
-        return this.session(ev.type, at, report ? toPlainObject(report, 3, EVENT_ENVELOPE) : ((ev['payload'] ?? {}) as JsonObject));
-      }
+      case 'session_usage_updated':
+        // The plain-data report the listener kept (see snapshotEvent), copied now.
+        return this.session(ev.type, at, toPlainObject(ev.report, 3, EVENT_ENVELOPE));
+      case 'other':
+        return this.session(ev.name, at, ev.payload);
     }
   }
 
@@ -139,43 +153,31 @@ export class SessionMapper {
    * shutdown, process exit).
    */
   end(reason: string, at: number): NewEvent[] {
-    return this.close({ type: 'close', reason, error: null, createdAt: at }, at);
+    return this.close(reason, null, at);
   }
 
   private ensureConversation(at: number, agentName: string | null = null): NewEvent[] {
     if (this.conversationStarted) return [];
     this.conversationStarted = true;
-    return [
-      {
-        type: 'conversation_started',
-        callId: this.callId,
-        occurredAt: at,
-        data: { conversationId: this.conversationId, aiModel: null, systemPrompt: null, agentName, metadata: null },
-      },
-    ];
+    return [createConversationStartedEvent({ callId: this.callId, occurredAt: at, conversationId: this.conversationId, agentName })];
   }
 
   private session(name: string, at: number, payload: JsonObject): NewEvent[] {
     if (name !== 'agent_false_interruption' && !this.keep(name)) return [];
     const out = this.ensureConversation(at);
-    out.push({ type: 'session_event', callId: this.callId, occurredAt: at, data: { conversationId: this.conversationId, name, payload } });
+    out.push(createSessionEvent({ callId: this.callId, occurredAt: at, conversationId: this.conversationId, name, payload }));
     return out;
   }
 
-  private item(item: unknown, at: number): NewEvent[] {
-    const it = item as Record<string, unknown> | null;
+  private item(it: ItemSnapshot | null, at: number): NewEvent[] {
     if (!it) return [];
-    if (it['type'] === 'agent_handoff') return this.handoff(it, at);
-    if (it['type'] !== 'message') return this.session('conversation_item_added', at, { item: it as JsonObject });
-    const role = it['role'];
-    const content = str(it['content']) ?? '';
-    const metrics = (it['metrics'] ?? {}) as Record<string, unknown>;
+    if (it.type === 'agent_handoff') return this.handoff(it.newAgentId, at);
+    if (it.type === 'other') return this.session('conversation_item_added', at, { item: it.item });
+    const metrics = it.metrics;
     const out = this.ensureConversation(at);
     const messageId = this.newId();
-    const itemId = str(it['id']);
-    const createdAt = time(it['createdAt']);
-    const interrupted = it['interrupted'] === true;
-    if (role === 'user') {
+    const createdAt = time(it.createdAt);
+    if (it.role === 'user') {
       this.lastUserMessageId = messageId;
       this.lastUserMetrics = metrics;
       const speech = this.speeches.awaitingUser(this.userMessages);
@@ -187,75 +189,51 @@ export class SessionMapper {
       const metadata = messageMetrics(metrics);
       metadata['interimTranscripts'] = this.interimCount;
       this.interimCount = 0;
-      out.push({
-        type: 'message_added',
-        callId: this.callId,
-        occurredAt: at,
-        data: this.message(messageId, 'user', content, createdAt, interrupted, itemId, num(it['transcriptConfidence']), this.language, metadata),
-      });
+      out.push(this.message(messageId, 'user', it, createdAt, it.transcriptConfidence, this.language, metadata, at));
       return out;
     }
-    if (role !== 'assistant') {
-      out.push({
-        type: 'message_added',
-        callId: this.callId,
-        occurredAt: at,
-        data: this.message(messageId, 'system', content, createdAt, interrupted, itemId, null, null, null),
-      });
+    if (it.role !== 'assistant') {
+      out.push(this.message(messageId, 'system', it, createdAt, null, null, null, at));
       return out;
     }
-    const reply = this.assistant(messageId, content, createdAt, interrupted, itemId, metrics, at);
+    const reply = this.assistant(messageId, it, createdAt, at);
     if (out.length === 0) return reply;
     for (const e of reply) out.push(e);
     return out;
   }
 
-  /**
-   * A message's data, built as one object literal (no spreads: this runs in the session's
-   * listener, and a literal of fixed shape is the cheapest to build and to serialise).
-   */
+  /** A user or system message: what LiveKit reports of it, no usage of its own. */
   private message(
     messageId: string,
-    role: MessageAddedData['role'],
-    content: string,
+    role: 'user' | 'system',
+    it: ItemSnapshot & { type: 'message' },
     createdAt: number | null,
-    interrupted: boolean,
-    itemId: string | null,
     sttConfidence: number | null,
     language: string | null,
     metadata: JsonObject | null,
-  ): MessageAddedData {
-    return {
+    at: number,
+  ): NewEvent {
+    return createMessageAddedEvent({
+      callId: this.callId,
+      occurredAt: at,
       messageId,
       conversationId: this.conversationId,
       role,
-      content,
+      content: it.content,
       createdAt,
       sttConfidence,
-      processingTimeMs: null,
-      llmModel: null,
-      llmTokensInput: null,
-      llmTokensOutput: null,
-      llmCostUsd: null,
       usageCounted: false,
-      interrupted,
+      interrupted: it.interrupted,
       language,
-      itemId,
+      itemId: it.id,
       slaThresholdMs: this.slaThresholdMs,
-      implausible: false,
       metadata,
-    };
+    });
   }
 
-  private assistant(
-    messageId: string,
-    content: string,
-    itemCreatedAt: number | null,
-    interrupted: boolean,
-    itemId: string | null,
-    metrics: Record<string, unknown>,
-    at: number,
-  ): NewEvent[] {
+  private assistant(messageId: string, it: ItemSnapshot & { type: 'message' }, itemCreatedAt: number | null, at: number): NewEvent[] {
+    const itemId = it.id;
+    const interrupted = it.interrupted;
     // The message's own metrics first, then its speech's (joined by speechId), then the loose ones.
     const speech = this.speeches.of(itemId);
     let acc: TurnAccumulator;
@@ -278,8 +256,16 @@ export class SessionMapper {
       this.usage = emptyUsage();
     }
     const out = replyEvents(
-      { messageId, content, itemCreatedAt, interrupted, itemId, metrics },
-      { callId: this.callId, conversationId: this.conversationId, slaThresholdMs: this.slaThresholdMs, acc, usage, userMessageId, userMetrics },
+      { messageId, content: it.content, itemCreatedAt, interrupted, itemId, metrics: it.metrics },
+      {
+        callId: this.callId,
+        conversationId: this.conversationId,
+        slaThresholdMs: this.slaThresholdMs,
+        acc,
+        usage,
+        userMessageId,
+        userMetrics,
+      },
       at,
     );
     if (userMessageId === this.lastUserMessageId) {
@@ -321,60 +307,51 @@ export class SessionMapper {
     return unansweredTurnEvent(c, this.newId(), userMessageId, m, at, failed);
   }
 
-  private handoff(it: Record<string, unknown>, at: number): NewEvent[] {
-    const agentName = str(it['newAgentId']);
+  private handoff(agentName: string | null, at: number): NewEvent[] {
     if (!this.conversationStarted) return this.ensureConversation(at, agentName);
-    const ended: NewEvent = {
-      type: 'conversation_ended',
-      callId: this.callId,
-      occurredAt: at,
-      data: { conversationId: this.conversationId, summary: null },
-    };
+    const ended = createConversationEndedEvent({ callId: this.callId, occurredAt: at, conversationId: this.conversationId });
     this.conversationId = this.newId();
     this.conversationStarted = false;
     return [ended, ...this.ensureConversation(at, agentName)];
   }
 
-  private transcribed(ev: SessionEventLike, at: number): NewEvent[] {
-    if (ev['isFinal'] !== true) {
+  private transcribed(ev: SessionEventSnapshot & { type: 'user_input_transcribed' }, at: number): NewEvent[] {
+    if (!ev.isFinal) {
       this.interimCount++;
       return [];
     }
-    this.language = str(ev['language']) ?? this.language;
+    this.language = ev.language ?? this.language;
     return this.session('user_input_transcribed', at, {
-      transcript: str(ev['transcript']),
+      transcript: ev.transcript,
       isFinal: true,
-      language: str(ev['language']),
-      itemId: str(ev['itemId']),
-      speakerId: str(ev['speakerId']),
+      language: ev.language,
+      itemId: ev.itemId,
+      speakerId: ev.speakerId,
       interimTranscripts: this.interimCount,
     });
   }
 
-  private tools(ev: SessionEventLike, at: number): NewEvent[] {
-    const calls = Array.isArray(ev['functionCalls']) ? (ev['functionCalls'] as Record<string, unknown>[]) : [];
-    const outputs = Array.isArray(ev['functionCallOutputs']) ? (ev['functionCallOutputs'] as Record<string, unknown>[]) : [];
+  private tools(calls: ToolCallSnapshot[], outputs: ToolOutputSnapshot[], at: number): NewEvent[] {
     const out = this.ensureConversation(at);
     calls.forEach((call, i) => {
       const output = outputs[i];
-      const started = time(call['createdAt']);
-      const finished = time(output?.['createdAt']);
-      out.push({
-        type: 'tool_executed',
-        callId: this.callId,
-        occurredAt: at,
-        data: {
+      const started = time(call.createdAt);
+      const finished = output ? time(output.createdAt) : null;
+      out.push(
+        createToolExecutedEvent({
+          callId: this.callId,
+          occurredAt: at,
           messageId: this.newId(),
           conversationId: this.conversationId,
-          toolCallId: str(call['callId']),
-          name: str(call['name']) ?? 'unknown',
-          arguments: str(call['args']) ?? '',
-          output: str(output?.['output']),
-          isError: output?.['isError'] === true,
+          toolCallId: call.callId,
+          name: call.name ?? 'unknown',
+          arguments: call.args ?? '',
+          output: output ? output.output : null,
+          isError: output?.isError === true,
           durationMs: started !== null && finished !== null ? Math.max(0, finished - started) : null,
           createdAt: started,
-        },
-      });
+        }),
+      );
     });
     return out;
   }
@@ -384,44 +361,40 @@ export class SessionMapper {
     if (!metrics || typeof metrics['type'] !== 'string') return [];
     const speechId = str(metrics['speechId']);
     const speech = speechId ? this.speeches.get(speechId, this.userMessages) : null;
-    const d = metricsData(metrics, this.conversationId, this.pricing, speech ? speech.acc : this.turn);
-    if (chargesReply(d)) chargeReply(speech ? speech.usage : this.usage, d);
-    return [...this.ensureConversation(at), { type: 'metrics_recorded', callId: this.callId, occurredAt: at, data: d }];
+    const e = metricsEvent(metrics, this.callId, this.conversationId, this.pricing, speech ? speech.acc : this.turn, at);
+    if (chargesReply(e.data)) chargeReply(speech ? speech.usage : this.usage, e.data);
+    return [...this.ensureConversation(at), e];
   }
 
-  private error(ev: SessionEventLike, at: number): NewEvent[] {
+  private error(ev: SessionEventSnapshot & { type: 'error' }, at: number): NewEvent[] {
     return [
       ...this.ensureConversation(at),
-      {
-        type: 'error_occurred',
+      createErrorOccurredEvent({
         callId: this.callId,
         occurredAt: at,
-        data: {
-          conversationId: this.conversationId,
-          source: str(ev['source']),
-          errorType: str(ev['errorType']),
-          message: str(ev['message']) ?? 'unknown error',
-          recoverable: ev['recoverable'] === true,
-        },
-      },
+        conversationId: this.conversationId,
+        source: ev.source,
+        errorType: ev.errorType,
+        message: ev.message,
+        recoverable: ev.recoverable,
+      }),
     ];
   }
 
-  private close(ev: SessionEventLike, at: number): NewEvent[] {
+  private close(reason: string | null, errorText: string | null, at: number): NewEvent[] {
     this.closed = true;
-    const reason = str(ev['reason']);
-    const errorText = str(ev['error']);
     const out = [...this.ensureConversation(at), ...this.settleCut(true)];
     // The user spoke last and the session ended before any answer: that turn is in the record too.
     if (this.lastUserMessageId !== null) out.push(this.unansweredTurn(this.lastUserMessageId, at, errorText !== null));
     out.push(
-      { type: 'conversation_ended', callId: this.callId, occurredAt: at, data: { conversationId: this.conversationId, summary: null } },
-      {
-        type: 'call_ended',
+      createConversationEndedEvent({ callId: this.callId, occurredAt: at, conversationId: this.conversationId }),
+      createCallEndedEvent({
         callId: this.callId,
         occurredAt: at,
-        data: { status: reason === 'error' || errorText !== null ? 'failed' : 'completed', reason, error: errorText },
-      },
+        status: reason === 'error' || errorText !== null ? 'failed' : 'completed',
+        reason,
+        error: errorText,
+      }),
     );
     return out;
   }

@@ -1,4 +1,5 @@
-import type { JsonObject, MetricsKind, MetricsRecordedData } from '../events/types.js';
+import { createMetricsRecordedEvent } from '../events/create.js';
+import type { JsonObject, MetricsKind, MetricsRecordedData, NewEventOf } from '../events/types.js';
 import { count, latency } from './coerce.js';
 import { num, secToMs, str, toPlain, toPlainObject } from './plain.js';
 import { costOf, type PricingTable, type UsageKind } from './pricing.js';
@@ -17,65 +18,52 @@ const METRICS_KIND: Record<string, MetricsKind> = {
 };
 
 /**
- * The data of a `metrics_recorded` event for one LiveKit metrics report (its `type` a string),
- * priced with `pricing`; the turn latencies it carries are noted in `turn`.
+ * The `metrics_recorded` event of one LiveKit metrics report (its `type` a string), priced with
+ * `pricing`; the turn latencies it carries are noted in `turn`.
  */
-export function metricsData(
+export function metricsEvent(
   metrics: Record<string, unknown> & { type: string },
+  callId: string,
   conversationId: string,
   pricing: PricingTable,
   turn: TurnAccumulator,
-): MetricsRecordedData {
+  at: number,
+): NewEventOf<'metrics_recorded'> {
   const kind = METRICS_KIND[metrics.type] ?? 'other';
   const meta = (metrics['metadata'] ?? {}) as Record<string, unknown>;
-  const provider = str(meta['modelProvider']);
-  const model = str(meta['modelName']);
-  const speechId = str(metrics['speechId']);
-  const d: MetricsRecordedData = {
-    conversationId,
-    kind,
-    speechId,
-    requestId: str(metrics['requestId']),
-    provider,
-    model,
-    latencyMs: null,
-    durationMs: latency(metrics['durationMs']),
-    tokensInput: null,
-    tokensCachedInput: null,
-    tokensOutput: null,
-    audioDurationMs: null,
-    characters: null,
-    costUsd: null,
-    priceVersion: null,
-    raw: toPlainObject(metrics),
-  };
+  let latencyMs: number | null = null;
+  let tokensInput: number | null = null;
+  let tokensCachedInput: number | null = null;
+  let tokensOutput: number | null = null;
+  let audioDurationMs: number | null = null;
+  let characters: number | null = null;
   switch (kind) {
     case 'llm':
-      d.latencyMs = latency(metrics['ttftMs']);
-      d.tokensInput = count(metrics['promptTokens']);
-      d.tokensCachedInput = count(metrics['promptCachedTokens']);
-      d.tokensOutput = count(metrics['completionTokens']);
-      if (turn.llmTtftMs === null) turn.llmTtftMs = d.latencyMs;
+      latencyMs = latency(metrics['ttftMs']);
+      tokensInput = count(metrics['promptTokens']);
+      tokensCachedInput = count(metrics['promptCachedTokens']);
+      tokensOutput = count(metrics['completionTokens']);
+      if (turn.llmTtftMs === null) turn.llmTtftMs = latencyMs;
       break;
     case 'realtime':
-      d.latencyMs = latency(metrics['ttftMs']);
-      d.tokensInput = count(metrics['inputTokens']);
-      d.tokensCachedInput = count((metrics['inputTokenDetails'] as Record<string, unknown> | undefined)?.['cachedTokens']);
-      d.tokensOutput = count(metrics['outputTokens']);
+      latencyMs = latency(metrics['ttftMs']);
+      tokensInput = count(metrics['inputTokens']);
+      tokensCachedInput = count((metrics['inputTokenDetails'] as Record<string, unknown> | undefined)?.['cachedTokens']);
+      tokensOutput = count(metrics['outputTokens']);
       break;
     case 'stt':
-      d.latencyMs = latency(metrics['durationMs']);
-      d.audioDurationMs = num(metrics['audioDurationMs']);
+      latencyMs = latency(metrics['durationMs']);
+      audioDurationMs = num(metrics['audioDurationMs']);
       break;
     case 'tts':
-      d.latencyMs = latency(metrics['ttfbMs']);
-      d.audioDurationMs = num(metrics['audioDurationMs']);
-      d.characters = count(metrics['charactersCount']);
-      if (turn.ttsTtfbMs === null) turn.ttsTtfbMs = d.latencyMs;
+      latencyMs = latency(metrics['ttfbMs']);
+      audioDurationMs = num(metrics['audioDurationMs']);
+      characters = count(metrics['charactersCount']);
+      if (turn.ttsTtfbMs === null) turn.ttsTtfbMs = latencyMs;
       break;
     case 'eou':
-      d.latencyMs = latency(metrics['endOfUtteranceDelayMs']);
-      turn.eouDelayMs = d.latencyMs;
+      latencyMs = latency(metrics['endOfUtteranceDelayMs']);
+      turn.eouDelayMs = latencyMs;
       turn.transcriptionDelayMs = latency(metrics['transcriptionDelayMs']);
       turn.onUserTurnCompletedDelayMs = latency(metrics['onUserTurnCompletedDelayMs']);
       turn.lastSpeakingTimeMs = latency(metrics['lastSpeakingTimeMs']);
@@ -83,12 +71,31 @@ export function metricsData(
     default:
       break;
   }
+  const event = createMetricsRecordedEvent({
+    callId,
+    occurredAt: at,
+    conversationId,
+    kind,
+    speechId: str(metrics['speechId']),
+    requestId: str(metrics['requestId']),
+    provider: str(meta['modelProvider']),
+    model: str(meta['modelName']),
+    latencyMs,
+    durationMs: latency(metrics['durationMs']),
+    tokensInput,
+    tokensCachedInput,
+    tokensOutput,
+    audioDurationMs,
+    characters,
+    raw: toPlainObject(metrics),
+  });
+  const d = event.data;
   if (kind === 'llm' || kind === 'realtime' || kind === 'stt' || kind === 'tts') {
-    // `d` itself, its kind narrowed (a `{ ...d, kind }` copy cost several µs in the listener).
+    // Priced from the event's own usage (`d`, its kind narrowed: a `{ ...d, kind }` copy cost µs in the listener).
     d.costUsd = costOf(pricing, d as MetricsRecordedData & { kind: UsageKind });
     d.priceVersion = pricing.version;
   }
-  return d;
+  return event;
 }
 
 /** Whether a metrics record's usage is charged to the reply it belongs to. */

@@ -1,4 +1,5 @@
-import type { MessageAddedData, NewEvent } from '../events/types.js';
+import { createMessageAddedEvent, createTurnCompletedEvent } from '../events/create.js';
+import type { NewEvent } from '../events/types.js';
 import { time } from './coerce.js';
 import { messageMetrics } from './metrics.js';
 import { secToMs } from './plain.js';
@@ -35,7 +36,8 @@ export function replyEvents(r: ReplyItem, c: ReplyContext, at: number): NewEvent
   const { userMetrics, acc, usage } = c;
   const startedSpeakingAt = time(secToMs(metrics['startedSpeakingAt']));
   const userStoppedAt =
-    time(secToMs(userMetrics['stoppedSpeakingAt'])) ?? (acc.lastSpeakingTimeMs !== null && acc.lastSpeakingTimeMs > 0 ? time(acc.lastSpeakingTimeMs) : null);
+    time(secToMs(userMetrics['stoppedSpeakingAt'])) ??
+    (acc.lastSpeakingTimeMs !== null && acc.lastSpeakingTimeMs > 0 ? time(acc.lastSpeakingTimeMs) : null);
   let e2e = secToMs(metrics['e2eLatency']);
   if (e2e === null && startedSpeakingAt !== null && userStoppedAt !== null) e2e = startedSpeakingAt - userStoppedAt;
   const w = waterfall({
@@ -54,35 +56,35 @@ export function replyEvents(r: ReplyItem, c: ReplyContext, at: number): NewEvent
   metadata['e2eDerived'] = w.e2eDerived;
   const messageId = r.messageId;
   const interrupted = r.interrupted;
-  const data: MessageAddedData = {
-    messageId,
-    conversationId: c.conversationId,
-    role: 'assistant',
-    content: r.content,
-    // Order a transcript by when speech started: an interrupted reply arrives after the user's interruption.
-    createdAt: startedSpeakingAt ?? r.itemCreatedAt,
-    sttConfidence: null,
-    processingTimeMs: w.e2eLatencyMs,
-    llmModel: usage.model,
-    llmTokensInput: usage.calls > 0 ? usage.tokensInput : null,
-    llmTokensOutput: usage.calls > 0 ? usage.tokensOutput : null,
-    llmCostUsd: usage.llmCostUsd,
-    usageCounted: false,
-    interrupted,
-    interruptedBy: interrupted ? 'user' : null,
-    language: null,
-    itemId: r.itemId,
-    slaThresholdMs: c.slaThresholdMs,
-    implausible: w.implausible,
-    metadata,
-  };
-  const out: NewEvent[] = [{ type: 'message_added', callId: c.callId, occurredAt: at, data }];
-  if (hasTurn)
-    out.push({
-      type: 'turn_completed',
+  const out: NewEvent[] = [
+    createMessageAddedEvent({
       callId: c.callId,
       occurredAt: at,
-      data: {
+      messageId,
+      conversationId: c.conversationId,
+      role: 'assistant',
+      content: r.content,
+      // Order a transcript by when speech started: an interrupted reply arrives after the user's interruption.
+      createdAt: startedSpeakingAt ?? r.itemCreatedAt,
+      processingTimeMs: w.e2eLatencyMs,
+      llmModel: usage.model,
+      llmTokensInput: usage.calls > 0 ? usage.tokensInput : null,
+      llmTokensOutput: usage.calls > 0 ? usage.tokensOutput : null,
+      llmCostUsd: usage.llmCostUsd,
+      usageCounted: false,
+      interrupted,
+      interruptedBy: interrupted ? 'user' : null,
+      itemId: r.itemId,
+      slaThresholdMs: c.slaThresholdMs,
+      implausible: w.implausible,
+      metadata,
+    }),
+  ];
+  if (hasTurn)
+    out.push(
+      createTurnCompletedEvent({
+        callId: c.callId,
+        occurredAt: at,
         conversationId: c.conversationId,
         turnId: messageId,
         userMessageId,
@@ -101,8 +103,8 @@ export function replyEvents(r: ReplyItem, c: ReplyContext, at: number): NewEvent
         implausible: w.implausible,
         slaThresholdMs: c.slaThresholdMs,
         costUsd: usage.costUsd,
-      },
-    });
+      }),
+    );
   return out;
 }
 
@@ -125,29 +127,18 @@ export function unansweredTurnEvent(
     playbackLatencyMs: null,
     e2eLatencyMs: null,
   });
-  return {
-    type: 'turn_completed',
+  return createTurnCompletedEvent({
     callId: c.callId,
     occurredAt: at,
-    data: {
-      conversationId: c.conversationId,
-      turnId,
-      userMessageId,
-      assistantMessageId: null,
-      startedAt: time(secToMs(m['stoppedSpeakingAt'])) ?? at,
-      endOfTurnDelayMs: parts.endOfTurnDelayMs,
-      transcriptionDelayMs: parts.transcriptionDelayMs,
-      onUserTurnCompletedDelayMs: parts.onUserTurnCompletedDelayMs,
-      llmTtftMs: null,
-      ttsTtfbMs: null,
-      playbackLatencyMs: null,
-      e2eLatencyMs: null,
-      e2eDerived: false,
-      unattributedMs: null,
-      outcome: failed ? 'failed' : 'session_closed',
-      implausible: parts.implausible,
-      slaThresholdMs: c.slaThresholdMs,
-      costUsd: null,
-    },
-  };
+    conversationId: c.conversationId,
+    turnId,
+    userMessageId,
+    startedAt: time(secToMs(m['stoppedSpeakingAt'])) ?? at,
+    endOfTurnDelayMs: parts.endOfTurnDelayMs,
+    transcriptionDelayMs: parts.transcriptionDelayMs,
+    onUserTurnCompletedDelayMs: parts.onUserTurnCompletedDelayMs,
+    outcome: failed ? 'failed' : 'session_closed',
+    implausible: parts.implausible,
+    slaThresholdMs: c.slaThresholdMs,
+  });
 }

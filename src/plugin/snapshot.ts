@@ -4,17 +4,76 @@ import { num, str, toPlainObject } from './plain.js';
 /** A LiveKit AgentSession event: any object with a string `type` (see `voice/events.ts`). */
 export type SessionEventLike = { type: string; createdAt?: number; [key: string]: unknown };
 
+/** A chat item as the snapshot copies it: a message's text and metrics, a handoff's new agent, any other item whole. */
+export type ItemSnapshot =
+  | {
+      type: 'message';
+      id: string | null;
+      role: string | null;
+      content: string;
+      createdAt: number | null;
+      interrupted: boolean;
+      transcriptConfidence: number | null;
+      /** The message's metrics report (seconds): LiveKit replaces it, never changes it. */
+      metrics: Record<string, unknown>;
+    }
+  | { type: 'agent_handoff'; newAgentId: string | null }
+  /** Any other item (a function call, …), as a bounded plain copy that keeps its own `type`. */
+  | { type: 'other'; item: JsonObject };
+
+export interface ToolCallSnapshot {
+  callId: string | null;
+  name: string | null;
+  args: string | null;
+  createdAt: number | null;
+}
+
+export interface ToolOutputSnapshot {
+  output: string | null;
+  isError: boolean;
+  createdAt: number | null;
+}
+
 /**
  * A session event reduced to the data the mapper reads, so it can be mapped after the listener
- * returned: strings, numbers and booleans copied out of LiveKit's live objects (chat messages,
- * speech handles, errors and the components that raised them are never kept), plus references
- * to the plain-data reports LiveKit builds for each emission and replaces rather than changes
- * (metrics, a message's metrics, session usage), which the mapper copies. One exception, by
- * design: a speech's `chatItems` stays LiveKit's own array, which grows as the speech plays
- * out; the mapper only reads its items' ids from it.
+ * returned: one variant per LiveKit `AgentSessionEventTypes` event the mapper interprets, plus
+ * `other` for the rest. Strings, numbers and booleans are copied out of LiveKit's live objects and
+ * made storable here, once (chat messages, speech handles, errors and the components that raised
+ * them are never kept); the plain-data reports LiveKit builds for each emission and replaces
+ * rather than changes (metrics, a message's metrics, session usage) are kept by reference and
+ * copied by the mapper. One exception, by design: a speech's `chatItems` stays LiveKit's own
+ * array, which grows as the speech plays out; the mapper only reads its items' ids from it.
  */
-declare const SNAPSHOT: unique symbol;
-export type SessionEventSnapshot = SessionEventLike & { readonly [SNAPSHOT]: true };
+export type SessionEventSnapshot =
+  | { type: 'user_state_changed' | 'agent_state_changed'; createdAt: unknown; oldState: string | null; newState: string | null }
+  | { type: 'user_input_transcribed'; createdAt: unknown; isFinal: false }
+  | {
+      type: 'user_input_transcribed';
+      createdAt: unknown;
+      isFinal: true;
+      transcript: string | null;
+      language: string | null;
+      itemId: string | null;
+      speakerId: string | null;
+    }
+  /** LiveKit's report of one request (plain data, made for this emission). */
+  | { type: 'metrics_collected'; createdAt: unknown; metrics: unknown }
+  /** The session's usage totals, built afresh for each emission (AgentSession.usage). */
+  | { type: 'session_usage_updated'; createdAt: unknown; report: Record<string, unknown> }
+  | { type: 'conversation_item_added'; createdAt: unknown; item: ItemSnapshot | null }
+  | {
+      type: 'speech_created';
+      createdAt: unknown;
+      source: string | null;
+      userInitiated: boolean;
+      speechId: string | null;
+      chatItems: ReadonlyArray<{ id?: unknown }> | null;
+    }
+  | { type: 'function_tools_executed'; createdAt: unknown; functionCalls: ToolCallSnapshot[]; functionCallOutputs: ToolOutputSnapshot[] }
+  | { type: 'error'; createdAt: unknown; source: string | null; errorType: string | null; message: string; recoverable: boolean }
+  | { type: 'close'; createdAt: unknown; reason: string | null; error: string | null }
+  /** Any other event, by its LiveKit type (`name`), as a bounded plain copy without type and time. */
+  | { type: 'other'; name: string; createdAt: unknown; payload: JsonObject };
 
 /** Fields of every LiveKit event that the log row already holds (its type and time): not repeated in a payload. */
 export const EVENT_ENVELOPE: ReadonlySet<string> = new Set(['type', 'createdAt']);
@@ -30,12 +89,8 @@ export const EVENT_ENVELOPE: ReadonlySet<string> = new Set(['type', 'createdAt']
  * is (`report`) and copied by the mapper.
  */
 export function snapshotEvent(ev: SessionEventLike): SessionEventSnapshot {
-  return copyOf(ev) as SessionEventSnapshot;
-}
-
-function copyOf(ev: SessionEventLike): SessionEventLike {
   const type = ev.type;
-  const createdAt = ev.createdAt;
+  const createdAt: unknown = ev.createdAt;
   switch (type) {
     case 'user_state_changed':
     case 'agent_state_changed':
@@ -75,8 +130,17 @@ function copyOf(ev: SessionEventLike): SessionEventLike {
       return {
         type,
         createdAt,
-        functionCalls: listOf(ev['functionCalls'], (c) => ({ callId: str(c['callId']), name: str(c['name']), args: str(c['args']), createdAt: num(c['createdAt']) })),
-        functionCallOutputs: listOf(ev['functionCallOutputs'], (o) => ({ output: str(o['output']), isError: o['isError'] === true, createdAt: num(o['createdAt']) })),
+        functionCalls: listOf(ev['functionCalls'], (c): ToolCallSnapshot => ({
+          callId: str(c['callId']),
+          name: str(c['name']),
+          args: str(c['args']),
+          createdAt: num(c['createdAt']),
+        })),
+        functionCallOutputs: listOf(ev['functionCallOutputs'], (o): ToolOutputSnapshot => ({
+          output: str(o['output']),
+          isError: o['isError'] === true,
+          createdAt: num(o['createdAt']),
+        })),
       };
     case 'error':
       return errorOf(ev, createdAt);
@@ -85,16 +149,16 @@ function copyOf(ev: SessionEventLike): SessionEventLike {
       return { type, createdAt, reason: str(ev['reason']), error: err ? (str(err.error?.message) ?? str(err.message) ?? 'error') : null };
     }
     default:
-      return { type, createdAt, payload: toPlainObject(ev as Record<string, unknown>, 3, EVENT_ENVELOPE) };
+      return { type: 'other', name: type, createdAt, payload: toPlainObject(ev as Record<string, unknown>, 3, EVENT_ENVELOPE) };
   }
 }
 
 /** A chat item: a message's text and metrics, a handoff's new agent, any other item as a plain copy. */
-function itemOf(item: unknown): JsonObject | null {
+function itemOf(item: unknown): ItemSnapshot | null {
   if (!item || typeof item !== 'object') return null;
   const it = item as Record<string, unknown>;
   if (it['type'] === 'agent_handoff') return { type: 'agent_handoff', newAgentId: str(it['newAgentId']) };
-  if (it['type'] !== 'message') return toPlainObject(it, 3); // as deep as before (toPlain(item): depth 4, the item itself one level)
+  if (it['type'] !== 'message') return { type: 'other', item: toPlainObject(it, 3) }; // as deep as toPlain(item) (depth 4, the item itself one level)
   const metrics = it['metrics'];
   return {
     type: 'message',
@@ -105,19 +169,19 @@ function itemOf(item: unknown): JsonObject | null {
     interrupted: it['interrupted'] === true,
     transcriptConfidence: num(it['transcriptConfidence']),
     // The message's metrics report: LiveKit replaces it, never changes it (the mapper reads its numbers).
-    metrics: metrics && typeof metrics === 'object' ? (metrics as JsonObject) : {},
+    metrics: metrics && typeof metrics === 'object' ? (metrics as Record<string, unknown>) : {},
   };
 }
 
-function listOf(value: unknown, copy: (v: Record<string, unknown>) => JsonObject): JsonObject[] {
+function listOf<T>(value: unknown, copy: (v: Record<string, unknown>) => T): T[] {
   if (!Array.isArray(value)) return [];
-  const out: JsonObject[] = [];
+  const out: T[] = [];
   for (const v of value) out.push(copy(v && typeof v === 'object' ? (v as Record<string, unknown>) : {}));
   return out;
 }
 
 /** An error event: its error's text and the name of the component it came from (a live LLM/STT/TTS instance). */
-function errorOf(ev: SessionEventLike, createdAt: number | undefined): SessionEventLike {
+function errorOf(ev: SessionEventLike, createdAt: unknown): SessionEventSnapshot {
   const e = (ev['error'] ?? {}) as Record<string, unknown>;
   const inner = e['error'] as { message?: unknown; name?: unknown } | undefined;
   return {
@@ -157,4 +221,3 @@ function textOf(content: unknown): string {
   }
   return parts.join('\n');
 }
-

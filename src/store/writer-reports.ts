@@ -1,3 +1,4 @@
+import { createSystemEventLoggedEvent } from '../events/create.js';
 import { newEventId } from './event-id.js';
 import type { Item } from './writer-types.js';
 
@@ -17,11 +18,11 @@ function systemReport(
   count: number,
   metadata: Record<string, string | number | boolean | null>,
 ): Report {
-  const data = { eventType, severity: 'ERROR' as const, message, component: 'writer', conversationId: null, metadata, count };
+  const event = createSystemEventLoggedEvent({ occurredAt: Date.now(), eventType, severity: 'ERROR', message, component: 'writer', metadata, count });
   return {
-    event: { type: 'system_event_logged', callId: null, occurredAt: Date.now(), data },
+    event,
     eventId: newEventId(),
-    dataJson: JSON.stringify(data),
+    dataJson: JSON.stringify(event.data),
     resolve: null,
     reject: null,
   };

@@ -9,7 +9,7 @@ import { attachConversationLog } from '../../src/plugin/attach.js';
 import { WeatherAgent, weatherLLM, withTimeout } from '../support/livekit/session.js';
 import { skipWithout } from '../support/requirements.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger, type Backend } from '../support/stores.js';
-import { createCallStartedEvent, seedStore, XSS_SCRIPT, type Seeded } from '../server/seed.js';
+import { callStarted, seedStore, XSS_SCRIPT, type Seeded } from '../server/seed.js';
 
 const execFileP = promisify(execFile);
 const INJECTION = `x' OR '1'='1'; DROP TABLE calls; --`;
@@ -220,7 +220,7 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     await withTimeout(new Promise<void>((r) => child.stderr.on('data', () => err.includes('following') && r())), 20_000);
-    await logger.append(createCallStartedEvent('call-tailed', Date.now(), { livekitRoom: 'room-tail' }));
+    await logger.append(callStarted('call-tailed', Date.now(), { livekitRoom: 'room-tail' }));
     await withTimeout(
       (async () => {
         while (!out.includes('call-tailed')) await new Promise((r) => setTimeout(r, 50));

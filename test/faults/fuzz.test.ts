@@ -10,6 +10,7 @@ import { MessageEntity } from '../../entities/message.entity.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
 import { recordFault } from './support/fault-reporter.js';
 import { checkStore } from './support/store-check.js';
+import { createCallStartedEvent } from '../../src/events/create.js';
 
 const EVENT_TYPES = [
   'conversation_item_added',
@@ -136,7 +137,7 @@ describeEachBackend('fuzz', (backend) => {
       fc.asyncProperty(fc.array(sessionEvent, { minLength: 1, maxLength: 25 }), async (events) => {
         const callId = `fuzz-${i++}`;
         const mapper = new SessionMapper({ callId });
-        await logger.append({ type: 'call_started', callId, occurredAt: Date.now(), data: { callerNumber: null, livekitRoom: null, jobId: null, agentId: null, agentName: null, agentsVersion: null, metadata: null } });
+        await logger.append(createCallStartedEvent({ callId }));
         const out: NewEvent[] = [];
         for (const ev of events) out.push(...mapper.map(ev as SessionEventLike));
         out.push(...mapper.end('fuzz', Date.now()));

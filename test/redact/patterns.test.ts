@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventRedactor, hashNumber, maskNumber } from '../../src/redact/redact-event.js';
 import { luhnValid, redactText } from '../../src/redact/patterns.js';
+import { createCallStartedEvent, createToolExecutedEvent } from '../../src/events/create.js';
 
 describe('built-in redactor', () => {
   it('replaces phone numbers, e-mail addresses and Luhn-valid card numbers, and nothing else', () => {
@@ -28,20 +29,30 @@ describe('built-in redactor', () => {
 
   it('redacts every free-text field of an event and leaves ids alone', () => {
     const redact = eventRedactor({ redact: true, callerNumber: 'mask' })!;
-    const started = redact({
-      type: 'call_started',
-      callId: 'call-+15551230100',
-      occurredAt: 1,
-      data: { callerNumber: '+15551230100', livekitRoom: 'room', jobId: null, agentId: null, agentName: null, agentsVersion: null, metadata: { note: 'mail bob@example.com' } },
-    });
+    const started = redact(
+      createCallStartedEvent({
+        callId: 'call-+15551230100',
+        occurredAt: 1,
+        callerNumber: '+15551230100',
+        livekitRoom: 'room',
+        metadata: { note: 'mail bob@example.com' },
+      }),
+    );
     expect(started.callId).toBe('call-+15551230100');
     expect(started.data).toMatchObject({ callerNumber: '+•••••••0100', metadata: { note: 'mail [EMAIL]' } });
-    const tool = redact({
-      type: 'tool_executed',
-      callId: null,
-      occurredAt: 1,
-      data: { messageId: 'm', conversationId: 'c', toolCallId: 't', name: 'pay', arguments: '{"card":"4111111111111111"}', output: 'sent to bob@example.com', isError: false, durationMs: 1, createdAt: 1 },
-    });
+    const tool = redact(
+      createToolExecutedEvent({
+        occurredAt: 1,
+        messageId: 'm',
+        conversationId: 'c',
+        toolCallId: 't',
+        name: 'pay',
+        arguments: '{"card":"4111111111111111"}',
+        output: 'sent to bob@example.com',
+        durationMs: 1,
+        createdAt: 1,
+      }),
+    );
     expect(tool.data).toMatchObject({ arguments: '{"card":"[CARD]"}', output: 'sent to [EMAIL]' });
     expect(eventRedactor({})).toBeNull();
     expect(eventRedactor({ redact: false, callerNumber: 'keep' })).toBeNull();

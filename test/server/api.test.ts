@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
-import { createCallStartedEvent, seedStore, XSS_IMG, XSS_SCRIPT, type Seeded } from './seed.js';
+import { callStarted, seedStore, XSS_IMG, XSS_SCRIPT, type Seeded } from './seed.js';
 import { getJson, rawRequest, readSse, request } from './support.js';
 
 describeEachBackend('dashboard server', (backend) => {
@@ -125,7 +125,7 @@ describeEachBackend('dashboard server', (backend) => {
     const events = await readSse(
       `${base}/api/live?after=${position}`,
       (es) => es.some((e) => e.event === 'log' && JSON.parse(e.data).callId === 'call-live-new'),
-      () => logger.append(createCallStartedEvent('call-live-new', Date.now(), { livekitRoom: 'room-new' })),
+      () => logger.append(callStarted('call-live-new', Date.now(), { livekitRoom: 'room-new' })),
     );
     const log = events.filter((e) => e.event === 'log');
     expect(log).toHaveLength(1);

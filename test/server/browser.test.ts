@@ -7,9 +7,9 @@ import { startDashboardServer, type DashboardServer } from '../../src/server/ind
 import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
 import {
-  createCallStartedEvent,
-  createConversationStartedEvent,
-  createMessageAddedEvent,
+  callStarted,
+  conversationStarted,
+  messageAdded,
   seedStore,
   XSS_IMG,
   XSS_SCRIPT,
@@ -143,9 +143,9 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () => describeEachBac
       return 42;
     });
     const now = Date.now();
-    await logger.append(createCallStartedEvent('call-e2e-live', now, { livekitRoom: 'room-e2e' }));
-    await logger.append(createConversationStartedEvent('call-e2e-live', 'conv-e2e-live', now + 1));
-    await logger.append(createMessageAddedEvent('conv-e2e-live', 'm-e2e-1', 'user', `New caller says ${XSS_IMG}`, now + 2));
+    await logger.append(callStarted('call-e2e-live', now, { livekitRoom: 'room-e2e' }));
+    await logger.append(conversationStarted('call-e2e-live', 'conv-e2e-live', now + 1));
+    await logger.append(messageAdded('conv-e2e-live', 'm-e2e-1', 'user', `New caller says ${XSS_IMG}`, now + 2));
     const feed = page.getByTestId('live-feed');
     await feed.locator('li[data-type=message_added]', { hasText: `user: New caller says ${XSS_IMG}` }).waitFor({ timeout: 10_000 });
     await page.getByTestId('active-calls').getByRole('link', { name: 'call-e2e-live' }).waitFor({ timeout: 10_000 });

@@ -12,12 +12,12 @@ import {
 import type { NewEvent } from '../../src/events/types.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
 import {
-  createCallEndedEvent,
-  createCallStartedEvent,
-  createConversationStartedEvent,
-  createMessageAddedEvent,
-  createToolExecutedEvent,
-  createTurnCompletedEvent,
+  callEnded,
+  callStarted,
+  conversationStarted,
+  messageAdded,
+  toolExecuted,
+  turnCompleted,
 } from '../server/seed.js';
 
 const DAY = 86_400_000;
@@ -32,10 +32,10 @@ describeEachBackend('analytics helpers', (backend) => {
     // on gpt-4o-mini (1 reply, an unpriced model's reply, a slow turn, a successful tool call).
     const events: NewEvent[] = [];
     const call = (id: string, conv: string, at: number, room: string, model: string) =>
-      events.push(createCallStartedEvent(id, at, { livekitRoom: room }), createConversationStartedEvent(id, conv, at + 1, model));
+      events.push(callStarted(id, at, { livekitRoom: room }), conversationStarted(id, conv, at + 1, model));
     const reply = (conv: string, id: string, at: number, model: string | null, cost: number | null, ms: number, interrupted = false) =>
       events.push(
-        createMessageAddedEvent(conv, id, 'assistant', `reply ${id}`, at, {
+        messageAdded(conv, id, 'assistant', `reply ${id}`, at, {
           llmModel: model,
           llmTokensInput: 100,
           llmTokensOutput: 10,
@@ -48,18 +48,18 @@ describeEachBackend('analytics helpers', (backend) => {
     call('c-y', 'conv-y', y, 'room-a', 'gpt-4o');
     reply('conv-y', 'y1', y + 1000, 'gpt-4o', 0.002, 800);
     reply('conv-y', 'y2', y + 5000, 'gpt-4o', 0.003, 1200, true);
-    events.push({ ...createToolExecutedEvent('conv-y', 'ty', 'refund', '{}', 'denied', y + 4000, true) } as NewEvent);
-    events.push(createTurnCompletedEvent('conv-y', 'turn-y1', y + 900, { e2eLatencyMs: 800, llmTtftMs: 300, endOfTurnDelayMs: 200 }));
-    events.push(createTurnCompletedEvent('conv-y', 'turn-y2', y + 4900, { e2eLatencyMs: 1200, llmTtftMs: 500, endOfTurnDelayMs: 250, outcome: 'interrupted' }));
-    events.push(createCallEndedEvent('c-y', y + 6000));
+    events.push({ ...toolExecuted('conv-y', 'ty', 'refund', '{}', 'denied', y + 4000, true) } as NewEvent);
+    events.push(turnCompleted('conv-y', 'turn-y1', y + 900, { e2eLatencyMs: 800, llmTtftMs: 300, endOfTurnDelayMs: 200 }));
+    events.push(turnCompleted('conv-y', 'turn-y2', y + 4900, { e2eLatencyMs: 1200, llmTtftMs: 500, endOfTurnDelayMs: 250, outcome: 'interrupted' }));
+    events.push(callEnded('c-y', y + 6000));
     const t = TODAY + 3_600_000;
     call('c-t', 'conv-t', t, 'room-b', 'gpt-4o-mini');
     reply('conv-t', 't1', t + 1000, 'gpt-4o-mini', 0.0005, 2600);
     reply('conv-t', 't2', t + 3000, 'mystery-model', null, 400);
-    events.push(createToolExecutedEvent('conv-t', 'tt', 'refund', '{}', 'ok', t + 500));
-    events.push(createTurnCompletedEvent('conv-t', 'turn-t1', t + 900, { e2eLatencyMs: 2600, llmTtftMs: 2000, endOfTurnDelayMs: 300 }));
-    events.push(createTurnCompletedEvent('conv-t', 'turn-t2', t + 2900, { e2eLatencyMs: 999_999, implausible: true }));
-    events.push(createCallEndedEvent('c-t', t + 4000, 'failed', 'error', 'llm down'));
+    events.push(toolExecuted('conv-t', 'tt', 'refund', '{}', 'ok', t + 500));
+    events.push(turnCompleted('conv-t', 'turn-t1', t + 900, { e2eLatencyMs: 2600, llmTtftMs: 2000, endOfTurnDelayMs: 300 }));
+    events.push(turnCompleted('conv-t', 'turn-t2', t + 2900, { e2eLatencyMs: 999_999, implausible: true }));
+    events.push(callEnded('c-t', t + 4000, 'failed', 'error', 'llm down'));
     for (const e of events) await logger.append(e);
   });
   afterAll(async () => {

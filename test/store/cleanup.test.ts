@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
+import { createSystemEventLoggedEvent } from '../../src/events/create.js';
 
 const DAY = 86_400_000;
 
@@ -22,12 +23,7 @@ describeEachBackend('cleanupOldData', (backend) => {
       await logger.logAssistantMessage({ conversationId, content: 'hello', processingTimeMs: 2000 });
       await logger.endCall(callId);
     }
-    await logger.append({
-      type: 'system_event_logged',
-      callId: null,
-      occurredAt: now - 60 * DAY,
-      data: { eventType: 'old', severity: 'INFO', message: 'x', component: null, conversationId: null, metadata: null },
-    });
+    await logger.append(createSystemEventLoggedEvent({ occurredAt: now - 60 * DAY, eventType: 'old', message: 'x' }));
     await logger.logEvent({ eventType: 'recent', message: 'y' });
 
     const progress: number[] = [];

@@ -1,20 +1,13 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { NewEvent } from '../../src/events/types.js';
+import type { MetricsRecordedData, NewEvent } from '../../src/events/types.js';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
+import { createMetricsRecordedEvent } from '../../src/events/create.js';
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 
-const metrics = (conversationId: string, kind: 'llm' | 'stt' | 'tts' | 'eou', over: Partial<Extract<NewEvent, { type: 'metrics_recorded' }>['data']>): NewEvent => ({
-  type: 'metrics_recorded',
-  callId: 'call',
-  occurredAt: T0 + 1000,
-  data: {
-    conversationId, kind, speechId: null, requestId: null, provider: null, model: null, latencyMs: null, durationMs: null,
-    tokensInput: null, tokensCachedInput: null, tokensOutput: null, audioDurationMs: null, characters: null,
-    costUsd: null, priceVersion: null, raw: {}, ...over,
-  },
-});
+const metrics = (conversationId: string, kind: 'llm' | 'stt' | 'tts' | 'eou', over: Partial<MetricsRecordedData>): NewEvent =>
+  createMetricsRecordedEvent({ callId: 'call', occurredAt: T0 + 1000, conversationId, kind, ...over });
 
 describeEachBackend('projections', (backend) => {
   let logger: ConversationLogger;

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
+import { createMetricsRecordedEvent, createTurnCompletedEvent } from '../../src/events/create.js';
 
 const TABLES = {
   calls: 'id',
@@ -47,27 +48,42 @@ describeEachBackend('rebuildProjections', (backend) => {
       }
       logger.logToolCall({ conversationId, name: 'lookup', arguments: '{"id":1}', output: 'ok', durationMs: 12 });
       logger.recordQuality({ conversationId, relevanceScore: 4, satisfactionScore: 5 });
-      logger.append({
-        type: 'metrics_recorded',
-        callId,
-        occurredAt: Date.now(),
-        data: {
-          conversationId, kind: 'tts', speechId: 's', requestId: 'r', provider: 'x', model: 'y', latencyMs: 210,
-          durationMs: 800, tokensInput: null, tokensCachedInput: null, tokensOutput: null, audioDurationMs: 2000,
-          characters: 40, costUsd: 0.0006, priceVersion: 'test-1', raw: { ttfbMs: 210 },
-        },
-      });
-      logger.append({
-        type: 'turn_completed',
-        callId,
-        occurredAt: Date.now(),
-        data: {
-          conversationId, turnId: `turn-${c}`, userMessageId: null, assistantMessageId: null, startedAt: Date.now(),
-          endOfTurnDelayMs: 500, transcriptionDelayMs: 100, onUserTurnCompletedDelayMs: 1, llmTtftMs: 300,
-          ttsTtfbMs: 200, playbackLatencyMs: 20, e2eLatencyMs: 1700, e2eDerived: false, unattributedMs: 579,
-          outcome: 'completed', implausible: false, slaThresholdMs: 1500, costUsd: 0.002,
-        },
-      });
+      logger.append(
+        createMetricsRecordedEvent({
+          callId,
+          conversationId,
+          kind: 'tts',
+          speechId: 's',
+          requestId: 'r',
+          provider: 'x',
+          model: 'y',
+          latencyMs: 210,
+          durationMs: 800,
+          audioDurationMs: 2000,
+          characters: 40,
+          costUsd: 0.0006,
+          priceVersion: 'test-1',
+          raw: { ttfbMs: 210 },
+        }),
+      );
+      logger.append(
+        createTurnCompletedEvent({
+          callId,
+          conversationId,
+          turnId: `turn-${c}`,
+          startedAt: Date.now(),
+          endOfTurnDelayMs: 500,
+          transcriptionDelayMs: 100,
+          onUserTurnCompletedDelayMs: 1,
+          llmTtftMs: 300,
+          ttsTtfbMs: 200,
+          playbackLatencyMs: 20,
+          e2eLatencyMs: 1700,
+          unattributedMs: 579,
+          slaThresholdMs: 1500,
+          costUsd: 0.002,
+        }),
+      );
       logger.logEvent({ eventType: 'custom', severity: 'ERROR', message: 'something', callId });
       await logger.endConversation({ conversationId, summary: 'done' });
       await logger.endCall(callId, c === 1 ? { status: 'failed', reason: 'error' } : {});

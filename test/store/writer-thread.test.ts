@@ -6,6 +6,7 @@ import type { NewEvent } from '../../src/events/types.js';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { SessionMapper, type SessionEventLike } from '../../src/plugin/mapper.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
+import { createCallStartedEvent, createMessageAddedEvent, createSessionEvent } from '../../src/events/create.js';
 
 initializeLogger({ pretty: false, level: 'silent' });
 
@@ -18,12 +19,7 @@ function sessionEvents(): NewEvent[] {
     let n = 0;
     const mapper = new SessionMapper({ callId, newId: () => `${callId}-id-${++n}` });
     const map = (e: unknown) => out.push(...mapper.map(e as SessionEventLike));
-    out.push({
-      type: 'call_started',
-      callId,
-      occurredAt: T0,
-      data: { callerNumber: null, livekitRoom: `room-${callId}`, jobId: null, agentId: null, agentName: null, agentsVersion: null, metadata: null },
-    });
+    out.push(createCallStartedEvent({ callId, occurredAt: T0, livekitRoom: `room-${callId}` }));
     for (let turn = 0; turn < 3; turn++) {
       const at = T0 + turn * 2_000;
       const speech = voice.SpeechHandle.create();
@@ -109,18 +105,8 @@ describeEachBackend('writer thread', (backend) => {
     for (let i = 0; i < 1_200; i++) {
       const e: NewEvent =
         i % 4 === 0
-          ? {
-              type: 'message_added',
-              callId: null,
-              occurredAt: T0 + i,
-              data: {
-                messageId: `m-${i}`, conversationId, role: 'user', content: `line ${i}`, createdAt: T0 + i, sttConfidence: null,
-                processingTimeMs: null, llmModel: null, llmTokensInput: null, llmTokensOutput: null, llmCostUsd: null,
-                usageCounted: true, interrupted: false, language: null, itemId: null, slaThresholdMs: null, implausible: false,
-                metadata: null,
-              },
-            }
-          : { type: 'session_event', callId: 'big', occurredAt: T0 + i, data: { conversationId, name: 'agent_state_changed', payload: { i } } };
+          ? createMessageAddedEvent({ occurredAt: T0 + i, messageId: `m-${i}`, conversationId, role: 'user', content: `line ${i}`, createdAt: T0 + i })
+          : createSessionEvent({ callId: 'big', occurredAt: T0 + i, conversationId, name: 'agent_state_changed', payload: { i } });
       sent.push(JSON.stringify(e.data));
       logger.enqueue(e);
     }
@@ -152,17 +138,17 @@ describeEachBackend('writer thread, two batches in flight', (backend) => {
     loggers.push(logger);
     await logger.startCall({ callId: 'order' });
     const conversationId = await logger.startConversation({ callId: 'order' });
-    const message = (i: number, messageId: string): NewEvent => ({
-      type: 'message_added',
-      callId: 'order',
-      occurredAt: T0 + i,
-      data: {
-        messageId, conversationId, role: 'user', content: `line ${i}`, createdAt: T0 + i, sttConfidence: null,
-        processingTimeMs: null, llmModel: null, llmTokensInput: null, llmTokensOutput: null, llmCostUsd: null,
-        usageCounted: true, interrupted: false, language: null, itemId: null, slaThresholdMs: null, implausible: false,
+    const message = (i: number, messageId: string): NewEvent =>
+      createMessageAddedEvent({
+        callId: 'order',
+        occurredAt: T0 + i,
+        messageId,
+        conversationId,
+        role: 'user',
+        content: `line ${i}`,
+        createdAt: T0 + i,
         metadata: { seq: i },
-      },
-    });
+      });
     // 400 events at once: full batches of 40, each handed over while the one before it runs.
     // Event 130 reuses the message id of event 5: the database refuses it (messages.id is
     // unique), so its batch fails and is written again event by event, while the batch behind

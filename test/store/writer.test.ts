@@ -3,18 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../src/events/types.js';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
+import { createSessionEvent, createTurnCompletedEvent } from '../../src/events/create.js';
 
-const turn = (conversationId: string, turnId: string): NewEvent => ({
-  type: 'turn_completed',
-  callId: null,
-  occurredAt: Date.now(),
-  data: {
-    conversationId, turnId, userMessageId: null, assistantMessageId: null, startedAt: null, endOfTurnDelayMs: null,
-    transcriptionDelayMs: null, onUserTurnCompletedDelayMs: null, llmTtftMs: 100, ttsTtfbMs: 100, playbackLatencyMs: null,
-    e2eLatencyMs: 900, e2eDerived: false, unattributedMs: null, outcome: 'completed', implausible: false,
-    slaThresholdMs: 1500, costUsd: null,
-  },
-});
+const turn = (conversationId: string, turnId: string): NewEvent =>
+  createTurnCompletedEvent({ conversationId, turnId, llmTtftMs: 100, ttsTtfbMs: 100, e2eLatencyMs: 900, slaThresholdMs: 1500 });
 
 let logger: ConversationLogger | undefined;
 afterEach(async () => {
@@ -52,15 +44,7 @@ describeEachBackend('writer', (backend) => {
     await logger.flush();
     await started;
     const returned: boolean[] = [];
-    for (let i = 0; i < 100; i++)
-      returned.push(
-        logger.enqueue({
-          type: 'session_event',
-          callId: 'c',
-          occurredAt: Date.now(),
-          data: { conversationId: null, name: 'agent_state_changed', payload: { i } },
-        }),
-      );
+    for (let i = 0; i < 100; i++) returned.push(logger.enqueue(createSessionEvent({ callId: 'c', name: 'agent_state_changed', payload: { i } })));
     // enqueue() accepted each at once, and nothing was written yet: a batch below batchSize waits for its interval.
     expect(returned).toEqual(Array.from({ length: 100 }, () => true));
     const ds = await logger.dataSource();
@@ -77,12 +61,8 @@ describeEachBackend('handed-over events (enqueue with owned)', (backend) => {
     it(`are serialised where the batch is appended (${writerThread} writer), in queue order; data that cannot be serialised refuses that event alone`, async () => {
       logger = await openLogger(backend, { flushIntervalMs: 20, writerThread });
       await logger.startCall({ callId: 'h' });
-      const event = (i: number, payload: Record<string, unknown>): NewEvent => ({
-        type: 'session_event',
-        callId: 'h',
-        occurredAt: Date.now(),
-        data: { conversationId: null, name: 'agent_state_changed', payload: payload as never },
-      });
+      const event = (i: number, payload: Record<string, unknown>): NewEvent =>
+        createSessionEvent({ callId: 'h', name: 'agent_state_changed', payload: payload as never });
       const cyclic: Record<string, unknown> = { i: 1 };
       cyclic['self'] = cyclic;
       expect(logger.enqueue(event(0, { i: 0, at: new Date(0), none: undefined }), { owned: true })).toBe(true);
@@ -126,7 +106,7 @@ describeEachBackend('closing writer', (backend) => {
     await expect(closing.logEvent({ eventType: 'during_close', message: 'too late', callId: 'closing' })).rejects.toMatchObject({
       code: 'LOGGER_CLOSED',
     });
-    expect(closing.enqueue({ type: 'session_event', callId: 'closing', occurredAt: Date.now(), data: { conversationId: null, name: 'x', payload: {} } })).toBe(false);
+    expect(closing.enqueue(createSessionEvent({ callId: 'closing', name: 'x' }))).toBe(false);
     await before;
     await done;
     const check = await openLogger(backend, { databaseUrl: closing.config.databaseUrl });

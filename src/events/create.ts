@@ -1,0 +1,344 @@
+import * as c from './check.js';
+import {
+  EVENT_SCHEMA_VERSION,
+  type CallEndedData,
+  type CallStartedData,
+  type ConversationEndedData,
+  type ConversationStartedData,
+  type ErrorOccurredData,
+  type MessageAddedData,
+  type MetricsKind,
+  type MetricsRecordedData,
+  type NewEventOf,
+  type QualityScoredData,
+  type SessionEventData,
+  type SystemEventLoggedData,
+  type ToolExecutedData,
+  type TurnCompletedData,
+} from './types.js';
+
+/**
+ * One factory per stored event type, in the manner of agents-js's `createXxxEvent`: typed
+ * arguments, every optional field defaulted, the event stamped with {@link EVENT_SCHEMA_VERSION}
+ * and `occurredAt` (now by default). The plugin's mapper, the logger, the import and the tests
+ * all build events here, so an event's shape is declared once.
+ *
+ * @remarks
+ * A factory checks each field's type and range (`INVALID_ARGUMENT` naming the field) but not
+ * the logger's length limits. Data keys come in one fixed order: the stored JSON of an event
+ * does not depend on who built it. An optional field left out is `undefined`, which JSON leaves out.
+ */
+
+/** Where and when an event happened; `callId` null only for system-level events. */
+export interface EventEnvelope {
+  callId?: string | null;
+  /** Ms since 1970, UTC; `Date.now()` when omitted. */
+  occurredAt?: number;
+}
+
+/** The fields `K` of `D` required, the others optional. */
+type Args<D, K extends keyof D> = EventEnvelope & Pick<D, K> & { [P in Exclude<keyof D, K>]?: D[P] | undefined };
+
+const ROLES: ReadonlySet<string> = new Set(['user', 'assistant', 'system', 'tool']);
+const ENDED: ReadonlySet<string> = new Set(['completed', 'failed', 'abandoned']);
+const OUTCOMES: ReadonlySet<string> = new Set(['completed', 'interrupted', 'session_closed', 'failed']);
+const SEVERITIES: ReadonlySet<string> = new Set(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']);
+const CUT_BY: ReadonlySet<string> = new Set(['user', 'session_close']);
+const KINDS: ReadonlySet<string> = new Set([
+  'llm',
+  'stt',
+  'tts',
+  'eou',
+  'vad',
+  'realtime',
+  'interruption',
+  'eot_inference',
+  'avatar',
+  'other',
+]);
+
+const when = (v: number | undefined): number => (v === undefined ? Date.now() : c.timestamp('occurredAt', v));
+const callOf = (v: string | null | undefined): string | null => c.idOrNull('callId', v);
+
+export type CallStartedArgs = Args<CallStartedData, never> & { callId: string };
+
+/**
+ * A `call_started` event: the stream of call `callId` begins.
+ *
+ * @example
+ * ```ts
+ * const event = createCallStartedEvent({ callId: 'call-1', livekitRoom: 'room-1' });
+ * ```
+ */
+export function createCallStartedEvent(a: CallStartedArgs): NewEventOf<'call_started'> {
+  return {
+    type: 'call_started',
+    callId: c.id('callId', a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      callerNumber: c.textOrNull('callerNumber', a.callerNumber),
+      livekitRoom: c.textOrNull('livekitRoom', a.livekitRoom),
+      jobId: c.textOrNull('jobId', a.jobId),
+      agentId: c.textOrNull('agentId', a.agentId),
+      agentName: c.textOrNull('agentName', a.agentName),
+      agentsVersion: c.textOrNull('agentsVersion', a.agentsVersion),
+      metadata: c.objectOrNull('metadata', a.metadata),
+    },
+  };
+}
+
+export type CallEndedArgs = Args<CallEndedData, never> & { callId: string };
+
+/** A `call_ended` event: `completed` unless `status` says otherwise. */
+export function createCallEndedEvent(a: CallEndedArgs): NewEventOf<'call_ended'> {
+  return {
+    type: 'call_ended',
+    callId: c.id('callId', a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      status: c.oneOf('status', a.status, ENDED, 'completed'),
+      reason: c.textOrNull('reason', a.reason),
+      error: c.textOrNull('error', a.error),
+    },
+  };
+}
+
+export type ConversationStartedArgs = Args<ConversationStartedData, 'conversationId'>;
+
+/** A `conversation_started` event: a conversation (one agent's part of a call) begins. */
+export function createConversationStartedEvent(a: ConversationStartedArgs): NewEventOf<'conversation_started'> {
+  return {
+    type: 'conversation_started',
+    callId: callOf(a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      conversationId: c.id('conversationId', a.conversationId),
+      aiModel: c.textOrNull('aiModel', a.aiModel),
+      systemPrompt: c.textOrNull('systemPrompt', a.systemPrompt),
+      agentName: c.textOrNull('agentName', a.agentName),
+      metadata: c.objectOrNull('metadata', a.metadata),
+    },
+  };
+}
+
+export type ConversationEndedArgs = Args<ConversationEndedData, 'conversationId'>;
+
+/** A `conversation_ended` event, with an optional summary. */
+export function createConversationEndedEvent(a: ConversationEndedArgs): NewEventOf<'conversation_ended'> {
+  return {
+    type: 'conversation_ended',
+    callId: callOf(a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: { conversationId: c.id('conversationId', a.conversationId), summary: c.textOrNull('summary', a.summary) },
+  };
+}
+
+export type MessageAddedArgs = Args<MessageAddedData, 'messageId' | 'conversationId' | 'role' | 'content'>;
+
+/**
+ * A `message_added` event: one message of a transcript. Usage counts toward the conversation
+ * totals (`usageCounted`) unless told otherwise; nothing is interrupted or implausible by default.
+ *
+ * @example
+ * ```ts
+ * const event = createMessageAddedEvent({ callId: 'call-1', conversationId, messageId, role: 'user', content: 'Hello?' });
+ * ```
+ */
+export function createMessageAddedEvent(a: MessageAddedArgs): NewEventOf<'message_added'> {
+  return {
+    type: 'message_added',
+    callId: callOf(a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      messageId: c.id('messageId', a.messageId),
+      conversationId: c.id('conversationId', a.conversationId),
+      role: c.oneOf('role', a.role, ROLES, 'user'),
+      content: c.text('content', a.content),
+      createdAt: c.timestampOrNull('createdAt', a.createdAt),
+      sttConfidence: c.numberOrNull('sttConfidence', a.sttConfidence),
+      processingTimeMs: c.numberOrNull('processingTimeMs', a.processingTimeMs),
+      llmModel: c.textOrNull('llmModel', a.llmModel),
+      llmTokensInput: c.numberOrNull('llmTokensInput', a.llmTokensInput),
+      llmTokensOutput: c.numberOrNull('llmTokensOutput', a.llmTokensOutput),
+      llmCostUsd: c.numberOrNull('llmCostUsd', a.llmCostUsd),
+      usageCounted: c.flag('usageCounted', a.usageCounted, true),
+      interrupted: c.flag('interrupted', a.interrupted, false),
+      // Left out (undefined) unless given: messages logged before the field existed have none.
+      interruptedBy:
+        a.interruptedBy === undefined || a.interruptedBy === null
+          ? a.interruptedBy
+          : c.oneOf('interruptedBy', a.interruptedBy, CUT_BY, 'user'),
+      language: c.textOrNull('language', a.language),
+      itemId: c.textOrNull('itemId', a.itemId),
+      slaThresholdMs: c.numberOrNull('slaThresholdMs', a.slaThresholdMs),
+      implausible: c.flag('implausible', a.implausible, false),
+      metadata: c.objectOrNull('metadata', a.metadata),
+    },
+  };
+}
+
+export type ToolExecutedArgs = Args<ToolExecutedData, 'messageId' | 'conversationId' | 'name'>;
+
+/** A `tool_executed` event: one function tool call and its output (`arguments` empty by default). */
+export function createToolExecutedEvent(a: ToolExecutedArgs): NewEventOf<'tool_executed'> {
+  return {
+    type: 'tool_executed',
+    callId: callOf(a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      messageId: c.id('messageId', a.messageId),
+      conversationId: c.id('conversationId', a.conversationId),
+      toolCallId: c.textOrNull('toolCallId', a.toolCallId),
+      name: c.text('name', a.name),
+      arguments: a.arguments === undefined ? '' : c.text('arguments', a.arguments),
+      output: c.textOrNull('output', a.output),
+      isError: c.flag('isError', a.isError, false),
+      durationMs: c.numberOrNull('durationMs', a.durationMs),
+      createdAt: c.timestampOrNull('createdAt', a.createdAt),
+    },
+  };
+}
+
+export type MetricsRecordedArgs = Args<MetricsRecordedData, 'kind'>;
+
+/** A `metrics_recorded` event: one LiveKit metrics report, with its usage priced (`costUsd`) when known. */
+export function createMetricsRecordedEvent(a: MetricsRecordedArgs): NewEventOf<'metrics_recorded'> {
+  return {
+    type: 'metrics_recorded',
+    callId: callOf(a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      conversationId: c.idOrNull('conversationId', a.conversationId),
+      kind: c.oneOf<MetricsKind>('kind', a.kind, KINDS, 'other'),
+      speechId: c.textOrNull('speechId', a.speechId),
+      requestId: c.textOrNull('requestId', a.requestId),
+      provider: c.textOrNull('provider', a.provider),
+      model: c.textOrNull('model', a.model),
+      latencyMs: c.numberOrNull('latencyMs', a.latencyMs),
+      durationMs: c.numberOrNull('durationMs', a.durationMs),
+      tokensInput: c.numberOrNull('tokensInput', a.tokensInput),
+      tokensCachedInput: c.numberOrNull('tokensCachedInput', a.tokensCachedInput),
+      tokensOutput: c.numberOrNull('tokensOutput', a.tokensOutput),
+      audioDurationMs: c.numberOrNull('audioDurationMs', a.audioDurationMs),
+      characters: c.numberOrNull('characters', a.characters),
+      costUsd: c.numberOrNull('costUsd', a.costUsd),
+      priceVersion: c.textOrNull('priceVersion', a.priceVersion),
+      raw: a.raw === undefined ? {} : c.object('raw', a.raw),
+    },
+  };
+}
+
+export type TurnCompletedArgs = Args<TurnCompletedData, 'conversationId' | 'turnId'>;
+
+/** A `turn_completed` event: one user turn and its reply, with the latency waterfall (ms). */
+export function createTurnCompletedEvent(a: TurnCompletedArgs): NewEventOf<'turn_completed'> {
+  return {
+    type: 'turn_completed',
+    callId: callOf(a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      conversationId: c.id('conversationId', a.conversationId),
+      turnId: c.id('turnId', a.turnId),
+      userMessageId: c.idOrNull('userMessageId', a.userMessageId),
+      assistantMessageId: c.idOrNull('assistantMessageId', a.assistantMessageId),
+      startedAt: c.timestampOrNull('startedAt', a.startedAt),
+      endOfTurnDelayMs: c.numberOrNull('endOfTurnDelayMs', a.endOfTurnDelayMs),
+      transcriptionDelayMs: c.numberOrNull('transcriptionDelayMs', a.transcriptionDelayMs),
+      onUserTurnCompletedDelayMs: c.numberOrNull('onUserTurnCompletedDelayMs', a.onUserTurnCompletedDelayMs),
+      llmTtftMs: c.numberOrNull('llmTtftMs', a.llmTtftMs),
+      ttsTtfbMs: c.numberOrNull('ttsTtfbMs', a.ttsTtfbMs),
+      playbackLatencyMs: c.numberOrNull('playbackLatencyMs', a.playbackLatencyMs),
+      e2eLatencyMs: c.numberOrNull('e2eLatencyMs', a.e2eLatencyMs),
+      e2eDerived: c.flag('e2eDerived', a.e2eDerived, false),
+      unattributedMs: c.numberOrNull('unattributedMs', a.unattributedMs),
+      outcome: c.oneOf('outcome', a.outcome, OUTCOMES, 'completed'),
+      implausible: c.flag('implausible', a.implausible, false),
+      slaThresholdMs: c.numberOrNull('slaThresholdMs', a.slaThresholdMs),
+      costUsd: c.numberOrNull('costUsd', a.costUsd),
+    },
+  };
+}
+
+export type ErrorOccurredArgs = Args<ErrorOccurredData, 'message'>;
+
+/** An `error_occurred` event: an error LiveKit reported, not recoverable unless told so. */
+export function createErrorOccurredEvent(a: ErrorOccurredArgs): NewEventOf<'error_occurred'> {
+  return {
+    type: 'error_occurred',
+    callId: callOf(a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      conversationId: c.idOrNull('conversationId', a.conversationId),
+      source: c.textOrNull('source', a.source),
+      errorType: c.textOrNull('errorType', a.errorType),
+      message: c.text('message', a.message),
+      recoverable: c.flag('recoverable', a.recoverable, false),
+    },
+  };
+}
+
+export type SystemEventLoggedArgs = Args<SystemEventLoggedData, 'eventType' | 'message'>;
+
+/** A `system_event_logged` event: an operational record (`INFO` by default); never transcripts in `message`. */
+export function createSystemEventLoggedEvent(a: SystemEventLoggedArgs): NewEventOf<'system_event_logged'> {
+  return {
+    type: 'system_event_logged',
+    callId: callOf(a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      eventType: c.text('eventType', a.eventType),
+      severity: c.oneOf('severity', a.severity, SEVERITIES, 'INFO'),
+      message: c.text('message', a.message),
+      component: c.textOrNull('component', a.component),
+      conversationId: c.idOrNull('conversationId', a.conversationId),
+      metadata: c.objectOrNull('metadata', a.metadata),
+      // Left out (undefined) unless given: one occurrence.
+      count: a.count === undefined ? undefined : (c.numberOrNull('count', a.count) ?? undefined),
+    },
+  };
+}
+
+export type QualityScoredArgs = Args<QualityScoredData, 'conversationId'>;
+
+/** A `quality_scored` event: relevance and/or satisfaction scores, on any scale. */
+export function createQualityScoredEvent(a: QualityScoredArgs): NewEventOf<'quality_scored'> {
+  return {
+    type: 'quality_scored',
+    callId: callOf(a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      conversationId: c.id('conversationId', a.conversationId),
+      messageId: c.idOrNull('messageId', a.messageId),
+      relevanceScore: c.numberOrNull('relevanceScore', a.relevanceScore),
+      satisfactionScore: c.numberOrNull('satisfactionScore', a.satisfactionScore),
+    },
+  };
+}
+
+export type SessionEventArgs = Args<SessionEventData, 'name'>;
+
+/** A `session_event` event: any other LiveKit session event, by its type `name`, with a plain payload. */
+export function createSessionEvent(a: SessionEventArgs): NewEventOf<'session_event'> {
+  return {
+    type: 'session_event',
+    callId: callOf(a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      conversationId: c.idOrNull('conversationId', a.conversationId),
+      name: c.text('name', a.name),
+      payload: a.payload === undefined ? {} : c.object('payload', a.payload),
+    },
+  };
+}
