@@ -11,6 +11,7 @@ export type { ConversationLogConfig } from './plugin/config.js';
 export { SessionMapper } from './plugin/mapper.js';
 export type { MapperOptions, SessionEventLike, SessionEventSnapshot } from './plugin/mapper.js';
 export { snapshotEvent } from './plugin/snapshot.js';
+export type { ItemSnapshot, ToolCallSnapshot, ToolOutputSnapshot } from './plugin/snapshot.js';
 export { DEFAULT_PRICING, costOf, mergePricing } from './plugin/pricing.js';
 export type { PricingTable, TokenPrice } from './plugin/pricing.js';
 export { waterfall } from './plugin/turns.js';
@@ -75,6 +76,35 @@ export { sessionReportEvents } from './import/session-report.js';
 export type { SessionReportJson, ImportedReport } from './import/session-report.js';
 export type { PercentileSummary } from './queries/percentile.js';
 export * from './events/types.js';
+export {
+  createCallEndedEvent,
+  createCallStartedEvent,
+  createConversationEndedEvent,
+  createConversationStartedEvent,
+  createErrorOccurredEvent,
+  createMessageAddedEvent,
+  createMetricsRecordedEvent,
+  createQualityScoredEvent,
+  createSessionEvent,
+  createSystemEventLoggedEvent,
+  createToolExecutedEvent,
+  createTurnCompletedEvent,
+} from './events/create.js';
+export type {
+  CallEndedArgs,
+  CallStartedArgs,
+  ConversationEndedArgs,
+  ConversationStartedArgs,
+  ErrorOccurredArgs,
+  EventEnvelope,
+  MessageAddedArgs,
+  MetricsRecordedArgs,
+  QualityScoredArgs,
+  SessionEventArgs,
+  SystemEventLoggedArgs,
+  ToolExecutedArgs,
+  TurnCompletedArgs,
+} from './events/create.js';
 export { ENTITIES } from '../entities/index.js';
 export { MIGRATIONS } from '../migrations/index.js';
 export { startDashboardServer } from './server/index.js';

@@ -103,7 +103,8 @@ export class SessionMapper {
 
   /**
    * Maps an event already copied out of LiveKit's objects by {@link snapshotEvent} (the plugin
-   * copies in the session's listener and maps after it returned).
+   * copies in the session's listener and maps after it returned). Its fields are used as copied:
+   * the snapshot made them storable, the mapper only joins and builds (with the event factories).
    */
   mapSnapshot(ev: SessionEventSnapshot): NewEvent[] {
     if (this.closed) return [];

@@ -83,10 +83,11 @@ export const EVENT_ENVELOPE: ReadonlySet<string> = new Set(['type', 'createdAt']
  * only work done while LiveKit's code waits (the mapping itself runs after the listener returns).
  *
  * @remarks
- * One object literal per event type, the fields read once; no serialisation, no I/O. An event
- * type the mapper does not interpret is kept whole as a bounded plain copy (`payload`), except
- * `session_usage_updated`, whose usage report LiveKit builds afresh for each emission: kept as
- * is (`report`) and copied by the mapper.
+ * One object literal per event type (a variant of {@link SessionEventSnapshot}), the fields read
+ * and made storable once; no serialisation, no I/O. An event type the mapper does not interpret
+ * becomes the `other` variant, its LiveKit type as `name` and the event as a bounded plain copy
+ * (`payload`), except `session_usage_updated`, whose usage report LiveKit builds afresh for each
+ * emission: kept as is (`report`) and copied by the mapper.
  */
 export function snapshotEvent(ev: SessionEventLike): SessionEventSnapshot {
   const type = ev.type;
@@ -158,7 +159,8 @@ function itemOf(item: unknown): ItemSnapshot | null {
   if (!item || typeof item !== 'object') return null;
   const it = item as Record<string, unknown>;
   if (it['type'] === 'agent_handoff') return { type: 'agent_handoff', newAgentId: str(it['newAgentId']) };
-  if (it['type'] !== 'message') return { type: 'other', item: toPlainObject(it, 3) }; // as deep as toPlain(item) (depth 4, the item itself one level)
+  // As deep as toPlain(item) (depth 4, the item itself one level).
+  if (it['type'] !== 'message') return { type: 'other', item: toPlainObject(it, 3) };
   const metrics = it['metrics'];
   return {
     type: 'message',

@@ -52,7 +52,7 @@ const invalidArgument = (build: () => unknown, field: string) => {
 };
 
 describe('event factories', () => {
-  it('given only the required arguments, each builds an event of its type with the schema version, the time given and every default', () => {
+  it('given only the required arguments, each builds an event of its type with the schema version, the time given, every default', () => {
     for (const type of EVENT_TYPES) {
       const event = MINIMAL[type]();
       expect(event.type).toBe(type);
