@@ -3,7 +3,7 @@
  * figure, `name: value unit (target …)`, then a summary. Exits non-zero only when a figure could
  * not be measured (a missed target is a result, not a failure).
  *
- * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall`,
+ * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs`,
  * `--calls=50`, `--speed=10`, `--no-pg`, `--rebuild` (regenerate the 1M-event store).
  * PostgreSQL: `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432/test, the test server).
  */
@@ -18,6 +18,7 @@ import { machineSpeed } from './calibrate.js';
 import { fullGc } from './gc.js';
 import { ingestPostgres, ingestSqlite } from './ingest.js';
 import { isolatedListener } from './listener.js';
+import { jobs } from './jobs.js';
 import { bigStore, measureQueries } from './queries.js';
 import { quiet } from './quiet.js';
 import { figure, percentile, summary, unmeasured } from './report.js';
@@ -298,5 +299,7 @@ if (wants('queries')) {
   await figureGroup('queries on the big store', queries);
 }
 if (wants('stall')) await figureGroup('stalled database', stall);
+// One process per call, as LiveKit's worker runs them (forks K job processes).
+if (wants('jobs')) await figureGroup('job processes', () => jobs({ dir, pgUrl: PG_URL, ks: quick ? [1, 3] : [1, 10, 25], postgres: !flag('no-pg') }));
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 process.exitCode = summary();
