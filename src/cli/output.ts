@@ -90,6 +90,7 @@ export function table<T>(rows: readonly T[], all: readonly Column<T>[], width = 
 }
 
 /** Control characters and line breaks out of a table cell or a one-line summary. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
 
 /** Wraps `text` to `width` columns, each line after the first indented by `indent` spaces. */

@@ -29,7 +29,7 @@ export function toPlain(value: unknown, depth = 4): JsonValue {
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (value instanceof Date) return value.getTime();
   if (ArrayBuffer.isView(value)) return null;
-  if (value instanceof Map) return toPlainObject(Object.fromEntries(value), depth - 1);
+  if (value instanceof Map) return toPlainObject(Object.fromEntries(value as Map<string, unknown>), depth - 1);
   return toPlainObject(value as Record<string, unknown>, depth - 1);
 }
 

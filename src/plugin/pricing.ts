@@ -79,12 +79,12 @@ const MAX_RESOLVED = 1024;
 function lookup<T>(table: Record<string, T>, provider: string | null, model: string | null): T | null {
   if (!model) return null;
   let byProvider = resolved.get(table);
-  if (!byProvider) resolved.set(table, (byProvider = new Map()));
+  if (!byProvider) resolved.set(table, (byProvider = new Map<string, Map<string, unknown>>()));
   const p = provider ?? '';
   let byModel = byProvider.get(p);
   if (!byModel) {
     if (byProvider.size >= MAX_RESOLVED) byProvider.clear();
-    byProvider.set(p, (byModel = new Map()));
+    byProvider.set(p, (byModel = new Map<string, unknown>()));
   }
   const known = byModel.get(model);
   if (known !== undefined) return known as T | null;

@@ -66,7 +66,7 @@ export async function getConversationHistory(
   limit = 100,
 ): Promise<HistoryMessage[]> {
   if (!Number.isSafeInteger(limit) || limit < 1) throw invalidArgument('limit', `must be a whole number >= 1, got ${limit}.`);
-  const exists = await dataSource.query(
+  const exists: unknown[] = await dataSource.query(
     dataSource.options.type === 'postgres'
       ? 'SELECT 1 FROM conversations WHERE id = $1'
       : 'SELECT 1 FROM conversations WHERE id = ?',

@@ -89,6 +89,7 @@ function readCookie(header: string | undefined, name: string): string | undefine
  * @throws ConversationLogError `CONFIG_INVALID`
  */
 export function assertSafeBinding(host: string, token: string | undefined): void {
+  // eslint-disable-next-line no-control-regex -- a token with control characters is refused
   if (token !== undefined && (token.length < MIN_TOKEN_LENGTH || /[\s\u0000-\u001f]/.test(token)))
     throw new ConversationLogError(
       'CONFIG_INVALID',

@@ -149,7 +149,7 @@ export async function appendBatch(
     if (conversationId !== null) conversationIds.add(conversationId);
   }
   await state.prefetch(callIds, conversationIds, ctx);
-  const outcomes: AppendOutcome[] = new Array(items.length);
+  const outcomes = new Array<AppendOutcome>(items.length);
   const accepted: Array<{ index: number; event: NewEvent; streamPosition: number | null }> = [];
   const rows: EventRow[] = [];
   for (let i = 0; i < items.length; i++) {

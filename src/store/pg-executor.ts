@@ -200,7 +200,7 @@ export class PostgresExecutor implements WriteExecutor {
   /** The SQL types of `columns` of `table` (`format_type`), read from the catalog once per connection. */
   private async typesOf(table: string, columns: readonly string[]): Promise<string[]> {
     let tables = columnTypes.get(this.client);
-    if (!tables) columnTypes.set(this.client, (tables = new Map()));
+    if (!tables) columnTypes.set(this.client, (tables = new Map<string, Map<string, string>>()));
     let types = tables.get(table);
     if (!types) {
       const rows = await this.query<{ name: string; type: string }>(

@@ -30,7 +30,7 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
     schemaVersion: Number(row.schema_version),
     occurredAt: Number(row.occurred_at),
     recordedAt: Number(row.recorded_at),
-    data: JSON.parse(row.data),
+    data: JSON.parse(row.data) as unknown,
   } as RecordedEvent;
 }
 

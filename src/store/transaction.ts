@@ -10,13 +10,12 @@ export interface TransactionScope {
 
 /** A projection context over an executor: fixed SQL with `?` placeholders, parameters bound, never inlined. */
 export function contextFor(executor: WriteExecutor): ProjectionContext {
-  const { insertVersioned, updateVersioned } = executor;
   return {
-    ...(insertVersioned && updateVersioned
+    ...(executor.insertVersioned && executor.updateVersioned
       ? {
           versioned: {
-            insert: (table, columns, key, rows) => insertVersioned.call(executor, table, columns, key, rows),
-            update: (table, key, columns, rows) => updateVersioned.call(executor, table, key, columns, rows),
+            insert: (table, columns, key, rows) => executor.insertVersioned!(table, columns, key, rows),
+            update: (table, key, columns, rows) => executor.updateVersioned!(table, key, columns, rows),
           },
         }
       : {}),

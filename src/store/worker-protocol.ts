@@ -120,11 +120,11 @@ export function fromWireBatch(batch: WireBatch): PendingEvent[] {
   const n = batch.eventIds.length;
   for (const column of [batch.types, batch.callIds, batch.occurredAt, batch.conversationIds, batch.projected, batch.data])
     if (column.length !== n) throw new Error(`malformed batch: ${n} events, a column of ${column.length}`);
-  const out: PendingEvent[] = new Array(n);
+  const out = new Array<PendingEvent>(n);
   for (let i = 0; i < n; i++) {
     const entry = batch.data[i]!;
     const text = typeof entry === 'string';
-    const data = text ? (batch.projected[i] ? JSON.parse(entry) : null) : entry;
+    const data: unknown = text ? (batch.projected[i] ? (JSON.parse(entry) as unknown) : null) : entry;
     const event = { type: batch.types[i]!, callId: batch.callIds[i] ?? null, occurredAt: batch.occurredAt[i]!, data } as NewEvent;
     out[i] = { eventId: batch.eventIds[i]!, dataJson: text ? entry : null, event, handedOver: { conversationId: batch.conversationIds[i] ?? null } };
   }

@@ -158,7 +158,7 @@ export class Writer implements EventSink {
     return done;
   }
 
-  private done(item: Item): void {
+  private done(_item: Item): void {
     this.settled++;
     if (this.waiters.length === 0) return;
     for (let i = this.waiters.length - 1; i >= 0; i--) {

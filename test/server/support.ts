@@ -22,6 +22,7 @@ export function request(
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read untyped JSON responses
 export async function getJson<T = any>(url: string, headers: Record<string, string> = {}): Promise<T> {
   const res = await request(url, { headers });
   if (res.status !== 200) throw new Error(`GET ${url} → ${res.status}: ${res.body}`);

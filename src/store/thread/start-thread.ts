@@ -22,6 +22,6 @@ export function startThread(entry: URL, options: WorkerOptions & { workerData?: 
   ).href;
   return new Worker(new URL('./boot.mjs', import.meta.url), {
     ...options,
-    workerData: { ...options.workerData, convlogThread: { entry: source.href, tsx } },
+    workerData: { ...(options.workerData as Record<string, unknown> | undefined), convlogThread: { entry: source.href, tsx } },
   });
 }
