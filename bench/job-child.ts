@@ -8,8 +8,11 @@
  */
 import { JobProcess, initializeLogger, voice } from '@livekit/agents';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ConversationLogger } from '../src/index.js';
 // The package as installed: its build (bench/jobs.ts builds it first), as the README imports it.
-import { attachConversationLog, prewarmConversationLog, type ConversationLogger } from '../dist/src/index.js';
+// Loaded at run time so the typecheck, which runs before the build, needs no dist/.
+const DIST = new URL('../dist/src/index.js', import.meta.url).href;
+const { attachConversationLog, prewarmConversationLog } = (await import(DIST)) as typeof import('../src/index.js');
 import { scriptedAudioSession, type ScriptedCall } from '../examples/scripted/session.js';
 import { fullGc } from './gc.js';
 
