@@ -208,9 +208,11 @@ describeEachBackend('SQL injection', (backend) => {
       const listed = await convlog('calls', '--room', s, '--json');
       expect(listed.code, listed.err).toBe(0);
       expect(JSON.parse(listed.out).rows.map((r: { id: string }) => r.id)).toEqual([`call ${s}`]);
+      // tail --call takes an id or a unique prefix: a string that is neither is not found, as text.
       const tailed = await convlog('tail', '--call', s, '--json', '--interval', '10');
-      expect(tailed.code, tailed.err).toBe(0);
+      expect(tailed.code, tailed.err).toBe(3);
       expect(tailed.out).toBe('');
+      expect(tailed.err).toContain('no call');
     }
     expect(await fingerprint(ds)).toEqual(before);
   });
