@@ -1,5 +1,6 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { bigintNumber } from './transformers.js';
+import { CallEntity } from './call.entity.js';
 
 /** Projection: one row per conversation (one agent's part of a call; a handoff starts a new one). */
 @Entity({ name: 'conversations' })
@@ -10,6 +11,11 @@ export class ConversationEntity {
 
   @Column({ type: 'varchar', length: 255, name: 'call_id' })
   callId!: string;
+
+  /** The parent row (declared for its foreign key; never loaded). */
+  @ManyToOne(() => CallEntity)
+  @JoinColumn({ name: 'call_id' })
+  call?: CallEntity;
 
   @Column({ type: 'varchar', length: 255, name: 'agent_name', nullable: true })
   agentName!: string | null;
@@ -29,16 +35,16 @@ export class ConversationEntity {
   @Column({ type: 'text', name: 'summary', nullable: true })
   summary!: string | null;
 
-  @Column({ type: 'integer', name: 'message_count' })
+  @Column({ type: 'integer', name: 'message_count', default: 0 })
   messageCount!: number;
 
-  @Column({ type: 'integer', name: 'user_message_count' })
+  @Column({ type: 'integer', name: 'user_message_count', default: 0 })
   userMessageCount!: number;
 
-  @Column({ type: 'integer', name: 'assistant_message_count' })
+  @Column({ type: 'integer', name: 'assistant_message_count', default: 0 })
   assistantMessageCount!: number;
 
-  @Column({ type: 'integer', name: 'tool_call_count' })
+  @Column({ type: 'integer', name: 'tool_call_count', default: 0 })
   toolCallCount!: number;
 
   /** JSON text. */

@@ -5,8 +5,10 @@ import { EventEntity } from './event.entity.js';
 import { MessageEntity } from './message.entity.js';
 import { SystemEventEntity } from './system-event.entity.js';
 import { TurnEntity } from './turn.entity.js';
+import { ConversationLogNamingStrategy } from './naming.js';
 
 export {
+  ConversationLogNamingStrategy,
   CallEntity,
   ConversationEntity,
   ConversationMetricsEntity,

@@ -1,9 +1,10 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { bigintNumber, booleanValue } from './transformers.js';
+import { ConversationEntity } from './conversation.entity.js';
 
 /** Projection: every user, assistant, system and tool message. */
 @Entity({ name: 'messages' })
-@Index('ix_messages_conversation_created', ['conversationId', 'createdAt'])
+@Index('ix_messages_conversation_created', ['conversationId', 'createdAt', 'eventPosition'])
 @Index('ix_messages_call', ['callId'])
 @Index('ix_messages_role_created', ['role', 'createdAt'])
 export class MessageEntity {
@@ -12,6 +13,11 @@ export class MessageEntity {
 
   @Column({ type: 'varchar', length: 64, name: 'conversation_id' })
   conversationId!: string;
+
+  /** The parent row (declared for its foreign key; never loaded). */
+  @ManyToOne(() => ConversationEntity)
+  @JoinColumn({ name: 'conversation_id' })
+  conversation?: ConversationEntity;
 
   @Column({ type: 'varchar', length: 255, name: 'call_id' })
   callId!: string;
@@ -52,13 +58,13 @@ export class MessageEntity {
   @Column({ type: 'double precision', name: 'llm_cost_usd', nullable: true })
   llmCostUsd!: number | null;
 
-  @Column({ type: 'boolean', name: 'interrupted', transformer: booleanValue })
+  @Column({ type: 'boolean', name: 'interrupted', transformer: booleanValue, default: false })
   interrupted!: boolean;
 
-  @Column({ type: 'boolean', name: 'sla_violation', transformer: booleanValue })
+  @Column({ type: 'boolean', name: 'sla_violation', transformer: booleanValue, default: false })
   slaViolation!: boolean;
 
-  @Column({ type: 'boolean', name: 'implausible', transformer: booleanValue })
+  @Column({ type: 'boolean', name: 'implausible', transformer: booleanValue, default: false })
   implausible!: boolean;
 
   @Column({ type: 'varchar', length: 32, name: 'language', nullable: true })

@@ -34,7 +34,7 @@ export class SystemEventEntity {
   conversationId!: string | null;
 
   /** How many occurrences the row stands for (e.g. events dropped). */
-  @Column({ type: 'integer', name: 'count' })
+  @Column({ type: 'integer', name: 'count', default: 1 })
   count!: number;
 
   /** JSON text. */

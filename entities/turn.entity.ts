@@ -1,5 +1,6 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { bigintNumber, booleanValue } from './transformers.js';
+import { ConversationEntity } from './conversation.entity.js';
 
 /** Projection: one row per user→agent turn, with its additive latency waterfall (ms). */
 @Entity({ name: 'turns' })
@@ -12,6 +13,11 @@ export class TurnEntity {
 
   @Column({ type: 'varchar', length: 64, name: 'conversation_id' })
   conversationId!: string;
+
+  /** The parent row (declared for its foreign key; never loaded). */
+  @ManyToOne(() => ConversationEntity)
+  @JoinColumn({ name: 'conversation_id' })
+  conversation?: ConversationEntity;
 
   @Column({ type: 'varchar', length: 255, name: 'call_id' })
   callId!: string;
@@ -46,7 +52,7 @@ export class TurnEntity {
   @Column({ type: 'double precision', name: 'e2e_latency_ms', nullable: true })
   e2eLatencyMs!: number | null;
 
-  @Column({ type: 'boolean', name: 'e2e_derived', transformer: booleanValue })
+  @Column({ type: 'boolean', name: 'e2e_derived', transformer: booleanValue, default: false })
   e2eDerived!: boolean;
 
   @Column({ type: 'double precision', name: 'unattributed_ms', nullable: true })
@@ -56,10 +62,10 @@ export class TurnEntity {
   @Column({ type: 'varchar', length: 16, name: 'outcome' })
   outcome!: string;
 
-  @Column({ type: 'boolean', name: 'implausible', transformer: booleanValue })
+  @Column({ type: 'boolean', name: 'implausible', transformer: booleanValue, default: false })
   implausible!: boolean;
 
-  @Column({ type: 'boolean', name: 'sla_violation', transformer: booleanValue })
+  @Column({ type: 'boolean', name: 'sla_violation', transformer: booleanValue, default: false })
   slaViolation!: boolean;
 
   @Column({ type: 'double precision', name: 'cost_usd', nullable: true })

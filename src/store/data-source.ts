@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { ENTITIES } from '../../entities/index.js';
+import { ConversationLogNamingStrategy, ENTITIES } from '../../entities/index.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { loadConfig, type StoreConfig } from '../config/config.js';
 import { createLog, WinstonTypeOrmLogger, type Log } from '../config/log.js';
@@ -21,6 +21,7 @@ export function createDataSource(config: StoreConfig, log: Log, options: { role?
   const logger = new WinstonTypeOrmLogger(log, config.logSql);
   const common = {
     entities: ENTITIES,
+    namingStrategy: new ConversationLogNamingStrategy(),
     migrations: MIGRATIONS,
     migrationsTableName: MIGRATIONS_TABLE,
     synchronize: false,

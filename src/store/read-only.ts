@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { ENTITIES } from '../../entities/index.js';
+import { ConversationLogNamingStrategy, ENTITIES } from '../../entities/index.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { StoreConfig } from '../config/config.js';
 import { describeStore } from '../config/describe-store.js';
@@ -24,6 +24,7 @@ export async function openReadOnly(config: StoreConfig, log: Log): Promise<DataS
   const where = describeStore(config);
   const common = {
     entities: ENTITIES,
+    namingStrategy: new ConversationLogNamingStrategy(),
     migrations: MIGRATIONS,
     migrationsTableName: MIGRATIONS_TABLE,
     synchronize: false,
