@@ -17,8 +17,22 @@ export async function withExecutor<T>(
   const connection = (await runner.connect()) as unknown;
   if (dialect === 'sqlite') return fn(new SqliteExecutor(connection as SqliteDatabaseLike));
   try {
-    return await fn(new PostgresExecutor(connection as PgClientLike));
+    return await fn(new PostgresExecutor(connection as PgClientLike, { named: !throughPgBouncer(dataSource) }));
   } finally {
     await runner.release().catch(() => undefined);
+  }
+}
+
+/**
+ * `?pgbouncer=true` on the URL (Prisma's convention): the server connection may change between
+ * transactions (PgBouncer in transaction mode), so no statement is prepared by name.
+ */
+function throughPgBouncer(dataSource: DataSource): boolean {
+  const url = (dataSource.options as { url?: string }).url;
+  if (!url) return false;
+  try {
+    return new URL(url).searchParams.get('pgbouncer') === 'true';
+  } catch {
+    return false;
   }
 }
