@@ -49,10 +49,7 @@ export interface PrewarmOptions extends ConversationLogConfig {
  * });
  * ```
  */
-export async function prewarmConversationLog(
-  proc: JobProcessLike,
-  config: PrewarmOptions = {},
-): Promise<ConversationLogger> {
+export async function prewarmConversationLog(proc: JobProcessLike, config: PrewarmOptions = {}): Promise<ConversationLogger> {
   const env = process.env;
   const onePerProcess = {
     ...(env['CONVERSATION_LOG_WRITER'] ? {} : { writerThread: config.writer ?? 'inline' }),

@@ -28,11 +28,18 @@ describeEachBackend('prewarmConversationLog', (backend) => {
 
     // when: entry attaches to the session, with the job context LiveKit gives it
     const shutdown: Array<() => Promise<void>> = [];
-    const ctx = { proc, job: { id: 'job-p1', room: { name: 'room-p1' } }, addShutdownCallback: (cb: () => Promise<void>) => void shutdown.push(cb) };
+    const ctx = {
+      proc,
+      job: { id: 'job-p1', room: { name: 'room-p1' } },
+      addShutdownCallback: (cb: () => Promise<void>) => void shutdown.push(cb),
+    };
     const session = new EventEmitter();
     const log = await attachConversationLog(session, ctx);
     const t = Date.now();
-    session.emit('conversation_item_added', voice.createConversationItemAddedEvent(llm.ChatMessage.create({ role: 'user', content: 'Is the pool open?', createdAt: t }), t));
+    session.emit(
+      'conversation_item_added',
+      voice.createConversationItemAddedEvent(llm.ChatMessage.create({ role: 'user', content: 'Is the pool open?', createdAt: t }), t),
+    );
     session.emit('close', voice.createCloseEvent(voice.CloseReason.USER_INITIATED));
     for (const cb of shutdown) await cb();
 

@@ -14,7 +14,11 @@ const [databaseUrl, callId, turns] = process.argv.slice(2) as [string, string, s
 const proc = new JobProcess();
 const logger = await prewarmConversationLog(proc, { databaseUrl });
 const shutdown: Array<() => Promise<void>> = [];
-const ctx = { proc, job: { id: callId, room: { name: `room-${callId}` } }, addShutdownCallback: (cb: () => Promise<void>) => void shutdown.push(cb) };
+const ctx = {
+  proc,
+  job: { id: callId, room: { name: `room-${callId}` } },
+  addShutdownCallback: (cb: () => Promise<void>) => void shutdown.push(cb),
+};
 const session = new EventEmitter();
 await attachConversationLog(session, ctx);
 for (let i = 0; i < Number(turns); i++) {
@@ -23,7 +27,10 @@ for (let i = 0; i < Number(turns); i++) {
     ['user', `question ${i}`],
     ['assistant', `answer ${i}`],
   ] as const)
-    session.emit('conversation_item_added', voice.createConversationItemAddedEvent(llm.ChatMessage.create({ role, content, createdAt: t }), t));
+    session.emit(
+      'conversation_item_added',
+      voice.createConversationItemAddedEvent(llm.ChatMessage.create({ role, content, createdAt: t }), t),
+    );
   await new Promise((r) => setTimeout(r, 20));
 }
 session.emit('close', voice.createCloseEvent(voice.CloseReason.USER_INITIATED));
