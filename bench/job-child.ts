@@ -51,8 +51,18 @@ const CALL: ScriptedCall = {
     { startMs: 6000, endMs: 6600, transcript: 'Great, thanks', confidence: 0.95, sttDelayMs: 60 },
   ],
   replies: [
-    { input: 'Hi, is the pool open today?', content: 'Yes, the pool is open today.', ttftMs: 300, usage: { promptTokens: 400, promptCachedTokens: 0, completionTokens: 9 } },
-    { input: 'And until when?', content: 'Until ten in the evening.', ttftMs: 300, usage: { promptTokens: 430, promptCachedTokens: 384, completionTokens: 7 } },
+    {
+      input: 'Hi, is the pool open today?',
+      content: 'Yes, the pool is open today.',
+      ttftMs: 300,
+      usage: { promptTokens: 400, promptCachedTokens: 0, completionTokens: 9 },
+    },
+    {
+      input: 'And until when?',
+      content: 'Until ten in the evening.',
+      ttftMs: 300,
+      usage: { promptTokens: 430, promptCachedTokens: 384, completionTokens: 7 },
+    },
     { input: 'Great, thanks', content: GOODBYE, ttftMs: 250, usage: { promptTokens: 450, promptCachedTokens: 384, completionTokens: 4 } },
   ],
   ttsTtfbMs: 140,

@@ -4,7 +4,7 @@
  * not be measured (a missed target is a result, not a failure).
  *
  * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs`,
- * `--calls=50`, `--speed=10`, `--no-pg`, `--rebuild` (regenerate the 1M-event store).
+ * `--calls=50`, `--speed=10`, `--jobs=1,10,25` (the job-process counts), `--no-pg`, `--rebuild` (regenerate the 1M-event store).
  * PostgreSQL: `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432/test, the test server).
  */
 import fs from 'node:fs';
@@ -300,6 +300,6 @@ if (wants('queries')) {
 }
 if (wants('stall')) await figureGroup('stalled database', stall);
 // One process per call, as LiveKit's worker runs them (forks K job processes).
-if (wants('jobs')) await figureGroup('job processes', () => jobs({ dir, pgUrl: PG_URL, ks: quick ? [1, 3] : [1, 10, 25], postgres: !flag('no-pg') }));
+if (wants('jobs')) await figureGroup('job processes', () => jobs({ dir, pgUrl: PG_URL, ks: args.find((x) => x.startsWith('--jobs='))?.slice(7).split(',').map(Number) ?? (quick ? [1, 3] : [1, 10, 25]), postgres: !flag('no-pg') }));
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 process.exitCode = summary();

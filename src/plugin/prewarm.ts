@@ -49,17 +49,14 @@ export interface PrewarmOptions extends ConversationLogConfig {
  * });
  * ```
  */
-export async function prewarmConversationLog(
-  proc: JobProcessLike,
-  config: PrewarmOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<ConversationLogger> {
+export async function prewarmConversationLog(proc: JobProcessLike, config: PrewarmOptions = {}): Promise<ConversationLogger> {
+  const env = process.env;
   const onePerProcess = {
     ...(env['CONVERSATION_LOG_WRITER'] ? {} : { writerThread: config.writer ?? 'inline' }),
     ...(env['DB_POOL_SIZE'] ? {} : { poolSize: 1 }),
     ...(env['DB_POOL_OVERFLOW'] ? {} : { poolOverflow: 0 }),
   } as const;
-  const logger = getConversationLogger({ ...onePerProcess, ...storeOverrides(config, env) });
+  const logger = getConversationLogger({ ...onePerProcess, ...storeOverrides(config) });
   await Promise.all([logger.dataSource(), loadAgentsInfo()]);
   (proc.userData as Record<string, unknown>)[PREWARMED_LOGGER] = logger;
   return logger;

@@ -101,13 +101,24 @@ export class PostgresExecutor implements WriteExecutor {
   /** The first failure of a pipelined statement: the cause of whatever fails after it. */
   private failure: { error: unknown } | null = null;
 
-  constructor(private readonly client: PgClientLike) {
+  private readonly named: boolean;
+
+  /**
+   * @param options.named prepare statements by name, once per connection (default); false
+   *   behind PgBouncer in transaction mode, where a name prepared on one server connection is
+   *   unknown on the next.
+   */
+  constructor(
+    private readonly client: PgClientLike,
+    options: { named?: boolean } = {},
+  ) {
     this.pipelined = client.pipeline === true;
+    this.named = options.named !== false;
   }
 
   private send(sql: string, params: readonly unknown[]): Promise<{ rows: unknown[] }> {
     const text = toDialect(sql, 'postgres');
-    const name = nameOf(text);
+    const name = this.named ? nameOf(text) : undefined;
     return this.client.query(
       name === undefined ? { text, values: normalize(params) } : { name, text, values: normalize(params) },
     );
@@ -221,7 +232,7 @@ export class PostgresExecutor implements WriteExecutor {
     if (rows.length === 0) return [];
     // One statement whatever the batch size: the columns as arrays, unnested in order. It is
     // prepared once per connection (a VALUES list of 500 rows is parsed and planned anew each time).
-    const result = await this.barrier(this.client.query({ name: INSERT_EVENTS_NAME, text: INSERT_EVENTS, values: transpose(rows) }));
+    const result = await this.barrier(this.client.query({ ...(this.named ? { name: INSERT_EVENTS_NAME } : {}), text: INSERT_EVENTS, values: transpose(rows) }));
     const positions = new Map<string, number>();
     for (const r of result.rows as Array<{ position: string | number; event_id: string }>) positions.set(r.event_id, Number(r.position));
     return rows.map((row) => positions.get(row[0])!);

@@ -12,7 +12,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  * thread boots through `boot.mjs`, which registers tsx first and then imports `x.ts`.
  * Throws what `new Worker` throws (the caller falls back to writing on its own thread).
  */
-export function startThread(entry: URL, options: WorkerOptions & { workerData?: object }): Worker {
+export function startThread(entry: URL, options: Omit<WorkerOptions, 'workerData'> & { workerData?: object }): Worker {
   if (existsSync(fileURLToPath(entry))) return new Worker(entry, options);
   const source = new URL(entry.href.replace(/\.js$/, '.ts'));
   const tsx = pathToFileURL(
