@@ -418,4 +418,38 @@ describe('convlog usage and configuration', () => {
     expect(body.length).toBeGreaterThan(5);
     for (const l of body.filter((x) => x.trim() !== '')) expect(l).toMatch(/^(\d\d:\d\d:\d\d {2}[a-z(]|\s{20}\S|Events:)/);
   }, 60_000);
+
+  it.skipIf(skipWithout('tmux'))('calls uses the width of a real terminal, 80 or 200 columns, and never cuts an id (tmux)', async () => {
+    const url = await freshDatabaseUrl('sqlite');
+    const logger = await openLogger('sqlite', { databaseUrl: url });
+    const longId = `call-${'x'.repeat(40)}-end`;
+    await logger.append(createCallStartedEvent(longId, Date.now(), { livekitRoom: `room-${'r'.repeat(80)}` }));
+    await logger.close();
+    const session = `convlog-w-${process.pid}`;
+    const capture = (width: number) => {
+      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', String(width), '-y', '20', `DATABASE_URL=${url} node ${cli} calls; echo __done__; sleep 30`]);
+      try {
+        for (let i = 0; i < 100; i++) {
+          const screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+          if (screen.includes('__done__')) return screen.split('\n');
+          execFileSync('sleep', ['0.1']);
+        }
+        throw new Error('calls printed nothing in tmux');
+      } finally {
+        execFileSync('tmux', ['kill-session', '-t', session]);
+      }
+    };
+    for (const width of [80, 200]) {
+      const screen = capture(width);
+      const header = screen.find((l) => l.startsWith('CALL'))!;
+      const row = screen.find((l) => l.startsWith(longId))!;
+      // The id whole (it pastes into show), nothing wrapped by the terminal.
+      expect(row.startsWith(`${longId} `)).toBe(true);
+      expect(row.trimEnd().length).toBeLessThanOrEqual(width);
+      if (width === 200) {
+        expect(header).toMatch(/ROOM/);
+        expect(row).toContain(`room-${'r'.repeat(60 - 6)}`);
+      } else expect(row.trimEnd().length).toBeGreaterThan(60);
+    }
+  }, 60_000);
 });
