@@ -5,7 +5,7 @@
  * Environment variables override it: DATABASE_URL, CONVERSATION_LOG_SLA_MS,
  * CONVERSATION_LOG_RETENTION_DAYS (and DB_POOL_SIZE, DB_POOL_OVERFLOW, DEBUG, LOG_LEVEL).
  */
-import { defineConversationLogConfig } from './src/plugin/config.js'; // in your agent: from 'livekit-conversation-log'
+import { defineConversationLogConfig } from 'livekit-conversation-log';
 
 export default defineConversationLogConfig({
   // Embedded SQLite by default; postgres://user@host:5432/db to share one store across workers.

@@ -11,6 +11,8 @@ import type { ScriptedCall } from './scripted/session.js';
 import { scriptedAudioSession } from './scripted/session.js';
 
 initializeLogger({ pretty: false, level: 'silent' });
+// A demo prints its results, not the store's info logs (LOG_LEVEL=info shows them).
+process.env['LOG_LEVEL'] ??= 'warn';
 
 class SupportAgent extends voice.Agent {
   constructor() {
@@ -95,4 +97,8 @@ console.log(
 console.log(`  STT        average confidence ${stats.performance.avgSttConfidence?.toFixed(3) ?? '-'}`);
 console.log(`  cost       ${usd(stats.costs.totalUsd)} = LLM ${usd(stats.costs.llmUsd)} + STT ${usd(stats.costs.sttUsd)} + TTS ${usd(stats.costs.ttsUsd)}; tokens in/out ${stats.tokens.input}/${stats.tokens.output}`);
 console.log(`  errors     ${stats.errors.total}`);
+console.log('\nNext:');
+console.log(`  npm run convlog -- show ${callId}   # this call, turn by turn`);
+console.log('  npm run convlog -- calls             # every call in the store');
+console.log('  npm run convlog -- serve             # the dashboard on http://127.0.0.1:4317');
 await logger.close();

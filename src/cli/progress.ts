@@ -20,7 +20,7 @@ export class Progress {
       stream.isTTY === true
         ? new cliProgress.SingleBar(
             {
-              stream: stream as NodeJS.WritableStream as never,
+              stream,
               format:
                 total === null
                   ? `${label} {value} ${unit} | {rate}/s | {duration_formatted}`

@@ -254,6 +254,58 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     expect(await count(logger, 'SELECT COUNT(*) AS n FROM messages')).toBe(messages);
   });
 
+  it('a newcomer: id prefixes, --sort, the slowest call named, export --json, tail -n/--type, cleanup needs --yes', async () => {
+    // given the seeded store; when show gets a unique prefix of an id, then it shows that call
+    const byPrefix = await convlog(['show', 'call-cl'], env);
+    expect(byPrefix.code).toBe(0);
+    expect(byPrefix.stdout).toMatch(/^Call call-cli /);
+    expect(byPrefix.stderr).toMatch(/^store: (sqlite:\/|postgres)/m);
+    // a prefix many ids share is refused, naming them
+    const ambiguous = await convlog(['show', 'call-bulk-0'], env);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/"call-bulk-0" is ambiguous: 10 calls start with it \(call-bulk-00, call-bulk-01, /);
+    // --sort latency puts the slowest first
+    const sorted = JSON.parse((await convlog(['calls', '--since', '30d', '--sort', 'latency', '--json'], env)).stdout).rows;
+    const worst = sorted.map((r: { worstLatencyMs: number | null }) => r.worstLatencyMs).filter((v: number | null) => v !== null);
+    expect(worst).toEqual([...worst].sort((a: number, b: number) => b - a));
+    // stats names the call of its slowest answer, and that call has it
+    const stats = JSON.parse((await convlog(['stats', '--hours', '48', '--json'], env)).stdout);
+    expect(stats.worst.e2eLatencyMs).toBe(stats.latency.e2e.max);
+    const rows = await (await logger.dataSource()).query(`SELECT MAX(e2e_latency_ms) AS m FROM turns WHERE call_id = '${stats.worst.callId}' AND implausible = FALSE`);
+    expect(Number(rows[0].m)).toBe(stats.worst.e2eLatencyMs);
+    // export --json: a summary whose count is the file's
+    const file = path.join(inject('tmpDir'), `summary-${backend}.jsonl`);
+    const exported = await convlog(['export', '--format', 'jsonl', '--out', file, '--json'], env);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ format: 'jsonl', records: fs.readFileSync(file, 'utf8').trimEnd().split('\n').length, unit: 'events' });
+    const missingDir = await convlog(['export', '--format', 'csv', '--out', '/missing/dir/x.csv'], env);
+    expect(missingDir.code).toBe(2);
+    expect(missingDir.stderr).toContain('the directory /missing/dir does not exist');
+    // tail -n 3 --type message_added starts with the last three messages of the call
+    const child = spawn('node', [cli, 'tail', '-n', '3', '--type', 'message_added', '--call', 'call-cli', '--interval', '50'], {
+      env: { ...process.env, ...env },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await withTimeout(
+      (async () => {
+        while (out.trimEnd().split('\n').length < 3) await new Promise((r) => setTimeout(r, 50));
+      })(),
+      20_000,
+    );
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    const tailed = out.trimEnd().split('\n');
+    expect(tailed).toHaveLength(3);
+    expect(tailed.every((l) => / call-cli message_added /.test(l))).toBe(true);
+    expect(tailed.at(-1)).toContain('Goodbye, have a nice day!');
+    // cleanup of everything without a terminal and without --yes deletes nothing
+    const before = await count(logger, 'SELECT COUNT(*) AS n FROM calls');
+    const refused = await convlog(['cleanup', '--retention-days', '0'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('pass --yes');
+    expect(await count(logger, 'SELECT COUNT(*) AS n FROM calls')).toBe(before);
+  });
+
   it('serve: the dashboard on the same store, until Ctrl-C', async () => {
     const child = spawn('node', [cli, 'serve', '--port', '0', '--json'], { env: { ...process.env, ...env }, cwd: inject('tmpDir') });
     let out = '';
@@ -292,6 +344,20 @@ describe('convlog usage and configuration', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since must be a duration');
     expect((await convlog(['frobnicate'], {})).code).toBe(2);
+  });
+
+  it('refuses a mistyped SQLite path instead of creating an empty store, and suggests the near flag', async () => {
+    const missing = path.join(inject('tmpDir'), 'no-such-dir', 'typo.db');
+    for (const cmd of [['calls'], ['show', 'x'], ['stats'], ['export', '--format', 'jsonl']]) {
+      const r = await convlog(cmd, { DATABASE_URL: `sqlite:${missing}` });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`STORE_NOT_FOUND: no store at sqlite:${missing}`);
+    }
+    expect(fs.existsSync(path.dirname(missing))).toBe(false);
+    const typo = await convlog(['calls', '--sinse', '2h'], {});
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe('convlog calls: unknown option --sinse (did you mean --since?)\nRun "convlog calls --help" for usage.\n');
+    expect((await convlog(['stast'], {})).stderr).toContain('did you mean "convlog stats"?');
   });
 
   it('reads the database URL from agent.config.ts in the working directory, and DATABASE_URL overrides it', async () => {
@@ -351,5 +417,39 @@ describe('convlog usage and configuration', () => {
     const body = show.slice(show.findIndex((l) => /^\d\d:\d\d:\d\d {2}user/.test(l)));
     expect(body.length).toBeGreaterThan(5);
     for (const l of body.filter((x) => x.trim() !== '')) expect(l).toMatch(/^(\d\d:\d\d:\d\d {2}[a-z(]|\s{20}\S|Events:)/);
+  }, 60_000);
+
+  it.skipIf(skipWithout('tmux'))('calls uses the width of a real terminal, 80 or 200 columns, and never cuts an id (tmux)', async () => {
+    const url = await freshDatabaseUrl('sqlite');
+    const logger = await openLogger('sqlite', { databaseUrl: url });
+    const longId = `call-${'x'.repeat(40)}-end`;
+    await logger.append(callStarted(longId, Date.now(), { livekitRoom: `room-${'r'.repeat(80)}` }));
+    await logger.close();
+    const session = `convlog-w-${process.pid}`;
+    const capture = (width: number) => {
+      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', String(width), '-y', '20', `DATABASE_URL=${url} node ${cli} calls; echo __done__; sleep 30`]);
+      try {
+        for (let i = 0; i < 100; i++) {
+          const screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+          if (screen.includes('__done__')) return screen.split('\n');
+          execFileSync('sleep', ['0.1']);
+        }
+        throw new Error('calls printed nothing in tmux');
+      } finally {
+        execFileSync('tmux', ['kill-session', '-t', session]);
+      }
+    };
+    for (const width of [80, 200]) {
+      const screen = capture(width);
+      const header = screen.find((l) => l.startsWith('CALL'))!;
+      const row = screen.find((l) => l.startsWith(longId))!;
+      // The id whole (it pastes into show), nothing wrapped by the terminal.
+      expect(row.startsWith(`${longId} `)).toBe(true);
+      expect(row.trimEnd().length).toBeLessThanOrEqual(width);
+      if (width === 200) {
+        expect(header).toMatch(/ROOM/);
+        expect(row).toContain(`room-${'r'.repeat(60 - 6)}`);
+      } else expect(row.trimEnd().length).toBeGreaterThan(60);
+    }
   }, 60_000);
 });
