@@ -9,16 +9,19 @@ export type Redactor = (text: string, field: string) => string;
  * Personal-data handling, set in `agent.config.ts` (`redaction`) or on `ConversationLogger.open`.
  *
  * - `redact`: `true` for the built-in redactor (phone numbers, e-mail addresses, Luhn-valid card
- *   numbers), or your own function; applied to every free-text field before anything is written:
- *   message content, tool arguments and output, metadata, system prompts, summaries, end reasons,
- *   error text and the payloads of session events (transcripts).
- * - `callerNumber`: `'keep'` (default), `'mask'` (all but the last 4 digits: `+•••••••0100`) or
- *   `'hash'` (`sha256:<hex>` of `hashSalt` + the number: joinable across calls, not readable;
- *   without a secret salt a hash of a phone number can be brute-forced). The number is replaced
- *   the same way where it appears in the room name (SIP rooms are often named after the caller).
+ *   numbers), or your own function; applied before anything is written to every string an event
+ *   carries except its ids and fixed choices ({@link KEPT_FIELDS}): message content, tool names,
+ *   call ids, arguments and output, metadata keys and values, system prompts, summaries, end
+ *   reasons, error text, agent, model and provider names, language, event types, components, the
+ *   room name and session-event payloads (transcripts).
+ * - `callerNumber`: `'keep'`, `'mask'` (all but the last 4 digits: `+•••••••0100`) or `'hash'`
+ *   (`sha256:<hex>` of `hashSalt` + the number: joinable across calls, not readable; without a
+ *   secret salt a hash of a phone number can be brute-forced). Default: `'hash'` when `redact` is
+ *   set, else `'keep'`. The number is replaced the same way where it appears in the room name, in
+ *   any format (SIP rooms are often named after the caller).
  *
- * Ids (call, job, agent, conversation ids) are keys and are never changed: do not build them
- * from personal data.
+ * Ids (call, job, agent, conversation, message, turn, speech, request ids) are keys and are never
+ * changed: do not build them from personal data.
  */
 export interface RedactionOptions {
   redact?: boolean | Redactor;
@@ -39,12 +42,42 @@ export function hashNumber(n: string, salt = ''): string {
   return `sha256:${createHash('sha256').update(`${salt}${n.replace(/[^\d+]/g, '')}`).digest('hex')}`;
 }
 
-/** `text` with every occurrence of the phone number `n` (its digits, with or without `+`) replaced. */
+/**
+ * `text` with every occurrence of the phone number `n` replaced: its digits in order, with or
+ * without `+`, and with up to three separators (spaces, dots, dashes, parentheses) between them.
+ */
 function replaceNumber(text: string | null, n: string, replacement: string): string | null {
   const digits = n.replace(/\D/g, '');
   if (text === null || digits.length < 5) return text;
-  return text.includes(digits) ? text.replace(new RegExp(`\\+?${digits}`, 'g'), replacement) : text;
+  const re = new RegExp(`\\+?${[...digits].join('[ .\\-()]{0,3}')}(?!\\d)`, 'g');
+  return text.replace(re, () => replacement);
 }
+
+/**
+ * Data fields a redactor never changes: ids (keys that join events and rows) and fixed choices.
+ * Every other string in an event's data, at any depth, keys included, goes through it.
+ */
+export const KEPT_FIELDS: ReadonlySet<string> = new Set([
+  'conversationId',
+  'messageId',
+  'itemId',
+  'turnId',
+  'userMessageId',
+  'assistantMessageId',
+  'speechId',
+  'requestId',
+  'jobId',
+  'agentId',
+  'agentsVersion',
+  'priceVersion',
+  'callerNumber',
+  'role',
+  'status',
+  'severity',
+  'kind',
+  'outcome',
+  'interruptedBy',
+]);
 
 /** Past this depth a value is replaced whole (no JSON the package writes is nested this deep). */
 const MAX_DEPTH = 64;
@@ -56,13 +89,20 @@ function deep(value: JsonValue, r: Redactor, field: string, depth = 0): JsonValu
   if (depth > MAX_DEPTH) return '[REDACTED]';
   if (Array.isArray(value)) return value.map((v) => deep(v, r, field, depth + 1));
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(value))
-    Object.defineProperty(out, k, { value: deep(v, r, `${field}.${k}`, depth + 1), enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(value)) {
+    // Keys are redacted too (`{ "+14155550100": … }`); defineProperty keeps `__proto__` plain data.
+    const key = r(k, `${field}{key}`);
+    Object.defineProperty(out, key, { value: deep(v, r, `${field}.${k}`, depth + 1), enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 
-const text = (v: string | null, r: Redactor, field: string): string | null => (v === null ? null : r(v, field));
-const obj = (v: JsonObject | null, r: Redactor, field: string): JsonObject | null => (v === null ? null : (deep(v, r, field) as JsonObject));
+/** An event's data with every string outside {@link KEPT_FIELDS} redacted; the rest copied as it is. */
+function redactData<T extends object>(data: T, r: Redactor): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data)) out[k] = KEPT_FIELDS.has(k) || v === null ? v : deep(v as JsonValue, r, k);
+  return out as T;
+}
 
 /** Your hook, held to returning a string (anything else would change what the columns hold). */
 const checked =
@@ -84,37 +124,15 @@ const checked =
 export function eventRedactor(options: RedactionOptions | undefined): ((event: NewEvent) => NewEvent) | null {
   if (!options) return null;
   const r: Redactor | null = options.redact === true ? builtInRedactor : typeof options.redact === 'function' ? checked(options.redact) : null;
-  const caller = options.callerNumber ?? 'keep';
+  const caller = options.callerNumber ?? (r === null ? 'keep' : 'hash');
   if (r === null && caller === 'keep') return null;
-  const id: Redactor = (s) => s;
-  const red = r ?? id;
   return (e: NewEvent): NewEvent => {
-    switch (e.type) {
-      case 'call_started': {
-        const n = e.data.callerNumber;
-        const callerNumber = n === null ? null : caller === 'mask' ? maskNumber(n) : caller === 'hash' ? hashNumber(n, options.hashSalt) : n;
-        // SIP rooms are often named after the caller (`call-_+15551230100_x9Kd`): the number goes there too.
-        const livekitRoom = n === null || callerNumber === n ? e.data.livekitRoom : replaceNumber(e.data.livekitRoom, n, callerNumber!);
-        return { ...e, data: { ...e.data, callerNumber, livekitRoom, metadata: obj(e.data.metadata, red, 'metadata') } };
-      }
-      case 'call_ended':
-        return r ? { ...e, data: { ...e.data, reason: text(e.data.reason, r, 'reason'), error: text(e.data.error, r, 'error') } } : e;
-      case 'conversation_started':
-        return r ? { ...e, data: { ...e.data, systemPrompt: text(e.data.systemPrompt, r, 'systemPrompt'), metadata: obj(e.data.metadata, r, 'metadata') } } : e;
-      case 'conversation_ended':
-        return r ? { ...e, data: { ...e.data, summary: text(e.data.summary, r, 'summary') } } : e;
-      case 'message_added':
-        return r ? { ...e, data: { ...e.data, content: r(e.data.content, 'content'), metadata: obj(e.data.metadata, r, 'metadata') } } : e;
-      case 'tool_executed':
-        return r ? { ...e, data: { ...e.data, arguments: r(e.data.arguments, 'arguments'), output: text(e.data.output, r, 'output') } } : e;
-      case 'error_occurred':
-        return r ? { ...e, data: { ...e.data, message: r(e.data.message, 'message') } } : e;
-      case 'system_event_logged':
-        return r ? { ...e, data: { ...e.data, message: r(e.data.message, 'message'), metadata: obj(e.data.metadata, r, 'metadata') } } : e;
-      case 'session_event':
-        return r ? { ...e, data: { ...e.data, payload: obj(e.data.payload, r, 'payload') ?? {} } } : e;
-      default:
-        return e;
-    }
+    if (e.type !== 'call_started') return r ? ({ ...e, data: redactData(e.data, r) } as NewEvent) : e;
+    const n = e.data.callerNumber;
+    const callerNumber = n === null ? null : caller === 'mask' ? maskNumber(n) : caller === 'hash' ? hashNumber(n, options.hashSalt) : n;
+    // SIP rooms are often named after the caller (`call-_+15551230100_x9Kd`): the number goes there too.
+    const livekitRoom = n === null || callerNumber === n ? e.data.livekitRoom : replaceNumber(e.data.livekitRoom, n, callerNumber!);
+    const data = { ...e.data, livekitRoom };
+    return { ...e, data: { ...(r ? redactData(data, r) : data), callerNumber } };
   };
 }
