@@ -56,7 +56,7 @@ describeEachBackend('ConversationLogger API', (backend) => {
     expect(newestTwo.map((m) => m.content)).toEqual(['Of course! How can I help you?', 'Still there?']);
 
     const stats = await logger.getCallStatistics({ hours: 24 });
-    expect(stats.calls).toEqual({ total: 1, completed: 1, failed: 0, abandoned: 0, active: 0, successRate: 100 });
+    expect(stats.calls).toEqual({ total: 1, completed: 1, failed: 0, abandoned: 0, active: 0, ended: 1, successRate: 100 });
     expect(stats.performance.responses).toBe(2);
     expect(stats.performance.avgResponseTimeMs).toBe(1600);
     expect(stats.performance.p50ResponseTimeMs).toBe(1600);
