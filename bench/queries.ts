@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConversationLogger } from '../src/logger/conversation-logger.js';
-import { cleanupOldData, type CleanupResult } from '../src/queries/cleanup.js';
+import { cleanupOldData, type CleanupResult } from '../src/store/cleanup.js';
 import { getCallStatistics } from '../src/queries/statistics.js';
 import { callEvents } from './calls.js';
 import { fullGc } from './gc.js';

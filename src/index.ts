@@ -45,9 +45,9 @@ export { getCallDetail } from './queries/call-detail.js';
 export type { CallDetail, CallConversation, CallMessage, CallTurn, CallSystemEvent, LogEvent } from './queries/call-detail.js';
 export { listCalls } from './queries/call-list.js';
 export type { CallListRow, CallListPage, CallListFilter } from './queries/call-list.js';
-export { cleanupOldData } from './queries/cleanup.js';
-export type { CleanupResult } from './queries/cleanup.js';
-export { summarize, percentileOfSorted } from './queries/percentile.js';
+export { cleanupOldData } from './store/cleanup.js';
+export type { CleanupResult } from './store/cleanup.js';
+export { summarize, percentileOfSorted } from './projections/percentile.js';
 export {
   latencyPercentiles,
   responseLatencyHistogram,
@@ -74,7 +74,7 @@ export { toOtlp, callToOtlp } from './export/otlp.js';
 export type { OtlpOptions } from './export/otlp.js';
 export { sessionReportEvents } from './import/session-report.js';
 export type { SessionReportJson, ImportedReport } from './import/session-report.js';
-export type { PercentileSummary } from './queries/percentile.js';
+export type { PercentileSummary } from './projections/percentile.js';
 export * from './events/types.js';
 export {
   createCallEndedEvent,

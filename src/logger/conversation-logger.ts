@@ -3,7 +3,7 @@ import { loadConfig, type StoreConfig } from '../config/config.js';
 import { createLog, type Log } from '../config/log.js';
 import type { EndedCallStatus, NewEvent } from '../events/types.js';
 import { ConversationLogError } from '../errors.js';
-import { cleanupOldData, type CleanupResult } from '../queries/cleanup.js';
+import { cleanupOldData, type CleanupResult } from '../store/cleanup.js';
 import { getConversationHistory, type HistoryMessage } from '../queries/history.js';
 import { getCallStatistics, type CallStatistics } from '../queries/statistics.js';
 import { runHandedOn } from '../store/after-listener.js';

@@ -1,5 +1,5 @@
 import type { MessageAddedData, MetricsRecordedData, RecordedEvent } from '../events/types.js';
-import { percentileOfSorted } from '../queries/percentile.js';
+import { percentileOfSorted } from './percentile.js';
 import { StaleProjectionMemory, type Column, type Projection } from './projection.js';
 import { isPlausibleMs, isSlaViolation, responseTimeOf } from './rules.js';
 

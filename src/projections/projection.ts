@@ -1,5 +1,5 @@
 import type { EventType, RecordedEvent } from '../events/types.js';
-import type { Dialect } from '../store/dialect.js';
+import type { Dialect } from '../config/dialect.js';
 
 /** What a projection may do inside the append transaction: run fixed, parameterised SQL. */
 export interface ProjectionContext {

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
-import { summarize, type PercentileSummary } from './percentile.js';
+import { summarize, type PercentileSummary } from '../projections/percentile.js';
 import { MAX_TIME_MS, num, select, timeMs, tokenCount, type TokenCount } from './sql.js';
 
 /** The time window every analytics helper reads: the last `hours` hours (default 24) before `now`. */

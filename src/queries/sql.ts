@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
-import { toDialect, type Dialect } from '../store/dialect.js';
+import { toDialect, type Dialect } from '../config/dialect.js';
 
 export const dialectOf = (dataSource: DataSource): Dialect =>
   dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';

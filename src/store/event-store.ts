@@ -4,7 +4,7 @@ import type { Log } from '../config/log.js';
 import type { NewEvent } from '../events/types.js';
 import { inlineAppender, type Appender } from './appender.js';
 import type { CheckpointStats } from './checkpoint.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect } from '../config/dialect.js';
 import type { EnqueueOptions, EventSink } from './sink.js';
 import { WorkerAppender } from './worker-appender.js';
 import { Writer, type WriterStats } from './writer.js';

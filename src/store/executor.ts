@@ -1,5 +1,5 @@
 import type { Column } from '../projections/projection.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect } from '../config/dialect.js';
 
 /** The columns of one log row, in the order of {@link EVENT_COLUMNS}. */
 export type EventRow = readonly [

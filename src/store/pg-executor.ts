@@ -1,4 +1,4 @@
-import { toDialect } from './dialect.js';
+import { toDialect } from '../config/dialect.js';
 import type { EventRow, WriteExecutor } from './executor.js';
 import type { Column } from '../projections/projection.js';
 import { EVENT_COLUMNS, groupByKey, memoized } from './executor.js';

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { RecordedEvent } from '../events/types.js';
 import { PROJECTIONS } from '../projections/index.js';
 import { projectBatch } from './append.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect } from '../config/dialect.js';
 import { inTransaction } from './transaction.js';
 
 const PAGE = 1000;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Dialect } from './dialect.js';
+import type { Dialect } from '../config/dialect.js';
 import type { WriteExecutor } from './executor.js';
 import { PostgresExecutor, type PgClientLike } from './pg-executor.js';
 import { SqliteExecutor, type SqliteDatabaseLike } from './sqlite-executor.js';

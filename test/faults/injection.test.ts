@@ -18,7 +18,7 @@ import {
 } from '../../src/queries/analytics.js';
 import { getCallDetail } from '../../src/queries/call-detail.js';
 import { getCallListRow, listCalls } from '../../src/queries/call-list.js';
-import { cleanupOldData } from '../../src/queries/cleanup.js';
+import { cleanupOldData } from '../../src/store/cleanup.js';
 import { getConversationHistory } from '../../src/queries/history.js';
 import { latestLogPosition, LogFollower, readLogAfter, readLogTail } from '../../src/queries/log-after.js';
 import { getCallStatistics } from '../../src/queries/statistics.js';

@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
-import type { Dialect } from '../store/dialect.js';
-import { inTransaction } from '../store/transaction.js';
-import { MAX_TIME_MS, timeMs, wholeNumber } from './sql.js';
+import type { Dialect } from '../config/dialect.js';
+import { inTransaction } from './transaction.js';
+import { MAX_TIME_MS, timeMs, wholeNumber } from '../queries/sql.js';
 
 /** Rows deleted per table. */
 export interface CleanupResult {
