@@ -148,7 +148,8 @@ export async function runLoad(options: LoadOptions, sink: EventSink | null): Pro
       // Whole milliseconds: Node runs timers of equal delay in the order they were set, but timers
       // of fractional delays less than 1 ms apart can run out of order (a reply's metrics before
       // the speech_created that makes its speech handle).
-      for (const ev of turnScript(turn, at)) later(() => !stopping && emit(session, ev.make()), Math.round(Math.max(0, ev.createdAt - at) / options.speed));
+      for (const ev of turnScript(turn, at))
+        later(() => !stopping && emit(session, ev.make()), Math.round(Math.max(0, ev.createdAt - at) / options.speed));
       later(() => playTurn(turn + 1), turnMs);
     };
     playTurn(0);

@@ -92,7 +92,9 @@ export async function ingestSqlite(dir: string, calls: number, rounds: number): 
     // The same rows, split where the warm-up ended: raw inserts the warm-up's untimed first.
     const source = new Database(file, { readonly: true });
     const read = (timed: boolean) => async (t: Table) =>
-      source.prepare(`SELECT * FROM ${t} ${t === 'events' ? `WHERE position ${timed ? '>' : '<='} ? ` : ''}ORDER BY rowid`).all(...(t === 'events' ? [warmEnd] : [])) as Row[];
+      source
+        .prepare(`SELECT * FROM ${t} ${t === 'events' ? `WHERE position ${timed ? '>' : '<='} ? ` : ''}ORDER BY rowid`)
+        .all(...(t === 'events' ? [warmEnd] : [])) as Row[];
     const warmBatches = await rowBatches(read(false), BATCH);
     const batches = await rowBatches(read(true), BATCH);
     source.close();
@@ -168,13 +170,16 @@ export async function ingestPostgres(baseUrl: string, calls: number, rounds: num
       await source.connect();
       const read = (timed: boolean) => async (t: Table) =>
         t === 'events'
-          ? ((await source.query(`SELECT * FROM events WHERE position ${timed ? '>' : '<='} $1 ORDER BY position`, [warmEnd])).rows as Row[])
+          ? ((await source.query(`SELECT * FROM events WHERE position ${timed ? '>' : '<='} $1 ORDER BY position`, [warmEnd]))
+              .rows as Row[])
           : ((await source.query(`SELECT * FROM ${t} ORDER BY ${orderOf(t)}`)).rows as Row[]);
       const warmBatches = await rowBatches(read(false), BATCH);
       const batches = await rowBatches(read(true), BATCH);
       await source.end();
       rows = rowCount(batches);
-      await (await ConversationLogger.open({ databaseUrl: target.url, log: quiet, writerThread: 'inline', poolSize: 1, poolOverflow: 0 })).close();
+      await (
+        await ConversationLogger.open({ databaseUrl: target.url, log: quiet, writerThread: 'inline', poolSize: 1, poolOverflow: 0 })
+      ).close();
       const client = new pg.Client({ connectionString: target.url });
       await client.connect();
       await rawPgInsert(client, warmBatches);

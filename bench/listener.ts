@@ -13,7 +13,12 @@ import { closeEvent, turnEvents, type SessionEvent } from './workload.js';
  * listener: copy and hand on) and µs per event of the work it handed on (map + enqueue), run
  * right after each emit instead of once per loop turn so each event's share can be timed.
  */
-export async function isolatedListener(sink: EventSink, calls: number, turnsPerCall: number, prefix = 'isolated'): Promise<{ listenerUs: Float64Array; mapUs: Float64Array }> {
+export async function isolatedListener(
+  sink: EventSink,
+  calls: number,
+  turnsPerCall: number,
+  prefix = 'isolated',
+): Promise<{ listenerUs: Float64Array; mapUs: Float64Array }> {
   const events: Array<[EventEmitter, SessionEvent]> = [];
   for (let c = 0; c < calls; c++) {
     const session = new EventEmitter();

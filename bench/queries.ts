@@ -75,7 +75,8 @@ export async function bigStore(dir: string, calls: number, turns: number, log: (
       if (logger.getWriterStats().queued > 50_000) await logger.flush();
       else await new Promise((r) => setImmediate(r));
     }
-    if (c % 1000 === 999) log(`  building the ${calls.toLocaleString('en-US')}-call store: ${c + 1} calls, ${events.toLocaleString('en-US')} events`);
+    if (c % 1000 === 999)
+      log(`  building the ${calls.toLocaleString('en-US')}-call store: ${c + 1} calls, ${events.toLocaleString('en-US')} events`);
   }
   await logger.flush();
   const stats = logger.getWriterStats();

@@ -3,8 +3,7 @@ import type pg from 'pg';
 import { TABLES, type Row, type RowBatch, type Table } from './rows.js';
 
 /** Columns a raw insert writes: every column of the row, but the log's position (the database assigns it). */
-const columnsOf = (table: Table, row: Row): string[] =>
-  Object.keys(row).filter((c) => !(table === 'events' && c === 'position'));
+const columnsOf = (table: Table, row: Row): string[] => Object.keys(row).filter((c) => !(table === 'events' && c === 'position'));
 
 const sqliteValue = (v: unknown): unknown => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
 

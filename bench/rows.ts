@@ -37,7 +37,15 @@ export async function rowBatches(read: ReadTable, batchSize: number): Promise<Ro
   }
   const batches: RowBatch[] = [];
   for (let i = 0; i < events.length; i += batchSize) {
-    const batch: RowBatch = { events: [], calls: [], conversations: [], conversation_metrics: [], messages: [], turns: [], system_events: [] };
+    const batch: RowBatch = {
+      events: [],
+      calls: [],
+      conversations: [],
+      conversation_metrics: [],
+      messages: [],
+      turns: [],
+      system_events: [],
+    };
     for (const e of events.slice(i, i + batchSize)) {
       batch.events.push(e);
       const data = JSON.parse(String(e['data'])) as Record<string, unknown>;

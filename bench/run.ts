@@ -31,7 +31,11 @@ const option = (name: string, fallback: number) => {
   return a ? Number(a.slice(name.length + 3)) : fallback;
 };
 const quick = flag('quick');
-const only = args.find((x) => x.startsWith('--only='))?.slice(7).split(',') ?? null;
+const only =
+  args
+    .find((x) => x.startsWith('--only='))
+    ?.slice(7)
+    .split(',') ?? null;
 const wants = (part: string) => only === null || only.includes(part);
 
 const sizes = {
@@ -88,7 +92,8 @@ async function loggedRun(load: LoadOptions, logger: ConversationLogger): Promise
   const r = await runLoad(load, logger);
   await logger.flush();
   const stats = logger.getWriterStats();
-  if (stats.appended - before.appended < r.emitted / 2 || stats.dropped > before.dropped) throw new Error(`the store did not keep up (${JSON.stringify(stats)})`);
+  if (stats.appended - before.appended < r.emitted / 2 || stats.dropped > before.dropped)
+    throw new Error(`the store did not keep up (${JSON.stringify(stats)})`);
   return r;
 }
 
@@ -139,14 +144,29 @@ async function loop(): Promise<void> {
   // Each round's off and on runs are back to back: their difference shows how far the VM's drift moves the median.
   const perRound = on.map((r, i) => (r.p99Ms - off[i]!.p99Ms).toFixed(2)).join(', ');
   const note = `${sizes.calls} calls at ${sizes.speed}x (${rate.toLocaleString('en-US')} session events/s), median of ${sizes.loopRounds} runs of ${load.durationMs / 1000} s each way; per round ${perRound} ms`;
-  figure({ name: 'event loop p99, logging off', value: offP99, unit: 'ms', target: '', met: null, note: 'monitorEventLoopDelay, 1 ms resolution' });
-  figure({ name: 'event loop p99, logging on', value: onP99, unit: 'ms', target: '', met: null, note: `worker-thread writer (the default), SQLite; one logger for the rounds, after a ${sizes.warmUpMs / 1000} s warm-up` });
+  figure({
+    name: 'event loop p99, logging off',
+    value: offP99,
+    unit: 'ms',
+    target: '',
+    met: null,
+    note: 'monitorEventLoopDelay, 1 ms resolution',
+  });
+  figure({
+    name: 'event loop p99, logging on',
+    value: onP99,
+    unit: 'ms',
+    target: '',
+    met: null,
+    note: `worker-thread writer (the default), SQLite; one logger for the rounds, after a ${sizes.warmUpMs / 1000} s warm-up`,
+  });
   figure({ name: 'event loop p99 added by logging', value: onP99 - offP99, unit: 'ms', target: '< 1 ms', met: onP99 - offP99 < 1, note });
   figure({ name: 'event loop max, logging off', value: offMax, unit: 'ms', target: '', met: null });
   figure({ name: 'event loop max, logging on', value: onMax, unit: 'ms', target: '', met: null });
   figure({ name: 'event loop max added by logging', value: onMax - offMax, unit: 'ms', target: '< 5 ms', met: onMax - offMax < 5 });
   // Where logging moves the delay: the whole distribution, each percentile the median over the runs.
-  const dist = (runs: LoadResult[]) => runs[0]!.percentilesMs.map((_, i) => median(runs.map((r) => r.percentilesMs[i]!)).toFixed(2)).join(' / ');
+  const dist = (runs: LoadResult[]) =>
+    runs[0]!.percentilesMs.map((_, i) => median(runs.map((r) => r.percentilesMs[i]!)).toFixed(2)).join(' / ');
   say(`  event loop delay p50 / p90 / p95 / p98 / p99 / p99.5 / p99.9, ms: off ${dist(off)}; on ${dist(on)}`);
 
   // For context: the same calls at their real pace (a turn every 2 s), one run each way.
@@ -181,13 +201,34 @@ async function loop(): Promise<void> {
   fullGc();
   const inline = await runLoad(load, inlineLogger);
   await inlineLogger.close();
-  figure({ name: 'event loop p99 added, inline writer (for comparison)', value: inline.p99Ms - offP99, unit: 'ms', target: '', met: null, note: `max added ${(inline.maxMs - offMax).toFixed(1)} ms` });
+  figure({
+    name: 'event loop p99 added, inline writer (for comparison)',
+    value: inline.p99Ms - offP99,
+    unit: 'ms',
+    target: '',
+    met: null,
+    note: `max added ${(inline.maxMs - offMax).toFixed(1)} ms`,
+  });
 
   const l = listener!;
   // The listener copies the event to plain data and hands it on; mapping and enqueue run once per
   // loop turn after it (their cost is in the event-loop figures above, and by itself below).
-  figure({ name: 'listener p50 (copy to plain data, hand on)', value: percentile(l.listenerUs, 50), unit: 'µs', target: '', met: null, note: `${l.listenerUs.length.toLocaleString('en-US')} session events through attachConversationLog's listener` });
-  figure({ name: 'listener p99 (copy to plain data, hand on)', value: percentile(l.listenerUs, 99), unit: 'µs', target: '< 20 µs', met: percentile(l.listenerUs, 99) < 20, note: 'the time LiveKit\'s emit() waits for the plugin; map + enqueue follow in the same loop turn' });
+  figure({
+    name: 'listener p50 (copy to plain data, hand on)',
+    value: percentile(l.listenerUs, 50),
+    unit: 'µs',
+    target: '',
+    met: null,
+    note: `${l.listenerUs.length.toLocaleString('en-US')} session events through attachConversationLog's listener`,
+  });
+  figure({
+    name: 'listener p99 (copy to plain data, hand on)',
+    value: percentile(l.listenerUs, 99),
+    unit: 'µs',
+    target: '< 20 µs',
+    met: percentile(l.listenerUs, 99) < 20,
+    note: "the time LiveKit's emit() waits for the plugin; map + enqueue follow in the same loop turn",
+  });
   const bare = off.reduce((a, r) => (r.listenerUs.length > a.listenerUs.length ? r : a));
   figure({
     name: 'emit p99 with no listener, same load',
@@ -208,7 +249,14 @@ async function loop(): Promise<void> {
     met: null,
     note: `p50 ${percentile(keeping.listenerUs, 50).toFixed(2)} µs; pushes the event onto an array emptied once per loop turn, nothing else`,
   });
-  figure({ name: 'store enqueue p99, after the listener', value: percentile(l.enqueueUs, 99), unit: 'µs', target: '', met: null, note: `p50 ${percentile(l.enqueueUs, 50).toFixed(1)} µs per stored event, same load` });
+  figure({
+    name: 'store enqueue p99, after the listener',
+    value: percentile(l.enqueueUs, 99),
+    unit: 'µs',
+    target: '',
+    met: null,
+    note: `p50 ${percentile(l.enqueueUs, 50).toFixed(1)} µs per stored event, same load`,
+  });
   // The same events with nothing else on the thread: what the listener's code costs by itself.
   const isolatedLogger = await freshLogger('listener.db');
   await isolatedListener(isolatedLogger, 10, 30, 'warm-up'); // warm-up: the code optimised, as in a running agent
@@ -235,7 +283,14 @@ async function loop(): Promise<void> {
   });
   const byType = [...l.listenerUsByType].map(([type, us]) => `${type} ${percentile(us, 50).toFixed(0)}/${percentile(us, 99).toFixed(0)}`);
   say(`  listener p50/p99 µs by LiveKit event: ${byType.join(', ')}`);
-  figure({ name: 'peak RSS of the 50-call run, logging on', value: Math.max(...on.map((r) => r.peakRssMb)), unit: 'MB', target: '', met: null, note: `logging off, before the logger was opened: ${off[0]!.peakRssMb.toFixed(0)} MB` });
+  figure({
+    name: 'peak RSS of the 50-call run, logging on',
+    value: Math.max(...on.map((r) => r.peakRssMb)),
+    unit: 'MB',
+    target: '',
+    met: null,
+    note: `logging off, before the logger was opened: ${off[0]!.peakRssMb.toFixed(0)} MB`,
+  });
 }
 
 /** Each round's ratio (store and raw measured back to back) and their median: how far the best-of ratio moves with the machine. */
@@ -245,9 +300,29 @@ const pairsNote = (pairs: readonly number[]) =>
 async function ingest(): Promise<void> {
   const r = await ingestSqlite(dir, sizes.ingestCalls, sizes.ingestRounds);
   const note = `${r.events.toLocaleString('en-US')} events of ${sizes.ingestCalls} interleaved calls, ${r.rows.toLocaleString('en-US')} rows; best of ${r.rounds}`;
-  figure({ name: 'ingest SQLite, store (enqueue → committed, log + projections)', value: r.ours, unit: 'events/s', target: '', met: null, note });
-  figure({ name: 'ingest SQLite, raw better-sqlite3 (same rows, same schema, 500 events/txn)', value: r.raw, unit: 'events/s', target: '', met: null });
-  figure({ name: 'ingest SQLite, store / raw', value: r.ours / r.raw, unit: '×', target: '≥ 0.7', met: r.ours / r.raw >= 0.7, note: pairsNote(r.pairs) });
+  figure({
+    name: 'ingest SQLite, store (enqueue → committed, log + projections)',
+    value: r.ours,
+    unit: 'events/s',
+    target: '',
+    met: null,
+    note,
+  });
+  figure({
+    name: 'ingest SQLite, raw better-sqlite3 (same rows, same schema, 500 events/txn)',
+    value: r.raw,
+    unit: 'events/s',
+    target: '',
+    met: null,
+  });
+  figure({
+    name: 'ingest SQLite, store / raw',
+    value: r.ours / r.raw,
+    unit: '×',
+    target: '≥ 0.7',
+    met: r.ours / r.raw >= 0.7,
+    note: pairsNote(r.pairs),
+  });
 }
 
 async function ingestPg(): Promise<void> {
@@ -259,9 +334,29 @@ async function ingestPg(): Promise<void> {
   await probe.end();
   const r = await ingestPostgres(PG_URL, sizes.pgCalls, sizes.pgRounds);
   const note = `${r.events.toLocaleString('en-US')} events, ${r.rows.toLocaleString('en-US')} rows; best of ${r.rounds}${version ? `; server ${version}` : ''}`;
-  figure({ name: 'ingest PostgreSQL, store (enqueue → committed, log + projections)', value: r.ours, unit: 'events/s', target: '', met: null, note });
-  figure({ name: 'ingest PostgreSQL, raw pg multi-row INSERT (same rows, same schema)', value: r.raw, unit: 'events/s', target: '', met: null });
-  figure({ name: 'ingest PostgreSQL, store / raw', value: r.ours / r.raw, unit: '×', target: '≥ 0.7', met: r.ours / r.raw >= 0.7, note: pairsNote(r.pairs) });
+  figure({
+    name: 'ingest PostgreSQL, store (enqueue → committed, log + projections)',
+    value: r.ours,
+    unit: 'events/s',
+    target: '',
+    met: null,
+    note,
+  });
+  figure({
+    name: 'ingest PostgreSQL, raw pg multi-row INSERT (same rows, same schema)',
+    value: r.raw,
+    unit: 'events/s',
+    target: '',
+    met: null,
+  });
+  figure({
+    name: 'ingest PostgreSQL, store / raw',
+    value: r.ours / r.raw,
+    unit: '×',
+    target: '≥ 0.7',
+    met: r.ours / r.raw >= 0.7,
+    note: pairsNote(r.pairs),
+  });
 }
 
 async function queries(): Promise<void> {
@@ -271,17 +366,59 @@ async function queries(): Promise<void> {
       (store.reused ? ` (reused from ${path.relative(process.cwd(), store.file)})` : ` (built in ${store.buildSeconds.toFixed(0)} s)`),
   );
   const r = await measureQueries(store, dir, sizes.historySamples);
-  figure({ name: 'getConversationHistory p99', value: r.historyP99Ms, unit: 'ms', target: '< 2 ms', met: r.historyP99Ms < 2, note: `p50 ${r.historyP50Ms.toFixed(2)} ms, ${r.historySamples} random conversations` });
-  figure({ name: 'getCallStatistics({hours: 24})', value: r.statisticsMs, unit: 'ms', target: '< 100 ms', met: r.statisticsMs < 100, note: `median of 5 warm runs, first run ${r.statisticsColdMs.toFixed(0)} ms; ${r.statisticsCalls} calls in the window` });
-  figure({ name: 'cleanupOldData longest lock', value: r.cleanup.longestBatchMs, unit: 'ms', target: '< 50 ms', met: r.cleanup.longestBatchMs < 50, note: `deleted ${r.cleanup.calls} calls (${(r.cleanupShareOfCalls * 100).toFixed(0)} %), ${r.cleanup.events.toLocaleString('en-US')} events in ${r.cleanup.batches} transactions, ${r.cleanupSeconds.toFixed(1)} s in all` });
+  figure({
+    name: 'getConversationHistory p99',
+    value: r.historyP99Ms,
+    unit: 'ms',
+    target: '< 2 ms',
+    met: r.historyP99Ms < 2,
+    note: `p50 ${r.historyP50Ms.toFixed(2)} ms, ${r.historySamples} random conversations`,
+  });
+  figure({
+    name: 'getCallStatistics({hours: 24})',
+    value: r.statisticsMs,
+    unit: 'ms',
+    target: '< 100 ms',
+    met: r.statisticsMs < 100,
+    note: `median of 5 warm runs, first run ${r.statisticsColdMs.toFixed(0)} ms; ${r.statisticsCalls} calls in the window`,
+  });
+  figure({
+    name: 'cleanupOldData longest lock',
+    value: r.cleanup.longestBatchMs,
+    unit: 'ms',
+    target: '< 50 ms',
+    met: r.cleanup.longestBatchMs < 50,
+    note: `deleted ${r.cleanup.calls} calls (${(r.cleanupShareOfCalls * 100).toFixed(0)} %), ${r.cleanup.events.toLocaleString('en-US')} events in ${r.cleanup.batches} transactions, ${r.cleanupSeconds.toFixed(1)} s in all`,
+  });
 }
 
 async function stall(): Promise<void> {
   const r = await measureStall(dir, { calls: sizes.calls, speed: sizes.speed, turnsPerCall: 30 }, sizes.stallMs, sizes.stallQueue);
   const note = `database write-locked for ${sizes.stallMs / 1000} s under the ${sizes.calls}-call load; maxQueueSize ${r.maxQueueSize.toLocaleString('en-US')}`;
-  figure({ name: 'stalled database: queue peak', value: r.queuePeak, unit: 'events', target: `≤ ${r.maxQueueSize.toLocaleString('en-US')}`, met: r.queuePeak <= r.maxQueueSize, note });
-  figure({ name: 'stalled database: events dropped', value: r.dropped, unit: 'events', target: 'all counted', met: r.dropped === r.droppedRecorded, note: `events_dropped rows record ${r.droppedRecorded.toLocaleString('en-US')}; queue empty again ${r.recoverySeconds.toFixed(1)} s after the stall` });
-  figure({ name: 'stalled database: RSS growth while the queue was full', value: r.rssGrowthWhileFullMb, unit: 'MB', target: '< 25 MB', met: r.rssGrowthWhileFullMb < 25, note: `RSS ${r.rssAtStallMb.toFixed(0)} MB at the stall, peak ${r.rssPeakMb.toFixed(0)} MB` });
+  figure({
+    name: 'stalled database: queue peak',
+    value: r.queuePeak,
+    unit: 'events',
+    target: `≤ ${r.maxQueueSize.toLocaleString('en-US')}`,
+    met: r.queuePeak <= r.maxQueueSize,
+    note,
+  });
+  figure({
+    name: 'stalled database: events dropped',
+    value: r.dropped,
+    unit: 'events',
+    target: 'all counted',
+    met: r.dropped === r.droppedRecorded,
+    note: `events_dropped rows record ${r.droppedRecorded.toLocaleString('en-US')}; queue empty again ${r.recoverySeconds.toFixed(1)} s after the stall`,
+  });
+  figure({
+    name: 'stalled database: RSS growth while the queue was full',
+    value: r.rssGrowthWhileFullMb,
+    unit: 'MB',
+    target: '< 25 MB',
+    met: r.rssGrowthWhileFullMb < 25,
+    note: `RSS ${r.rssAtStallMb.toFixed(0)} MB at the stall, peak ${r.rssPeakMb.toFixed(0)} MB`,
+  });
 }
 
 console.log(`livekit-conversation-log bench — ${machine()}${quick ? ' — QUICK (reduced sizes)' : ''}`);
@@ -289,7 +426,14 @@ const started = performance.now();
 {
   // The machine's speed now: the figures below scale with it (a VM's can drift from run to run).
   const speed = machineSpeed();
-  figure({ name: 'machine speed: counting loop', value: speed.loopNs, unit: 'ns/iteration', target: '', met: null, note: `JSON.stringify of a message's data ${speed.stringifyUs.toFixed(2)} µs; lower is faster` });
+  figure({
+    name: 'machine speed: counting loop',
+    value: speed.loopNs,
+    unit: 'ns/iteration',
+    target: '',
+    met: null,
+    note: `JSON.stringify of a message's data ${speed.stringifyUs.toFixed(2)} µs; lower is faster`,
+  });
 }
 if (wants('loop')) await figureGroup('event loop / listener / memory', loop);
 if (wants('ingest')) await figureGroup('ingest SQLite', ingest);
@@ -300,6 +444,19 @@ if (wants('queries')) {
 }
 if (wants('stall')) await figureGroup('stalled database', stall);
 // One process per call, as LiveKit's worker runs them (forks K job processes).
-if (wants('jobs')) await figureGroup('job processes', () => jobs({ dir, pgUrl: PG_URL, ks: args.find((x) => x.startsWith('--jobs='))?.slice(7).split(',').map(Number) ?? (quick ? [1, 3] : [1, 10, 25]), postgres: !flag('no-pg') }));
+if (wants('jobs'))
+  await figureGroup('job processes', () =>
+    jobs({
+      dir,
+      pgUrl: PG_URL,
+      ks:
+        args
+          .find((x) => x.startsWith('--jobs='))
+          ?.slice(7)
+          .split(',')
+          .map(Number) ?? (quick ? [1, 3] : [1, 10, 25]),
+      postgres: !flag('no-pg'),
+    }),
+  );
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 process.exitCode = summary();

@@ -83,9 +83,9 @@ export async function measureStall(
   await logger.flush();
   const stats = logger.getWriterStats();
   const ds = await logger.dataSource();
-  const [row] = (await ds.query(
-    `SELECT COALESCE(SUM(count), 0) AS n FROM system_events WHERE event_type = 'events_dropped'`,
-  )) as Array<{ n: number }>;
+  const [row] = (await ds.query(`SELECT COALESCE(SUM(count), 0) AS n FROM system_events WHERE event_type = 'events_dropped'`)) as Array<{
+    n: number;
+  }>;
   await logger.close();
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
   if (!released) throw new Error('the stall never started');

@@ -62,7 +62,9 @@ export function turnScript(turn: number, at: number): ScriptedEvent[] {
       }),
     );
   push(stopped, () => voice.createUserStateChangedEvent('speaking', 'listening', stopped));
-  push(stopped + 90, () => voice.createUserInputTranscribedEvent({ transcript: userText, isFinal: true, language: EN, createdAt: stopped + 90 }));
+  push(stopped + 90, () =>
+    voice.createUserInputTranscribedEvent({ transcript: userText, isFinal: true, language: EN, createdAt: stopped + 90 }),
+  );
   push(stopped + 1, () =>
     metricsEvent(
       { type: 'vad_metrics', label: 'silero.VAD', timestamp: stopped, idleTimeMs: 12, inferenceDurationTotalMs: 38, inferenceCount: 40 },
@@ -86,7 +88,12 @@ export function turnScript(turn: number, at: number): ScriptedEvent[] {
   );
   push(stopped + 250, () => voice.createAgentStateChangedEvent('listening', 'thinking', stopped + 250));
   push(stopped + 251, () => {
-    return voice.createSpeechCreatedEvent({ userInitiated: false, source: 'generate_reply', speechHandle: speech(), createdAt: stopped + 251 });
+    return voice.createSpeechCreatedEvent({
+      userInitiated: false,
+      source: 'generate_reply',
+      speechHandle: speech(),
+      createdAt: stopped + 251,
+    });
   });
   push(stopped + 252, () =>
     metricsEvent(
@@ -157,8 +164,18 @@ export function turnScript(turn: number, at: number): ScriptedEvent[] {
   push(stopped + 701, () => voice.createAgentStateChangedEvent('thinking', 'speaking', stopped + 701));
   if (turn % 3 === 2) {
     push(stopped + 521, () => {
-      const call = llm.FunctionCall.create({ callId: `call_${turn}_${at}`, name: 'lookup_booking', args: '{"reference":"MORGAN-4417"}', createdAt: stopped + 400 });
-      const out = llm.FunctionCallOutput.create({ callId: call.callId, output: '{"flight":"LK204","date":"2026-12-03","seat":"14A"}', isError: false, createdAt: stopped + 520 });
+      const call = llm.FunctionCall.create({
+        callId: `call_${turn}_${at}`,
+        name: 'lookup_booking',
+        args: '{"reference":"MORGAN-4417"}',
+        createdAt: stopped + 400,
+      });
+      const out = llm.FunctionCallOutput.create({
+        callId: call.callId,
+        output: '{"flight":"LK204","date":"2026-12-03","seat":"14A"}',
+        isError: false,
+        createdAt: stopped + 520,
+      });
       return voice.createFunctionToolsExecutedEvent({ functionCalls: [call], functionCallOutputs: [out], createdAt: stopped + 521 });
     });
   }
@@ -194,5 +211,4 @@ const metricsEvent = (m: Record<string, unknown>, at: number) =>
   voice.createMetricsCollectedEvent({ metrics: m as unknown as metrics.AgentMetrics, createdAt: at });
 
 /** The session's closing event. */
-export const closeEvent = (at: number): SessionEvent =>
-  voice.createCloseEvent(voice.CloseReason.USER_INITIATED, null, at) as unknown as SessionEvent;
+export const closeEvent = (at: number): SessionEvent => voice.createCloseEvent(voice.CloseReason.USER_INITIATED, null, at);

@@ -44,12 +44,37 @@ const call: ScriptedCall = {
     { startMs: 8900, endMs: 9600, transcript: 'Great, thanks, that is all', confidence: 0.96, sttDelayMs: 60 },
   ],
   replies: [
-    { input: 'Hi, I need help with my booking', content: 'Of course. What is your booking reference?', ttftMs: 350, usage: { promptTokens: 820, promptCachedTokens: 0, completionTokens: 11 } },
-    { input: 'It is K7Q2XZ', toolCalls: [{ name: 'lookup_booking', args: { reference: 'K7Q2XZ' } }], ttftMs: 300, usage: { promptTokens: 860, promptCachedTokens: 768, completionTokens: 18 } },
-    { afterTool: 'lookup_booking', content: 'I found it: flight LK 204 on December 1st, seat 14C. What would you like to change?', ttftMs: 300, usage: { promptTokens: 950, promptCachedTokens: 768, completionTokens: 24 } },
+    {
+      input: 'Hi, I need help with my booking',
+      content: 'Of course. What is your booking reference?',
+      ttftMs: 350,
+      usage: { promptTokens: 820, promptCachedTokens: 0, completionTokens: 11 },
+    },
+    {
+      input: 'It is K7Q2XZ',
+      toolCalls: [{ name: 'lookup_booking', args: { reference: 'K7Q2XZ' } }],
+      ttftMs: 300,
+      usage: { promptTokens: 860, promptCachedTokens: 768, completionTokens: 18 },
+    },
+    {
+      afterTool: 'lookup_booking',
+      content: 'I found it: flight LK 204 on December 1st, seat 14C. What would you like to change?',
+      ttftMs: 300,
+      usage: { promptTokens: 950, promptCachedTokens: 768, completionTokens: 24 },
+    },
     // A slow model answer: over the 1.5 s SLA.
-    { input: 'Can I move to a window seat?', content: WINDOW_SEAT, ttftMs: 1500, usage: { promptTokens: 1010, promptCachedTokens: 896, completionTokens: 62 } },
-    { input: 'Great, thanks, that is all', content: GOODBYE, ttftMs: 300, usage: { promptTokens: 1090, promptCachedTokens: 1024, completionTokens: 9 } },
+    {
+      input: 'Can I move to a window seat?',
+      content: WINDOW_SEAT,
+      ttftMs: 1500,
+      usage: { promptTokens: 1010, promptCachedTokens: 896, completionTokens: 62 },
+    },
+    {
+      input: 'Great, thanks, that is all',
+      content: GOODBYE,
+      ttftMs: 300,
+      usage: { promptTokens: 1090, promptCachedTokens: 1024, completionTokens: 9 },
+    },
   ],
   ttsTtfbMs: 140,
   minEndpointingDelayMs: 150,
@@ -73,11 +98,17 @@ const detail = await getCallDetail(await logger.dataSource(), callId);
 if (!detail) throw new Error(`call ${callId} was not recorded`);
 const ms = (v: number | null) => (v === null ? '    -' : `${Math.round(v).toString().padStart(5)}`);
 
-console.log(`\nCall ${callId} (${detail.call.status}, ${Math.round((detail.call.durationMs ?? 0) / 1000)} s) — stored in ${logger.config.databaseUrl}\n`);
+console.log(
+  `\nCall ${callId} (${detail.call.status}, ${Math.round((detail.call.durationMs ?? 0) / 1000)} s) — stored in ${logger.config.databaseUrl}\n`,
+);
 for (const m of detail.messages) {
   const who = m.role === 'tool' ? 'tool' : m.role;
   const text =
-    m.role === 'tool' ? `${m.toolName}(${m.toolArguments}) → ${m.content}` : m.role === 'user' ? `${m.content}  [STT confidence ${m.sttConfidence?.toFixed(2) ?? '-'}]` : m.content;
+    m.role === 'tool'
+      ? `${m.toolName}(${m.toolArguments}) → ${m.content}`
+      : m.role === 'user'
+        ? `${m.content}  [STT confidence ${m.sttConfidence?.toFixed(2) ?? '-'}]`
+        : m.content;
   console.log(`${who.padStart(9)}: ${text}${m.interrupted ? '  [interrupted]' : ''}`);
   const t = detail.turns.find((x) => x.assistantMessageId === m.id);
   if (t)
@@ -90,12 +121,16 @@ for (const m of detail.messages) {
 const stats = await logger.getCallStatistics({ hours: 24 });
 const usd = (v: number | null) => (v === null ? 'unknown' : `$${v.toFixed(5)}`);
 console.log('\nStatistics (last 24 h, every call in this store):');
-console.log(`  calls      ${stats.calls.total} total, ${stats.calls.completed} completed, ${stats.calls.failed} failed, success rate ${stats.calls.ended ? `${stats.calls.successRate.toFixed(1)}%` : '-'}`);
+console.log(
+  `  calls      ${stats.calls.total} total, ${stats.calls.completed} completed, ${stats.calls.failed} failed, success rate ${stats.calls.ended ? `${stats.calls.successRate.toFixed(1)}%` : '-'}`,
+);
 console.log(
   `  responses  ${stats.performance.responses}: avg ${stats.performance.avgResponseTimeMs?.toFixed(0)} ms, p50 ${stats.performance.p50ResponseTimeMs?.toFixed(0)} ms, p95 ${stats.performance.p95ResponseTimeMs?.toFixed(0)} ms, SLA violations ${stats.performance.slaViolations}`,
 );
 console.log(`  STT        average confidence ${stats.performance.avgSttConfidence?.toFixed(3) ?? '-'}`);
-console.log(`  cost       ${usd(stats.costs.totalUsd)} = LLM ${usd(stats.costs.llmUsd)} + STT ${usd(stats.costs.sttUsd)} + TTS ${usd(stats.costs.ttsUsd)}; tokens in/out ${stats.tokens.input}/${stats.tokens.output}`);
+console.log(
+  `  cost       ${usd(stats.costs.totalUsd)} = LLM ${usd(stats.costs.llmUsd)} + STT ${usd(stats.costs.sttUsd)} + TTS ${usd(stats.costs.ttsUsd)}; tokens in/out ${stats.tokens.input}/${stats.tokens.output}`,
+);
 console.log(`  errors     ${stats.errors.total}`);
 console.log('\nNext:');
 console.log(`  npm run convlog -- show ${callId}   # this call, turn by turn`);

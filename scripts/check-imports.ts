@@ -116,7 +116,7 @@ for (const file of files) {
 
 const problems = [
   ...cycles(fileGraph).map((c) => `file cycle: ${loop(fileGraph, c)}`),
-  ...cycles(unitGraph).map((c) => `folder cycle: ${loop(unitGraph, c)} (folders in this cycle: ${c.join(", ")})`),
+  ...cycles(unitGraph).map((c) => `folder cycle: ${loop(unitGraph, c)} (folders in this cycle: ${c.join(', ')})`),
 ];
 for (const p of problems) console.error(p);
 if (problems.length > 0) process.exit(1);

@@ -29,11 +29,7 @@ export class ConversationLogError extends Error {
   readonly field: string | undefined;
   readonly [BRAND] = true;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { field?: string; retryable?: boolean; cause?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { field?: string; retryable?: boolean; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ConversationLogError';
     this.code = code;

@@ -32,8 +32,8 @@ it('npm run demo places a phone call through a real AgentSession and prints what
   expect(lines[order[6]! + 1]).toMatch(/e2e +\d+ ms = EOU +\d+ \+ LLM TTFT +\d+ \+ TTS TTFB +\d+ \+ other +-?\d+ +⚠ over SLA/);
   expect(lines[order[1]! + 1]).toMatch(/e2e +\d+ ms = EOU/);
   expect(stdout).toContain('calls      1 total, 1 completed, 0 failed, success rate 100.0%');
-  expect(stdout).toMatch(/responses  4: avg \d+ ms/);
-  expect(stdout).toMatch(/cost       \$0\.\d{5} = LLM \$0\.\d{5} \+ STT \$0\.\d{5} \+ TTS \$0\.\d{5}/);
+  expect(stdout).toMatch(/responses {2}4: avg \d+ ms/);
+  expect(stdout).toMatch(/cost {7}\$0\.\d{5} = LLM \$0\.\d{5} \+ STT \$0\.\d{5} \+ TTS \$0\.\d{5}/);
 
   // …and it is in the file, where the default configuration put it.
   const db = new Database(file, { readonly: true });

@@ -66,7 +66,13 @@ class ScriptedSpeechStream extends stt.SpeechStream {
       ...(u && text !== undefined
         ? {
             alternatives: [
-              { text, language: (u.language ?? 'en') as never, startTime: u.startMs / 1000, endTime: u.endMs / 1000, confidence: u.confidence },
+              {
+                text,
+                language: (u.language ?? 'en') as never,
+                startTime: u.startMs / 1000,
+                endTime: u.endMs / 1000,
+                confidence: u.confidence,
+              },
             ],
           }
         : {}),

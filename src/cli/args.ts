@@ -39,7 +39,8 @@ export function parse(argv: string[], options: Options, positionals = 0): Parsed
 function usageMessage(error: NodeJS.ErrnoException, options: Options): string {
   const text = error.message;
   const name = /'(-{1,2}[A-Za-z0-9-]+)/.exec(text)?.[1] ?? '';
-  const long = (n: string) => (n.startsWith('--') ? n : `--${Object.entries(options).find(([, o]) => o.short === n.slice(1))?.[0] ?? n.slice(1)}`);
+  const long = (n: string) =>
+    n.startsWith('--') ? n : `--${Object.entries(options).find(([, o]) => o.short === n.slice(1))?.[0] ?? n.slice(1)}`;
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const guess = name.startsWith('--') ? nearest(name.slice(2).split('=')[0]!, Object.keys(options)) : undefined;
@@ -93,6 +94,7 @@ export function parsePositive(flag: string, value: string | undefined, integer =
 /** One of `choices`. */
 export function parseChoice<T extends string>(flag: string, value: string | undefined, choices: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${flag} must be one of ${choices.join(', ')}, got "${value}"`);
+  if (!(choices as readonly string[]).includes(value))
+    throw new UsageError(`--${flag} must be one of ${choices.join(', ')}, got "${value}"`);
   return value as T;
 }

@@ -16,17 +16,22 @@ export const CONFIG_FILES = ['agent.config.ts', 'agent.config.mts', 'agent.confi
  * it, compile the file to `.js` or pass `--config` a JavaScript file.
  * @throws ConversationLogError `CONFIG_INVALID` when the file is missing, fails to load or has no default export.
  */
-export async function loadConfigFile(explicit: string | undefined, cwd = process.cwd()): Promise<{ file: string | null; config: ConversationLogConfig }> {
+export async function loadConfigFile(
+  explicit: string | undefined,
+  cwd = process.cwd(),
+): Promise<{ file: string | null; config: ConversationLogConfig }> {
   const file = explicit ? path.resolve(cwd, explicit) : (CONFIG_FILES.map((f) => path.join(cwd, f)).find((f) => fs.existsSync(f)) ?? null);
   if (file === null) return { file: null, config: {} };
   if (!fs.existsSync(file))
-    throw new ConversationLogError('CONFIG_INVALID', `--config: no such file ${file}. Pass the path of your agent.config.ts.`, { field: 'config' });
+    throw new ConversationLogError('CONFIG_INVALID', `--config: no such file ${file}. Pass the path of your agent.config.ts.`, {
+      field: 'config',
+    });
   let mod: { default?: unknown };
   try {
     if (/\.m?ts$/.test(file)) {
       let api: { tsImport: (specifier: string, parent: string) => Promise<unknown> };
       try {
-        api = (await import('tsx/esm/api')) as typeof api;
+        api = await import('tsx/esm/api');
       } catch {
         throw new ConversationLogError(
           'CONFIG_INVALID',
@@ -47,9 +52,10 @@ export async function loadConfigFile(explicit: string | undefined, cwd = process
   }
   let config = mod.default;
   // A .ts file outside an ESM package loads as CommonJS: its default export arrives wrapped once more.
-  if (config !== null && typeof config === 'object' && 'default' in config && Object.keys(config).length <= 2)
-    config = (config as { default: unknown }).default;
+  if (config !== null && typeof config === 'object' && 'default' in config && Object.keys(config).length <= 2) config = config.default;
   if (config === null || typeof config !== 'object')
-    throw new ConversationLogError('CONFIG_INVALID', `${file} must export default defineConversationLogConfig({ … }).`, { field: 'config' });
-  return { file, config: config as ConversationLogConfig };
+    throw new ConversationLogError('CONFIG_INVALID', `${file} must export default defineConversationLogConfig({ … }).`, {
+      field: 'config',
+    });
+  return { file, config: config };
 }

@@ -76,7 +76,8 @@ export function createContext(): CliContext {
       const overrides = storeOverrides(config, env);
       if (flags['database-url']) overrides.databaseUrl = flags['database-url'];
       // Quiet by default: a terminal tool prints results, not info logs (LOG_LEVEL / DEBUG raise it).
-      const level = env['LOG_LEVEL'] && LEVELS.has(env['LOG_LEVEL']) ? (env['LOG_LEVEL'] as LogLevel) : env['DEBUG'] === 'true' ? 'debug' : 'warn';
+      const level =
+        env['LOG_LEVEL'] && LEVELS.has(env['LOG_LEVEL']) ? (env['LOG_LEVEL'] as LogLevel) : env['DEBUG'] === 'true' ? 'debug' : 'warn';
       return { overrides: { ...overrides, logSql: level === 'debug' }, log: createLog(level), redaction: config.redaction };
     },
     openLogger(flags) {

@@ -100,7 +100,7 @@ export function wrap(text: string, width: number, indent: number): string {
   let line = '';
   const room = Math.max(10, width - indent);
   for (const w of words) {
-    for (let word = w; word.length > 0; ) {
+    for (let word = w; word.length > 0;) {
       if (line.length === 0 && word.length > room) {
         lines.push(word.slice(0, room));
         word = word.slice(room);
@@ -123,11 +123,16 @@ export const ms = (v: number | null | undefined): string => (v === null || v ===
 export const usd = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined ? '-' : `$${v.toFixed(digits)}`);
 export const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
 /** `2026-11-25 03:18:04` (UTC). */
-export const utc = (t: number | null | undefined): string => (t === null || t === undefined ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19));
+export const utc = (t: number | null | undefined): string =>
+  t === null || t === undefined ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19);
 export const duration = (v: number | null | undefined): string => {
   if (v === null || v === undefined) return '-';
   const s = Math.round(v / 1000);
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return s < 60
+    ? `${s}s`
+    : s < 3600
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 };
 
 /** Writes `value` as indented JSON (for `--json`). */

@@ -39,7 +39,10 @@ export async function run(argv: string[], ctx: CliContext = createContext()): Pr
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    const guess = nearest(name, COMMANDS.map((c) => c.name));
+    const guess = nearest(
+      name,
+      COMMANDS.map((c) => c.name),
+    );
     ctx.stderr.write(`convlog: unknown command "${name}"${guess ? ` (did you mean "convlog ${guess}"?)` : ''}\n\n${usage()}`);
     return EXIT.USAGE;
   }

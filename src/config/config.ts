@@ -121,10 +121,7 @@ function parseLogLevel(raw: string | undefined): LogLevel {
 }
 
 /** Parses a `DATABASE_URL` into dialect and SQLite path; throws CONFIG_INVALID naming `field`. */
-export function parseDatabaseUrl(
-  url: string,
-  field = 'DATABASE_URL',
-): { dialect: 'sqlite' | 'postgres'; sqlitePath: string | null } {
+export function parseDatabaseUrl(url: string, field = 'DATABASE_URL'): { dialect: 'sqlite' | 'postgres'; sqlitePath: string | null } {
   const trimmed = url.trim();
   if (/^postgres(ql)?:\/\//i.test(trimmed)) {
     try {
@@ -141,15 +138,12 @@ export function parseDatabaseUrl(
     let p = m[1] ?? '';
     if (p.startsWith('///')) p = p.slice(3);
     else if (p.startsWith('//')) p = p.slice(2);
-    if (p === '' ) throw configError(field, 'names no SQLite file (expected sqlite:./data/voice_ai.db).');
+    if (p === '') throw configError(field, 'names no SQLite file (expected sqlite:./data/voice_ai.db).');
     if (p === ':memory:') return { dialect: 'sqlite', sqlitePath: ':memory:' };
     if (p.includes('\0')) throw configError(field, 'contains a NUL byte.');
     return { dialect: 'sqlite', sqlitePath: path.resolve(p) };
   }
-  throw configError(
-    field,
-    `must start with sqlite: or postgres://, got ${JSON.stringify(trimmed.replace(/\/\/[^@/]*@/, '//***@'))}.`,
-  );
+  throw configError(field, `must start with sqlite: or postgres://, got ${JSON.stringify(trimmed.replace(/\/\/[^@/]*@/, '//***@'))}.`);
 }
 
 /**
@@ -157,15 +151,9 @@ export function parseDatabaseUrl(
  *
  * @throws ConversationLogError `CONFIG_INVALID` naming the bad variable.
  */
-export function loadConfig(
-  overrides: Partial<StoreConfig> = {},
-  env: NodeJS.ProcessEnv = process.env,
-): StoreConfig {
+export function loadConfig(overrides: Partial<StoreConfig> = {}, env: NodeJS.ProcessEnv = process.env): StoreConfig {
   const databaseUrl = overrides.databaseUrl ?? (env['DATABASE_URL']?.trim() || DEFAULT_DATABASE_URL);
-  const { dialect, sqlitePath } = parseDatabaseUrl(
-    databaseUrl,
-    overrides.databaseUrl !== undefined ? 'databaseUrl' : 'DATABASE_URL',
-  );
+  const { dialect, sqlitePath } = parseDatabaseUrl(databaseUrl, overrides.databaseUrl !== undefined ? 'databaseUrl' : 'DATABASE_URL');
   const debug = parseBoolVar('DEBUG', env['DEBUG']);
   const logLevel = overrides.logLevel ?? (debug ? 'debug' : parseLogLevel(env['LOG_LEVEL']));
   const writerThread =
@@ -181,12 +169,7 @@ export function loadConfig(
     ...DEFAULTS,
     poolSize: parseIntVar('DB_POOL_SIZE', env['DB_POOL_SIZE'], 1, DEFAULTS.poolSize),
     poolOverflow: parseIntVar('DB_POOL_OVERFLOW', env['DB_POOL_OVERFLOW'], 0, DEFAULTS.poolOverflow),
-    retentionDays: parseIntVar(
-      'CONVERSATION_LOG_RETENTION_DAYS',
-      env['CONVERSATION_LOG_RETENTION_DAYS'],
-      1,
-      DEFAULTS.retentionDays,
-    ),
+    retentionDays: parseIntVar('CONVERSATION_LOG_RETENTION_DAYS', env['CONVERSATION_LOG_RETENTION_DAYS'], 1, DEFAULTS.retentionDays),
     logLevel,
     logSql: logLevel === 'debug',
     ...stripUndefined(overrides),

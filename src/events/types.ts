@@ -24,17 +24,7 @@ export type EndedCallStatus = Exclude<CallStatus, 'active'>;
 export type MessageRole = 'user' | 'assistant' | 'system' | 'tool';
 export type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 export type TurnOutcome = 'completed' | 'interrupted' | 'session_closed' | 'failed';
-export type MetricsKind =
-  | 'llm'
-  | 'stt'
-  | 'tts'
-  | 'eou'
-  | 'vad'
-  | 'realtime'
-  | 'interruption'
-  | 'eot_inference'
-  | 'avatar'
-  | 'other';
+export type MetricsKind = 'llm' | 'stt' | 'tts' | 'eou' | 'vad' | 'realtime' | 'interruption' | 'eot_inference' | 'avatar' | 'other';
 
 export interface CallStartedData {
   callerNumber: string | null;

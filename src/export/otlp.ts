@@ -24,7 +24,11 @@ interface Span {
 const SPAN_KIND_INTERNAL = 1;
 const STATUS_ERROR = 2;
 
-const hex = (seed: string, bytes: number) => createHash('sha256').update(seed).digest('hex').slice(0, bytes * 2);
+const hex = (seed: string, bytes: number) =>
+  createHash('sha256')
+    .update(seed)
+    .digest('hex')
+    .slice(0, bytes * 2);
 const nanos = (ms: number) => `${BigInt(Math.round(ms * 1000)) * 1000n}`;
 
 function attr(key: string, v: string | number | boolean | null | undefined): KeyValue[] {
@@ -119,7 +123,9 @@ function turnSpans(
         ...attr('livekit.turn.unattributed_ms', t.unattributedMs),
         ...attr('livekit.turn.sla_violation', t.slaViolation),
         ...attr('livekit.turn.cost_usd', t.costUsd),
-        ...(options.withContent && user ? attr('gen_ai.input.messages', JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: user.content }] }])) : []),
+        ...(options.withContent && user
+          ? attr('gen_ai.input.messages', JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: user.content }] }]))
+          : []),
         ...(options.withContent && reply
           ? attr('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: reply.content }] }]))
           : []),

@@ -82,7 +82,9 @@ export function sessionReportEvents(raw: unknown, options: { callId?: string; pr
       return ev;
     });
   const hasItems = sessionEvents.some((e) => e.type === 'conversation_item_added');
-  const stream = hasItems ? sessionEvents : [...fromChatHistory(items), ...sessionEvents.filter((e) => e.type !== 'function_tools_executed')];
+  const stream = hasItems
+    ? sessionEvents
+    : [...fromChatHistory(items), ...sessionEvents.filter((e) => e.type !== 'function_tools_executed')];
   stream.sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
 
   const times = stream.map((e) => e.createdAt ?? 0).filter((t) => t > 0);
@@ -127,8 +129,12 @@ export function parseReport(text: string, file: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ConversationLogError('INVALID_ARGUMENT', `${file} is not valid JSON (${(error as Error).message}). Pass a SessionReport JSON file.`, {
-      field: 'report',
-    });
+    throw new ConversationLogError(
+      'INVALID_ARGUMENT',
+      `${file} is not valid JSON (${(error as Error).message}). Pass a SessionReport JSON file.`,
+      {
+        field: 'report',
+      },
+    );
   }
 }

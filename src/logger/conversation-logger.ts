@@ -88,11 +88,7 @@ export class ConversationLogger implements EventSink {
     // Keep an unhandled rejection from crashing the process; open() and every batch surface it.
     this.dataSourceReady.catch(() => undefined);
     let ready: DataSource | null = null;
-    this.store = new EventStore(
-      async () => (ready ??= await this.dataSourceReady),
-      this.config,
-      this.log,
-    );
+    this.store = new EventStore(async () => (ready ??= await this.dataSourceReady), this.config, this.log);
   }
 
   /**
@@ -162,7 +158,11 @@ export class ConversationLogger implements EventSink {
     } catch (error) {
       // Never write what could not be redacted. The hook's message may quote the text: not repeated.
       return Promise.reject(
-        new ConversationLogError('STORE_REJECTED', `The redaction hook failed on this ${event.type} event, so it was not written; fix the hook (it must return a string).`, { cause: error }),
+        new ConversationLogError(
+          'STORE_REJECTED',
+          `The redaction hook failed on this ${event.type} event, so it was not written; fix the hook (it must return a string).`,
+          { cause: error },
+        ),
       );
     }
     return this.store.append(redacted);
@@ -256,7 +256,7 @@ export class ConversationLogger implements EventSink {
   async getConversationHistory(options: { conversationId: string; limit?: number }): Promise<HistoryMessage[]> {
     const o = v.requireOptions('options', options);
     const id = v.requireId('conversationId', o['conversationId']);
-    const limit = o['limit'] === undefined ? 100 : v.optionalCount('limit', o['limit']) ?? 100;
+    const limit = o['limit'] === undefined ? 100 : (v.optionalCount('limit', o['limit']) ?? 100);
     return getConversationHistory(await this.dataSourceReady, id, limit);
   }
 
@@ -305,4 +305,3 @@ export class ConversationLogger implements EventSink {
     return this.closing;
   }
 }
-

@@ -15,8 +15,7 @@ export function requireString(field: string, value: unknown, opts: Opts = {}): s
   if (!opts.allowEmpty && value.trim() === '') throw invalidArgument(field, 'must not be empty.');
   const max = opts.max ?? MAX_SHORT_CHARS;
   if (value.length > max) throw invalidArgument(field, `must be at most ${max} characters, got ${value.length}.`);
-  if (!value.isWellFormed())
-    throw invalidArgument(field, 'contains an unpaired UTF-16 surrogate; pass valid Unicode text.');
+  if (!value.isWellFormed()) throw invalidArgument(field, 'contains an unpaired UTF-16 surrogate; pass valid Unicode text.');
   if (!opts.allowNul && value.includes('\0')) throw invalidArgument(field, 'must not contain NUL characters.');
   return value;
 }
@@ -126,7 +125,7 @@ function toJson(path: string, value: unknown, depth: number, seen: Set<object>, 
         const child = `${path}.${key}`;
         state.path = child;
         Object.defineProperty(out, key, {
-          value: toJson(child, (value as Record<string, unknown>)[key], depth + 1, seen, state),
+          value: toJson(child, value[key], depth + 1, seen, state),
           enumerable: true,
           writable: true,
           configurable: true,
@@ -151,6 +150,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') return `a string of ${value.length} characters`;
-  if (typeof value === 'object') return `an object (${(Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'null prototype'})`;
+  if (typeof value === 'object')
+    return `an object (${(Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'null prototype'})`;
   return typeof value;
 }

@@ -20,7 +20,10 @@ export function openTelemetryTarget(provider: MeterProvider, options: { slaThres
   const boundaries = latencyBuckets(options.slaThresholdMs);
   const histograms = new Map<TurnHistogramKey, Histogram>();
   for (const [key, def] of Object.entries(TURN_HISTOGRAMS) as [TurnHistogramKey, (typeof TURN_HISTOGRAMS)[TurnHistogramKey]][]) {
-    histograms.set(key, meter.createHistogram(def.otelName, { unit: 's', description: def.help, advice: { explicitBucketBoundaries: boundaries } }));
+    histograms.set(
+      key,
+      meter.createHistogram(def.otelName, { unit: 's', description: def.help, advice: { explicitBucketBoundaries: boundaries } }),
+    );
   }
   return {
     observe(key: TurnHistogramKey, labels: Labels, seconds: number) {

@@ -36,7 +36,9 @@ export function registerPrometheusMetrics(options: PrometheusMetricsOptions = {}
     const existing = registry.getSingleMetric(def.name);
     counters.set(
       key,
-      existing instanceof Counter ? existing : new Counter({ name: def.name, help: def.help, labelNames: def.labels, registers: [registry] }),
+      existing instanceof Counter
+        ? existing
+        : new Counter({ name: def.name, help: def.help, labelNames: def.labels, registers: [registry] }),
     );
   }
   return {

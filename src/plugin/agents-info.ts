@@ -24,7 +24,7 @@ export function loadAgentsInfo(): Promise<{ version: string | null; events: stri
   agentsInfo ??= import('@livekit/agents').then(
     (m) => ({
       version: typeof m.version === 'string' ? m.version : null,
-      events: Object.values(m.voice.AgentSessionEventTypes) as string[],
+      events: Object.values(m.voice.AgentSessionEventTypes),
     }),
     () => ({ version: null, events: [] }),
   );

@@ -43,9 +43,13 @@ export function storeOverrides(config: ConversationLogConfig, env: NodeJS.Proces
   const sla = env['CONVERSATION_LOG_SLA_MS']?.trim();
   if (sla) {
     if (!/^\d+(\.\d+)?$/.test(sla))
-      throw new ConversationLogError('CONFIG_INVALID', `CONVERSATION_LOG_SLA_MS must be a number of milliseconds >= 0, got ${JSON.stringify(sla)}.`, {
-        field: 'CONVERSATION_LOG_SLA_MS',
-      });
+      throw new ConversationLogError(
+        'CONFIG_INVALID',
+        `CONVERSATION_LOG_SLA_MS must be a number of milliseconds >= 0, got ${JSON.stringify(sla)}.`,
+        {
+          field: 'CONVERSATION_LOG_SLA_MS',
+        },
+      );
     out.slaThresholdMs = Number(sla);
   } else if (config.slaThresholdMs !== undefined) out.slaThresholdMs = config.slaThresholdMs;
   if (!env['CONVERSATION_LOG_RETENTION_DAYS'] && config.retentionDays !== undefined) out.retentionDays = config.retentionDays;

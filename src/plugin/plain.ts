@@ -49,7 +49,8 @@ export function toPlainObject(value: Record<string, unknown>, depth = 3, omit?: 
     if (typeof v === 'function' || typeof v === 'symbol' || v === undefined) continue;
     // A "__proto__" key stays plain data (assignment would set the prototype); every other key is
     // assigned, which keeps the copy a fast-properties object (cheap to build and to stringify).
-    if (key === '__proto__') Object.defineProperty(out, key, { value: toPlain(v, depth), enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: toPlain(v, depth), enumerable: true, writable: true, configurable: true });
     else out[key] = toPlain(v, depth);
   }
   return out;
@@ -94,8 +95,7 @@ function cloneFlat(value: Record<string, unknown>, depth: number): JsonObject | 
 }
 
 /** A string safe to store, or null. */
-export const str = (v: unknown): string | null =>
-  typeof v === 'string' ? (v.isWellFormed() ? v : v.toWellFormed()) : null;
+export const str = (v: unknown): string | null => (typeof v === 'string' ? (v.isWellFormed() ? v : v.toWellFormed()) : null);
 
 /** A finite number, or null. */
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

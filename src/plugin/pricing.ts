@@ -52,7 +52,7 @@ export const DEFAULT_PRICING: PricingTable = {
   tts: {
     'sonic-2': { perMChars: 30 },
     'tts-1': { perMChars: 15 },
-    'eleven_flash_v2_5': { perMChars: 50 },
+    eleven_flash_v2_5: { perMChars: 50 },
   },
 };
 
@@ -89,7 +89,11 @@ function lookup<T>(table: Record<string, T>, provider: string | null, model: str
   const known = byModel.get(model);
   if (known !== undefined) return known as T | null;
   const price =
-    provider && Object.hasOwn(table, `${provider}/${model}`) ? table[`${provider}/${model}`]! : Object.hasOwn(table, model) ? table[model]! : null;
+    provider && Object.hasOwn(table, `${provider}/${model}`)
+      ? table[`${provider}/${model}`]!
+      : Object.hasOwn(table, model)
+        ? table[model]!
+        : null;
   if (byModel.size >= MAX_RESOLVED) byModel.clear();
   byModel.set(model, price);
   return price;

@@ -150,7 +150,7 @@ export function snapshotEvent(ev: SessionEventLike): SessionEventSnapshot {
       return { type, createdAt, reason: str(ev['reason']), error: err ? (str(err.error?.message) ?? str(err.message) ?? 'error') : null };
     }
     default:
-      return { type: 'other', name: type, createdAt, payload: toPlainObject(ev as Record<string, unknown>, 3, EVENT_ENVELOPE) };
+      return { type: 'other', name: type, createdAt, payload: toPlainObject(ev, 3, EVENT_ENVELOPE) };
   }
 }
 

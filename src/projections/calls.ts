@@ -33,13 +33,6 @@ async function apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void
     ]);
   } else if (event.type === 'call_ended') {
     const d = event.data;
-    await ctx.exec(END, [
-      event.occurredAt,
-      event.occurredAt,
-      d.status,
-      pgSafe(ctx, d.reason),
-      pgSafe(ctx, d.error),
-      event.callId,
-    ]);
+    await ctx.exec(END, [event.occurredAt, event.occurredAt, d.status, pgSafe(ctx, d.reason), pgSafe(ctx, d.error), event.callId]);
   }
 }

@@ -48,9 +48,22 @@ type Figure = (typeof FIGURES)[number];
 
 /** Figures held in integer columns (the rest are double precision). */
 const INTEGER: ReadonlySet<Figure> = new Set<Figure>([
-  'turns', 'response_time_count', 'stt_latency_count', 'llm_latency_count', 'tts_latency_count', 'eou_delay_count',
-  'unpriced_usage_count', 'sla_violations', 'error_count', 'interruptions', 'false_interruptions', 'tool_calls',
-  'tool_errors', 'stt_confidence_count', 'relevance_count', 'satisfaction_count',
+  'turns',
+  'response_time_count',
+  'stt_latency_count',
+  'llm_latency_count',
+  'tts_latency_count',
+  'eou_delay_count',
+  'unpriced_usage_count',
+  'sla_violations',
+  'error_count',
+  'interruptions',
+  'false_interruptions',
+  'tool_calls',
+  'tool_errors',
+  'stt_confidence_count',
+  'relevance_count',
+  'satisfaction_count',
 ]);
 const BIGINT: ReadonlySet<Figure> = new Set<Figure>(['llm_tokens_input', 'llm_tokens_cached', 'llm_tokens_output', 'updated_at']);
 const KEY: Column = { name: 'conversation_id', pgType: 'varchar' };
@@ -301,7 +314,8 @@ export const conversationMetricsProjection: Projection = {
     const { memory } = ctx;
     // PostgreSQL: rows kept in memory are written back only if nobody changed them since.
     const versioned = memory && ctx.dialect === 'postgres' ? ctx.versioned : undefined;
-    if (memory && ctx.dialect === 'postgres' && !versioned) throw new Error('conversation_metrics: a memory on PostgreSQL needs versioned writes');
+    if (memory && ctx.dialect === 'postgres' && !versioned)
+      throw new Error('conversation_metrics: a memory on PostgreSQL needs versioned writes');
     const folding = new Map<string, Folding | null>();
     const missing: string[] = [];
     for (const event of events) {
@@ -309,12 +323,28 @@ export const conversationMetricsProjection: Projection = {
       if (id === null || folding.has(id)) continue;
       if (event.type === 'conversation_started') {
         const row = newRow(event.occurredAt);
-        folding.set(id, { callId: event.callId, startedAt: event.occurredAt, row, isNew: true, responseTimes: false, times: [], version: null });
+        folding.set(id, {
+          callId: event.callId,
+          startedAt: event.occurredAt,
+          row,
+          isNew: true,
+          responseTimes: false,
+          times: [],
+          version: null,
+        });
         continue;
       }
       const known = memory?.get<Remembered>(memoryKey(id));
       if (known && (versioned === undefined || known.version !== null))
-        folding.set(id, { callId: null, startedAt: 0, row: { ...known.row }, isNew: false, responseTimes: false, times: known.times, version: known.version });
+        folding.set(id, {
+          callId: null,
+          startedAt: 0,
+          row: { ...known.row },
+          isNew: false,
+          responseTimes: false,
+          times: known.times,
+          version: known.version,
+        });
       else {
         folding.set(id, null);
         missing.push(id);
@@ -350,7 +380,11 @@ export const conversationMetricsProjection: Projection = {
     const changed = [...folding].filter((e): e is [string, Folding] => e[1] !== null);
     // Response times not known from memory are read back from `messages` (this batch's included).
     const unknown = changed.filter(([, f]) => f.responseTimes && f.times === null);
-    const read = await ctx.queryByKeys<{ v: unknown }>(RESPONSE_TIMES, 'conversation_id', unknown.map(([id]) => id));
+    const read = await ctx.queryByKeys<{ v: unknown }>(
+      RESPONSE_TIMES,
+      'conversation_id',
+      unknown.map(([id]) => id),
+    );
     for (const [id, f] of unknown) f.times = (read.get(id) ?? []).map((r) => Number(r.v));
     const inserts: unknown[][] = [];
     const updates: unknown[][] = [];
@@ -366,7 +400,8 @@ export const conversationMetricsProjection: Projection = {
       if (inserts.length > 0) await ctx.insert('conversation_metrics', INSERT_COLUMNS, inserts);
       if (updates.length > 0) await ctx.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates, 'set');
     } else {
-      if (inserts.length > 0) for (const [k, v] of await versioned.insert('conversation_metrics', INSERT_COLUMNS, 'conversation_id', inserts)) versions.set(k, v);
+      if (inserts.length > 0)
+        for (const [k, v] of await versioned.insert('conversation_metrics', INSERT_COLUMNS, 'conversation_id', inserts)) versions.set(k, v);
       if (updates.length > 0) {
         const updated = await versioned.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates);
         // A row another transaction changed (or removed) since it was read or remembered.
@@ -374,6 +409,8 @@ export const conversationMetricsProjection: Projection = {
         for (const [k, v] of updated) versions.set(k, v);
       }
     }
-    if (memory) for (const [id, f] of changed) memory.set(memoryKey(id), { row: f.row, times: f.times, version: versions.get(id) ?? null } satisfies Remembered);
+    if (memory)
+      for (const [id, f] of changed)
+        memory.set(memoryKey(id), { row: f.row, times: f.times, version: versions.get(id) ?? null } satisfies Remembered);
   },
 };

@@ -5,9 +5,10 @@ const INSERT = `INSERT INTO conversations (id, call_id, agent_name, ai_model, sy
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
 const END = `UPDATE conversations SET ended_at = ?, summary = ? WHERE id = ?`;
 const KEY: Column = { name: 'id', pgType: 'varchar' };
-const COUNTS: readonly Column[] = ['message_count', 'user_message_count', 'assistant_message_count', 'tool_call_count'].map(
-  (name) => ({ name, pgType: 'integer' }),
-);
+const COUNTS: readonly Column[] = ['message_count', 'user_message_count', 'assistant_message_count', 'tool_call_count'].map((name) => ({
+  name,
+  pgType: 'integer',
+}));
 
 /** `conversations`: one row per agent conversation, with its message counts. */
 export const conversationsProjection: Projection = {
@@ -57,6 +58,13 @@ export const conversationsProjection: Projection = {
           break;
       }
     }
-    if (counts.size > 0) await ctx.update('conversations', KEY, COUNTS, [...counts].map(([id, c]) => [id, ...c]), 'add');
+    if (counts.size > 0)
+      await ctx.update(
+        'conversations',
+        KEY,
+        COUNTS,
+        [...counts].map(([id, c]) => [id, ...c]),
+        'add',
+      );
   },
 };

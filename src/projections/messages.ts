@@ -3,10 +3,30 @@ import { jsonOrNull, pgSafe } from './projection.js';
 import { isSlaViolation } from './rules.js';
 
 const COLUMNS = [
-  'id', 'conversation_id', 'call_id', 'event_position', 'role', 'content', 'content_encoding', 'created_at',
-  'stt_confidence', 'processing_time_ms', 'llm_model', 'llm_tokens_input', 'llm_tokens_output', 'llm_cost_usd',
-  'interrupted', 'sla_violation', 'implausible', 'language', 'item_id', 'tool_name', 'tool_call_id', 'tool_arguments',
-  'tool_is_error', 'metadata',
+  'id',
+  'conversation_id',
+  'call_id',
+  'event_position',
+  'role',
+  'content',
+  'content_encoding',
+  'created_at',
+  'stt_confidence',
+  'processing_time_ms',
+  'llm_model',
+  'llm_tokens_input',
+  'llm_tokens_output',
+  'llm_cost_usd',
+  'interrupted',
+  'sla_violation',
+  'implausible',
+  'language',
+  'item_id',
+  'tool_name',
+  'tool_call_id',
+  'tool_arguments',
+  'tool_is_error',
+  'metadata',
 ] as const;
 
 /**

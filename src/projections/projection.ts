@@ -39,7 +39,13 @@ export interface ProjectionContext {
    * (`'set'`) or added (`'add'`) to `columns`. SQLite runs a prepared one-row UPDATE per row;
    * PostgreSQL one `UPDATE … FROM unnest(column arrays)` (typed by `pgType`).
    */
-  update(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void>;
+  update(
+    table: string,
+    key: Column,
+    columns: readonly Column[],
+    rows: ReadonlyArray<readonly unknown[]>,
+    mode: 'set' | 'add',
+  ): Promise<void>;
 }
 
 /** Row-version guarded writes (PostgreSQL: the version is the row's `xmin`, as text). */
@@ -95,8 +101,7 @@ export interface Projection {
 }
 
 /** JSON text of an optional object, or null. */
-export const jsonOrNull = (value: unknown): string | null =>
-  value === null || value === undefined ? null : JSON.stringify(value);
+export const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
 /**
  * PostgreSQL text cannot hold NUL; secondary text columns get U+FFFD there (the log keeps the

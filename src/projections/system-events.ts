@@ -4,8 +4,17 @@ import { jsonOrNull, pgSafe } from './projection.js';
 import { isSlaViolation } from './rules.js';
 
 const COLUMNS = [
-  'id', 'event_position', 'event_type', 'severity', 'message', 'component', 'call_id', 'conversation_id', 'count',
-  'metadata', 'created_at',
+  'id',
+  'event_position',
+  'event_type',
+  'severity',
+  'message',
+  'component',
+  'call_id',
+  'conversation_id',
+  'count',
+  'metadata',
+  'created_at',
 ] as const;
 
 /**

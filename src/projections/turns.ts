@@ -1,9 +1,25 @@
 import type { Projection } from './projection.js';
 
 const COLUMNS = [
-  'id', 'conversation_id', 'call_id', 'user_message_id', 'assistant_message_id', 'started_at', 'end_of_turn_delay_ms',
-  'transcription_delay_ms', 'on_user_turn_completed_delay_ms', 'llm_ttft_ms', 'tts_ttfb_ms', 'playback_latency_ms',
-  'e2e_latency_ms', 'e2e_derived', 'unattributed_ms', 'outcome', 'implausible', 'sla_violation', 'cost_usd',
+  'id',
+  'conversation_id',
+  'call_id',
+  'user_message_id',
+  'assistant_message_id',
+  'started_at',
+  'end_of_turn_delay_ms',
+  'transcription_delay_ms',
+  'on_user_turn_completed_delay_ms',
+  'llm_ttft_ms',
+  'tts_ttfb_ms',
+  'playback_latency_ms',
+  'e2e_latency_ms',
+  'e2e_derived',
+  'unattributed_ms',
+  'outcome',
+  'implausible',
+  'sla_violation',
+  'cost_usd',
 ] as const;
 
 /** `turns`: one row per turn with its latency waterfall; the SLA mark uses the threshold stored with the turn. */
@@ -16,8 +32,7 @@ export const turnsProjection: Projection = {
     for (const event of events) {
       if (event.type !== 'turn_completed') continue;
       const d = event.data;
-      const sla =
-        !d.implausible && d.e2eLatencyMs !== null && d.slaThresholdMs !== null && d.e2eLatencyMs > d.slaThresholdMs;
+      const sla = !d.implausible && d.e2eLatencyMs !== null && d.slaThresholdMs !== null && d.e2eLatencyMs > d.slaThresholdMs;
       rows.push([
         d.turnId,
         d.conversationId,

@@ -92,7 +92,13 @@ export interface LogEvent {
 }
 
 export interface CallDetail {
-  call: CallListRow & { jobId: string | null; agentId: string | null; agentsVersion: string | null; error: string | null; metadata: JsonValue };
+  call: CallListRow & {
+    jobId: string | null;
+    agentId: string | null;
+    agentsVersion: string | null;
+    error: string | null;
+    metadata: JsonValue;
+  };
   conversations: CallConversation[];
   messages: CallMessage[];
   turns: CallTurn[];
@@ -139,7 +145,8 @@ export async function getCallDetail(
   options: { eventLimit?: number; messageLimit?: number } = {},
 ): Promise<CallDetail | null> {
   const eventLimit = options.eventLimit === undefined ? 5000 : wholeNumber('eventLimit', options.eventLimit, 1, Number.MAX_SAFE_INTEGER);
-  const messageLimit = options.messageLimit === undefined ? 5000 : wholeNumber('messageLimit', options.messageLimit, 1, Number.MAX_SAFE_INTEGER);
+  const messageLimit =
+    options.messageLimit === undefined ? 5000 : wholeNumber('messageLimit', options.messageLimit, 1, Number.MAX_SAFE_INTEGER);
   const row = await getCallListRow(dataSource, callId);
   if (row === null) return null;
   const [extra] = await select<Record<string, unknown>>(
@@ -160,11 +167,9 @@ export async function getCallDetail(
     `SELECT * FROM messages WHERE call_id = ? ORDER BY created_at, event_position LIMIT ${messageLimit}`,
     [callId],
   );
-  const turns = await select<Record<string, unknown>>(
-    dataSource,
-    'SELECT * FROM turns WHERE call_id = ? ORDER BY started_at, id',
-    [callId],
-  );
+  const turns = await select<Record<string, unknown>>(dataSource, 'SELECT * FROM turns WHERE call_id = ? ORDER BY started_at, id', [
+    callId,
+  ]);
   const systemEvents = await select<Record<string, unknown>>(
     dataSource,
     'SELECT * FROM system_events WHERE call_id = ? ORDER BY created_at, event_position, id',
@@ -261,4 +266,3 @@ export async function getCallDetail(
     eventCount: Number(eventCount?.n ?? 0),
   };
 }
-

@@ -126,7 +126,8 @@ export async function listCalls(dataSource: DataSource, filter: CallListFilter =
   for (const [key, clause, round] of numeric) {
     const v = finiteOrUndefined(key, filter[key] as number | undefined);
     if (v === undefined) continue;
-    if (round !== null && Math.abs(v) > MAX_TIME_MS) throw invalidArgument(key, `must be between ${-MAX_TIME_MS} and ${MAX_TIME_MS}, got ${v}.`);
+    if (round !== null && Math.abs(v) > MAX_TIME_MS)
+      throw invalidArgument(key, `must be between ${-MAX_TIME_MS} and ${MAX_TIME_MS}, got ${v}.`);
     add(clause, round === 'ceil' ? Math.ceil(v) : round === 'floor' ? Math.floor(v) : v);
   }
   const sort = filter.sort ?? 'started';
@@ -136,7 +137,8 @@ export async function listCalls(dataSource: DataSource, filter: CallListFilter =
   if (dir !== 'asc' && dir !== 'desc') throw invalidArgument('dir', `must be asc or desc, got ${String(dir)}.`);
   const limit = filter.limit ?? 50;
   const offset = filter.offset ?? 0;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 500) throw invalidArgument('limit', `must be a whole number in 1–500, got ${limit}.`);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 500)
+    throw invalidArgument('limit', `must be a whole number in 1–500, got ${limit}.`);
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalidArgument('offset', `must be a whole number >= 0, got ${offset}.`);
 
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';

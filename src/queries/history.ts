@@ -60,19 +60,13 @@ export function toHistoryMessage(m: MessageEntity): HistoryMessage {
  *
  * @throws ConversationLogError `UNKNOWN_CONVERSATION`, `INVALID_ARGUMENT`
  */
-export async function getConversationHistory(
-  dataSource: DataSource,
-  conversationId: string,
-  limit = 100,
-): Promise<HistoryMessage[]> {
+export async function getConversationHistory(dataSource: DataSource, conversationId: string, limit = 100): Promise<HistoryMessage[]> {
   if (!Number.isSafeInteger(limit) || limit < 1) throw invalidArgument('limit', `must be a whole number >= 1, got ${limit}.`);
   const exists: unknown[] = await dataSource.query(
-    dataSource.options.type === 'postgres'
-      ? 'SELECT 1 FROM conversations WHERE id = $1'
-      : 'SELECT 1 FROM conversations WHERE id = ?',
+    dataSource.options.type === 'postgres' ? 'SELECT 1 FROM conversations WHERE id = $1' : 'SELECT 1 FROM conversations WHERE id = ?',
     [conversationId],
   );
-  if ((exists as unknown[]).length === 0)
+  if (exists.length === 0)
     throw new ConversationLogError('UNKNOWN_CONVERSATION', `No conversation ${conversationId}.`, {
       field: 'conversationId',
     });

@@ -71,10 +71,7 @@ const bucketExpr = (column: string) => `CAST((${column} - ?) / ? AS INTEGER)`;
  *
  * @throws ConversationLogError `INVALID_ARGUMENT` when the range is empty, reversed or too long (> 400 days)
  */
-export async function getTimeSeries(
-  dataSource: DataSource,
-  options: { from: number; to: number; bucketMs?: number },
-): Promise<TimeSeries> {
+export async function getTimeSeries(dataSource: DataSource, options: { from: number; to: number; bucketMs?: number }): Promise<TimeSeries> {
   const { from, to } = options;
   if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from)
     throw invalidArgument('to', `the range must end after it starts, got ${from}–${to}.`);
@@ -144,8 +141,7 @@ export async function getTimeSeries(
     if (b === undefined) continue;
     const n = Number(r.n);
     b.calls.total += n;
-    if (r.status === 'completed' || r.status === 'failed' || r.status === 'abandoned' || r.status === 'active')
-      b.calls[r.status] += n;
+    if (r.status === 'completed' || r.status === 'failed' || r.status === 'abandoned' || r.status === 'active') b.calls[r.status] += n;
   }
   for (const b of buckets) {
     const ended = b.calls.completed + b.calls.failed + b.calls.abandoned;

@@ -24,5 +24,10 @@ export async function worstTurn(dataSource: DataSource, from: number): Promise<W
     [Math.floor(from), MAX_PLAUSIBLE_MS],
   );
   if (!r) return null;
-  return { callId: String(r['call_id']), turnId: String(r['id']), startedAt: num(r['started_at'])!, e2eLatencyMs: num(r['e2e_latency_ms'])! };
+  return {
+    callId: String(r['call_id']),
+    turnId: String(r['id']),
+    startedAt: num(r['started_at'])!,
+    e2eLatencyMs: num(r['e2e_latency_ms'])!,
+  };
 }

@@ -39,7 +39,9 @@ export function maskNumber(n: string): string {
 
 export function hashNumber(n: string, salt = ''): string {
   if (n.startsWith('sha256:')) return n;
-  return `sha256:${createHash('sha256').update(`${salt}${n.replace(/[^\d+]/g, '')}`).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(`${salt}${n.replace(/[^\d+]/g, '')}`)
+    .digest('hex')}`;
 }
 
 /**
@@ -92,7 +94,12 @@ function deep(value: JsonValue, r: Redactor, field: string, depth = 0): JsonValu
   for (const [k, v] of Object.entries(value)) {
     // Keys are redacted too (`{ "+14155550100": … }`); defineProperty keeps `__proto__` plain data.
     const key = r(k, `${field}{key}`);
-    Object.defineProperty(out, key, { value: deep(v, r, `${field}.${k}`, depth + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: deep(v, r, `${field}.${k}`, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -123,7 +130,8 @@ const checked =
  */
 export function eventRedactor(options: RedactionOptions | undefined): ((event: NewEvent) => NewEvent) | null {
   if (!options) return null;
-  const r: Redactor | null = options.redact === true ? builtInRedactor : typeof options.redact === 'function' ? checked(options.redact) : null;
+  const r: Redactor | null =
+    options.redact === true ? builtInRedactor : typeof options.redact === 'function' ? checked(options.redact) : null;
   const caller = options.callerNumber ?? (r === null ? 'keep' : 'hash');
   if (r === null && caller === 'keep') return null;
   return (e: NewEvent): NewEvent => {

@@ -82,11 +82,13 @@ export class StaticAssets {
   }
 
   private transpiler(): Promise<Transpile> {
-    this.transpile ??= import('typescript').then(({ default: ts }) => (source: string, fileName: string) =>
-      ts.transpileModule(source, {
-        fileName,
-        compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, sourceMap: false },
-      }).outputText,
+    this.transpile ??= import('typescript').then(
+      ({ default: ts }) =>
+        (source: string, fileName: string) =>
+          ts.transpileModule(source, {
+            fileName,
+            compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, sourceMap: false },
+          }).outputText,
     );
     return this.transpile;
   }

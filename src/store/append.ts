@@ -64,8 +64,7 @@ function decide(item: PendingEvent, state: StreamState): Decision | StreamMiss {
     const conv = state.peekConversation(conversationId);
     if (isMiss(conv)) return conv;
     if (event.type === 'conversation_started') {
-      if (conv !== null)
-        return reject('DUPLICATE_CONVERSATION', `Conversation ${conversationId} already exists.`, 'conversationId');
+      if (conv !== null) return reject('DUPLICATE_CONVERSATION', `Conversation ${conversationId} already exists.`, 'conversationId');
     } else {
       if (conv === null)
         return reject(
@@ -114,8 +113,7 @@ function decide(item: PendingEvent, state: StreamState): Decision | StreamMiss {
     state.setCall(callId, call);
   }
   if (event.type === 'call_ended' || event.type === 'conversation_started') {
-    if (!call.active)
-      return reject('CALL_ALREADY_ENDED', `Call ${callId} has already ended.`, 'callId');
+    if (!call.active) return reject('CALL_ALREADY_ENDED', `Call ${callId} has already ended.`, 'callId');
     if (event.type === 'call_ended') call.active = false;
     else state.setConversation(event.data.conversationId, { callId, ended: false });
   }
@@ -177,16 +175,7 @@ export async function appendBatch(
     }
     const { event, streamPosition } = decision;
     accepted.push({ index: i, event, streamPosition });
-    rows.push([
-      item.eventId,
-      event.callId,
-      streamPosition,
-      event.type,
-      EVENT_SCHEMA_VERSION,
-      event.occurredAt,
-      recordedAt,
-      dataJson,
-    ]);
+    rows.push([item.eventId, event.callId, streamPosition, event.type, EVENT_SCHEMA_VERSION, event.occurredAt, recordedAt, dataJson]);
   }
   const positions = rows.length ? await executor.insertEvents(rows) : [];
   const recorded: RecordedEvent[] = [];
@@ -266,4 +255,3 @@ async function existingIds(items: readonly PendingEvent[], ctx: ProjectionContex
   }
   return found;
 }
-

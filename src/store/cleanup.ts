@@ -50,11 +50,7 @@ const CHILD_TABLES: Array<[keyof CleanupResult, string, string]> = [
  * projection row — plus system-level events older than that, in small transactions so the
  * database is never locked for long. Returns the rows deleted per table.
  */
-export async function cleanupOldData(
-  dataSource: DataSource,
-  dialect: Dialect,
-  options: CleanupOptions,
-): Promise<CleanupResult> {
+export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, options: CleanupOptions): Promise<CleanupResult> {
   const { retentionDays } = options;
   if (typeof retentionDays !== 'number' || !Number.isFinite(retentionDays) || retentionDays < 0)
     throw invalidArgument('retentionDays', `must be a number >= 0, got ${String(retentionDays)}.`);
@@ -90,12 +86,9 @@ export async function cleanupOldData(
         if (ids.length === 0) return 0;
         const marks = ids.map(() => '?').join(', ');
         for (const [key, table, column] of CHILD_TABLES) {
-          const rows = await ctx.query<{ n: unknown }>(
-            `SELECT COUNT(*) AS n FROM ${table} WHERE ${column} IN (${marks})`,
-            ids,
-          );
+          const rows = await ctx.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} IN (${marks})`, ids);
           await ctx.exec(`DELETE FROM ${table} WHERE ${column} IN (${marks})`, ids);
-          (result[key] as number) += Number(rows[0]?.n ?? 0);
+          result[key] += Number(rows[0]?.n ?? 0);
         }
         return ids.length;
       });
@@ -125,8 +118,7 @@ export async function cleanupOldData(
               [cutoff],
             )
           ).map((r) => r.id);
-          if (ids.length)
-            await ctx.exec(`DELETE FROM ${table} WHERE ${idColumn} IN (${ids.map(() => '?').join(', ')})`, ids);
+          if (ids.length) await ctx.exec(`DELETE FROM ${table} WHERE ${idColumn} IN (${ids.map(() => '?').join(', ')})`, ids);
           return ids.length;
         });
         result.batches++;

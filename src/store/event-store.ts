@@ -24,11 +24,7 @@ export class EventStore implements EventSink {
    * @param ready the opened, migrated DataSource; events queue up (bounded) until it resolves,
    *   and batches are retried with backoff while it is failing to open.
    */
-  constructor(
-    ready: () => Promise<DataSource>,
-    config: StoreConfig,
-    log: Log,
-  ) {
+  constructor(ready: () => Promise<DataSource>, config: StoreConfig, log: Log) {
     this.dialect = config.dialect;
     const inline = (): Appender => inlineAppender(ready, config);
     this.appender = config.writerThread === 'worker' ? new WorkerAppender(ready, config, log, inline) : inline();

@@ -45,20 +45,39 @@ export interface WriteExecutor {
   /** See {@link ProjectionContext.queryByKeys}. */
   queryByKeys<T extends Record<string, unknown>>(sql: string, keyColumn: string, keys: readonly string[]): Promise<Map<string, T[]>>;
   /** See {@link ProjectionContext.update}. */
-  updateRows(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void>;
+  updateRows(
+    table: string,
+    key: Column,
+    columns: readonly Column[],
+    rows: ReadonlyArray<readonly unknown[]>,
+    mode: 'set' | 'add',
+  ): Promise<void>;
   /** Inserts rows into a projection table (fixed table and column names); see {@link ProjectionContext.insert}. */
   insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
   /** Appends rows to the log and returns their global positions, in order. */
   insertEvents(rows: readonly EventRow[]): Promise<number[]>;
   /** PostgreSQL only; see {@link VersionedWrites.insert}. */
-  insertVersioned?(table: string, columns: readonly string[], key: string, rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>>;
+  insertVersioned?(
+    table: string,
+    columns: readonly string[],
+    key: string,
+    rows: ReadonlyArray<readonly unknown[]>,
+  ): Promise<Map<string, string>>;
   /** PostgreSQL only; see {@link VersionedWrites.update}. */
-  updateVersioned?(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>>;
+  updateVersioned?(
+    table: string,
+    key: Column,
+    columns: readonly Column[],
+    rows: ReadonlyArray<readonly unknown[]>,
+  ): Promise<Map<string, string>>;
 }
 
 /** SQLite: `INSERT INTO table (columns) VALUES (?, …)`, one row: table and columns are fixed names, values always bound. */
 export function insertOneSql(table: string, columns: readonly string[]): string {
-  return memoized(`i ${table} ${columns.join(',')}`, () => `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+  return memoized(
+    `i ${table} ${columns.join(',')}`,
+    () => `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+  );
 }
 
 /** Rows grouped by the string value of `keyColumn`, in the order given. */

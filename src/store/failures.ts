@@ -47,8 +47,7 @@ export function classifyFailure(error: unknown): FailureKind {
       // A unique violation on the stream index: another writer moved the call's stream on.
       if (code === '23505' && /ux_events_stream/.test(messagesOf(error))) return 'transient';
     }
-    if (code === 'SQLITE_CONSTRAINT_UNIQUE' && /events\.call_id, events\.stream_position/.test(messagesOf(error)))
-      return 'transient';
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' && /events\.call_id, events\.stream_position/.test(messagesOf(error))) return 'transient';
   }
   const text = messagesOf(error);
   if (SQLITE_TRANSIENT.test(text) || TRANSIENT_TEXT.test(text)) return 'transient';

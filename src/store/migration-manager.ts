@@ -11,9 +11,7 @@ export interface MigrationStatus {
   pendingCount: number;
 }
 
-export type MigrationResult =
-  | { ok: true; applied: string[] }
-  | { ok: false; applied: string[]; error: ConversationLogError };
+export type MigrationResult = { ok: true; applied: string[] } | { ok: false; applied: string[]; error: ConversationLogError };
 
 /** Arbitrary constant: the PostgreSQL advisory lock that serialises migrations across processes. */
 const PG_LOCK_KEY = 748_215_390;
@@ -50,8 +48,7 @@ export class MigrationManager {
   /** Applies every pending migration. Returns what it applied, or the error instead of throwing. */
   async migrateToLatest(): Promise<MigrationResult> {
     try {
-      const applied =
-        this.dataSource.options.type === 'postgres' ? await this.migratePostgres() : await this.migrateSqlite();
+      const applied = this.dataSource.options.type === 'postgres' ? await this.migratePostgres() : await this.migrateSqlite();
       return { ok: true, applied };
     } catch (error) {
       return {
@@ -113,15 +110,15 @@ export class MigrationManager {
   private async appliedNames(): Promise<string[]> {
     const exists =
       this.dataSource.options.type === 'postgres'
-        ? ((await this.dataSource.query('SELECT to_regclass($1) AS t', [MIGRATIONS_TABLE])) as Array<{ t: unknown }>)[0]
-            ?.t != null
-        : ((await this.dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [
-            MIGRATIONS_TABLE,
-          ])) as unknown[]).length > 0;
+        ? (await this.dataSource.query<Array<{ t: unknown }>>('SELECT to_regclass($1) AS t', [MIGRATIONS_TABLE]))[0]?.t != null
+        : (await this.dataSource.query<unknown[]>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]))
+            .length > 0;
     if (!exists) return [];
-    const rows = (await this.dataSource.query(
-      `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY timestamp ASC, id ASC`,
-    )) as Array<{ name: string }>;
+    const rows = await this.dataSource.query<
+      Array<{
+        name: string;
+      }>
+    >(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY timestamp ASC, id ASC`);
     return rows.map((r) => r.name);
   }
 }
@@ -154,7 +151,7 @@ function describe(value: unknown): string {
 
 function isSqliteBusy(error: unknown): boolean {
   const text = `${(error as { code?: string }).code ?? ''} ${(error as Error).message ?? ''} ${
-    ((error as { driverError?: { code?: string } }).driverError?.code ?? '')
+    (error as { driverError?: { code?: string } }).driverError?.code ?? ''
   }`;
   return /SQLITE_BUSY|SQLITE_LOCKED|database is locked|already exists/i.test(text);
 }

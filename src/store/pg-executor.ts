@@ -119,9 +119,7 @@ export class PostgresExecutor implements WriteExecutor {
   private send(sql: string, params: readonly unknown[]): Promise<{ rows: unknown[] }> {
     const text = toDialect(sql, 'postgres');
     const name = this.named ? nameOf(text) : undefined;
-    return this.client.query(
-      name === undefined ? { text, values: normalize(params) } : { name, text, values: normalize(params) },
-    );
+    return this.client.query(name === undefined ? { text, values: normalize(params) } : { name, text, values: normalize(params) });
   }
 
   /** Waits for every pipelined reply; throws the first failure among them. */
@@ -187,7 +185,13 @@ export class PostgresExecutor implements WriteExecutor {
     return groupByKey(await this.query<T>(text, [[...keys]]), keyColumn);
   }
 
-  async updateRows(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void> {
+  async updateRows(
+    table: string,
+    key: Column,
+    columns: readonly Column[],
+    rows: ReadonlyArray<readonly unknown[]>,
+    mode: 'set' | 'add',
+  ): Promise<void> {
     if (rows.length === 0) return;
     await this.exec(updateSql(table, key, columns, mode, false), transpose(rows));
   }
@@ -197,13 +201,23 @@ export class PostgresExecutor implements WriteExecutor {
     await this.exec(insertUnnestSql(table, columns, await this.typesOf(table, columns), null), transpose(rows));
   }
 
-  async insertVersioned(table: string, columns: readonly string[], key: string, rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>> {
+  async insertVersioned(
+    table: string,
+    columns: readonly string[],
+    key: string,
+    rows: ReadonlyArray<readonly unknown[]>,
+  ): Promise<Map<string, string>> {
     if (rows.length === 0) return new Map();
     const text = insertUnnestSql(table, columns, await this.typesOf(table, columns), key);
     return versionsOf(await this.query<VersionRow>(text, transpose(rows)));
   }
 
-  async updateVersioned(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>): Promise<Map<string, string>> {
+  async updateVersioned(
+    table: string,
+    key: Column,
+    columns: readonly Column[],
+    rows: ReadonlyArray<readonly unknown[]>,
+  ): Promise<Map<string, string>> {
     if (rows.length === 0) return new Map();
     return versionsOf(await this.query<VersionRow>(updateSql(table, key, columns, 'set', true), transpose(rows)));
   }
@@ -232,7 +246,9 @@ export class PostgresExecutor implements WriteExecutor {
     if (rows.length === 0) return [];
     // One statement whatever the batch size: the columns as arrays, unnested in order. It is
     // prepared once per connection (a VALUES list of 500 rows is parsed and planned anew each time).
-    const result = await this.barrier(this.client.query({ ...(this.named ? { name: INSERT_EVENTS_NAME } : {}), text: INSERT_EVENTS, values: transpose(rows) }));
+    const result = await this.barrier(
+      this.client.query({ ...(this.named ? { name: INSERT_EVENTS_NAME } : {}), text: INSERT_EVENTS, values: transpose(rows) }),
+    );
     const positions = new Map<string, number>();
     for (const r of result.rows as Array<{ position: string | number; event_id: string }>) positions.set(r.event_id, Number(r.position));
     return rows.map((row) => positions.get(row[0])!);

@@ -55,11 +55,15 @@ export async function openReadOnly(config: StoreConfig, log: Log): Promise<DataS
   try {
     await dataSource.initialize();
   } catch (error) {
-    throw new ConversationLogError('DB_UNAVAILABLE', `Cannot open ${where}: ${(error as Error).message}. Check that it is running and reachable.`, {
-      field: 'DATABASE_URL',
-      retryable: true,
-      cause: error,
-    });
+    throw new ConversationLogError(
+      'DB_UNAVAILABLE',
+      `Cannot open ${where}: ${(error as Error).message}. Check that it is running and reachable.`,
+      {
+        field: 'DATABASE_URL',
+        retryable: true,
+        cause: error,
+      },
+    );
   }
   try {
     const status = await new MigrationManager(dataSource).getMigrationStatus();

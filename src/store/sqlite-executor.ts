@@ -101,7 +101,13 @@ export class SqliteExecutor implements WriteExecutor {
     }
   }
 
-  updateRows(table: string, key: Column, columns: readonly Column[], rows: ReadonlyArray<readonly unknown[]>, mode: 'set' | 'add'): Promise<void> {
+  updateRows(
+    table: string,
+    key: Column,
+    columns: readonly Column[],
+    rows: ReadonlyArray<readonly unknown[]>,
+    mode: 'set' | 'add',
+  ): Promise<void> {
     try {
       const stmt = this.statement(updateOneSql(table, key, columns, mode));
       for (const row of rows) stmt.run(bind([...row.slice(1), row[0]]));

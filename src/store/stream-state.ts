@@ -85,7 +85,10 @@ export class StreamState {
       [...conversationIds].filter((id) => !this.stagedConversations.has(id) && !this.conversations.has(id)),
       ctx,
     );
-    await this.loadCalls([...callIds].filter((id) => !this.stagedCalls.has(id) && !this.calls.has(id)), ctx);
+    await this.loadCalls(
+      [...callIds].filter((id) => !this.stagedCalls.has(id) && !this.calls.has(id)),
+      ctx,
+    );
   }
 
   /** Reads what a miss named from the database and stages it. */

@@ -217,7 +217,7 @@ export class WorkerAppender implements Appender {
   private request(worker: Worker, message: Outgoing): Promise<unknown> {
     const id = this.nextId++;
     // Posted first: a message that cannot be cloned throws here, and leaves no request waiting.
-    worker.postMessage({ ...message, id } as ToWorker);
+    worker.postMessage({ ...message, id });
     return new Promise<unknown>((resolve, reject) => {
       this.requests.set(id, { resolve, reject });
       // Referenced while a request is in flight: the process does not exit half-way through a batch.

@@ -126,14 +126,18 @@ export function fromWireBatch(batch: WireBatch): PendingEvent[] {
     const text = typeof entry === 'string';
     const data: unknown = text ? (batch.projected[i] ? (JSON.parse(entry) as unknown) : null) : entry;
     const event = { type: batch.types[i]!, callId: batch.callIds[i] ?? null, occurredAt: batch.occurredAt[i]!, data } as NewEvent;
-    out[i] = { eventId: batch.eventIds[i]!, dataJson: text ? entry : null, event, handedOver: { conversationId: batch.conversationIds[i] ?? null } };
+    out[i] = {
+      eventId: batch.eventIds[i]!,
+      dataJson: text ? entry : null,
+      event,
+      handedOver: { conversationId: batch.conversationIds[i] ?? null },
+    };
   }
   return out;
 }
 
 export function toWireError(error: unknown, depth = 0): WireError {
-  if (!(error instanceof Error) && (typeof error !== 'object' || error === null))
-    return { name: 'Error', message: String(error) };
+  if (!(error instanceof Error) && (typeof error !== 'object' || error === null)) return { name: 'Error', message: String(error) };
   const e = error as Error & { code?: unknown; field?: unknown; retryable?: unknown; driverError?: unknown; cause?: unknown };
   const out: WireError = { name: String(e.name ?? 'Error'), message: String(e.message ?? '') };
   if (typeof e.code === 'string') out.code = e.code;

@@ -18,7 +18,15 @@ function systemReport(
   count: number,
   metadata: Record<string, string | number | boolean | null>,
 ): Report {
-  const event = createSystemEventLoggedEvent({ occurredAt: Date.now(), eventType, severity: 'ERROR', message, component: 'writer', metadata, count });
+  const event = createSystemEventLoggedEvent({
+    occurredAt: Date.now(),
+    eventType,
+    severity: 'ERROR',
+    message,
+    component: 'writer',
+    metadata,
+    count,
+  });
   return {
     event,
     eventId: newEventId(),

@@ -81,12 +81,7 @@ export class Writer implements EventSink {
     });
   }
 
-  private push(
-    event: NewEvent,
-    resolve: Item['resolve'],
-    reject: Item['reject'],
-    owned = false,
-  ): boolean {
+  private push(event: NewEvent, resolve: Item['resolve'], reject: Item['reject'], owned = false): boolean {
     if (this.closed) {
       reject?.(new ConversationLogError('LOGGER_CLOSED', 'The logger is closed; open a new one to log more.'));
       return false;
@@ -206,7 +201,8 @@ export class Writer implements EventSink {
         // Handed over behind a batch whose first attempt failed: the writer thread refused it (or
         // it failed the same way). Hand it over again now, before anything queued behind it.
         const earlier = await current.first;
-        if (!('outcomes' in earlier)) current = { batch: current.batch, first: this.attempt(current.batch, !(earlier.error instanceof BatchNotAttempted)) };
+        if (!('outcomes' in earlier))
+          current = { batch: current.batch, first: this.attempt(current.batch, !(earlier.error instanceof BatchNotAttempted)) };
       }
       // Hand the next full batch over before this one settles: a writer thread starts on it the
       // moment this one commits instead of waiting for this thread to take the result.
@@ -322,11 +318,9 @@ export class Writer implements EventSink {
           error: (error as Error).message,
         });
         item.reject?.(
-          new ConversationLogError(
-            'STORE_REJECTED',
-            `The database refused this ${item.event.type} event: ${(error as Error).message}`,
-            { cause: error },
-          ),
+          new ConversationLogError('STORE_REJECTED', `The database refused this ${item.event.type} event: ${(error as Error).message}`, {
+            cause: error,
+          }),
         );
         this.done(item);
       }

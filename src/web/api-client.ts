@@ -17,7 +17,9 @@ export async function getJson<T>(path: string): Promise<T> {
   const body = (await res.json().catch(() => ({}))) as { error?: string };
   if (!res.ok) {
     const message =
-      res.status === 401 ? 'This dashboard needs a token: open its address with ?token=<your token> once.' : (body.error ?? `HTTP ${res.status}`);
+      res.status === 401
+        ? 'This dashboard needs a token: open its address with ?token=<your token> once.'
+        : (body.error ?? `HTTP ${res.status}`);
     throw new ApiError(res.status, message);
   }
   return body as T;

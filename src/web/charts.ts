@@ -88,8 +88,11 @@ export function lineChart(o: ChartOptions & { series: readonly Series[] }): DomE
     series.values.forEach((v, i) => {
       if (v === null) return;
       svg.appendChild(
-        s('circle', { class: series.cls, cx: xCenter(i, n), cy: yOf(v, yMax), r: 3 },
-          s('title', {}, `${series.label} ${o.formatX(o.xs[i] ?? 0)}: ${o.formatY(v)}`)),
+        s(
+          'circle',
+          { class: series.cls, cx: xCenter(i, n), cy: yOf(v, yMax), r: 3 },
+          s('title', {}, `${series.label} ${o.formatX(o.xs[i] ?? 0)}: ${o.formatY(v)}`),
+        ),
       );
     });
   }
@@ -113,8 +116,17 @@ export function barChart(o: ChartOptions & { series: readonly Series[] }): DomEl
       const y0 = yOf(base, yMax);
       const y1 = yOf(base + v, yMax);
       svg.appendChild(
-        s('rect', { class: series.cls, x: (xCenter(i, n) - bw / 2).toFixed(1), y: y1.toFixed(1), width: bw.toFixed(1), height: Math.max(0.5, y0 - y1).toFixed(1) },
-          s('title', {}, `${series.label} ${o.formatX(x)}: ${o.formatY(v)}`)),
+        s(
+          'rect',
+          {
+            class: series.cls,
+            x: (xCenter(i, n) - bw / 2).toFixed(1),
+            y: y1.toFixed(1),
+            width: bw.toFixed(1),
+            height: Math.max(0.5, y0 - y1).toFixed(1),
+          },
+          s('title', {}, `${series.label} ${o.formatX(x)}: ${o.formatY(v)}`),
+        ),
       );
       base += v;
     }
@@ -129,7 +141,11 @@ function figure(svg: DomElement, series: readonly Series[]): DomElement {
 }
 
 export function legend(series: ReadonlyArray<{ label: string; cls: string }>): DomElement {
-  return h('div', { class: 'legend' }, series.map((x) => h('span', {}, h('span', { class: `sw ${x.cls}` }), x.label)));
+  return h(
+    'div',
+    { class: 'legend' },
+    series.map((x) => h('span', {}, h('span', { class: `sw ${x.cls}` }), x.label)),
+  );
 }
 
 /** One stage of a turn's waterfall: a bar from `start` to `start + ms`. */
@@ -165,8 +181,11 @@ export function waterfall(stages: readonly Stage[], scaleMs: number, slaMs: numb
     const x0 = x(st.start);
     const x1 = x(st.start + st.ms);
     svg.appendChild(
-      s('rect', { class: st.cls, x: x0.toFixed(1), y, width: Math.max(1.5, x1 - x0).toFixed(1), height: rowH - 6, rx: 2 },
-        s('title', {}, `${st.label}: ${Math.round(st.ms)} ms (from ${Math.round(st.start)} ms)`)),
+      s(
+        'rect',
+        { class: st.cls, x: x0.toFixed(1), y, width: Math.max(1.5, x1 - x0).toFixed(1), height: rowH - 6, rx: 2 },
+        s('title', {}, `${st.label}: ${Math.round(st.ms)} ms (from ${Math.round(st.start)} ms)`),
+      ),
     );
     svg.appendChild(s('text', { class: 'value', x: x1 + 6, y: y + 12 }, `${Math.round(st.ms)} ms`));
   });

@@ -98,8 +98,7 @@ export interface Props {
 export function setAttr(el: DomElement, name: string, value: AttrValue): void {
   if (value === null || value === undefined || value === false) return;
   const lower = name.toLowerCase();
-  if (lower.startsWith('on') || lower === 'style' || lower === 'srcdoc')
-    throw new Error(`attribute ${name} is not allowed`);
+  if (lower.startsWith('on') || lower === 'style' || lower === 'srcdoc') throw new Error(`attribute ${name} is not allowed`);
   const text = value === true ? '' : String(value);
   if ((lower === 'href' || lower === 'src' || lower === 'action' || lower === 'xlink:href') && !/^\/(?!\/)|^#|^\?/.test(text))
     throw new Error(`only local URLs are allowed in ${name}`);

@@ -32,7 +32,8 @@ interface Run {
 async function convlog(args: string[], env: Record<string, string | undefined>, cwd = inject('tmpDir')): Promise<Run> {
   try {
     const merged: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: undefined, DEBUG: undefined, ...env })) if (v !== undefined) merged[k] = v;
+    for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: undefined, DEBUG: undefined, ...env }))
+      if (v !== undefined) merged[k] = v;
     const { stdout, stderr } = await execFileP('node', [cli, ...args], { env: merged, cwd, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -46,7 +47,8 @@ async function recordRealCall(logger: ConversationLogger, callId: string) {
   const session = new voice.AgentSession({ llm: weatherLLM() });
   const log = await attachConversationLog(session, undefined, { callId, room: 'room-cli', sink: logger });
   await session.start({ agent: new WeatherAgent() });
-  for (const text of ['Hello there', 'What is the weather in Paris?', 'Thanks, bye']) await withTimeout(session.run({ userInput: text }).wait(), 10_000);
+  for (const text of ['Hello there', 'What is the weather in Paris?', 'Thanks, bye'])
+    await withTimeout(session.run({ userInput: text }).wait(), 10_000);
   await session.close();
   await log.flush();
   return session;
@@ -97,10 +99,19 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^Call call-cli {2}completed \(user_initiated\)/);
     expect(r.stdout).toMatch(/^Cost \$\d+\.\d{4} = LLM/m);
-    const order = ['user      Hello there', 'assistant Hi! How can I help you today?', 'user      What is the weather in Paris?', 'tool      get_weather({"city":"Paris"}) → "sunny in Paris"', 'assistant It is sunny in Paris.', 'user      Thanks, bye', 'assistant Goodbye, have a nice day!'].map((s) =>
-      lines.findIndex((l) => l.slice(10).startsWith(s)),
-    );
-    expect(order.every((i) => i > 0), r.stdout).toBe(true);
+    const order = [
+      'user      Hello there',
+      'assistant Hi! How can I help you today?',
+      'user      What is the weather in Paris?',
+      'tool      get_weather({"city":"Paris"}) → "sunny in Paris"',
+      'assistant It is sunny in Paris.',
+      'user      Thanks, bye',
+      'assistant Goodbye, have a nice day!',
+    ].map((s) => lines.findIndex((l) => l.slice(10).startsWith(s)));
+    expect(
+      order.every((i) => i > 0),
+      r.stdout,
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // Under each answer: its waterfall figures (text input: derived from LLM time to first token).
     expect(lines[order[1]! + 1]).toMatch(/^ {20}e2e \d+\*: EOU - LLM \d+ TTS -/);
@@ -123,7 +134,10 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.statistics).toEqual({ ...(await logger.getCallStatistics({ hours: 48 })), since: s.statistics.since });
-    const turns = await count(logger, `SELECT COUNT(*) AS n FROM turns WHERE implausible = FALSE AND e2e_latency_ms IS NOT NULL AND started_at >= ${Date.now() - 48 * 3_600_000}`);
+    const turns = await count(
+      logger,
+      `SELECT COUNT(*) AS n FROM turns WHERE implausible = FALSE AND e2e_latency_ms IS NOT NULL AND started_at >= ${Date.now() - 48 * 3_600_000}`,
+    );
     expect(s.latency.e2e.num).toBe(turns);
     expect(s.latency.e2e.p50).toBeLessThanOrEqual(s.latency.e2e.p95);
     const histogramTotal = s.histogram.reduce((a: number, b: { count: number }) => a + b.count, 0);
@@ -140,7 +154,11 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     const dir = inject('tmpDir');
     const jsonl = path.join(dir, `export-${backend}.jsonl`);
     expect((await convlog(['export', '--format', 'jsonl', '--out', jsonl], env)).code).toBe(0);
-    const events = fs.readFileSync(jsonl, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const events = fs
+      .readFileSync(jsonl, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events).toHaveLength(await count(logger, 'SELECT COUNT(*) AS n FROM events'));
     expect(events.every((e, i) => i === 0 || e.position > events[i - 1].position)).toBe(true);
 
@@ -153,7 +171,10 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     expect(records).toBe(await count(logger, 'SELECT COUNT(*) AS n FROM messages'));
 
     const otlp = await convlog(['export', '--format', 'otlp', '--since', '48h'], env);
-    const traces = otlp.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const traces = otlp.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const spans = traces.map((t) => t.resourceSpans[0].scopeSpans[0].spans);
     expect(new Set(spans.map((s) => s[0].traceId)).size).toBe(traces.length);
     const ours = spans.find((s) => s[0].attributes.some((a: { value: { stringValue?: string } }) => a.value.stringValue === 'call-cli'))!;
@@ -161,10 +182,15 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     const chat = ours.find((s: { name: string }) => s.name.startsWith('chat'));
     expect(chat.attributes).toEqual(expect.arrayContaining([{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }]));
     const turns = ours.filter((s: { name: string }) => s.name.startsWith('invoke_agent'));
-    expect(turns[0].attributes.map((a: { key: string }) => a.key)).toEqual(expect.arrayContaining(['gen_ai.operation.name', 'gen_ai.conversation.id']));
+    expect(turns[0].attributes.map((a: { key: string }) => a.key)).toEqual(
+      expect.arrayContaining(['gen_ai.operation.name', 'gen_ai.conversation.id']),
+    );
     // Every turn hangs off the call's root span; every stage span off a turn, inside its time.
     for (const t of turns) expect(t.parentSpanId).toBe(ours[0].spanId);
-    for (const stage of ours.filter((s: { name: string }) => s.name === 'chat' || s.name.startsWith('chat ') || s.name === 'speech_to_text' || s.name === 'text_to_speech')) {
+    for (const stage of ours.filter(
+      (s: { name: string }) =>
+        s.name === 'chat' || s.name.startsWith('chat ') || s.name === 'speech_to_text' || s.name === 'text_to_speech',
+    )) {
       const parent = turns.find((t: { spanId: string }) => t.spanId === stage.parentSpanId);
       expect(parent).toBeDefined();
       expect(BigInt(stage.startTimeUnixNano)).toBeGreaterThanOrEqual(BigInt(parent.startTimeUnixNano));
@@ -179,7 +205,7 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
         jobId: `AJ_import_${backend}`,
         roomId: 'RM_import',
         room: 'room-imported',
-        options: session.sessionOptions as never,
+        options: session.sessionOptions,
         events: session._recordedEvents,
         chatHistory: session.history.copy(),
       }),
@@ -188,10 +214,16 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     fs.writeFileSync(file, JSON.stringify(report));
     const r = await convlog(['import', file, '--json'], env);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ callId: `AJ_import_${backend}`, imported: true, call: { livekitRoom: 'room-imported', turns: 3 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      callId: `AJ_import_${backend}`,
+      imported: true,
+      call: { livekitRoom: 'room-imported', turns: 3 },
+    });
     const ds = await logger.dataSource();
     const msgs = await ds.query(
-      ds.options.type === 'postgres' ? 'SELECT role, content FROM messages WHERE call_id = $1 ORDER BY created_at, event_position' : 'SELECT role, content FROM messages WHERE call_id = ? ORDER BY created_at, event_position',
+      ds.options.type === 'postgres'
+        ? 'SELECT role, content FROM messages WHERE call_id = $1 ORDER BY created_at, event_position'
+        : 'SELECT role, content FROM messages WHERE call_id = ? ORDER BY created_at, event_position',
       [`AJ_import_${backend}`],
     );
     expect(msgs.map((m: { role: string; content: string }) => (m.role === 'tool' ? 'tool' : m.content))).toEqual([
@@ -271,12 +303,18 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     // stats names the call of its slowest answer, and that call has it
     const stats = JSON.parse((await convlog(['stats', '--hours', '48', '--json'], env)).stdout);
     expect(stats.worst.e2eLatencyMs).toBe(stats.latency.e2e.max);
-    const rows = await (await logger.dataSource()).query(`SELECT MAX(e2e_latency_ms) AS m FROM turns WHERE call_id = '${stats.worst.callId}' AND implausible = FALSE`);
+    const rows = await (
+      await logger.dataSource()
+    ).query(`SELECT MAX(e2e_latency_ms) AS m FROM turns WHERE call_id = '${stats.worst.callId}' AND implausible = FALSE`);
     expect(Number(rows[0].m)).toBe(stats.worst.e2eLatencyMs);
     // export --json: a summary whose count is the file's
     const file = path.join(inject('tmpDir'), `summary-${backend}.jsonl`);
     const exported = await convlog(['export', '--format', 'jsonl', '--out', file, '--json'], env);
-    expect(JSON.parse(exported.stdout)).toMatchObject({ format: 'jsonl', records: fs.readFileSync(file, 'utf8').trimEnd().split('\n').length, unit: 'events' });
+    expect(JSON.parse(exported.stdout)).toMatchObject({
+      format: 'jsonl',
+      records: fs.readFileSync(file, 'utf8').trimEnd().split('\n').length,
+      unit: 'events',
+    });
     const missingDir = await convlog(['export', '--format', 'csv', '--out', '/missing/dir/x.csv'], env);
     expect(missingDir.code).toBe(2);
     expect(missingDir.stderr).toContain('the directory /missing/dir does not exist');
@@ -383,73 +421,101 @@ describe('convlog usage and configuration', () => {
     expect(refused.stderr).toContain('CONFIG_INVALID');
   });
 
-  it.skipIf(skipWithout('tmux'))('show and stats line up at 80 columns in a real terminal (tmux)', async () => {
-    const url = await freshDatabaseUrl('sqlite');
-    const logger = await openLogger('sqlite', { databaseUrl: url });
-    await seedStore(logger);
-    await recordRealCall(logger, 'call-tmux');
-    await logger.close();
-    const session = `convlog-${process.pid}`;
-    const capture = (args: string) => {
-      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '100', `DATABASE_URL=${url} node ${cli} ${args}; sleep 30`]);
-      try {
-        for (let i = 0; i < 100; i++) {
-          const screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
-          if (/\n(Response latency|Latency per answer)/.test(screen) && screen.trimEnd().split('\n').length > 12) {
-            execFileSync('sleep', ['0.3']);
-            return execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+  it.skipIf(skipWithout('tmux'))(
+    'show and stats line up at 80 columns in a real terminal (tmux)',
+    async () => {
+      const url = await freshDatabaseUrl('sqlite');
+      const logger = await openLogger('sqlite', { databaseUrl: url });
+      await seedStore(logger);
+      await recordRealCall(logger, 'call-tmux');
+      await logger.close();
+      const session = `convlog-${process.pid}`;
+      const capture = (args: string) => {
+        execFileSync('tmux', [
+          'new-session',
+          '-d',
+          '-s',
+          session,
+          '-x',
+          '80',
+          '-y',
+          '100',
+          `DATABASE_URL=${url} node ${cli} ${args}; sleep 30`,
+        ]);
+        try {
+          for (let i = 0; i < 100; i++) {
+            const screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+            if (/\n(Response latency|Latency per answer)/.test(screen) && screen.trimEnd().split('\n').length > 12) {
+              execFileSync('sleep', ['0.3']);
+              return execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+            }
+            execFileSync('sleep', ['0.1']);
           }
-          execFileSync('sleep', ['0.1']);
+          throw new Error('the command printed nothing in tmux');
+        } finally {
+          execFileSync('tmux', ['kill-session', '-t', session]);
         }
-        throw new Error('the command printed nothing in tmux');
-      } finally {
-        execFileSync('tmux', ['kill-session', '-t', session]);
-      }
-    };
-    const stats = capture('stats --hours 48').split('\n');
-    const header = stats.findIndex((l) => l.startsWith('COMPONENT'));
-    expect(header).toBeGreaterThan(0);
-    // Right-aligned columns: every row of the table ends where the header ends.
-    const end = stats[header]!.trimEnd().length;
-    for (const l of stats.slice(header + 1, header + 8)) expect(l.trimEnd().length).toBe(end);
-    const show = capture('show call-tmux').split('\n');
-    // Nothing wrapped by the terminal: each message line starts with a time or the indent.
-    const body = show.slice(show.findIndex((l) => /^\d\d:\d\d:\d\d {2}user/.test(l)));
-    expect(body.length).toBeGreaterThan(5);
-    for (const l of body.filter((x) => x.trim() !== '')) expect(l).toMatch(/^(\d\d:\d\d:\d\d {2}[a-z(]|\s{20}\S|Events:)/);
-  }, 60_000);
+      };
+      const stats = capture('stats --hours 48').split('\n');
+      const header = stats.findIndex((l) => l.startsWith('COMPONENT'));
+      expect(header).toBeGreaterThan(0);
+      // Right-aligned columns: every row of the table ends where the header ends.
+      const end = stats[header]!.trimEnd().length;
+      for (const l of stats.slice(header + 1, header + 8)) expect(l.trimEnd().length).toBe(end);
+      const show = capture('show call-tmux').split('\n');
+      // Nothing wrapped by the terminal: each message line starts with a time or the indent.
+      const body = show.slice(show.findIndex((l) => /^\d\d:\d\d:\d\d {2}user/.test(l)));
+      expect(body.length).toBeGreaterThan(5);
+      for (const l of body.filter((x) => x.trim() !== '')) expect(l).toMatch(/^(\d\d:\d\d:\d\d {2}[a-z(]|\s{20}\S|Events:)/);
+    },
+    60_000,
+  );
 
-  it.skipIf(skipWithout('tmux'))('calls uses the width of a real terminal, 80 or 200 columns, and never cuts an id (tmux)', async () => {
-    const url = await freshDatabaseUrl('sqlite');
-    const logger = await openLogger('sqlite', { databaseUrl: url });
-    const longId = `call-${'x'.repeat(40)}-end`;
-    await logger.append(callStarted(longId, Date.now(), { livekitRoom: `room-${'r'.repeat(80)}` }));
-    await logger.close();
-    const session = `convlog-w-${process.pid}`;
-    const capture = (width: number) => {
-      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', String(width), '-y', '20', `DATABASE_URL=${url} node ${cli} calls; echo __done__; sleep 30`]);
-      try {
-        for (let i = 0; i < 100; i++) {
-          const screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
-          if (screen.includes('__done__')) return screen.split('\n');
-          execFileSync('sleep', ['0.1']);
+  it.skipIf(skipWithout('tmux'))(
+    'calls uses the width of a real terminal, 80 or 200 columns, and never cuts an id (tmux)',
+    async () => {
+      const url = await freshDatabaseUrl('sqlite');
+      const logger = await openLogger('sqlite', { databaseUrl: url });
+      const longId = `call-${'x'.repeat(40)}-end`;
+      await logger.append(callStarted(longId, Date.now(), { livekitRoom: `room-${'r'.repeat(80)}` }));
+      await logger.close();
+      const session = `convlog-w-${process.pid}`;
+      const capture = (width: number) => {
+        execFileSync('tmux', [
+          'new-session',
+          '-d',
+          '-s',
+          session,
+          '-x',
+          String(width),
+          '-y',
+          '20',
+          `DATABASE_URL=${url} node ${cli} calls; echo __done__; sleep 30`,
+        ]);
+        try {
+          for (let i = 0; i < 100; i++) {
+            const screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+            if (screen.includes('__done__')) return screen.split('\n');
+            execFileSync('sleep', ['0.1']);
+          }
+          throw new Error('calls printed nothing in tmux');
+        } finally {
+          execFileSync('tmux', ['kill-session', '-t', session]);
         }
-        throw new Error('calls printed nothing in tmux');
-      } finally {
-        execFileSync('tmux', ['kill-session', '-t', session]);
+      };
+      for (const width of [80, 200]) {
+        const screen = capture(width);
+        const header = screen.find((l) => l.startsWith('CALL'))!;
+        const row = screen.find((l) => l.startsWith(longId))!;
+        // The id whole (it pastes into show), nothing wrapped by the terminal.
+        expect(row.startsWith(`${longId} `)).toBe(true);
+        expect(row.trimEnd().length).toBeLessThanOrEqual(width);
+        if (width === 200) {
+          expect(header).toMatch(/ROOM/);
+          expect(row).toContain(`room-${'r'.repeat(60 - 6)}`);
+        } else expect(row.trimEnd().length).toBeGreaterThan(60);
       }
-    };
-    for (const width of [80, 200]) {
-      const screen = capture(width);
-      const header = screen.find((l) => l.startsWith('CALL'))!;
-      const row = screen.find((l) => l.startsWith(longId))!;
-      // The id whole (it pastes into show), nothing wrapped by the terminal.
-      expect(row.startsWith(`${longId} `)).toBe(true);
-      expect(row.trimEnd().length).toBeLessThanOrEqual(width);
-      if (width === 200) {
-        expect(header).toMatch(/ROOM/);
-        expect(row).toContain(`room-${'r'.repeat(60 - 6)}`);
-      } else expect(row.trimEnd().length).toBeGreaterThan(60);
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

@@ -9,7 +9,10 @@ import { describe, expect, inject, it } from 'vitest';
 describe('npm pack', () => {
   it('makes a tarball an agent can install, import, attach to a session and run convlog from', () => {
     const agent = fs.mkdtempSync(path.join(inject('tmpDir'), 'agent-'));
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', agent], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', agent], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const tarball = path.join(agent, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);
     expect(path.basename(tarball)).toBe('livekit-conversation-log-0.1.0.tgz');
 

@@ -23,7 +23,14 @@ describeEachBackend('four processes on one store', (backend) => {
     // Per call: start, conversation, the messages, end.
     const expected = 4 * CALLS * (3 + MESSAGES);
     const lost = acked.filter((id) => !messageIds.has(id)).length;
-    recordFault(task, { fault: `4 processes × ${CALLS} calls, one ${backend} store`, runs: 4, sent: expected, stored: health.events, lost, duplicated: health.duplicatedMessages });
+    recordFault(task, {
+      fault: `4 processes × ${CALLS} calls, one ${backend} store`,
+      runs: 4,
+      sent: expected,
+      stored: health.events,
+      lost,
+      duplicated: health.duplicatedMessages,
+    });
     expect(acked).toHaveLength(4 * CALLS * MESSAGES);
     expect(lost).toBe(0);
     expect(messageIds.size).toBe(acked.length);

@@ -24,7 +24,10 @@ it('invalid configuration fails at start, naming the variable', async () => {
   expect(await open({ DATABASE_URL: 'not a url' })).toMatchObject({ code: 'CONFIG_INVALID', field: 'DATABASE_URL' });
   expect(await open({ DB_POOL_SIZE: 'ten' })).toMatchObject({ code: 'CONFIG_INVALID', field: 'DB_POOL_SIZE' });
   expect(await open({ DB_POOL_OVERFLOW: '-3' })).toMatchObject({ code: 'CONFIG_INVALID', field: 'DB_POOL_OVERFLOW' });
-  expect(await open({ CONVERSATION_LOG_RETENTION_DAYS: 'forever' })).toMatchObject({ code: 'CONFIG_INVALID', field: 'CONVERSATION_LOG_RETENTION_DAYS' });
+  expect(await open({ CONVERSATION_LOG_RETENTION_DAYS: 'forever' })).toMatchObject({
+    code: 'CONFIG_INVALID',
+    field: 'CONVERSATION_LOG_RETENTION_DAYS',
+  });
   expect(await open({ LOG_LEVEL: 'chatty' })).toMatchObject({ code: 'CONFIG_INVALID', field: 'LOG_LEVEL' });
   // An SQLite path that cannot be created: a file where its directory should be.
   const blocker = path.join(inject('tmpDir'), 'not-a-dir');

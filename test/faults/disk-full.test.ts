@@ -5,12 +5,22 @@ import { quietLog } from '../support/stores.js';
 import { recordFault } from './support/fault-reporter.js';
 import { checkStore } from './support/store-check.js';
 
-it('database full, then space again: the agent goes on, memory stays bounded, one report, exact drop count, writing resumes [sqlite]', async ({ task }) => {
+it('database full, then space again: the agent goes on, memory stays bounded, one report, exact drop count, writing resumes [sqlite]', async ({
+  task,
+}) => {
   const file = path.join(inject('tmpDir'), 'full.db');
   const MAX_QUEUE = 300;
   // The fault (max_page_count) is set on one connection: the writer must write on that one, the
   // application thread's (inline writer), not on the worker thread's own connection.
-  const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, writerThread: 'inline', flushIntervalMs: 5, maxQueueSize: MAX_QUEUE, retryBaseDelayMs: 20, retryMaxDelayMs: 200, log: quietLog });
+  const logger = await ConversationLogger.open({
+    databaseUrl: `sqlite:${file}`,
+    writerThread: 'inline',
+    flushIntervalMs: 5,
+    maxQueueSize: MAX_QUEUE,
+    retryBaseDelayMs: 20,
+    retryMaxDelayMs: 200,
+    log: quietLog,
+  });
   await logger.startCall({ callId: 'full' });
   const conversationId = await logger.startConversation({ callId: 'full' });
   const ds = await logger.dataSource();
@@ -39,7 +49,7 @@ it('database full, then space again: the agent goes on, memory stays bounded, on
   // Space again.
   await ds.query('PRAGMA max_page_count = 1073741823');
   const settled = await Promise.allSettled(results);
-  const stored = settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<string>).value);
+  const stored = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value);
   const rejected = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[];
   expect(rejected.every((r) => (r.reason as { code: string }).code === 'QUEUE_FULL')).toBe(true);
   expect(rejected).toHaveLength(dropped);
@@ -51,7 +61,14 @@ it('database full, then space again: the agent goes on, memory stays bounded, on
   const { health, messageIds, logger: check } = await checkStore(`sqlite:${file}`);
   await check.close();
   const lost = stored.filter((id) => !messageIds.has(id)).length;
-  recordFault(task, { fault: `database full, then freed (SQLite; ${dropped} over the queue bound dropped, counted)`, runs: 1, sent: SENT, stored: messageIds.size, lost, duplicated: health.duplicatedMessages });
+  recordFault(task, {
+    fault: `database full, then freed (SQLite; ${dropped} over the queue bound dropped, counted)`,
+    runs: 1,
+    sent: SENT,
+    stored: messageIds.size,
+    lost,
+    duplicated: health.duplicatedMessages,
+  });
   expect(lost).toBe(0);
   expect(stored.length + dropped).toBe(SENT);
   expect(sys.map((r: { event_type: string }) => r.event_type)).toEqual(['events_dropped', 'store_write_failed']);

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { isConversationLogError } from '../../src/errors.js';
 import type { NewEvent } from '../../src/events/types.js';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
-import { SessionMapper, type SessionEventLike } from '../../src/plugin/mapper.js';
+import { SessionMapper } from '../../src/plugin/mapper.js';
 import { readLogTail } from '../../src/queries/log-after.js';
 import { toHistoryMessage } from '../../src/queries/history.js';
 import { MessageEntity } from '../../entities/message.entity.js';
@@ -42,14 +42,43 @@ const nasty = fc.oneof(
   fc.constant(null),
   fc.constant(undefined),
 );
-const value = fc.oneof(nasty, fc.array(nasty, { maxLength: 3 }), fc.dictionary(fc.oneof(fc.string(), fc.constant('__proto__')), nasty, { maxKeys: 4 }));
+const value = fc.oneof(
+  nasty,
+  fc.array(nasty, { maxLength: 3 }),
+  fc.dictionary(fc.oneof(fc.string(), fc.constant('__proto__')), nasty, { maxKeys: 4 }),
+);
 const sessionEvent = fc.record(
   {
     type: fc.constantFrom(...EVENT_TYPES),
     createdAt: fc.oneof(fc.constant(Date.now()), nasty),
-    item: fc.record({ type: fc.constantFrom('message', 'agent_handoff', 'function_call', 'x'), role: fc.constantFrom('user', 'assistant', 'system', 'x'), content: fc.oneof(fc.array(value, { maxLength: 3 }), value), metrics: fc.dictionary(fc.constantFrom('e2eLatency', 'llmNodeTtft', 'ttsNodeTtfb', 'endOfTurnDelay', 'startedSpeakingAt'), nasty), interrupted: value, transcriptConfidence: nasty, newAgentId: value }, { requiredKeys: [] }),
-    metrics: fc.record({ type: fc.constantFrom('llm_metrics', 'stt_metrics', 'tts_metrics', 'eou_metrics', 'vad_metrics', 'realtime_model_metrics', 'x'), ttftMs: nasty, promptTokens: nasty, completionTokens: nasty, audioDurationMs: nasty, charactersCount: nasty, speechId: value, metadata: value }, { requiredKeys: [] }),
-    functionCalls: fc.array(fc.record({ callId: value, name: value, args: value, createdAt: nasty }, { requiredKeys: [] }), { maxLength: 3 }),
+    item: fc.record(
+      {
+        type: fc.constantFrom('message', 'agent_handoff', 'function_call', 'x'),
+        role: fc.constantFrom('user', 'assistant', 'system', 'x'),
+        content: fc.oneof(fc.array(value, { maxLength: 3 }), value),
+        metrics: fc.dictionary(fc.constantFrom('e2eLatency', 'llmNodeTtft', 'ttsNodeTtfb', 'endOfTurnDelay', 'startedSpeakingAt'), nasty),
+        interrupted: value,
+        transcriptConfidence: nasty,
+        newAgentId: value,
+      },
+      { requiredKeys: [] },
+    ),
+    metrics: fc.record(
+      {
+        type: fc.constantFrom('llm_metrics', 'stt_metrics', 'tts_metrics', 'eou_metrics', 'vad_metrics', 'realtime_model_metrics', 'x'),
+        ttftMs: nasty,
+        promptTokens: nasty,
+        completionTokens: nasty,
+        audioDurationMs: nasty,
+        charactersCount: nasty,
+        speechId: value,
+        metadata: value,
+      },
+      { requiredKeys: [] },
+    ),
+    functionCalls: fc.array(fc.record({ callId: value, name: value, args: value, createdAt: nasty }, { requiredKeys: [] }), {
+      maxLength: 3,
+    }),
     functionCallOutputs: fc.array(fc.record({ output: value, isError: value, createdAt: nasty }, { requiredKeys: [] }), { maxLength: 3 }),
     transcript: value,
     isFinal: value,
@@ -85,13 +114,18 @@ const text = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("Robert'); DROP TABLE messages;--", 'nul \u0000 inside', '🎉👩‍👩‍👧 emoji', '\ud800 lone', '') },
   { weight: 1, arbitrary: fc.constantFrom('x'.repeat(1 << 20), `${'é'.repeat(1 << 19)}\ud83d`) },
 );
-const id = fc.oneof({ weight: 8, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) }, { weight: 1, arbitrary: fc.constantFrom('x'.repeat(300), '__proto__') });
+const id = fc.oneof(
+  { weight: 8, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.constantFrom('x'.repeat(300), '__proto__') },
+);
 const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   v: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(-0)),
     fc.array(tie('v'), { maxLength: 3 }),
-    fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'prototype')), tie('v'), { maxKeys: 4 }),
+    fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'prototype')), tie('v'), {
+      maxKeys: 4,
+    }),
   ),
 })).v;
 const metadata = fc.oneof(
@@ -99,36 +133,132 @@ const metadata = fc.oneof(
   fc.constant(JSON.parse('{"__proto__": {"polluted": true}, "a": [1, {"__proto__": null}]}')),
   fc.constant(null),
 );
-const time = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 4_102_444_800_000 }) }, { weight: 1, arbitrary: fc.double({ min: 0, max: 8.64e15, noNaN: true }) });
+const time = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: 0, max: 4_102_444_800_000 }) },
+  { weight: 1, arbitrary: fc.double({ min: 0, max: 8.64e15, noNaN: true }) },
+);
 const count = fc.oneof(fc.integer({ min: 0, max: 1_000_000 }), fc.constant(Number.MAX_SAFE_INTEGER));
 const ms = fc.double({ min: 0, max: 8.64e7, noNaN: true });
 /** Options objects whose fields may be missing, valid, or malformed. */
 const opts = (fields: Record<string, fc.Arbitrary<unknown>>) =>
-  fc.oneof({ weight: 12, arbitrary: fc.record(Object.fromEntries(Object.entries(fields).map(([k, a]) => [k, maybe(a)])), { requiredKeys: [] }) }, { weight: 1, arbitrary: nasty });
+  fc.oneof(
+    { weight: 12, arbitrary: fc.record(Object.fromEntries(Object.entries(fields).map(([k, a]) => [k, maybe(a)])), { requiredKeys: [] }) },
+    { weight: 1, arbitrary: nasty },
+  );
 
 /** A call of one ConversationLogger write method with random arguments. */
-function apiCall(callId: string, conversationId: string): fc.Arbitrary<{ method: keyof ConversationLogger; args: unknown[]; fields: string[] }> {
+function apiCall(
+  callId: string,
+  conversationId: string,
+): fc.Arbitrary<{ method: keyof ConversationLogger; args: unknown[]; fields: string[] }> {
   const conv = fc.oneof({ weight: 8, arbitrary: fc.constant(conversationId) }, { weight: 1, arbitrary: id });
   const call = fc.oneof({ weight: 8, arbitrary: fc.constant(callId) }, { weight: 1, arbitrary: id });
   const withRequired = (required: Record<string, fc.Arbitrary<unknown>>, optional: Record<string, fc.Arbitrary<unknown>>) =>
-    fc.tuple(fc.record(Object.fromEntries(Object.entries(required).map(([k, a]) => [k, maybe(a)]))), opts(optional)).map(([r, o]) =>
-      o !== null && typeof o === 'object' && !Array.isArray(o) ? { ...(o as object), ...r } : o,
-    );
+    fc
+      .tuple(fc.record(Object.fromEntries(Object.entries(required).map(([k, a]) => [k, maybe(a)]))), opts(optional))
+      .map(([r, o]) => (o !== null && typeof o === 'object' && !Array.isArray(o) ? { ...(o as object), ...r } : o));
   return fc.oneof(
-    opts({ callId: id, callerNumber: text, livekitRoom: text, jobId: id, agentId: id, agentName: text, agentsVersion: text, metadata, startedAt: time }).map((o) => ({ method: 'startCall' as const, args: [o], fields: ['metadata', 'callId', 'callerNumber', 'livekitRoom', 'jobId', 'agentId', 'agentName', 'agentsVersion', 'startedAt'] })),
-    withRequired({ callId: call }, { aiModel: text, systemPrompt: text, agentName: text, metadata }).map((o) => ({ method: 'startConversation' as const, args: [o], fields: ['metadata', 'callId', 'aiModel', 'systemPrompt', 'agentName'] })),
-    withRequired({ conversationId: conv, content: text }, { sttConfidence: fc.double({ min: 0, max: 1, noNaN: true }), processingTimeMs: ms, language: text, metadata, createdAt: time }).map((o) => ({ method: 'logUserMessage' as const, args: [o], fields: ['metadata', 'conversationId', 'content', 'sttConfidence', 'processingTimeMs', 'language', 'createdAt'] })),
-    withRequired({ conversationId: conv, content: text }, { processingTimeMs: ms, llmModel: text, llmTokensInput: count, llmTokensOutput: count, llmCostUsd: fc.double({ min: 0, max: 1e9, noNaN: true }), interrupted: fc.boolean(), metadata, createdAt: time }).map((o) => ({ method: 'logAssistantMessage' as const, args: [o], fields: ['metadata', 'conversationId', 'content', 'processingTimeMs', 'llmModel', 'llmTokensInput', 'llmTokensOutput', 'llmCostUsd', 'interrupted', 'createdAt'] })),
-    withRequired({ conversationId: conv, name: text, arguments: text }, { output: text, isError: fc.boolean(), durationMs: ms, toolCallId: id }).map((o) => ({ method: 'logToolCall' as const, args: [o], fields: ['conversationId', 'name', 'arguments', 'output', 'isError', 'durationMs', 'toolCallId'] })),
-    withRequired({ conversationId: conv }, { messageId: id, relevanceScore: fc.double({ min: -1e9, max: 1e9, noNaN: true }), satisfactionScore: fc.integer({ min: 1, max: 5 }) }).map((o) => ({ method: 'recordQuality' as const, args: [o], fields: ['conversationId', 'messageId', 'relevanceScore', 'satisfactionScore'] })),
-    withRequired({ eventType: text, message: text }, { severity: fc.constantFrom('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'), component: text, callId: call, conversationId: conv, metadata }).map((o) => ({ method: 'logEvent' as const, args: [o], fields: ['metadata', 'eventType', 'message', 'severity', 'component', 'callId', 'conversationId'] })),
-    withRequired({ conversationId: id }, { summary: text }).map((o) => ({ method: 'endConversation' as const, args: [o], fields: ['conversationId', 'summary'] })),
-    fc.tuple(maybe(id), opts({ status: fc.constantFrom('completed', 'failed', 'abandoned'), reason: text, error: text })).map(([c, o]) => ({ method: 'endCall' as const, args: [c, o], fields: ['status', 'reason', 'error'] })),
+    opts({
+      callId: id,
+      callerNumber: text,
+      livekitRoom: text,
+      jobId: id,
+      agentId: id,
+      agentName: text,
+      agentsVersion: text,
+      metadata,
+      startedAt: time,
+    }).map((o) => ({
+      method: 'startCall' as const,
+      args: [o],
+      fields: ['metadata', 'callId', 'callerNumber', 'livekitRoom', 'jobId', 'agentId', 'agentName', 'agentsVersion', 'startedAt'],
+    })),
+    withRequired({ callId: call }, { aiModel: text, systemPrompt: text, agentName: text, metadata }).map((o) => ({
+      method: 'startConversation' as const,
+      args: [o],
+      fields: ['metadata', 'callId', 'aiModel', 'systemPrompt', 'agentName'],
+    })),
+    withRequired(
+      { conversationId: conv, content: text },
+      { sttConfidence: fc.double({ min: 0, max: 1, noNaN: true }), processingTimeMs: ms, language: text, metadata, createdAt: time },
+    ).map((o) => ({
+      method: 'logUserMessage' as const,
+      args: [o],
+      fields: ['metadata', 'conversationId', 'content', 'sttConfidence', 'processingTimeMs', 'language', 'createdAt'],
+    })),
+    withRequired(
+      { conversationId: conv, content: text },
+      {
+        processingTimeMs: ms,
+        llmModel: text,
+        llmTokensInput: count,
+        llmTokensOutput: count,
+        llmCostUsd: fc.double({ min: 0, max: 1e9, noNaN: true }),
+        interrupted: fc.boolean(),
+        metadata,
+        createdAt: time,
+      },
+    ).map((o) => ({
+      method: 'logAssistantMessage' as const,
+      args: [o],
+      fields: [
+        'metadata',
+        'conversationId',
+        'content',
+        'processingTimeMs',
+        'llmModel',
+        'llmTokensInput',
+        'llmTokensOutput',
+        'llmCostUsd',
+        'interrupted',
+        'createdAt',
+      ],
+    })),
+    withRequired(
+      { conversationId: conv, name: text, arguments: text },
+      { output: text, isError: fc.boolean(), durationMs: ms, toolCallId: id },
+    ).map((o) => ({
+      method: 'logToolCall' as const,
+      args: [o],
+      fields: ['conversationId', 'name', 'arguments', 'output', 'isError', 'durationMs', 'toolCallId'],
+    })),
+    withRequired(
+      { conversationId: conv },
+      { messageId: id, relevanceScore: fc.double({ min: -1e9, max: 1e9, noNaN: true }), satisfactionScore: fc.integer({ min: 1, max: 5 }) },
+    ).map((o) => ({
+      method: 'recordQuality' as const,
+      args: [o],
+      fields: ['conversationId', 'messageId', 'relevanceScore', 'satisfactionScore'],
+    })),
+    withRequired(
+      { eventType: text, message: text },
+      {
+        severity: fc.constantFrom('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'),
+        component: text,
+        callId: call,
+        conversationId: conv,
+        metadata,
+      },
+    ).map((o) => ({
+      method: 'logEvent' as const,
+      args: [o],
+      fields: ['metadata', 'eventType', 'message', 'severity', 'component', 'callId', 'conversationId'],
+    })),
+    withRequired({ conversationId: id }, { summary: text }).map((o) => ({
+      method: 'endConversation' as const,
+      args: [o],
+      fields: ['conversationId', 'summary'],
+    })),
+    fc
+      .tuple(maybe(id), opts({ status: fc.constantFrom('completed', 'failed', 'abandoned'), reason: text, error: text }))
+      .map(([c, o]) => ({ method: 'endCall' as const, args: [c, o], fields: ['status', 'reason', 'error'] })),
   );
 }
 
 describeEachBackend('fuzz', (backend) => {
-  it('the event mapper never throws on malformed LiveKit events, emits only plain storable data, and the store stays consistent', async ({ task }) => {
+  it('the event mapper never throws on malformed LiveKit events, emits only plain storable data, and the store stays consistent', async ({
+    task,
+  }) => {
     const url = await freshDatabaseUrl(backend);
     const logger = await openLogger(backend, { databaseUrl: url });
     let sent = 0;
@@ -139,13 +269,13 @@ describeEachBackend('fuzz', (backend) => {
         const mapper = new SessionMapper({ callId });
         await logger.append(createCallStartedEvent({ callId }));
         const out: NewEvent[] = [];
-        for (const ev of events) out.push(...mapper.map(ev as SessionEventLike));
+        for (const ev of events) out.push(...mapper.map(ev));
         out.push(...mapper.end('fuzz', Date.now()));
         expect(out.every(roundTrips)).toBe(true);
         expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
         // The mapper's job is to make storable events of whatever LiveKit sends: every one lands.
         const results = await Promise.allSettled(out.map((e) => logger.append(e)));
-        expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+        expect(results.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
         sent += out.length + 1;
       }),
       { numRuns: 60 },
@@ -153,13 +283,22 @@ describeEachBackend('fuzz', (backend) => {
     await logger.close();
     const { health, logger: check } = await checkStore(url);
     await check.close();
-    recordFault(task, { fault: `fuzzed LiveKit events through the mapper (${backend})`, runs: 60, sent, stored: health.events, lost: 0, duplicated: health.duplicateEventIds });
+    recordFault(task, {
+      fault: `fuzzed LiveKit events through the mapper (${backend})`,
+      runs: 60,
+      sent,
+      stored: health.events,
+      lost: 0,
+      duplicated: health.duplicateEventIds,
+    });
     expect(health.callsWithGaps).toEqual([]);
     expect(health.projectionsMatchLog).toBe(true);
     expect(health.integrity).toBe('ok');
   }, 180_000);
 
-  it('every ConversationLogger method stores exactly what it was given or rejects with a typed error, and the store stays consistent', async ({ task }) => {
+  it('every ConversationLogger method stores exactly what it was given or rejects with a typed error, and the store stays consistent', async ({
+    task,
+  }) => {
     const url = await freshDatabaseUrl(backend);
     const logger = await openLogger(backend, { databaseUrl: url });
     const ds = await logger.dataSource();
@@ -204,7 +343,11 @@ describeEachBackend('fuzz', (backend) => {
           // null is "not given" for the flags with a default (false).
           // An event about a conversation belongs to the conversation's call.
           const expected =
-            value === null && (key === 'isError' || key === 'interrupted') ? false : key === 'callId' && value === null && given['conversationId'] === conversationId ? callId : value;
+            value === null && (key === 'isError' || key === 'interrupted')
+              ? false
+              : key === 'callId' && value === null && given['conversationId'] === conversationId
+                ? callId
+                : value;
           expect(canonical(stored), `${method}.${key}`).toBe(canonical(expected));
         }
         if (method === 'endCall') expect(event.callId).toBe(args[0]);
@@ -224,7 +367,14 @@ describeEachBackend('fuzz', (backend) => {
     const [{ n }] = await (await check.dataSource()).query('SELECT COUNT(*) AS n FROM events');
     await check.close();
     const sent = totals.stored + 2; // and the call and conversation it started with
-    recordFault(task, { fault: `fuzzed ConversationLogger API calls (${backend}; ${totals.refused} refused, typed)`, runs: totals.calls, sent, stored: Number(n), lost: sent - Number(n), duplicated: health.duplicateEventIds });
+    recordFault(task, {
+      fault: `fuzzed ConversationLogger API calls (${backend}; ${totals.refused} refused, typed)`,
+      runs: totals.calls,
+      sent,
+      stored: Number(n),
+      lost: sent - Number(n),
+      duplicated: health.duplicateEventIds,
+    });
     // Both outcomes happened, and refusals came with the codes that say why.
     expect(totals.stored).toBeGreaterThan(50);
     expect(totals.refused).toBeGreaterThan(50);

@@ -19,7 +19,14 @@ describeEachBackend('graceful shutdown', (backend) => {
     await logger.close();
     // Each enqueued call is one event of the log; nothing queued was left behind.
     const lost = enqueued - health.events;
-    recordFault(task, { fault: `SIGTERM graceful shutdown (${backend})`, runs: 1, sent: enqueued, stored: health.events, lost, duplicated: health.duplicatedMessages });
+    recordFault(task, {
+      fault: `SIGTERM graceful shutdown (${backend})`,
+      runs: 1,
+      sent: enqueued,
+      stored: health.events,
+      lost,
+      duplicated: health.duplicatedMessages,
+    });
     expect(health.events).toBe(enqueued);
     expect(writer.acked.every((id) => messageIds.has(id))).toBe(true);
     expect(health.callsWithGaps).toEqual([]);

@@ -89,7 +89,10 @@ describeEachBackend('SQL injection', (backend) => {
       expect((await listCalls(ds, { room: s })).rows.map((r) => r.id)).toEqual([callId]);
       expect((await getCallListRow(ds, callId))?.id).toBe(callId);
       expect((await readLogAfter(ds, 0, { callId })).length).toBe(8);
-      const [meta] = await ds.query(backend === 'postgres' ? 'SELECT metadata FROM calls WHERE id = $1' : 'SELECT metadata FROM calls WHERE id = ?', [callId]);
+      const [meta] = await ds.query(
+        backend === 'postgres' ? 'SELECT metadata FROM calls WHERE id = $1' : 'SELECT metadata FROM calls WHERE id = ?',
+        [callId],
+      );
       expect(typeof meta.metadata === 'string' ? JSON.parse(meta.metadata) : meta.metadata).toEqual({ [s]: s });
     }
     // Text parameters given injection strings: no match, nothing run.
@@ -148,13 +151,17 @@ describeEachBackend('SQL injection', (backend) => {
       ['toolCallStats(now)', (s) => toolCallStats(ds, { now: s })],
       ['callsBy(by)', (s) => callsBy(ds, s)],
     ];
-    const refusedTyped = (r: { error?: unknown }) => isConversationLogError(r.error) && (r.error as { code: string }).code === 'INVALID_ARGUMENT';
+    const refusedTyped = (r: { error?: unknown }) =>
+      isConversationLogError(r.error) && (r.error as { code: string }).code === 'INVALID_ARGUMENT';
     const wrong: string[] = [];
     for (const [name, call] of typed) {
       // Not a number at all: refused with a typed error.
       for (const s of [...INJECTIONS, Number.NaN, Number.POSITIVE_INFINITY, { toString: () => INJECTIONS[0] }]) {
         const r = await outcome(() => call(s as never));
-        if (!refusedTyped(r)) wrong.push(`${name} ← ${typeof s === 'string' ? JSON.stringify(s) : String(s)}: ${r.error === undefined ? 'no error' : String(r.error)}`);
+        if (!refusedTyped(r))
+          wrong.push(
+            `${name} ← ${typeof s === 'string' ? JSON.stringify(s) : String(s)}: ${r.error === undefined ? 'no error' : String(r.error)}`,
+          );
       }
       // Numbers out of any sensible range or not whole: an answer or a typed error, never the database's error.
       for (const n of [-1e308, 1e308, -1, 1.5]) {

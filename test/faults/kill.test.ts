@@ -5,7 +5,9 @@ import { startWriter } from './support/child.js';
 import { recordFault } from './support/fault-reporter.js';
 
 // kill -9 of a writing process, 20 times at random points, all on one SQLite file.
-it('survives kill -9 mid-stream 20 times: every acknowledged event stored, no gaps, projections = log, integrity ok [sqlite]', async ({ task }) => {
+it('survives kill -9 mid-stream 20 times: every acknowledged event stored, no gaps, projections = log, integrity ok [sqlite]', async ({
+  task,
+}) => {
   const url = `sqlite:${path.join(inject('tmpDir'), 'kill9.db')}`;
   const acked: string[] = [];
   const RUNS = 20;
@@ -21,7 +23,14 @@ it('survives kill -9 mid-stream 20 times: every acknowledged event stored, no ga
   const { health, messageIds, logger } = await checkStore(url);
   await logger.close();
   const lost = acked.filter((id) => !messageIds.has(id)).length;
-  recordFault(task, { fault: 'kill -9 mid-stream (SQLite)', runs: RUNS, sent: acked.length, stored: acked.length - lost, lost, duplicated: health.duplicatedMessages });
+  recordFault(task, {
+    fault: 'kill -9 mid-stream (SQLite)',
+    runs: RUNS,
+    sent: acked.length,
+    stored: acked.length - lost,
+    lost,
+    duplicated: health.duplicatedMessages,
+  });
   expect(lost).toBe(0);
   expect(health.callsWithGaps).toEqual([]);
   expect(health.duplicateEventIds).toBe(0);

@@ -8,13 +8,21 @@ import { checkStore } from './support/store-check.js';
 
 it('SQLite locked by another process for 5 s: backs off, the loop keeps turning, everything lands after [sqlite]', async ({ task }) => {
   const file = path.join(inject('tmpDir'), 'locked.db');
-  const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, flushIntervalMs: 5, retryBaseDelayMs: 20, retryMaxDelayMs: 400, log: quietLog });
+  const logger = await ConversationLogger.open({
+    databaseUrl: `sqlite:${file}`,
+    flushIntervalMs: 5,
+    retryBaseDelayMs: 20,
+    retryMaxDelayMs: 400,
+    log: quietLog,
+  });
   await logger.startCall({ callId: 'locked' });
   const conversationId = await logger.startConversation({ callId: 'locked' });
 
-  const holder = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/faults/support/lock-holder.ts'), file, '5000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/faults/support/lock-holder.ts'), file, '5000'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const holderExited = new Promise((r) => holder.on('exit', r));
-  await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()));
+  await new Promise<void>((resolve) => holder.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()));
   const lockedAt = Date.now();
 
   // The agent goes on logging while the database is locked, and its event loop keeps turning.
@@ -40,7 +48,14 @@ it('SQLite locked by another process for 5 s: backs off, the loop keeps turning,
   const sys = await (await check.dataSource()).query(`SELECT event_type, count FROM system_events WHERE event_type = 'store_write_failed'`);
   await check.close();
   const lost = ids.filter((id) => !messageIds.has(id)).length;
-  recordFault(task, { fault: 'SQLite write-locked 5 s by another process', runs: 1, sent: ids.length, stored: ids.length - lost, lost, duplicated: health.duplicatedMessages });
+  recordFault(task, {
+    fault: 'SQLite write-locked 5 s by another process',
+    runs: 1,
+    sent: ids.length,
+    stored: ids.length - lost,
+    lost,
+    duplicated: health.duplicatedMessages,
+  });
   expect(lost).toBe(0);
   expect(releasedAfter).toBeGreaterThanOrEqual(4500);
   // A loop blocked by the lock would have turned a handful of times; 10 ms sleeps give hundreds.

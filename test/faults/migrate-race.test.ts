@@ -12,7 +12,8 @@ describeEachBackend('two processes migrating one fresh store at once', (backend)
   it('one applies the schema, both start', async () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const url = backend === 'sqlite' ? `sqlite:${path.join(inject('tmpDir'), `race-${attempt}.db`)}` : await freshDatabaseUrl('postgres');
-      const child = () => run(process.execPath, ['--import', 'tsx', path.resolve('test/faults/support/migrate-child.ts'), url], { timeout: 60_000 });
+      const child = () =>
+        run(process.execPath, ['--import', 'tsx', path.resolve('test/faults/support/migrate-child.ts'), url], { timeout: 60_000 });
       const [a, b] = await Promise.all([child(), child()]);
       expect(a.stdout).toBe('started\n');
       expect(b.stdout).toBe('started\n');

@@ -66,7 +66,7 @@ describeEachBackend('numbers the store cannot keep exactly', (backend) => {
       [{ p: proxy }, 'metadata.p'],
       [revoked.proxy, 'metadata'],
     ] as const) {
-      const error = await thrown(() => logger.logEvent({ eventType: 'custom', message: 'm', metadata: metadata as never }));
+      const error = await thrown(() => logger.logEvent({ eventType: 'custom', message: 'm', metadata: metadata }));
       expect(isConversationLogError(error) && error.code).toBe('INVALID_ARGUMENT');
       expect((error as Error).message).toContain(path);
     }

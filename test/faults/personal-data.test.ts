@@ -40,7 +40,10 @@ it('with redaction on, no phone number, e-mail or card number reaches the SQLite
   // …and through the plugin on a real AgentSession, a tool getting the card number as an argument.
   const session = new voice.AgentSession({
     llm: new voice.testing.FakeLLM([
-      { input: `Charge my card ${CARD} please, receipt to ${EMAIL}`, toolCalls: [{ name: 'get_weather', args: { city: `${CARD} ${PHONE}` } }] },
+      {
+        input: `Charge my card ${CARD} please, receipt to ${EMAIL}`,
+        toolCalls: [{ name: 'get_weather', args: { city: `${CARD} ${PHONE}` } }],
+      },
     ]),
   });
   const log = await attachConversationLog(session, undefined, {
@@ -59,7 +62,10 @@ it('with redaction on, no phone number, e-mail or card number reaches the SQLite
   expect(messages.map((m: { content: string }) => m.content)).toContain('My number is [PHONE] and my card is [CARD]');
   expect(messages.some((m: { tool_arguments: string | null }) => m.tool_arguments?.includes('[CARD] [PHONE]'))).toBe(true);
   const callers = await ds.query(`SELECT caller_number FROM calls`);
-  expect(callers.map((c: { caller_number: string }) => c.caller_number)).toEqual([expect.stringMatching(/^sha256:/), expect.stringMatching(/^sha256:/)]);
+  expect(callers.map((c: { caller_number: string }) => c.caller_number)).toEqual([
+    expect.stringMatching(/^sha256:/),
+    expect.stringMatching(/^sha256:/),
+  ]);
   expect(new Set(callers.map((c: { caller_number: string }) => c.caller_number)).size).toBe(1); // the same caller, joinable
 
   // The raw values are nowhere in the bytes: not in the WAL while the store is open…

@@ -25,7 +25,14 @@ it('PostgreSQL restarted mid-stream: the pool reconnects, nothing acknowledged i
   const { health, messageIds, logger } = await checkStore(cluster.url);
   await logger.close();
   const lost = writer.acked.filter((id) => !messageIds.has(id)).length;
-  recordFault(task, { fault: `PostgreSQL restarted ${RESTARTS}× mid-stream`, runs: RESTARTS, sent: enqueued, stored: health.events, lost, duplicated: health.duplicatedMessages });
+  recordFault(task, {
+    fault: `PostgreSQL restarted ${RESTARTS}× mid-stream`,
+    runs: RESTARTS,
+    sent: enqueued,
+    stored: health.events,
+    lost,
+    duplicated: health.duplicatedMessages,
+  });
   expect(lost).toBe(0);
   expect(health.events).toBe(enqueued); // every event once: retried batches were not written twice
   expect(health.storeReports).toBeGreaterThanOrEqual(1); // each outage reported once it was over

@@ -54,8 +54,11 @@ describeEachBackend('plugin on a real AgentSession (audio: STT, TTS, turn detect
     const [call] = await rows(ds, `SELECT * FROM calls`);
     expect(call).toMatchObject({ id: 'call-audio', livekit_room: 'room-audio', status: 'completed', end_reason: 'user_initiated' });
 
-    const messages = await rows(ds, `SELECT role, content, stt_confidence, interrupted, language, tool_name, tool_arguments, tool_is_error
-      FROM messages ORDER BY created_at, event_position`);
+    const messages = await rows(
+      ds,
+      `SELECT role, content, stt_confidence, interrupted, language, tool_name, tool_arguments, tool_is_error
+      FROM messages ORDER BY created_at, event_position`,
+    );
     const [u1, u2, u3] = AUDIO_CALL.utterances;
     expect(messages.map((m) => [m['role'], m['role'] === 'tool' ? m['tool_name'] : m['content']])).toEqual([
       ['user', u1!.transcript],
@@ -145,15 +148,22 @@ describeEachBackend('plugin on a real AgentSession (audio: STT, TTS, turn detect
     expect(n(m!['unpriced_usage_count'])).toBe(0);
 
     // Each answer is charged with the LLM calls of its speech (the tool turn made two).
-    const assistants = await rows(ds, `SELECT llm_model, llm_tokens_input, llm_tokens_output, llm_cost_usd
-      FROM messages WHERE role = 'assistant' ORDER BY created_at`);
+    const assistants = await rows(
+      ds,
+      `SELECT llm_model, llm_tokens_input, llm_tokens_output, llm_cost_usd
+      FROM messages WHERE role = 'assistant' ORDER BY created_at`,
+    );
     const perReply = [[replies[0]!], [replies[1]!, replies[2]!], [replies[3]!]];
     assistants.forEach((a, i) => {
       const calls = perReply[i]!;
       expect(a['llm_model']).toBe('gpt-4o-mini');
       expect(n(a['llm_tokens_input'])).toBe(calls.reduce((s, r) => s + r.usage.promptTokens, 0));
       expect(n(a['llm_tokens_output'])).toBe(calls.reduce((s, r) => s + r.usage.completionTokens, 0));
-      close(a['llm_cost_usd'], calls.reduce((s, r) => s + llmCost(r.usage), 0), 12);
+      close(
+        a['llm_cost_usd'],
+        calls.reduce((s, r) => s + llmCost(r.usage), 0),
+        12,
+      );
     });
 
     // Every cost in the log names the price table it came from.

@@ -38,8 +38,11 @@ describeEachBackend('plugin on a real AgentSession (text)', (backend) => {
     expect(conversation).toMatchObject({ id: log.conversationId, call_id: 'call-text' });
     expect(conversation!['ended_at']).not.toBeNull();
 
-    const messages = await rows(ds, `SELECT role, content, tool_name, tool_arguments, tool_is_error, processing_time_ms
-      FROM messages ORDER BY created_at, event_position`);
+    const messages = await rows(
+      ds,
+      `SELECT role, content, tool_name, tool_arguments, tool_is_error, processing_time_ms
+      FROM messages ORDER BY created_at, event_position`,
+    );
     expect(messages.map((m) => [m['role'], m['role'] === 'tool' ? m['tool_name'] : m['content']])).toEqual([
       ['user', 'Hello there'],
       ['assistant', 'Hi! How can I help you today?'],
@@ -94,7 +97,10 @@ describeEachBackend('plugin on a real AgentSession (text)', (backend) => {
     const closed = new Promise((r) => session.once(voice.AgentSessionEventTypes.Close, r));
     const log = await attachConversationLog(session, undefined, { callId: 'call-fail', sink: logger });
     await session.start({ agent: new WeatherAgent() });
-    session.run({ userInput: 'Hello there' }).wait().catch(() => undefined);
+    session
+      .run({ userInput: 'Hello there' })
+      .wait()
+      .catch(() => undefined);
     await withTimeout(closed, 15_000);
     await log.flush();
 
@@ -175,7 +181,9 @@ describeEachBackend('plugin on a real AgentSession (text)', (backend) => {
       job: { id: 'AJ_job42', room: { name: 'call-_+15551234567_x' }, agentName: 'front-desk' },
       room: {
         name: 'call-_+15551234567_x',
-        remoteParticipants: new Map([['sip_+15551234567', { identity: 'sip_+15551234567', attributes: { 'sip.phoneNumber': '+15551234567' } }]]),
+        remoteParticipants: new Map([
+          ['sip_+15551234567', { identity: 'sip_+15551234567', attributes: { 'sip.phoneNumber': '+15551234567' } }],
+        ]),
       },
       agent: { identity: 'agent-AJ_job42' },
       addShutdownCallback: (cb: () => Promise<void>) => void shutdown.push(cb),
@@ -213,8 +221,13 @@ describeEachBackend('plugin on a real AgentSession (text)', (backend) => {
     });
     const log = await attachConversationLog(session, undefined, { callId: 'call-closed', sink: logger });
     await session.start({ agent: new WeatherAgent() });
-    session.run({ userInput: 'Are you there?' }).wait().catch(() => undefined);
-    const speaking = new Promise((r) => session.on(voice.AgentSessionEventTypes.AgentStateChanged, (e) => e.newState === 'speaking' && r(e)));
+    session
+      .run({ userInput: 'Are you there?' })
+      .wait()
+      .catch(() => undefined);
+    const speaking = new Promise((r) =>
+      session.on(voice.AgentSessionEventTypes.AgentStateChanged, (e) => e.newState === 'speaking' && r(e)),
+    );
     await withTimeout(speaking, 10_000);
     await session.close(); // the caller hung up while the agent was answering
     await log.flush();

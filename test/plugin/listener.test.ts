@@ -51,16 +51,38 @@ describe('session listener', () => {
     const session = new EventEmitter();
     const log = await attachConversationLog(session, undefined, { callId: 'call-l2', sink });
     const source = { label: () => 'deepgram.STT', secret: { apiKey: 'sk-live' } };
-    const error = { type: 'stt_error' as const, timestamp: T0, label: 'deepgram.STT', error: new Error('socket closed'), recoverable: true };
+    const error = {
+      type: 'stt_error' as const,
+      timestamp: T0,
+      label: 'deepgram.STT',
+      error: new Error('socket closed'),
+      recoverable: true,
+    };
     session.emit('error', { type: 'error', error, source, createdAt: T0 });
     error.error.message = 'changed later';
     // A component without a label is named by its class.
     class RealtimeSession {}
-    session.emit('error', { type: 'error', error: { type: 'realtime_model_error', error: new Error('gone'), recoverable: false }, source: new RealtimeSession(), createdAt: T0 + 1 });
+    session.emit('error', {
+      type: 'error',
+      error: { type: 'realtime_model_error', error: new Error('gone'), recoverable: false },
+      source: new RealtimeSession(),
+      createdAt: T0 + 1,
+    });
     await log.flush();
     const [failure, second] = events.filter((e) => e.type === 'error_occurred');
-    expect(failure!.data).toEqual({ conversationId: log.conversationId, source: 'deepgram.STT', errorType: 'stt_error', message: 'socket closed', recoverable: true });
-    expect(second!.data).toMatchObject({ source: 'RealtimeSession', errorType: 'realtime_model_error', message: 'gone', recoverable: false });
+    expect(failure!.data).toEqual({
+      conversationId: log.conversationId,
+      source: 'deepgram.STT',
+      errorType: 'stt_error',
+      message: 'socket closed',
+      recoverable: true,
+    });
+    expect(second!.data).toMatchObject({
+      source: 'RealtimeSession',
+      errorType: 'realtime_model_error',
+      message: 'gone',
+      recoverable: false,
+    });
     expect(JSON.stringify(events)).not.toContain('sk-live');
   });
 
@@ -73,7 +95,13 @@ describe('session listener', () => {
     await log.flush();
     // The flush was asked after the session's events were queued, not before.
     expect(flushedAt[0]).toBe(events.length);
-    expect(events.map((e) => e.type)).toEqual(['call_started', 'conversation_started', 'session_event', 'conversation_ended', 'call_ended']);
+    expect(events.map((e) => e.type)).toEqual([
+      'call_started',
+      'conversation_started',
+      'session_event',
+      'conversation_ended',
+      'call_ended',
+    ]);
     expect(events.at(-1)!.data).toMatchObject({ status: 'completed', reason: 'user_initiated', error: null });
   });
 
@@ -84,11 +112,18 @@ describe('session listener', () => {
     await attachConversationLog(a, undefined, { callId: 'call-a', sink });
     await attachConversationLog(b, undefined, { callId: 'call-b', sink });
     for (let i = 0; i < 3; i++) {
-      a.emit('agent_state_changed', voice.createAgentStateChangedEvent(i % 2 ? 'thinking' : 'listening', i % 2 ? 'speaking' : 'thinking', T0 + i));
-      b.emit('user_state_changed', voice.createUserStateChangedEvent(i % 2 ? 'speaking' : 'listening', i % 2 ? 'listening' : 'speaking', T0 + i));
+      a.emit(
+        'agent_state_changed',
+        voice.createAgentStateChangedEvent(i % 2 ? 'thinking' : 'listening', i % 2 ? 'speaking' : 'thinking', T0 + i),
+      );
+      b.emit(
+        'user_state_changed',
+        voice.createUserStateChangedEvent(i % 2 ? 'speaking' : 'listening', i % 2 ? 'listening' : 'speaking', T0 + i),
+      );
     }
     await nextTurn();
-    const of = (callId: string) => events.filter((e) => e.callId === callId && e.type === 'session_event').map((e) => [e.occurredAt, (e.data as { name: string }).name]);
+    const of = (callId: string) =>
+      events.filter((e) => e.callId === callId && e.type === 'session_event').map((e) => [e.occurredAt, (e.data as { name: string }).name]);
     expect(of('call-a')).toEqual([0, 1, 2].map((i) => [T0 + i, 'agent_state_changed']));
     expect(of('call-b')).toEqual([0, 1, 2].map((i) => [T0 + i, 'user_state_changed']));
   });
@@ -97,7 +132,8 @@ describe('session listener', () => {
 describeEachBackend('the logger itself, right after a session closes', (backend) => {
   const endOf = async (logger: ConversationLogger, callId: string) => {
     const ds = await logger.dataSource();
-    const sql = backend === 'postgres' ? 'SELECT status, end_reason FROM calls WHERE id = $1' : 'SELECT status, end_reason FROM calls WHERE id = ?';
+    const sql =
+      backend === 'postgres' ? 'SELECT status, end_reason FROM calls WHERE id = $1' : 'SELECT status, end_reason FROM calls WHERE id = ?';
     return (await ds.query(sql, [callId])) as Array<Record<string, unknown>>;
   };
 

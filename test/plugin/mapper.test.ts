@@ -1,6 +1,6 @@
 import { initializeLogger, llm, voice, type metrics } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
-import type { MessageAddedData, MetricsRecordedData, NewEvent, TurnCompletedData } from '../../src/events/types.js';
+import type { NewEvent } from '../../src/events/types.js';
 import { SessionMapper, type SessionEventLike } from '../../src/plugin/mapper.js';
 import { DEFAULT_PRICING } from '../../src/plugin/pricing.js';
 
@@ -18,9 +18,9 @@ function mapper(options: Partial<ConstructorParameters<typeof SessionMapper>[0]>
 const run = (m: SessionMapper, events: unknown[]): NewEvent[] => events.flatMap((e) => m.map(e as SessionEventLike));
 const ofType = <K extends NewEvent['type']>(events: NewEvent[], type: K) =>
   events.filter((e): e is Extract<NewEvent, { type: K }> => e.type === type);
-const messages = (events: NewEvent[]) => ofType(events, 'message_added').map((e) => e.data as MessageAddedData);
-const turns = (events: NewEvent[]) => ofType(events, 'turn_completed').map((e) => e.data as TurnCompletedData);
-const metricsOf = (events: NewEvent[]) => ofType(events, 'metrics_recorded').map((e) => e.data as MetricsRecordedData);
+const messages = (events: NewEvent[]) => ofType(events, 'message_added').map((e) => e.data);
+const turns = (events: NewEvent[]) => ofType(events, 'turn_completed').map((e) => e.data);
+const metricsOf = (events: NewEvent[]) => ofType(events, 'metrics_recorded').map((e) => e.data);
 
 const userMessage = (text: string, at: number, extra: Partial<Parameters<typeof llm.ChatMessage.create>[0]> = {}) =>
   voice.createConversationItemAddedEvent(llm.ChatMessage.create({ role: 'user', content: text, createdAt: at, ...extra }), at);
@@ -144,11 +144,27 @@ describe('SessionMapper', () => {
     const msgs = messages(out);
     const [u1, u2] = msgs.filter((x) => x.role === 'user');
     const [a1, a2] = msgs.filter((x) => x.role === 'assistant');
-    expect(a1).toMatchObject({ interrupted: true, llmModel: 'gpt-4o-mini', llmTokensInput: 1000, llmTokensOutput: 100, usageCounted: false });
+    expect(a1).toMatchObject({
+      interrupted: true,
+      llmModel: 'gpt-4o-mini',
+      llmTokensInput: 1000,
+      llmTokensOutput: 100,
+      usageCounted: false,
+    });
     expect(a2).toMatchObject({ interrupted: false, llmTokensInput: 4100, llmTokensOutput: 18 });
     const [t1, t2] = turns(out);
-    expect(t1).toMatchObject({ userMessageId: u1!.messageId, assistantMessageId: a1!.messageId, outcome: 'interrupted', startedAt: T0 - 250 });
-    expect(t2).toMatchObject({ userMessageId: u2!.messageId, assistantMessageId: a2!.messageId, outcome: 'completed', startedAt: T0 + 2750 });
+    expect(t1).toMatchObject({
+      userMessageId: u1!.messageId,
+      assistantMessageId: a1!.messageId,
+      outcome: 'interrupted',
+      startedAt: T0 - 250,
+    });
+    expect(t2).toMatchObject({
+      userMessageId: u2!.messageId,
+      assistantMessageId: a2!.messageId,
+      outcome: 'completed',
+      startedAt: T0 + 2750,
+    });
 
     const price = DEFAULT_PRICING.llm['gpt-4o-mini']!;
     const llm1 = (1000 * price.inputPerMTok + 100 * price.outputPerMTok) / 1e6;
@@ -196,7 +212,14 @@ describe('SessionMapper', () => {
       }),
     ]);
     expect(ofType(out, 'tool_executed').map((e) => e.data)).toEqual([
-      expect.objectContaining({ toolCallId: 'c1', name: 'lookup_booking', arguments: '{"ref":"AB12"}', output: '{"status":"confirmed"}', isError: false, durationMs: 42 }),
+      expect.objectContaining({
+        toolCallId: 'c1',
+        name: 'lookup_booking',
+        arguments: '{"ref":"AB12"}',
+        output: '{"status":"confirmed"}',
+        isError: false,
+        durationMs: 42,
+      }),
       expect.objectContaining({ toolCallId: 'c2', name: 'cancel', isError: true, durationMs: 7 }),
     ]);
   });
@@ -259,7 +282,13 @@ describe('SessionMapper', () => {
 
   it('ends the call as failed when the session closes on an error, and ignores what comes after close', () => {
     const m = mapper();
-    const error: Parameters<typeof voice.createErrorEvent>[0] = { type: 'llm_error', timestamp: T0, label: 'openai.LLM', error: new Error('upstream 500'), recoverable: false };
+    const error: Parameters<typeof voice.createErrorEvent>[0] = {
+      type: 'llm_error',
+      timestamp: T0,
+      label: 'openai.LLM',
+      error: new Error('upstream 500'),
+      recoverable: false,
+    };
     const out = run(m, [
       userMessage('hello', T0),
       voice.createErrorEvent(error, undefined, T0 + 10),

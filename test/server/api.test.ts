@@ -108,7 +108,15 @@ describeEachBackend('dashboard server', (backend) => {
     expect(d.messages[5]).toMatchObject({ toolName: 'upgrade_shipping', toolIsError: true });
     expect(d.messages[4].interrupted).toBe(true);
     expect(d.turns).toHaveLength(2);
-    expect(d.turns[0]).toMatchObject({ assistantMessageId: 'm-xss-a1', endOfTurnDelayMs: 420, transcriptionDelayMs: 310, llmTtftMs: 510, ttsTtfbMs: 250, e2eLatencyMs: 1180, slaViolation: false });
+    expect(d.turns[0]).toMatchObject({
+      assistantMessageId: 'm-xss-a1',
+      endOfTurnDelayMs: 420,
+      transcriptionDelayMs: 310,
+      llmTtftMs: 510,
+      ttsTtfbMs: 250,
+      e2eLatencyMs: 1180,
+      slaViolation: false,
+    });
     expect(d.turns[1]).toMatchObject({ outcome: 'interrupted', slaViolation: true });
     expect(d.systemEvents.map((e: { eventType: string }) => e.eventType)).toEqual(expect.arrayContaining(['error', 'sla_violation']));
     expect(d.events[0].type).toBe('call_started');
@@ -137,7 +145,19 @@ describeEachBackend('dashboard server', (backend) => {
   });
 
   it('is read-only: every method but GET and HEAD is answered 405 on every route', async () => {
-    const paths = ['/', '/calls', '/live', `/calls/${seeded.xssCallId}`, '/api/calls', `/api/calls/${seeded.xssCallId}`, '/api/overview', '/api/live', '/api/events', '/assets/app.js', '/nope'];
+    const paths = [
+      '/',
+      '/calls',
+      '/live',
+      `/calls/${seeded.xssCallId}`,
+      '/api/calls',
+      `/api/calls/${seeded.xssCallId}`,
+      '/api/overview',
+      '/api/live',
+      '/api/events',
+      '/assets/app.js',
+      '/nope',
+    ];
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'PROPFIND']) {
       for (const path of paths) {
         const res = method === 'CONNECT' ? await request(`${base}${path}`, { method }) : await rawRequest(`${base}${path}`, method);
@@ -172,7 +192,13 @@ describeEachBackend('dashboard server', (backend) => {
     expect(app.body).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
     const pageModule = await request(`${base}/assets/pages/call.js`);
     expect(pageModule.status).toBe(200);
-    for (const path of ['/assets/../server/auth.js', '/assets/..%2Fserver%2Fauth.js', '/assets/pages/../../server/auth.js', '/assets/dom.ts', '/assets/x.js']) {
+    for (const path of [
+      '/assets/../server/auth.js',
+      '/assets/..%2Fserver%2Fauth.js',
+      '/assets/pages/../../server/auth.js',
+      '/assets/dom.ts',
+      '/assets/x.js',
+    ]) {
       expect([path, (await request(`${base}${path}`)).status]).toEqual([path, 404]);
     }
   });
@@ -199,7 +225,9 @@ describe('dashboard server access', () => {
     for (const host of ['0.0.0.0', '::', '192.168.1.20']) {
       await expect(startDashboardServer({ logger, host, port: 0 })).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'token' });
     }
-    await expect(startDashboardServer({ logger, host: '0.0.0.0', port: 0, token: 'short' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(startDashboardServer({ logger, host: '0.0.0.0', port: 0, token: 'short' })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
   });
 
   it('with a token on 0.0.0.0: 401 without it, Bearer works, /?token= sets an HttpOnly cookie and drops the token from the URL', async () => {
@@ -237,7 +265,12 @@ describe('dashboard server access', () => {
     // server ending the stream lets it settle)…
     let opened!: () => void;
     const ready = new Promise<void>((r) => (opened = r));
-    const stream = readSse(`${server.url}api/live`, () => false, () => opened(), 600_000);
+    const stream = readSse(
+      `${server.url}api/live`,
+      () => false,
+      () => opened(),
+      600_000,
+    );
     await ready;
     // …when the server closes, then the stream ends (the events it got are returned, no error) and the port is free.
     await server.close();

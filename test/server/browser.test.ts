@@ -6,15 +6,7 @@ import type { ConversationLogger } from '../../src/logger/conversation-logger.js
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
 import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
-import {
-  callStarted,
-  conversationStarted,
-  messageAdded,
-  seedStore,
-  XSS_IMG,
-  XSS_SCRIPT,
-  type Seeded,
-} from './seed.js';
+import { callStarted, conversationStarted, messageAdded, seedStore, XSS_IMG, XSS_SCRIPT, type Seeded } from './seed.js';
 
 /**
  * End to end in headless Chromium (Debian's `chromium`, driven by playwright-core): each page of
@@ -22,141 +14,156 @@ import {
  * text, and for console errors (a CSP violation is one). Screenshots go to test/artifacts/.
  */
 const CHROMIUM = CHROMIUM_PATH;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = path.resolve('test/artifacts/server');
 
-describe.skipIf(skipWithout('chromium'))('needs Chromium', () => describeEachBackend('dashboard in Chromium', (backend) => {
-  let logger: ConversationLogger;
-  let server: DashboardServer;
-  let seeded: Seeded;
-  let browser: Browser;
-  let page: Page;
-  const problems: string[] = [];
+describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
+  describeEachBackend('dashboard in Chromium', (backend) => {
+    let logger: ConversationLogger;
+    let server: DashboardServer;
+    let seeded: Seeded;
+    let browser: Browser;
+    let page: Page;
+    const problems: string[] = [];
 
-  beforeAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    logger = await openLogger(backend);
-    seeded = await seedStore(logger);
-    server = await startDashboardServer({ logger, port: 0, pollMs: 100 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    beforeAll(async () => {
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      logger = await openLogger(backend);
+      seeded = await seedStore(logger);
+      server = await startDashboardServer({ logger, port: 0, pollMs: 100 });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+      page = await context.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await logger?.close();
-  });
-
-  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${backend}-${name}.png`), fullPage: true });
-  const xss = () => page.evaluate(() => (globalThis as unknown as { __xss?: unknown }).__xss);
-
-  it('Overview: figures, five charts and a stage table for the chosen range', async () => {
-    await page.goto(`${server.url}?range=24h`);
-    await page.locator('[data-chart]').first().waitFor();
-    await expect.poll(() => page.locator('[data-chart]').count()).toBe(5);
-    expect(await page.title()).toBe('Overview · convlog');
-    const cards = page.locator('.card');
-    await expect.poll(() => cards.filter({ hasText: 'Calls' }).first().locator('.value').textContent()).toBe('33');
-    expect(await page.getByRole('heading', { name: 'Calls per hour' }).count()).toBe(1);
-    expect(await page.getByRole('heading', { name: 'End-to-end latency (p50 / p95)' }).count()).toBe(1);
-    expect(await page.getByRole('heading', { name: 'Cost per day by component (UTC days)' }).count()).toBe(1);
-    expect(await page.locator('svg.chart rect.c-completed').count()).toBeGreaterThan(5);
-    expect(await page.locator('svg.chart path.line.c-p95').count()).toBe(1);
-    expect(await page.locator('svg.chart line.threshold').count()).toBeGreaterThanOrEqual(1);
-    expect(await page.locator('.seg a.active').textContent()).toBe('Last 24h');
-    await shot('overview');
-    await page.getByRole('link', { name: 'Last 7d' }).click();
-    await expect.poll(() => page.locator('.seg a.active').textContent()).toBe('Last 7d');
-    await expect.poll(() => page.getByRole('heading', { name: 'Calls per 6 hours' }).count()).toBe(1);
-    expect(await xss()).toBeUndefined();
-  });
-
-  it('Calls: a paginated table, filters and sorting', async () => {
-    await page.getByRole('navigation').getByRole('link', { name: 'Calls' }).click();
-    const table = page.getByTestId('calls-table');
-    await table.waitFor();
-    await expect.poll(() => table.locator('tbody tr').count()).toBe(25);
-    expect(await page.getByTestId('pager-status').textContent()).toBe(`1–25 of ${seeded.total} · page 1 of 2`);
-    await shot('calls');
-    await page.getByRole('link', { name: 'Next →' }).click();
-    await expect.poll(() => page.getByTestId('pager-status').textContent()).toBe(`26–${seeded.total} of ${seeded.total} · page 2 of 2`);
-    await page.locator('select[name=status]').selectOption('failed');
-    await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { location: { search: string } }).location.search)).toBe('?status=failed');
-    await expect.poll(async () => (await table.locator('tbody .badge.failed').count()) === (await table.locator('tbody tr').count())).toBe(true);
-    expect(await table.getByRole('link', { name: seeded.failedCallId }).count()).toBe(1);
-    await page.getByRole('link', { name: 'Reset' }).click();
-    await page.locator('input[name=room]').fill('helpdesk');
-    await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
-    await page.getByRole('link', { name: 'Reset' }).click();
-    await page.getByRole('link', { name: 'Worst latency' }).click();
-    await expect.poll(() => table.locator('tbody tr').first().locator('td').nth(1).textContent()).toBe(seeded.xssCallId);
-    expect(await xss()).toBeUndefined();
-  });
-
-  it('One call: the transcript as a chat with waterfalls, tool calls, interruptions, errors and the event log — hostile text stays text', async () => {
-    await page.getByRole('link', { name: seeded.xssCallId }).click();
-    const transcript = page.getByTestId('transcript');
-    await transcript.waitFor();
-    expect(await page.title()).toBe(`Call ${seeded.xssCallId} · convlog`);
-    const text = (await transcript.textContent()) ?? '';
-    expect(text).toContain(`Hi, my order ${XSS_SCRIPT} is late`);
-    expect(text).toContain(XSS_IMG);
-    expect(await page.locator('main img, main script').count()).toBe(0);
-    expect(await transcript.locator('.msg.user').count()).toBe(2);
-    expect(await transcript.locator('.msg.assistant').count()).toBe(2);
-    expect(await transcript.locator('.waterfall svg').count()).toBe(2);
-    const firstWaterfall = transcript.locator('.waterfall').first();
-    for (const label of ['End of turn (EOU)', 'Transcription', 'LLM TTFT', 'TTS TTFB', 'End to end'])
-      expect(await firstWaterfall.locator('svg text', { hasText: label }).count()).toBeGreaterThanOrEqual(1);
-    expect(await firstWaterfall.locator('svg text.value', { hasText: '510 ms' }).count()).toBe(1);
-    expect(await transcript.locator('.waterfall').nth(1).getByText('SLA violation').count()).toBe(1);
-    expect(await transcript.locator('.msg.assistant.interrupted .badge', { hasText: 'interrupted' }).count()).toBe(1);
-    const args = await transcript.getByTestId('tool-args').first().textContent();
-    expect(args).toContain(`"note": ${JSON.stringify(XSS_IMG)}`);
-    expect(await transcript.getByTestId('tool-output').first().textContent()).toContain(`"carrier": ${JSON.stringify(XSS_SCRIPT)}`);
-    expect(await transcript.locator('.tool.error .name').textContent()).toBe('upgrade_shipping');
-    const errors = page.getByTestId('errors');
-    expect(await errors.textContent()).toContain(`TTS request timed out ${XSS_SCRIPT}`);
-    expect(await errors.textContent()).toContain('sla_violation');
-    const log = page.getByTestId('event-log');
-    expect(await log.locator('tbody tr').count()).toBeGreaterThanOrEqual(15);
-    await log.locator('tbody tr').nth(2).locator('summary').click();
-    expect(await log.locator('tbody tr').nth(2).locator('pre').textContent()).toContain(XSS_SCRIPT);
-    await shot('call');
-    expect(await xss()).toBeUndefined();
-  });
-
-  it('Live: new calls and events appear without reloading', async () => {
-    await page.getByRole('navigation').getByRole('link', { name: 'Live' }).click();
-    const status = page.getByTestId('live-status');
-    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Live — following the log after position \d+\.$/);
-    expect(await page.getByTestId('active-calls').getByRole('link', { name: seeded.activeCallId }).count()).toBe(1);
-    const marker = await page.evaluate(() => {
-      (globalThis as unknown as { __marker: number }).__marker = 42;
-      return 42;
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+      await logger?.close();
     });
-    const now = Date.now();
-    await logger.append(callStarted('call-e2e-live', now, { livekitRoom: 'room-e2e' }));
-    await logger.append(conversationStarted('call-e2e-live', 'conv-e2e-live', now + 1));
-    await logger.append(messageAdded('conv-e2e-live', 'm-e2e-1', 'user', `New caller says ${XSS_IMG}`, now + 2));
-    const feed = page.getByTestId('live-feed');
-    await feed.locator('li[data-type=message_added]', { hasText: `user: New caller says ${XSS_IMG}` }).waitFor({ timeout: 10_000 });
-    await page.getByTestId('active-calls').getByRole('link', { name: 'call-e2e-live' }).waitFor({ timeout: 10_000 });
-    expect(await page.getByTestId('live-count').textContent()).toBe('3');
-    expect(await page.evaluate(() => (globalThis as unknown as { __marker: number }).__marker)).toBe(marker); // no reload
-    expect(await feed.locator('img').count()).toBe(0);
-    await shot('live');
-    expect(await xss()).toBeUndefined();
-  });
 
-  it('logged no console errors and no CSP violations on any page', () => {
-    expect(problems).toEqual([]);
-  });
-}));
+    const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${backend}-${name}.png`), fullPage: true });
+    const xss = () => page.evaluate(() => (globalThis as unknown as { __xss?: unknown }).__xss);
+
+    it('Overview: figures, five charts and a stage table for the chosen range', async () => {
+      await page.goto(`${server.url}?range=24h`);
+      await page.locator('[data-chart]').first().waitFor();
+      await expect.poll(() => page.locator('[data-chart]').count()).toBe(5);
+      expect(await page.title()).toBe('Overview · convlog');
+      const cards = page.locator('.card');
+      await expect.poll(() => cards.filter({ hasText: 'Calls' }).first().locator('.value').textContent()).toBe('33');
+      expect(await page.getByRole('heading', { name: 'Calls per hour' }).count()).toBe(1);
+      expect(await page.getByRole('heading', { name: 'End-to-end latency (p50 / p95)' }).count()).toBe(1);
+      expect(await page.getByRole('heading', { name: 'Cost per day by component (UTC days)' }).count()).toBe(1);
+      expect(await page.locator('svg.chart rect.c-completed').count()).toBeGreaterThan(5);
+      expect(await page.locator('svg.chart path.line.c-p95').count()).toBe(1);
+      expect(await page.locator('svg.chart line.threshold').count()).toBeGreaterThanOrEqual(1);
+      expect(await page.locator('.seg a.active').textContent()).toBe('Last 24h');
+      await shot('overview');
+      await page.getByRole('link', { name: 'Last 7d' }).click();
+      await expect.poll(() => page.locator('.seg a.active').textContent()).toBe('Last 7d');
+      await expect.poll(() => page.getByRole('heading', { name: 'Calls per 6 hours' }).count()).toBe(1);
+      expect(await xss()).toBeUndefined();
+    });
+
+    it('Calls: a paginated table, filters and sorting', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Calls' }).click();
+      const table = page.getByTestId('calls-table');
+      await table.waitFor();
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(25);
+      expect(await page.getByTestId('pager-status').textContent()).toBe(`1–25 of ${seeded.total} · page 1 of 2`);
+      await shot('calls');
+      await page.getByRole('link', { name: 'Next →' }).click();
+      await expect.poll(() => page.getByTestId('pager-status').textContent()).toBe(`26–${seeded.total} of ${seeded.total} · page 2 of 2`);
+      await page.locator('select[name=status]').selectOption('failed');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await expect
+        .poll(() => page.evaluate(() => (globalThis as unknown as { location: { search: string } }).location.search))
+        .toBe('?status=failed');
+      await expect
+        .poll(async () => (await table.locator('tbody .badge.failed').count()) === (await table.locator('tbody tr').count()))
+        .toBe(true);
+      expect(await table.getByRole('link', { name: seeded.failedCallId }).count()).toBe(1);
+      await page.getByRole('link', { name: 'Reset' }).click();
+      await page.locator('input[name=room]').fill('helpdesk');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+      await page.getByRole('link', { name: 'Reset' }).click();
+      await page.getByRole('link', { name: 'Worst latency' }).click();
+      await expect.poll(() => table.locator('tbody tr').first().locator('td').nth(1).textContent()).toBe(seeded.xssCallId);
+      expect(await xss()).toBeUndefined();
+    });
+
+    it('One call: the transcript as a chat with waterfalls, tool calls, interruptions, errors and the event log — hostile text stays text', async () => {
+      await page.getByRole('link', { name: seeded.xssCallId }).click();
+      const transcript = page.getByTestId('transcript');
+      await transcript.waitFor();
+      expect(await page.title()).toBe(`Call ${seeded.xssCallId} · convlog`);
+      const text = (await transcript.textContent()) ?? '';
+      expect(text).toContain(`Hi, my order ${XSS_SCRIPT} is late`);
+      expect(text).toContain(XSS_IMG);
+      expect(await page.locator('main img, main script').count()).toBe(0);
+      expect(await transcript.locator('.msg.user').count()).toBe(2);
+      expect(await transcript.locator('.msg.assistant').count()).toBe(2);
+      expect(await transcript.locator('.waterfall svg').count()).toBe(2);
+      const firstWaterfall = transcript.locator('.waterfall').first();
+      for (const label of ['End of turn (EOU)', 'Transcription', 'LLM TTFT', 'TTS TTFB', 'End to end'])
+        expect(await firstWaterfall.locator('svg text', { hasText: label }).count()).toBeGreaterThanOrEqual(1);
+      expect(await firstWaterfall.locator('svg text.value', { hasText: '510 ms' }).count()).toBe(1);
+      expect(await transcript.locator('.waterfall').nth(1).getByText('SLA violation').count()).toBe(1);
+      expect(await transcript.locator('.msg.assistant.interrupted .badge', { hasText: 'interrupted' }).count()).toBe(1);
+      const args = await transcript.getByTestId('tool-args').first().textContent();
+      expect(args).toContain(`"note": ${JSON.stringify(XSS_IMG)}`);
+      expect(await transcript.getByTestId('tool-output').first().textContent()).toContain(`"carrier": ${JSON.stringify(XSS_SCRIPT)}`);
+      expect(await transcript.locator('.tool.error .name').textContent()).toBe('upgrade_shipping');
+      const errors = page.getByTestId('errors');
+      expect(await errors.textContent()).toContain(`TTS request timed out ${XSS_SCRIPT}`);
+      expect(await errors.textContent()).toContain('sla_violation');
+      const log = page.getByTestId('event-log');
+      expect(await log.locator('tbody tr').count()).toBeGreaterThanOrEqual(15);
+      await log.locator('tbody tr').nth(2).locator('summary').click();
+      expect(await log.locator('tbody tr').nth(2).locator('pre').textContent()).toContain(XSS_SCRIPT);
+      await shot('call');
+      expect(await xss()).toBeUndefined();
+    });
+
+    it('Live: new calls and events appear without reloading', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Live' }).click();
+      const status = page.getByTestId('live-status');
+      await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Live — following the log after position \d+\.$/);
+      expect(await page.getByTestId('active-calls').getByRole('link', { name: seeded.activeCallId }).count()).toBe(1);
+      const marker = await page.evaluate(() => {
+        (globalThis as unknown as { __marker: number }).__marker = 42;
+        return 42;
+      });
+      const now = Date.now();
+      await logger.append(callStarted('call-e2e-live', now, { livekitRoom: 'room-e2e' }));
+      await logger.append(conversationStarted('call-e2e-live', 'conv-e2e-live', now + 1));
+      await logger.append(messageAdded('conv-e2e-live', 'm-e2e-1', 'user', `New caller says ${XSS_IMG}`, now + 2));
+      const feed = page.getByTestId('live-feed');
+      await feed.locator('li[data-type=message_added]', { hasText: `user: New caller says ${XSS_IMG}` }).waitFor({ timeout: 10_000 });
+      await page.getByTestId('active-calls').getByRole('link', { name: 'call-e2e-live' }).waitFor({ timeout: 10_000 });
+      expect(await page.getByTestId('live-count').textContent()).toBe('3');
+      expect(await page.evaluate(() => (globalThis as unknown as { __marker: number }).__marker)).toBe(marker); // no reload
+      expect(await feed.locator('img').count()).toBe(0);
+      await shot('live');
+      expect(await xss()).toBeUndefined();
+    });
+
+    it('logged no console errors and no CSP violations on any page', () => {
+      expect(problems).toEqual([]);
+    });
+  }),
+);

@@ -7,7 +7,9 @@ describe('convlog serve options', () => {
   });
 
   it('takes the token from --token, else CONVLOG_TOKEN', () => {
-    expect(resolveServeOptions({ token: 'flag-token-0123456789' }, { CONVLOG_TOKEN: 'env-token-0123456789' }).token).toBe('flag-token-0123456789');
+    expect(resolveServeOptions({ token: 'flag-token-0123456789' }, { CONVLOG_TOKEN: 'env-token-0123456789' }).token).toBe(
+      'flag-token-0123456789',
+    );
     expect(resolveServeOptions({}, { CONVLOG_TOKEN: 'env-token-0123456789' }).token).toBe('env-token-0123456789');
     expect(resolveServeOptions({ port: '8080', host: '0.0.0.0' }, {})).toEqual({ host: '0.0.0.0', port: 8080, token: undefined });
   });

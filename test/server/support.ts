@@ -90,7 +90,9 @@ export function rawRequest(url: string, method: string): Promise<{ status: numbe
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(u.port), u.hostname, () => {
       const target = url.slice(url.indexOf('/', url.indexOf('//') + 2)); // as written, not normalised
-      socket.write(`${method} ${target} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+      socket.write(
+        `${method} ${target} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+      );
     });
     let text = '';
     socket.setEncoding('utf8');

@@ -11,14 +11,7 @@ import {
 } from '../../src/queries/analytics.js';
 import type { NewEvent } from '../../src/events/types.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
-import {
-  callEnded,
-  callStarted,
-  conversationStarted,
-  messageAdded,
-  toolExecuted,
-  turnCompleted,
-} from '../server/seed.js';
+import { callEnded, callStarted, conversationStarted, messageAdded, toolExecuted, turnCompleted } from '../server/seed.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -48,9 +41,11 @@ describeEachBackend('analytics helpers', (backend) => {
     call('c-y', 'conv-y', y, 'room-a', 'gpt-4o');
     reply('conv-y', 'y1', y + 1000, 'gpt-4o', 0.002, 800);
     reply('conv-y', 'y2', y + 5000, 'gpt-4o', 0.003, 1200, true);
-    events.push({ ...toolExecuted('conv-y', 'ty', 'refund', '{}', 'denied', y + 4000, true) } as NewEvent);
+    events.push({ ...toolExecuted('conv-y', 'ty', 'refund', '{}', 'denied', y + 4000, true) });
     events.push(turnCompleted('conv-y', 'turn-y1', y + 900, { e2eLatencyMs: 800, llmTtftMs: 300, endOfTurnDelayMs: 200 }));
-    events.push(turnCompleted('conv-y', 'turn-y2', y + 4900, { e2eLatencyMs: 1200, llmTtftMs: 500, endOfTurnDelayMs: 250, outcome: 'interrupted' }));
+    events.push(
+      turnCompleted('conv-y', 'turn-y2', y + 4900, { e2eLatencyMs: 1200, llmTtftMs: 500, endOfTurnDelayMs: 250, outcome: 'interrupted' }),
+    );
     events.push(callEnded('c-y', y + 6000));
     const t = TODAY + 3_600_000;
     call('c-t', 'conv-t', t, 'room-b', 'gpt-4o-mini');
@@ -89,8 +84,24 @@ describeEachBackend('analytics helpers', (backend) => {
   it('cost by model and UTC day, with unpriced replies counted, not guessed', async () => {
     const rows = await costByModelAndDay(await logger.dataSource(), window);
     expect(rows).toEqual([
-      { day: TODAY - DAY, model: 'gpt-4o', replies: 2, tokensInput: 200, tokensOutput: 20, llmCostUsd: expect.closeTo(0.005, 12), unpricedReplies: 0 },
-      { day: TODAY, model: 'gpt-4o-mini', replies: 1, tokensInput: 100, tokensOutput: 10, llmCostUsd: expect.closeTo(0.0005, 12), unpricedReplies: 0 },
+      {
+        day: TODAY - DAY,
+        model: 'gpt-4o',
+        replies: 2,
+        tokensInput: 200,
+        tokensOutput: 20,
+        llmCostUsd: expect.closeTo(0.005, 12),
+        unpricedReplies: 0,
+      },
+      {
+        day: TODAY,
+        model: 'gpt-4o-mini',
+        replies: 1,
+        tokensInput: 100,
+        tokensOutput: 10,
+        llmCostUsd: expect.closeTo(0.0005, 12),
+        unpricedReplies: 0,
+      },
       { day: TODAY, model: 'mystery-model', replies: 1, tokensInput: 100, tokensOutput: 10, llmCostUsd: 0, unpricedReplies: 1 },
     ]);
     const days = await costByDay(await logger.dataSource(), window);

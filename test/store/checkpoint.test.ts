@@ -61,7 +61,7 @@ describe('WAL checkpoints and maintenance [sqlite]', () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(callsInFileAlone(file, 'maint-b')).toBe(1);
     });
-    await eventually(() => callsInFileAlone(file, 'maint-c') === 2, 'the job\'s row in the database file afterwards');
+    await eventually(() => callsInFileAlone(file, 'maint-c') === 2, "the job's row in the database file afterwards");
   });
 });
 

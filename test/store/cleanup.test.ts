@@ -16,7 +16,13 @@ describeEachBackend('cleanupOldData', (backend) => {
 
   it('given old and recent calls, when cleaned with a retention, then only the old calls and their rows are gone', async () => {
     const now = Date.now();
-    for (const [callId, age] of [['old-1', 40], ['old-2', 31], ['old-3', 35], ['new-1', 1], ['new-2', 0]] as const) {
+    for (const [callId, age] of [
+      ['old-1', 40],
+      ['old-2', 31],
+      ['old-3', 35],
+      ['new-1', 1],
+      ['new-2', 0],
+    ] as const) {
       await logger.startCall({ callId, startedAt: now - age * DAY - 1000 });
       const conversationId = await logger.startConversation({ callId });
       await logger.logUserMessage({ conversationId, content: 'hi' });
@@ -55,7 +61,8 @@ describeEachBackend('cleanupOldData', (backend) => {
   it('shrinks its batches while transactions take longer than targetBatchMs, and deletes every old call either way', async () => {
     const now = Date.now();
     const ids = Array.from({ length: 20 }, (_, i) => `old-${String(i).padStart(2, '0')}`);
-    for (const callId of [...ids, 'new']) await logger.startCall({ callId, startedAt: callId === 'new' ? now : now - 40 * DAY + ids.indexOf(callId) });
+    for (const callId of [...ids, 'new'])
+      await logger.startCall({ callId, startedAt: callId === 'new' ? now : now - 40 * DAY + ids.indexOf(callId) });
     await logger.flush();
     // Every transaction "too long" (0 ms): 8, 4, 2, then one call at a time (14 calls).
     const slow = await logger.cleanupOldData({ retentionDays: 30, batchCalls: 8, targetBatchMs: 0 });
@@ -69,7 +76,10 @@ describeEachBackend('cleanupOldData', (backend) => {
     await logger.flush();
     const quick = await logger.cleanupOldData({ retentionDays: 30, batchCalls: 8, targetBatchMs: 60_000 });
     expect(quick).toMatchObject({ calls: 20, batches: 3 + 2 });
-    await expect(logger.cleanupOldData({ retentionDays: 30, targetBatchMs: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'targetBatchMs' });
+    await expect(logger.cleanupOldData({ retentionDays: 30, targetBatchMs: -1 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'targetBatchMs',
+    });
   });
 
   it('rejects a negative retention without deleting anything', async () => {

@@ -20,13 +20,16 @@ describe('configuration from the environment', () => {
   });
 
   it('reads every variable', () => {
-    const c = loadConfig({}, {
-      DATABASE_URL: 'postgres://u@db.example:5432/voice',
-      DB_POOL_SIZE: '4',
-      DB_POOL_OVERFLOW: '6',
-      CONVERSATION_LOG_RETENTION_DAYS: '7',
-      DEBUG: 'true',
-    });
+    const c = loadConfig(
+      {},
+      {
+        DATABASE_URL: 'postgres://u@db.example:5432/voice',
+        DB_POOL_SIZE: '4',
+        DB_POOL_OVERFLOW: '6',
+        CONVERSATION_LOG_RETENTION_DAYS: '7',
+        DEBUG: 'true',
+      },
+    );
     expect(c).toMatchObject({ dialect: 'postgres', poolSize: 4, poolOverflow: 6, retentionDays: 7, logLevel: 'debug', logSql: true });
     expect(loadConfig({}, { LOG_LEVEL: 'DEBUG' }).logSql).toBe(true);
     expect(loadConfig({}, { DATABASE_URL: 'sqlite:///./x/y.db' }).sqlitePath).toBe(path.resolve('x/y.db'));
@@ -59,8 +62,9 @@ describe('configuration from the environment', () => {
   });
 
   it('reports DB_UNAVAILABLE when PostgreSQL cannot be reached', async () => {
-    await expect(
-      ConversationLogger.open({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none' }),
-    ).rejects.toMatchObject({ code: 'DB_UNAVAILABLE', field: 'DATABASE_URL' });
+    await expect(ConversationLogger.open({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none' })).rejects.toMatchObject({
+      code: 'DB_UNAVAILABLE',
+      field: 'DATABASE_URL',
+    });
   });
 });

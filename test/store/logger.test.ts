@@ -122,12 +122,7 @@ describeEachBackend('ConversationLogger API', (backend) => {
   it('stores 1 MB, emoji, NUL and SQL metacharacters verbatim', async () => {
     await logger.startCall({ callId: "x'); DROP TABLE calls; --" });
     const conversationId = await logger.startConversation({ callId: "x'); DROP TABLE calls; --" });
-    const contents = [
-      'a'.repeat(1024 * 1024),
-      'emoji 🎉👩‍👩‍👧 and ünïcödé',
-      'nul\0byte\0inside',
-      "'; DELETE FROM messages; -- ? $1 %s \\",
-    ];
+    const contents = ['a'.repeat(1024 * 1024), 'emoji 🎉👩‍👩‍👧 and ünïcödé', 'nul\0byte\0inside', "'; DELETE FROM messages; -- ? $1 %s \\"];
     for (const content of contents) await logger.logUserMessage({ conversationId, content });
     const history = await logger.getConversationHistory({ conversationId });
     expect(history.map((m) => m.content)).toEqual(contents);

@@ -23,7 +23,9 @@ describeEachBackend('projections', (backend) => {
 
   it('given usage metrics, when applied, then conversation_metrics sums costs and tokens and averages plausible latencies only', async () => {
     await Promise.all([
-      logger.append(metrics(conversationId, 'llm', { latencyMs: 300, tokensInput: 100, tokensCachedInput: 40, tokensOutput: 20, costUsd: 0.01 })),
+      logger.append(
+        metrics(conversationId, 'llm', { latencyMs: 300, tokensInput: 100, tokensCachedInput: 40, tokensOutput: 20, costUsd: 0.01 }),
+      ),
       logger.append(metrics(conversationId, 'llm', { latencyMs: 500, tokensInput: 50, tokensOutput: 10, costUsd: null })),
       logger.append(metrics(conversationId, 'llm', { latencyMs: 500_000 })), // implausible: not averaged
       logger.append(metrics(conversationId, 'stt', { latencyMs: 80, audioDurationMs: 3000, costUsd: 0.002 })),

@@ -34,8 +34,8 @@ describeEachBackend('rebuildProjections', (backend) => {
       await logger.startCall({ callId, callerNumber: `+1555010${c}`, livekitRoom: `room-${c}`, metadata: { n: c } });
       const conversationId = await logger.startConversation({ callId, aiModel: 'gpt-4o', systemPrompt: 'Be brief.' });
       for (let t = 0; t < 4; t++) {
-        logger.logUserMessage({ conversationId, content: `question ${t}`, sttConfidence: 0.8 + t / 100 });
-        logger.logAssistantMessage({
+        void logger.logUserMessage({ conversationId, content: `question ${t}`, sttConfidence: 0.8 + t / 100 });
+        void logger.logAssistantMessage({
           conversationId,
           content: `answer ${t}`,
           processingTimeMs: 900 + 300 * t + c,
@@ -46,9 +46,9 @@ describeEachBackend('rebuildProjections', (backend) => {
           interrupted: t === 2,
         });
       }
-      logger.logToolCall({ conversationId, name: 'lookup', arguments: '{"id":1}', output: 'ok', durationMs: 12 });
-      logger.recordQuality({ conversationId, relevanceScore: 4, satisfactionScore: 5 });
-      logger.append(
+      void logger.logToolCall({ conversationId, name: 'lookup', arguments: '{"id":1}', output: 'ok', durationMs: 12 });
+      void logger.recordQuality({ conversationId, relevanceScore: 4, satisfactionScore: 5 });
+      void logger.append(
         createMetricsRecordedEvent({
           callId,
           conversationId,
@@ -66,7 +66,7 @@ describeEachBackend('rebuildProjections', (backend) => {
           raw: { ttfbMs: 210 },
         }),
       );
-      logger.append(
+      void logger.append(
         createTurnCompletedEvent({
           callId,
           conversationId,
@@ -84,7 +84,7 @@ describeEachBackend('rebuildProjections', (backend) => {
           costUsd: 0.002,
         }),
       );
-      logger.logEvent({ eventType: 'custom', severity: 'ERROR', message: 'something', callId });
+      void logger.logEvent({ eventType: 'custom', severity: 'ERROR', message: 'something', callId });
       await logger.endConversation({ conversationId, summary: 'done' });
       await logger.endCall(callId, c === 1 ? { status: 'failed', reason: 'error' } : {});
     }

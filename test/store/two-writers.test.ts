@@ -21,7 +21,7 @@ const figures = async (ds: DataSource, conversationId: string) =>
   )) as Array<Record<string, unknown>>;
 
 describeEachBackend('one conversation written by two loggers', (backend) => {
-  it('given figures one writer keeps between batches, when another connection adds to them, then neither loses the other\'s', async () => {
+  it("given figures one writer keeps between batches, when another connection adds to them, then neither loses the other's", async () => {
     const databaseUrl = await freshDatabaseUrl(backend);
     // The agent's logger (writer thread) and, say, an evaluation job's (its own connection).
     const agent = await openLogger(backend, { databaseUrl });
@@ -30,8 +30,8 @@ describeEachBackend('one conversation written by two loggers', (backend) => {
     await agent.startCall({ callId: 'shared' });
     const conversationId = await agent.startConversation({ callId: 'shared' });
     const answer = async (t: number) => {
-      agent.logUserMessage({ conversationId, content: `question ${t}` });
-      agent.logAssistantMessage({ conversationId, content: `answer ${t}`, processingTimeMs: 1000 + 100 * t });
+      void agent.logUserMessage({ conversationId, content: `question ${t}` });
+      void agent.logAssistantMessage({ conversationId, content: `answer ${t}`, processingTimeMs: 1000 + 100 * t });
       await agent.flush(); // a batch each: the figures carry over from batch to batch
     };
     for (let t = 0; t < 3; t++) await answer(t);
@@ -68,7 +68,7 @@ describeEachBackend('a remembered figures row changed by another connection', (b
     await agent.startCall({ callId: 'kept' });
     const conversationId = await agent.startConversation({ callId: 'kept' });
     const answer = async (t: number) => {
-      agent.logAssistantMessage({ conversationId, content: `answer ${t}`, processingTimeMs: 1000 + 100 * t });
+      void agent.logAssistantMessage({ conversationId, content: `answer ${t}`, processingTimeMs: 1000 + 100 * t });
       await agent.flush(); // a batch each: the writer keeps the row between them
     };
     for (let t = 0; t < 3; t++) await answer(t);
@@ -78,7 +78,9 @@ describeEachBackend('a remembered figures row changed by another connection', (b
     loggers.push(other);
     const ds = await other.dataSource();
     const p = (n: number) => (backend === 'postgres' ? `$${n}` : '?');
-    await ds.query(`UPDATE conversation_metrics SET relevance_count = 1, relevance_avg = 5 WHERE conversation_id = ${p(1)}`, [conversationId]);
+    await ds.query(`UPDATE conversation_metrics SET relevance_count = 1, relevance_avg = 5 WHERE conversation_id = ${p(1)}`, [
+      conversationId,
+    ]);
     for (let t = 3; t < 5; t++) await answer(t);
 
     const [row] = (await figures(await agent.dataSource(), conversationId)).map((r) =>

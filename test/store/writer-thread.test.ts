@@ -25,15 +25,36 @@ function sessionEvents(): NewEvent[] {
       const speech = voice.SpeechHandle.create();
       map(voice.createSpeechCreatedEvent({ userInitiated: false, source: 'generate_reply', speechHandle: speech, createdAt: at }));
       const eou: metrics.EOUMetrics = {
-        type: 'eou_metrics', timestamp: at, endOfUtteranceDelayMs: 240, transcriptionDelayMs: 80,
-        onUserTurnCompletedDelayMs: 3, lastSpeakingTimeMs: at - 200, speechId: speech.id,
+        type: 'eou_metrics',
+        timestamp: at,
+        endOfUtteranceDelayMs: 240,
+        transcriptionDelayMs: 80,
+        onUserTurnCompletedDelayMs: 3,
+        lastSpeakingTimeMs: at - 200,
+        speechId: speech.id,
       };
       map(voice.createMetricsCollectedEvent({ metrics: eou, createdAt: at }));
-      map(voice.createConversationItemAddedEvent(llm.ChatMessage.create({ role: 'user', content: `question ${turn}`, createdAt: at }), at + 1));
+      map(
+        voice.createConversationItemAddedEvent(
+          llm.ChatMessage.create({ role: 'user', content: `question ${turn}`, createdAt: at }),
+          at + 1,
+        ),
+      );
       const llmMetrics: metrics.LLMMetrics = {
-        type: 'llm_metrics', label: 'openai.LLM', requestId: `r-${turn}`, timestamp: at + 300, durationMs: 500, ttftMs: 280 + turn,
-        cancelled: false, completionTokens: 40, promptTokens: 900, promptCachedTokens: 0, totalTokens: 940, tokensPerSecond: 80,
-        speechId: speech.id, metadata: { modelProvider: 'openai', modelName: 'gpt-4o-mini' },
+        type: 'llm_metrics',
+        label: 'openai.LLM',
+        requestId: `r-${turn}`,
+        timestamp: at + 300,
+        durationMs: 500,
+        ttftMs: 280 + turn,
+        cancelled: false,
+        completionTokens: 40,
+        promptTokens: 900,
+        promptCachedTokens: 0,
+        totalTokens: 940,
+        tokensPerSecond: 80,
+        speechId: speech.id,
+        metadata: { modelProvider: 'openai', modelName: 'gpt-4o-mini' },
       };
       map(voice.createMetricsCollectedEvent({ metrics: llmMetrics, createdAt: at + 300 }));
       const reply = llm.ChatMessage.create({ role: 'assistant', content: `answer ${turn}`, createdAt: at + 900 });
@@ -59,7 +80,9 @@ async function dump(ds: DataSource): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const [table, key] of Object.entries(TABLES)) out[table] = await ds.query(`SELECT * FROM ${table} ORDER BY ${key}`);
   out['events'] = await ds.query(`SELECT call_id, stream_position, type, occurred_at, data FROM events ORDER BY position`);
-  out['system_events'] = await ds.query(`SELECT event_type, severity, message, call_id, conversation_id, count FROM system_events ORDER BY created_at, event_type`);
+  out['system_events'] = await ds.query(
+    `SELECT event_type, severity, message, call_id, conversation_id, count FROM system_events ORDER BY created_at, event_type`,
+  );
   return out;
 }
 
@@ -91,7 +114,11 @@ describeEachBackend('writer thread', (backend) => {
   it('given a rejected event, when written by the worker thread, then the caller gets the typed error from the other thread', async () => {
     const logger = await openLogger(backend, { writerThread: 'worker' });
     loggers.push(logger);
-    await expect(logger.endCall('no-such-call')).rejects.toMatchObject({ name: 'ConversationLogError', code: 'UNKNOWN_CALL', field: 'callId' });
+    await expect(logger.endCall('no-such-call')).rejects.toMatchObject({
+      name: 'ConversationLogError',
+      code: 'UNKNOWN_CALL',
+      field: 'callId',
+    });
     await logger.startCall({ callId: 'c' });
     await expect(logger.startCall({ callId: 'c' })).rejects.toMatchObject({ code: 'DUPLICATE_CALL' });
   });
@@ -105,15 +132,28 @@ describeEachBackend('writer thread', (backend) => {
     for (let i = 0; i < 1_200; i++) {
       const e: NewEvent =
         i % 4 === 0
-          ? createMessageAddedEvent({ occurredAt: T0 + i, messageId: `m-${i}`, conversationId, role: 'user', content: `line ${i}`, createdAt: T0 + i })
+          ? createMessageAddedEvent({
+              occurredAt: T0 + i,
+              messageId: `m-${i}`,
+              conversationId,
+              role: 'user',
+              content: `line ${i}`,
+              createdAt: T0 + i,
+            })
           : createSessionEvent({ callId: 'big', occurredAt: T0 + i, conversationId, name: 'agent_state_changed', payload: { i } });
       sent.push(JSON.stringify(e.data));
       logger.enqueue(e);
     }
     await logger.flush();
     const ds = await logger.dataSource();
-    const log = (await ds.query(`SELECT position, event_id, stream_position, type, data FROM events WHERE call_id = 'big' ORDER BY position`)) as Array<{
-      position: unknown; event_id: string; stream_position: unknown; type: string; data: string;
+    const log = (await ds.query(
+      `SELECT position, event_id, stream_position, type, data FROM events WHERE call_id = 'big' ORDER BY position`,
+    )) as Array<{
+      position: unknown;
+      event_id: string;
+      stream_position: unknown;
+      type: string;
+      data: string;
     }>;
     const appended = log.slice(2); // call_started, conversation_started
     expect(appended.map((r) => r.data)).toEqual(sent);
@@ -121,7 +161,10 @@ describeEachBackend('writer thread', (backend) => {
     // Event ids grow with the log: time-ordered UUIDv7s.
     expect(log.every((r, i) => i === 0 || r.event_id > log[i - 1]!.event_id)).toBe(true);
     expect(log.every((r) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(r.event_id))).toBe(true);
-    const messages = (await ds.query(`SELECT id, event_position FROM messages ORDER BY event_position`)) as Array<{ id: string; event_position: unknown }>;
+    const messages = (await ds.query(`SELECT id, event_position FROM messages ORDER BY event_position`)) as Array<{
+      id: string;
+      event_position: unknown;
+    }>;
     expect(messages).toHaveLength(300);
     const byPosition = new Map(log.map((r) => [Number(r.position), r]));
     for (const m of messages) {
@@ -157,7 +200,9 @@ describeEachBackend('writer thread, two batches in flight', (backend) => {
     await logger.flush();
     expect(logger.getWriterStats()).toMatchObject({ appended: 2 + 399, rejected: 1, failedFlushes: 1 });
     const ds = await logger.dataSource();
-    const log = (await ds.query(`SELECT position, stream_position, data FROM events WHERE type = 'message_added' ORDER BY position`)) as Array<{
+    const log = (await ds.query(
+      `SELECT position, stream_position, data FROM events WHERE type = 'message_added' ORDER BY position`,
+    )) as Array<{
       stream_position: unknown;
       data: string;
     }>;
@@ -194,4 +239,3 @@ describe('writer thread configuration', () => {
     expect(await (await logger.dataSource()).query(`SELECT id FROM calls`)).toEqual([{ id: 'mem' }]);
   });
 });
-

@@ -44,7 +44,8 @@ describeEachBackend('writer', (backend) => {
     await logger.flush();
     await started;
     const returned: boolean[] = [];
-    for (let i = 0; i < 100; i++) returned.push(logger.enqueue(createSessionEvent({ callId: 'c', name: 'agent_state_changed', payload: { i } })));
+    for (let i = 0; i < 100; i++)
+      returned.push(logger.enqueue(createSessionEvent({ callId: 'c', name: 'agent_state_changed', payload: { i } })));
     // enqueue() accepted each at once, and nothing was written yet: a batch below batchSize waits for its interval.
     expect(returned).toEqual(Array.from({ length: 100 }, () => true));
     const ds = await logger.dataSource();
@@ -78,7 +79,9 @@ describeEachBackend('handed-over events (enqueue with owned)', (backend) => {
       expect(logger.enqueue(event(5, { i: 5, fn: () => 1 }), { owned: true })).toBe(true);
       await logger.flush();
       const ds = await logger.dataSource();
-      const rows = (await ds.query(`SELECT data, event_id FROM events WHERE type = 'session_event' AND call_id = 'h' ORDER BY position`)) as Array<{
+      const rows = (await ds.query(
+        `SELECT data, event_id FROM events WHERE type = 'session_event' AND call_id = 'h' ORDER BY position`,
+      )) as Array<{
         data: string | Record<string, unknown>;
         event_id: string;
       }>;
@@ -110,7 +113,9 @@ describeEachBackend('closing writer', (backend) => {
     await before;
     await done;
     const check = await openLogger(backend, { databaseUrl: closing.config.databaseUrl });
-    const types = (await (await check.dataSource()).query(`SELECT event_type FROM system_events ORDER BY event_type`)) as Array<{ event_type: string }>;
+    const types = (await (await check.dataSource()).query(`SELECT event_type FROM system_events ORDER BY event_type`)) as Array<{
+      event_type: string;
+    }>;
     await check.close();
     expect(types.map((r) => r.event_type)).toEqual(['before_close']);
   });
@@ -120,7 +125,13 @@ describeEachBackend('closing writer', (backend) => {
 describe('writer under a locked database [sqlite]', () => {
   it('backs off, keeps the caller running, drops past the bound with an exact count, and reports once', async () => {
     const url = await freshDatabaseUrl('sqlite');
-    logger = await openLogger('sqlite', { databaseUrl: url, maxQueueSize: 50, retryBaseDelayMs: 20, retryMaxDelayMs: 100, flushIntervalMs: 5 });
+    logger = await openLogger('sqlite', {
+      databaseUrl: url,
+      maxQueueSize: 50,
+      retryBaseDelayMs: 20,
+      retryMaxDelayMs: 100,
+      flushIntervalMs: 5,
+    });
     await logger.startCall({ callId: 'c' });
     const conversationId = await logger.startConversation({ callId: 'c' });
 

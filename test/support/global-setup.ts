@@ -21,7 +21,8 @@ export default async function setup(project: TestProject) {
     await admin.connect();
   } catch (error) {
     const why = `PostgreSQL is not reachable at ${ADMIN_URL} (${(error as Error).message})`;
-    if (strict()) throw new Error(`${why}. CI=true: store tests must run on SQLite AND PostgreSQL. Start it: ${REQUIREMENTS.postgres.enable}`);
+    if (strict())
+      throw new Error(`${why}. CI=true: store tests must run on SQLite AND PostgreSQL. Start it: ${REQUIREMENTS.postgres.enable}`);
     // Not CI: the PostgreSQL half of every store test is skipped, and the run's last line says so.
     process.env['CONVLOG_TEST_PG'] = 'missing';
     project.provide('pgUrl', '');

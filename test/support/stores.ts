@@ -31,10 +31,7 @@ export async function freshDatabaseUrl(backend: Backend): Promise<string> {
 export const quietLog = createLog('error');
 
 /** Opens a logger on a fresh store of `backend`. */
-export async function openLogger(
-  backend: Backend,
-  options: ConversationLoggerOptions = {},
-): Promise<ConversationLogger> {
+export async function openLogger(backend: Backend, options: ConversationLoggerOptions = {}): Promise<ConversationLogger> {
   return ConversationLogger.open({
     databaseUrl: await freshDatabaseUrl(backend),
     flushIntervalMs: 5,

@@ -23,14 +23,19 @@ in small transactions so agents writing to the store are never held up for long.
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
-    const args = parse(argv, { 'retention-days': { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } });
+    const args = parse(argv, {
+      'retention-days': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+    });
     const raw = flag(args, 'retention-days');
     let days: number | undefined;
     if (raw !== undefined) {
       days = Number(raw);
-      if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(days)) throw new UsageError(`--retention-days must be a number >= 0, got "${raw}"`);
+      if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(days))
+        throw new UsageError(`--retention-days must be a number >= 0, got "${raw}"`);
     }
-    const logger = await ctx.openLogger(args.values as never);
+    const logger = await ctx.openLogger(args.values);
     const retentionDays = days ?? logger.config.retentionDays;
     const cutoff = Math.floor(Date.now() - retentionDays * 86_400_000);
     const ds = await logger.dataSource();
@@ -41,7 +46,11 @@ ${COMMON_HELP}`,
       else ctx.stdout.write(`${due} call(s) started before ${utc(cutoff)} UTC (older than ${retentionDays} days) would be deleted\n`);
       return 0;
     }
-    if (due > 0 && !args.values['yes'] && !(await confirm(ctx, `Delete ${due} call(s) started before ${utc(cutoff)} UTC, for good? [y/N] `)))
+    if (
+      due > 0 &&
+      !args.values['yes'] &&
+      !(await confirm(ctx, `Delete ${due} call(s) started before ${utc(cutoff)} UTC, for good? [y/N] `))
+    )
       throw new UsageError(
         ctx.stdin.isTTY
           ? 'nothing deleted'
@@ -86,7 +95,7 @@ old rows until it commits. Use it after an upgrade that changes a projection.
 ${COMMON_HELP}`,
   async run(argv, ctx) {
     const args = parse(argv, {});
-    const logger = await ctx.openLogger(args.values as never);
+    const logger = await ctx.openLogger(args.values);
     const [n] = await select<{ n: unknown }>(await logger.dataSource(), 'SELECT COUNT(*) AS n FROM events');
     const progress = new Progress(ctx.stderr, 'replaying events', Number(n?.n ?? 0), 'events');
     const result = await logger.rebuildProjections((done) => progress.update(done));
@@ -107,7 +116,7 @@ ${COMMON_HELP}`,
     const { startDashboardServer } = await import('../../server/index.js');
     const args = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' } });
     const options = resolveServeOptions({ port: flag(args, 'port'), host: flag(args, 'host'), token: flag(args, 'token') }, ctx.env);
-    const logger = await ctx.openLogger(args.values as never);
+    const logger = await ctx.openLogger(args.values);
     const server = await startDashboardServer({ logger, host: options.host, port: options.port, token: options.token });
     const store = describeStore(logger.config);
     if (args.values['json']) ctx.stdout.write(`${JSON.stringify({ url: server.url, host: server.host, port: server.port, store })}\n`);

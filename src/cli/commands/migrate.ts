@@ -17,7 +17,7 @@ current version, the applied and the pending migrations; exits 0 either way.
 ${COMMON_HELP}`,
   async run(argv, ctx) {
     const args = parse(argv, { status: { type: 'boolean' } });
-    const { overrides, log } = await ctx.storeOptions(args.values as never);
+    const { overrides, log } = await ctx.storeOptions(args.values);
     const { dataSource, config } = await initDatabase(overrides, log);
     if (!args.values['json']) ctx.stderr.write(`store: ${describeStore(config)}\n`);
     try {

@@ -42,7 +42,13 @@ export function render(d: CallDetail, WIDTH = 80, paint: Paint = plain): string 
   const c = d.call;
   const out: string[] = [];
   const cost = d.conversations.reduce(
-    (a, x) => ({ llm: a.llm + x.costUsd.llm, stt: a.stt + x.costUsd.stt, tts: a.tts + x.costUsd.tts, rt: a.rt + x.costUsd.realtime, total: a.total + x.costUsd.total }),
+    (a, x) => ({
+      llm: a.llm + x.costUsd.llm,
+      stt: a.stt + x.costUsd.stt,
+      tts: a.tts + x.costUsd.tts,
+      rt: a.rt + x.costUsd.realtime,
+      total: a.total + x.costUsd.total,
+    }),
     { llm: 0, stt: 0, tts: 0, rt: 0, total: 0 },
   );
   const sla = d.conversations.find((x) => x.slaThresholdMs !== null)?.slaThresholdMs ?? null;
@@ -90,7 +96,8 @@ export function render(d: CallDetail, WIDTH = 80, paint: Paint = plain): string 
     if (t) {
       const mark = t.slaViolation ? '  ⚠ SLA' : t.implausible ? '  ⚠ implausible' : '';
       out.push(`${' '.repeat(INDENT)}${cut(waterfallFigures(t), WIDTH - INDENT - mark.length)}${paint(mark ? 'warn' : undefined, mark)}`);
-      if (t.e2eLatencyMs !== null && !t.implausible) out.push(`${' '.repeat(INDENT)}${cut(waterfallBar(t, msPerChar, sla), WIDTH - INDENT)}`);
+      if (t.e2eLatencyMs !== null && !t.implausible)
+        out.push(`${' '.repeat(INDENT)}${cut(waterfallBar(t, msPerChar, sla), WIDTH - INDENT)}`);
     }
   }
   for (const t of d.turns.filter((x) => x.assistantMessageId === null))
@@ -102,7 +109,10 @@ export function render(d: CallDetail, WIDTH = 80, paint: Paint = plain): string 
       out.push(
         paint(
           s.severity === 'WARNING' ? 'warn' : 'fail',
-          cut(`${utc(s.createdAt).slice(11)}  ${s.severity.padEnd(8)} ${s.eventType}: ${oneLine(s.message)}${s.count > 1 ? ` (×${s.count})` : ''}`, WIDTH),
+          cut(
+            `${utc(s.createdAt).slice(11)}  ${s.severity.padEnd(8)} ${s.eventType}: ${oneLine(s.message)}${s.count > 1 ? ` (×${s.count})` : ''}`,
+            WIDTH,
+          ),
         ),
       );
   }

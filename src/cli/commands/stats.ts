@@ -55,10 +55,24 @@ ${COMMON_HELP}`,
     out.push(
       `Responses  ${s.performance.responses}  avg ${ms(s.performance.avgResponseTimeMs)}  p50 ${ms(s.performance.p50ResponseTimeMs)}  p95 ${ms(s.performance.p95ResponseTimeMs)}  p99 ${ms(s.performance.p99ResponseTimeMs)}`,
     );
-    out.push(`SLA        ${paint(s.performance.slaViolations ? 'warn' : undefined, `${s.performance.slaViolations} over`)}  STT confidence ${s.performance.avgSttConfidence?.toFixed(3) ?? '-'}`);
-    out.push(`Cost       ${cost(s.costs.totalUsd)} = LLM ${usd(s.costs.llmUsd)} + STT ${usd(s.costs.sttUsd)} + TTS ${usd(s.costs.ttsUsd)}${s.costs.realtimeUsd ? ` + RT ${usd(s.costs.realtimeUsd)}` : ''}`);
-    out.push(`Tokens     in ${s.tokens.input} (cached ${s.tokens.cachedInput}), out ${s.tokens.output}; unpriced usage ${s.costs.unpricedUsage} (cost unknown, not in the sums)`);
-    out.push(`Errors     ${s.errors.total}${Object.keys(s.errors.byType).length ? ` (${Object.entries(s.errors.byType).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; dropped log events ${s.logging.droppedEvents}`);
+    out.push(
+      `SLA        ${paint(s.performance.slaViolations ? 'warn' : undefined, `${s.performance.slaViolations} over`)}  STT confidence ${s.performance.avgSttConfidence?.toFixed(3) ?? '-'}`,
+    );
+    out.push(
+      `Cost       ${cost(s.costs.totalUsd)} = LLM ${usd(s.costs.llmUsd)} + STT ${usd(s.costs.sttUsd)} + TTS ${usd(s.costs.ttsUsd)}${s.costs.realtimeUsd ? ` + RT ${usd(s.costs.realtimeUsd)}` : ''}`,
+    );
+    out.push(
+      `Tokens     in ${s.tokens.input} (cached ${s.tokens.cachedInput}), out ${s.tokens.output}; unpriced usage ${s.costs.unpricedUsage} (cost unknown, not in the sums)`,
+    );
+    out.push(
+      `Errors     ${s.errors.total}${
+        Object.keys(s.errors.byType).length
+          ? ` (${Object.entries(s.errors.byType)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')})`
+          : ''
+      }; dropped log events ${s.logging.droppedEvents}`,
+    );
     if (worst) out.push(`Slowest    ${ms(worst.e2eLatencyMs)} end to end, in call ${worst.callId} (convlog show ${worst.callId})`);
     out.push('', 'Latency by component (ms)');
     const rows = (Object.keys(COMPONENT_NAMES) as LatencyComponent[]).map((k) => ({ k, v: latency[k] }));
@@ -80,22 +94,28 @@ ${COMMON_HELP}`,
     for (const b of histogram) {
       const label = b.toMs === null ? `>= ${b.fromMs}` : `${b.fromMs}-${b.toMs}`;
       const bar = '#'.repeat(Math.round((b.count / most) * 40));
-      out.push(`${label.padStart(10)} ms ${String(b.count).padStart(6)} ${total ? pct(b.count / total).padStart(6) : '     -'} ${bar}`.trimEnd());
+      out.push(
+        `${label.padStart(10)} ms ${String(b.count).padStart(6)} ${total ? pct(b.count / total).padStart(6) : '     -'} ${bar}`.trimEnd(),
+      );
     }
     if (groups) {
       out.push('', `By ${by}`);
       out.push(
-        table(groups, [
-          { header: by!.toUpperCase(), value: (g) => g.key, max: 40, flex: true },
-          { header: 'CALLS', value: (g) => String(g.calls), align: 'right' },
-          { header: 'OK', value: (g) => String(g.completed), align: 'right' },
-          { header: 'FAILED', value: (g) => String(g.failed), align: 'right' },
-          { header: 'ABANDONED', value: (g) => String(g.abandoned), align: 'right' },
-          { header: 'TURNS', value: (g) => String(g.turns), align: 'right' },
-          { header: 'AVG RESP', value: (g) => ms(g.avgResponseTimeMs), align: 'right' },
-          { header: by === 'model' ? 'LLM COST' : 'TOTAL COST', value: (g) => cost(g.costUsd), align: 'right' },
-          { header: 'UNPRICED', value: (g) => String(g.unpricedUsage), align: 'right' },
-        ], width).trimEnd(),
+        table(
+          groups,
+          [
+            { header: by!.toUpperCase(), value: (g) => g.key, max: 40, flex: true },
+            { header: 'CALLS', value: (g) => String(g.calls), align: 'right' },
+            { header: 'OK', value: (g) => String(g.completed), align: 'right' },
+            { header: 'FAILED', value: (g) => String(g.failed), align: 'right' },
+            { header: 'ABANDONED', value: (g) => String(g.abandoned), align: 'right' },
+            { header: 'TURNS', value: (g) => String(g.turns), align: 'right' },
+            { header: 'AVG RESP', value: (g) => ms(g.avgResponseTimeMs), align: 'right' },
+            { header: by === 'model' ? 'LLM COST' : 'TOTAL COST', value: (g) => cost(g.costUsd), align: 'right' },
+            { header: 'UNPRICED', value: (g) => String(g.unpricedUsage), align: 'right' },
+          ],
+          width,
+        ).trimEnd(),
       );
       out.push(`Total cost (every component, all calls): ${cost(s.costs.totalUsd)}`);
     }

@@ -38,7 +38,8 @@ ${COMMON_HELP}`,
     const callFlag = flag(args, 'call');
     const callId = callFlag === undefined ? undefined : await resolveCallId(ds, callFlag, '--call');
     const filter = callId === undefined ? {} : { callId };
-    const start = lines === undefined ? await latestLogPosition(ds) : await positionBefore(ds, lines, { ...filter, ...(types ? { types } : {}) });
+    const start =
+      lines === undefined ? await latestLogPosition(ds) : await positionBefore(ds, lines, { ...filter, ...(types ? { types } : {}) });
     const follower = new LogFollower(ds, start, filter);
     let stop = false;
     void ctx.interrupted.then(() => (stop = true));
@@ -67,7 +68,9 @@ function parseTypes(raw: string | undefined): string[] | undefined {
   for (const t of types)
     if (!(EVENT_TYPES as readonly string[]).includes(t)) {
       const guess = nearest(t, EVENT_TYPES);
-      throw new UsageError(`--type: unknown event type "${t}"${guess ? ` (did you mean ${guess}?)` : ''}; one of ${EVENT_TYPES.join(', ')}`);
+      throw new UsageError(
+        `--type: unknown event type "${t}"${guess ? ` (did you mean ${guess}?)` : ''}; one of ${EVENT_TYPES.join(', ')}`,
+      );
     }
   if (types.length === 0) throw new UsageError('--type needs at least one event type');
   return types;

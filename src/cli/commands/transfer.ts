@@ -54,11 +54,17 @@ ${COMMON_HELP}`,
         : format === 'csv'
           ? 'SELECT COUNT(*) AS n FROM messages WHERE created_at >= ?'
           : 'SELECT COUNT(*) AS n FROM calls WHERE started_at >= ?';
-    const progress = file ? new Progress(ctx.stderr, `exporting ${format}`, Number((await select<{ n: unknown }>(ds, countSql, [since]))[0]?.n ?? 0), unit) : null;
+    const progress = file
+      ? new Progress(ctx.stderr, `exporting ${format}`, Number((await select<{ n: unknown }>(ds, countSql, [since]))[0]?.n ?? 0), unit)
+      : null;
     const out: NodeJS.WritableStream = file ? fs.createWriteStream(file, { mode: 0o600 }) : ctx.stdout;
     const failed = file ? new Promise<never>((_, reject) => out.once('error', reject)) : null;
     const chunks =
-      format === 'jsonl' ? toJsonl(ds, since) : format === 'csv' ? toCsv(ds, since, { raw: args.values['raw'] === true }) : toOtlp(ds, since, { withContent: args.values['with-content'] === true });
+      format === 'jsonl'
+        ? toJsonl(ds, since)
+        : format === 'csv'
+          ? toCsv(ds, since, { raw: args.values['raw'] === true })
+          : toOtlp(ds, since, { withContent: args.values['with-content'] === true });
     let n = 0;
     let bytes = 0;
     const write = async () => {
@@ -77,7 +83,14 @@ ${COMMON_HELP}`,
     progress?.done();
     const records = format === 'csv' ? Math.max(0, n - 1) : n;
     if (args.values['json']) {
-      const summary = { format, file: file ? path.resolve(file) : null, since: since === 0 ? null : new Date(since).toISOString(), records, unit, bytes };
+      const summary = {
+        format,
+        file: file ? path.resolve(file) : null,
+        since: since === 0 ? null : new Date(since).toISOString(),
+        records,
+        unit,
+        bytes,
+      };
       // Without --out the export itself is stdout: the summary goes to stderr instead.
       (file ? ctx.stdout : ctx.stderr).write(`${JSON.stringify(summary)}\n`);
     } else if (file) ctx.stderr.write(`wrote ${records} ${unit} to ${file}\n`);
@@ -126,7 +139,7 @@ ${COMMON_HELP}`,
     }
     const callIdFlag = flag(args, 'call-id');
     const report = sessionReportEvents(parseReport(text, file), callIdFlag === undefined ? {} : { callId: callIdFlag });
-    const logger = await ctx.openLogger(args.values as never);
+    const logger = await ctx.openLogger(args.values);
     if (await getCallListRow(await logger.dataSource(), report.callId)) {
       if (args.values['json']) ctx.stdout.write(json({ callId: report.callId, imported: false, reason: 'already in the store' }));
       else ctx.stdout.write(`call ${report.callId} is already in the store: nothing imported\n`);
@@ -142,7 +155,10 @@ ${COMMON_HELP}`,
     progress.done();
     const row = await getCallListRow(await logger.dataSource(), report.callId);
     if (args.values['json']) ctx.stdout.write(json({ callId: report.callId, imported: true, events: report.events.length, call: row }));
-    else ctx.stdout.write(`imported call ${report.callId} (${report.events.length} events, ${row?.turns ?? 0} turns, status ${row?.status ?? '?'})\n`);
+    else
+      ctx.stdout.write(
+        `imported call ${report.callId} (${report.events.length} events, ${row?.turns ?? 0} turns, status ${row?.status ?? '?'})\n`,
+      );
     return 0;
   },
 };

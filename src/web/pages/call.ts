@@ -6,7 +6,11 @@ import { fmtDuration, fmtInt, fmtMs, fmtTime, fmtUsd, prettyJson } from '../form
 import { statusBadge } from './calls.js';
 
 const kv = (pairs: ReadonlyArray<[string, Child]>) =>
-  h('dl', { class: 'kv' }, pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  h(
+    'dl',
+    { class: 'kv' },
+    pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
 
 /** The stages of a turn laid out in time, each starting where what it waits for ends. */
 export function turnStages(t: CallTurn): Stage[] {
@@ -33,24 +37,39 @@ const turnSpan = (t: CallTurn) => {
 };
 
 function turnBlock(t: CallTurn, scale: number, sla: number | null): DomElement {
-  return h('div', { class: 'waterfall', attrs: { 'data-turn': t.id } },
-    h('div', { class: 'small muted' },
+  return h(
+    'div',
+    { class: 'waterfall', attrs: { 'data-turn': t.id } },
+    h(
+      'div',
+      { class: 'small muted' },
       `Turn latency · end to end ${fmtMs(t.e2eLatencyMs)} · ${t.outcome}`,
       t.slaViolation ? h('span', { class: 'badge bad' }, 'SLA violation') : '',
       t.implausible ? h('span', { class: 'badge warn' }, 'implausible') : '',
-      t.costUsd !== null ? ` · ${fmtUsd(t.costUsd)}` : ''),
+      t.costUsd !== null ? ` · ${fmtUsd(t.costUsd)}` : '',
+    ),
     waterfall(turnStages(t), scale, sla, `Latency waterfall of turn ${t.id}`),
   );
 }
 
 function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number, sla: number | null): DomElement {
   if (m.role === 'tool') {
-    return h('div', { class: m.toolIsError ? 'tool error' : 'tool', attrs: { 'data-role': 'tool' } },
-      h('div', {}, h('span', { class: 'who' }, 'Tool call '), h('span', { class: 'name' }, m.toolName ?? '(unnamed)'), ' ',
+    return h(
+      'div',
+      { class: m.toolIsError ? 'tool error' : 'tool', attrs: { 'data-role': 'tool' } },
+      h(
+        'div',
+        {},
+        h('span', { class: 'who' }, 'Tool call '),
+        h('span', { class: 'name' }, m.toolName ?? '(unnamed)'),
+        ' ',
         m.toolIsError ? h('span', { class: 'badge bad' }, 'error') : h('span', { class: 'badge completed' }, 'ok'),
-        h('span', { class: 'small muted' }, ` ${fmtTime(m.createdAt)} · ${fmtMs(m.processingTimeMs)}`)),
-      h('div', { class: 'small muted' }, 'Arguments'), h('pre', { attrs: { 'data-testid': 'tool-args' } }, prettyJson(m.toolArguments)),
-      h('div', { class: 'small muted' }, 'Result'), h('pre', { attrs: { 'data-testid': 'tool-output' } }, prettyJson(m.content)),
+        h('span', { class: 'small muted' }, ` ${fmtTime(m.createdAt)} · ${fmtMs(m.processingTimeMs)}`),
+      ),
+      h('div', { class: 'small muted' }, 'Arguments'),
+      h('pre', { attrs: { 'data-testid': 'tool-args' } }, prettyJson(m.toolArguments)),
+      h('div', { class: 'small muted' }, 'Result'),
+      h('pre', { attrs: { 'data-testid': 'tool-output' } }, prettyJson(m.content)),
     );
   }
   const meta: Child[] = [fmtTime(m.createdAt)];
@@ -61,16 +80,23 @@ function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number,
   if (m.role === 'assistant') {
     if (m.processingTimeMs !== null) meta.push(`response ${fmtMs(m.processingTimeMs)}`);
     if (m.llmModel) meta.push(m.llmModel);
-    if (m.llmTokensInput !== null || m.llmTokensOutput !== null) meta.push(`${fmtInt(m.llmTokensInput)} → ${fmtInt(m.llmTokensOutput)} tokens`);
+    if (m.llmTokensInput !== null || m.llmTokensOutput !== null)
+      meta.push(`${fmtInt(m.llmTokensInput)} → ${fmtInt(m.llmTokensOutput)} tokens`);
     if (m.llmCostUsd !== null) meta.push(fmtUsd(m.llmCostUsd));
     if (m.slaViolation) meta.push(h('span', { class: 'badge bad' }, 'SLA violation'));
     if (m.interrupted) meta.push(h('span', { class: 'badge warn' }, 'interrupted'));
   }
   const who = m.role === 'user' ? 'User' : m.role === 'assistant' ? 'Agent' : 'System';
-  return h('div', { class: `msg ${m.role}${m.interrupted ? ' interrupted' : ''}`, attrs: { 'data-role': m.role, 'data-message': m.id } },
+  return h(
+    'div',
+    { class: `msg ${m.role}${m.interrupted ? ' interrupted' : ''}`, attrs: { 'data-role': m.role, 'data-message': m.id } },
     h('div', { class: 'who' }, who),
     h('div', { class: 'text' }, m.content),
-    h('div', { class: 'meta' }, meta.map((x) => h('span', {}, x))),
+    h(
+      'div',
+      { class: 'meta' },
+      meta.map((x) => h('span', {}, x)),
+    ),
     turn ? turnBlock(turn, scale, sla) : null,
   );
 }
@@ -85,7 +111,12 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
   const loose = d.turns.filter((t) => t.assistantMessageId === null || !messageIds.has(t.assistantMessageId));
   const scale = Math.max(1, ...d.turns.map(turnSpan));
   const cost = d.conversations.reduce(
-    (a, x) => ({ llm: a.llm + x.costUsd.llm, stt: a.stt + x.costUsd.stt, tts: a.tts + x.costUsd.tts, realtime: a.realtime + x.costUsd.realtime }),
+    (a, x) => ({
+      llm: a.llm + x.costUsd.llm,
+      stt: a.stt + x.costUsd.stt,
+      tts: a.tts + x.costUsd.tts,
+      realtime: a.realtime + x.costUsd.realtime,
+    }),
     { llm: 0, stt: 0, tts: 0, realtime: 0 },
   );
   const problems = d.systemEvents.filter((e) => e.severity !== 'INFO' && e.severity !== 'DEBUG');
@@ -93,70 +124,150 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
 
   root.replaceChildren(
     h('div', { class: 'toolbar' }, h('h1', {}, 'Call ', h('span', { class: 'mono' }, c.id)), statusBadge(c.status)),
-    h('div', { class: 'cards' },
-      ...([
-        ['Duration', fmtDuration(c.durationMs)],
-        ['Turns', fmtInt(c.turns)],
-        ['Cost', fmtUsd(c.costUsd)],
-        ['Worst latency', fmtMs(c.worstLatencyMs)],
-        ['Interruptions', fmtInt(c.interruptions)],
-        ['SLA violations', fmtInt(c.slaViolations)],
-        ['Errors', fmtInt(c.errors)],
-      ] as const).map(([label, value]) => h('div', { class: 'card' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value))),
+    h(
+      'div',
+      { class: 'cards' },
+      ...(
+        [
+          ['Duration', fmtDuration(c.durationMs)],
+          ['Turns', fmtInt(c.turns)],
+          ['Cost', fmtUsd(c.costUsd)],
+          ['Worst latency', fmtMs(c.worstLatencyMs)],
+          ['Interruptions', fmtInt(c.interruptions)],
+          ['SLA violations', fmtInt(c.slaViolations)],
+          ['Errors', fmtInt(c.errors)],
+        ] as const
+      ).map(([label, value]) => h('div', { class: 'card' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value))),
     ),
-    h('div', { class: 'split' },
-      h('section', { class: 'panel' },
+    h(
+      'div',
+      { class: 'split' },
+      h(
+        'section',
+        { class: 'panel' },
         h('h2', {}, 'Transcript'),
         legend([
-          { label: 'EOU', cls: 'c-eou' }, { label: 'Transcription', cls: 'c-stt' }, { label: 'LLM TTFT', cls: 'c-llm' },
-          { label: 'TTS TTFB', cls: 'c-tts' }, { label: 'End to end', cls: 'c-e2e' },
+          { label: 'EOU', cls: 'c-eou' },
+          { label: 'Transcription', cls: 'c-stt' },
+          { label: 'LLM TTFT', cls: 'c-llm' },
+          { label: 'TTS TTFB', cls: 'c-tts' },
+          { label: 'End to end', cls: 'c-e2e' },
         ]),
-        h('div', { class: 'chat', attrs: { 'data-testid': 'transcript' } },
-          d.messages.length ? d.messages.map((m) => messageBlock(m, byAssistant.get(m.id), scale, sla)) : h('p', { class: 'muted' }, 'No messages.')),
-        loose.length ? h('div', {}, h('h2', {}, 'Turns without an agent message'), loose.map((t) => turnBlock(t, scale, sla))) : null,
+        h(
+          'div',
+          { class: 'chat', attrs: { 'data-testid': 'transcript' } },
+          d.messages.length
+            ? d.messages.map((m) => messageBlock(m, byAssistant.get(m.id), scale, sla))
+            : h('p', { class: 'muted' }, 'No messages.'),
+        ),
+        loose.length
+          ? h(
+              'div',
+              {},
+              h('h2', {}, 'Turns without an agent message'),
+              loose.map((t) => turnBlock(t, scale, sla)),
+            )
+          : null,
       ),
-      h('div', {},
-        h('section', { class: 'panel' }, h('h2', {}, 'Details'), kv([
-          ['Room', c.livekitRoom ?? '—'],
-          ['Caller', c.callerNumber ?? '—'],
-          ['Agent', c.agentName ?? '—'],
-          ['Started', fmtTime(c.startedAt)],
-          ['Ended', fmtTime(c.endedAt)],
-          ['End reason', c.endReason ?? '—'],
-          ['Error', c.error ?? '—'],
-          ['Models', [...new Set(d.conversations.map((x) => x.aiModel).filter((x): x is string => x !== null))].join(', ') || '—'],
-          ['Cost by component', `LLM ${fmtUsd(cost.llm)} · STT ${fmtUsd(cost.stt)} · TTS ${fmtUsd(cost.tts)}${cost.realtime ? ` · realtime ${fmtUsd(cost.realtime)}` : ''}`],
-          ['False interruptions', fmtInt(falseInterruptions)],
-          ['SLA threshold', fmtMs(sla)],
-        ])),
-        h('section', { class: 'panel', attrs: { 'data-testid': 'errors' } },
+      h(
+        'div',
+        {},
+        h(
+          'section',
+          { class: 'panel' },
+          h('h2', {}, 'Details'),
+          kv([
+            ['Room', c.livekitRoom ?? '—'],
+            ['Caller', c.callerNumber ?? '—'],
+            ['Agent', c.agentName ?? '—'],
+            ['Started', fmtTime(c.startedAt)],
+            ['Ended', fmtTime(c.endedAt)],
+            ['End reason', c.endReason ?? '—'],
+            ['Error', c.error ?? '—'],
+            ['Models', [...new Set(d.conversations.map((x) => x.aiModel).filter((x): x is string => x !== null))].join(', ') || '—'],
+            [
+              'Cost by component',
+              `LLM ${fmtUsd(cost.llm)} · STT ${fmtUsd(cost.stt)} · TTS ${fmtUsd(cost.tts)}${cost.realtime ? ` · realtime ${fmtUsd(cost.realtime)}` : ''}`,
+            ],
+            ['False interruptions', fmtInt(falseInterruptions)],
+            ['SLA threshold', fmtMs(sla)],
+          ]),
+        ),
+        h(
+          'section',
+          { class: 'panel', attrs: { 'data-testid': 'errors' } },
           h('h2', {}, `Errors and warnings (${problems.length})`),
           problems.length
-            ? h('ul', { class: 'problems' }, problems.map((e) =>
-                h('li', {},
-                  h('div', { class: 'head' }, h('span', { class: 'mono' }, fmtTime(e.createdAt).slice(11)),
-                    h('span', { class: `badge ${e.severity === 'WARNING' ? 'warn' : 'bad'}` }, e.severity),
-                    h('span', { class: 'mono' }, e.eventType), e.component ? h('span', { class: 'muted' }, e.component) : null),
-                  h('div', {}, e.message))))
+            ? h(
+                'ul',
+                { class: 'problems' },
+                problems.map((e) =>
+                  h(
+                    'li',
+                    {},
+                    h(
+                      'div',
+                      { class: 'head' },
+                      h('span', { class: 'mono' }, fmtTime(e.createdAt).slice(11)),
+                      h('span', { class: `badge ${e.severity === 'WARNING' ? 'warn' : 'bad'}` }, e.severity),
+                      h('span', { class: 'mono' }, e.eventType),
+                      e.component ? h('span', { class: 'muted' }, e.component) : null,
+                    ),
+                    h('div', {}, e.message),
+                  ),
+                ),
+              )
             : h('p', { class: 'muted' }, 'None.'),
         ),
         d.conversations.some((x) => x.summary)
-          ? h('section', { class: 'panel' }, h('h2', {}, 'Summary'), d.conversations.map((x) => (x.summary ? h('p', {}, x.summary) : null)))
+          ? h(
+              'section',
+              { class: 'panel' },
+              h('h2', {}, 'Summary'),
+              d.conversations.map((x) => (x.summary ? h('p', {}, x.summary) : null)),
+            )
           : null,
       ),
     ),
-    h('section', { class: 'panel' },
+    h(
+      'section',
+      { class: 'panel' },
       h('h2', {}, `Event log (${d.events.length === d.eventCount ? d.eventCount : `first ${d.events.length} of ${d.eventCount}`})`),
-      h('table', { class: 'data', attrs: { 'data-testid': 'event-log' } },
-        h('thead', {}, h('tr', {}, h('th', { class: 'num' }, 'Position'), h('th', { class: 'num' }, '#'), h('th', {}, 'Occurred'), h('th', {}, 'Type'), h('th', {}, 'Data'))),
-        h('tbody', {}, d.events.map((e) =>
-          h('tr', {},
-            h('td', { class: 'num mono' }, String(e.position)),
-            h('td', { class: 'num mono' }, e.streamPosition === null ? '—' : String(e.streamPosition)),
-            h('td', { class: 'mono' }, fmtTime(e.occurredAt)),
-            h('td', { class: 'mono' }, e.type),
-            h('td', {}, h('details', {}, h('summary', { class: 'mono small' }, summarize(e.data)), h('pre', {}, JSON.stringify(e.data, null, 2)))),
-          ))),
+      h(
+        'table',
+        { class: 'data', attrs: { 'data-testid': 'event-log' } },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { class: 'num' }, 'Position'),
+            h('th', { class: 'num' }, '#'),
+            h('th', {}, 'Occurred'),
+            h('th', {}, 'Type'),
+            h('th', {}, 'Data'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          d.events.map((e) =>
+            h(
+              'tr',
+              {},
+              h('td', { class: 'num mono' }, String(e.position)),
+              h('td', { class: 'num mono' }, e.streamPosition === null ? '—' : String(e.streamPosition)),
+              h('td', { class: 'mono' }, fmtTime(e.occurredAt)),
+              h('td', { class: 'mono' }, e.type),
+              h(
+                'td',
+                {},
+                h('details', {}, h('summary', { class: 'mono small' }, summarize(e.data)), h('pre', {}, JSON.stringify(e.data, null, 2))),
+              ),
+            ),
+          ),
+        ),
       ),
     ),
   );

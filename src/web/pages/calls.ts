@@ -44,14 +44,32 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
   const input = (name: string, label: string, type: string, attrs: Record<string, string | number> = {}) =>
     h('label', {}, label, h('input', { attrs: { name, type, value: get(name as (typeof FIELDS)[number]), ...attrs } }));
   const select = (name: string, label: string, options: ReadonlyArray<[string, string]>) => {
-    const el = h('select', { attrs: { name } }, options.map(([v, text]) => h('option', { attrs: { value: v } }, text)));
+    const el = h(
+      'select',
+      { attrs: { name } },
+      options.map(([v, text]) => h('option', { attrs: { value: v } }, text)),
+    );
     el.value = get(name as (typeof FIELDS)[number]);
     return h('label', {}, label, el);
   };
-  const form = h('form', { class: 'filters', attrs: { action: '/calls', method: 'get', role: 'search' } },
-    select('status', 'Status', [['', 'any'], ['active', 'active'], ['completed', 'completed'], ['failed', 'failed'], ['abandoned', 'abandoned']]),
+  const form = h(
+    'form',
+    { class: 'filters', attrs: { action: '/calls', method: 'get', role: 'search' } },
+    select('status', 'Status', [
+      ['', 'any'],
+      ['active', 'active'],
+      ['completed', 'completed'],
+      ['failed', 'failed'],
+      ['abandoned', 'abandoned'],
+    ]),
     input('room', 'Room contains', 'search', { placeholder: 'room name', maxlength: 255 }),
-    select('since', 'Started', [['', 'any time'], ['1h', 'last hour'], ['24h', 'last 24 h'], ['7d', 'last 7 days'], ['30d', 'last 30 days']]),
+    select('since', 'Started', [
+      ['', 'any time'],
+      ['1h', 'last hour'],
+      ['24h', 'last 24 h'],
+      ['7d', 'last 7 days'],
+      ['30d', 'last 30 days'],
+    ]),
     input('minDurationS', 'Min duration (s)', 'number', { min: 0, step: 'any' }),
     input('minTurns', 'Min turns', 'number', { min: 0, step: 1 }),
     input('minCostUsd', 'Min cost ($)', 'number', { min: 0, step: 'any' }),
@@ -76,12 +94,17 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
     if (key === null) return h('th', { class: cls }, label);
     const active = key === sort;
     const nextDir = active && dir === 'desc' ? 'asc' : 'desc';
-    return h('th', { class: cls, attrs: { 'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : null } },
-      link(here({ sort: key, dir: nextDir, page: undefined }), label, active ? (dir === 'asc' ? ' ▲' : ' ▼') : ''));
+    return h(
+      'th',
+      { class: cls, attrs: { 'aria-sort': active ? (dir === 'asc' ? 'ascending' : 'descending') : null } },
+      link(here({ sort: key, dir: nextDir, page: undefined }), label, active ? (dir === 'asc' ? ' ▲' : ' ▼') : ''),
+    );
   };
 
   const row = (c: CallListRow) =>
-    h('tr', {},
+    h(
+      'tr',
+      {},
       h('td', { class: 'mono' }, fmtTime(c.startedAt)),
       h('td', {}, link(`/calls/${encodeURIComponent(c.id)}`, c.id)),
       h('td', {}, c.livekitRoom ?? '—'),
@@ -89,7 +112,12 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
       h('td', { class: 'num' }, fmtDuration(c.durationMs)),
       h('td', { class: 'num' }, fmtInt(c.turns)),
       h('td', { class: 'num' }, fmtUsd(c.costUsd)),
-      h('td', { class: 'num' }, fmtMs(c.worstLatencyMs), c.slaViolations > 0 ? h('span', { class: 'badge bad', attrs: { title: 'SLA violations' } }, ` ${c.slaViolations} SLA`) : ''),
+      h(
+        'td',
+        { class: 'num' },
+        fmtMs(c.worstLatencyMs),
+        c.slaViolations > 0 ? h('span', { class: 'badge bad', attrs: { title: 'SLA violations' } }, ` ${c.slaViolations} SLA`) : '',
+      ),
       h('td', { class: 'num' }, c.errors > 0 ? h('span', { class: 'badge bad' }, String(c.errors)) : '0'),
     );
 
@@ -99,14 +127,37 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
   root.replaceChildren(
     h('h1', {}, 'Calls'),
     form,
-    h('table', { class: 'data', attrs: { 'data-testid': 'calls-table' } },
-      h('thead', {}, h('tr', {},
-        header('started', 'Started'), header(null, 'Call'), header('room', 'Room'), header('status', 'Status'),
-        header('duration', 'Duration', true), header('turns', 'Turns', true), header('cost', 'Cost', true),
-        header('worstLatency', 'Worst latency', true), header(null, 'Errors', true))),
-      h('tbody', {}, data.rows.length ? data.rows.map(row) : h('tr', {}, h('td', { attrs: { colspan: 9 }, class: 'muted' }, 'No calls match these filters.'))),
+    h(
+      'table',
+      { class: 'data', attrs: { 'data-testid': 'calls-table' } },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          header('started', 'Started'),
+          header(null, 'Call'),
+          header('room', 'Room'),
+          header('status', 'Status'),
+          header('duration', 'Duration', true),
+          header('turns', 'Turns', true),
+          header('cost', 'Cost', true),
+          header('worstLatency', 'Worst latency', true),
+          header(null, 'Errors', true),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        data.rows.length
+          ? data.rows.map(row)
+          : h('tr', {}, h('td', { attrs: { colspan: 9 }, class: 'muted' }, 'No calls match these filters.')),
+      ),
     ),
-    h('div', { class: 'pager' },
+    h(
+      'div',
+      { class: 'pager' },
       page > 1 ? link(here({ page: page - 1 }), '← Previous') : h('span', { class: 'muted' }, '← Previous'),
       h('span', { attrs: { 'data-testid': 'pager-status' } }, `${first}–${last} of ${data.total} · page ${page} of ${pages}`),
       page < pages ? link(here({ page: page + 1 }), 'Next →') : h('span', { class: 'muted' }, 'Next →'),

@@ -49,7 +49,9 @@ export async function renderLive(root: DomElement, setConnection: (text: string,
   let received = 0;
 
   const item = (e: LogEvent, fresh: boolean) =>
-    h('li', { class: fresh ? 'fresh' : '', attrs: { 'data-position': e.position, 'data-type': e.type } },
+    h(
+      'li',
+      { class: fresh ? 'fresh' : '', attrs: { 'data-position': e.position, 'data-type': e.type } },
       h('span', { class: 'mono small' }, fmtTime(e.occurredAt).slice(11)),
       h('span', { class: 'mono small' }, e.type),
       h('span', { class: 'mono small' }, e.callId === null ? '—' : link(`/calls/${encodeURIComponent(e.callId)}`, truncate(e.callId, 28))),
@@ -68,8 +70,16 @@ export async function renderLive(root: DomElement, setConnection: (text: string,
     activeBody.replaceChildren(
       ...(page.rows.length
         ? page.rows.map((c) =>
-            h('tr', {}, h('td', { class: 'mono' }, fmtTime(c.startedAt)), h('td', {}, link(`/calls/${encodeURIComponent(c.id)}`, c.id)),
-              h('td', {}, c.livekitRoom ?? '—'), h('td', {}, statusBadge(c.status)), h('td', { class: 'num' }, fmtDuration(Date.now() - c.startedAt)))) 
+            h(
+              'tr',
+              {},
+              h('td', { class: 'mono' }, fmtTime(c.startedAt)),
+              h('td', {}, link(`/calls/${encodeURIComponent(c.id)}`, c.id)),
+              h('td', {}, c.livekitRoom ?? '—'),
+              h('td', {}, statusBadge(c.status)),
+              h('td', { class: 'num' }, fmtDuration(Date.now() - c.startedAt)),
+            ),
+          )
         : [h('tr', {}, h('td', { class: 'muted', attrs: { colspan: 5 } }, 'No active calls.'))]),
     );
   };
@@ -77,11 +87,35 @@ export async function renderLive(root: DomElement, setConnection: (text: string,
 
   root.replaceChildren(
     h('div', { class: 'toolbar' }, h('h1', {}, 'Live'), status),
-    h('section', { class: 'panel' }, h('h2', {}, 'Active calls'),
-      h('table', { class: 'data', attrs: { 'data-testid': 'active-calls' } },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Started'), h('th', {}, 'Call'), h('th', {}, 'Room'), h('th', {}, 'Status'), h('th', { class: 'num' }, 'Running for'))),
-        activeBody)),
-    h('section', { class: 'panel' }, h('h2', {}, 'Newest events ', h('span', { class: 'muted small' }, '(', counter, ' new since opened)')), feed),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'Active calls'),
+      h(
+        'table',
+        { class: 'data', attrs: { 'data-testid': 'active-calls' } },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, 'Started'),
+            h('th', {}, 'Call'),
+            h('th', {}, 'Room'),
+            h('th', {}, 'Status'),
+            h('th', { class: 'num' }, 'Running for'),
+          ),
+        ),
+        activeBody,
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'Newest events ', h('span', { class: 'muted small' }, '(', counter, ' new since opened)')),
+      feed,
+    ),
   );
 
   let refreshTimer: number | undefined;

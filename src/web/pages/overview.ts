@@ -38,16 +38,23 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
   const sla = series.slaThresholdMs;
 
   root.replaceChildren(
-    h('div', { class: 'toolbar' },
+    h(
+      'div',
+      { class: 'toolbar' },
       h('h1', {}, 'Overview'),
-      h('div', { class: 'seg', attrs: { role: 'group', 'aria-label': 'Time range' } },
+      h(
+        'div',
+        { class: 'seg', attrs: { role: 'group', 'aria-label': 'Time range' } },
         RANGE_CHOICES.map((r) => {
           const a = link(`/?range=${r}`, `Last ${r}`);
           if (r === range) a.classList.add('active');
           return a;
-        })),
+        }),
+      ),
     ),
-    h('div', { class: 'cards' },
+    h(
+      'div',
+      { class: 'cards' },
       card('Calls', fmtInt(st.calls.total)),
       card('Success rate', fmtPct(st.calls.ended ? st.calls.successRate : null), st.calls.ended > 0 && st.calls.successRate < 90),
       card('p50 response', fmtMs(st.performance.p50ResponseTimeMs)),
@@ -57,53 +64,120 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
       card('Errors', fmtInt(st.errors.total), st.errors.total > 0),
       card('Active now', fmtInt(st.calls.active)),
     ),
-    h('div', { class: 'grid2' },
-      panel(`Calls per ${bucketName}`, barChart({
-        title: `Calls per ${bucketName}`, xs, formatX, formatY: (v) => fmtInt(v),
-        series: (['completed', 'failed', 'abandoned', 'active'] as const).map((k) => ({
-          label: k, cls: `c-${k}`, values: series.buckets.map((b) => b.calls[k]),
-        })),
-      })),
-      panel('Success rate', lineChart({
-        title: 'Success rate', xs, formatX, formatY: (v) => `${Math.round(v)}%`, yMax: 100,
-        series: [{ label: 'success rate', cls: 'c-rate', values: series.buckets.map((b) => b.successRate) }],
-      })),
-      panel('End-to-end latency (p50 / p95)', lineChart({
-        title: 'End-to-end latency p50 and p95', xs, formatX, formatY: (v) => fmtMs(v),
-        threshold: sla === null ? null : { value: sla, label: `SLA ${fmtMs(sla)}` },
-        series: [
-          { label: 'p50', cls: 'c-p50', values: series.buckets.map((b) => b.latency.p50Ms) },
-          { label: 'p95', cls: 'c-p95', values: series.buckets.map((b) => b.latency.p95Ms) },
-        ],
-      })),
-      panel(`SLA violations per ${bucketName}`, barChart({
-        title: `SLA violations per ${bucketName}`, xs, formatX, formatY: (v) => fmtInt(v),
-        series: [{ label: 'SLA violations', cls: 'c-sla', values: series.buckets.map((b) => b.slaViolations) }],
-      })),
-      panel('Cost per day by component (UTC days)', barChart({
-        title: 'Cost per day by component', xs: series.costByDay.map((d) => d.day), formatX: fmtUtcDay, formatY: fmtUsd,
-        series: [
-          { label: 'LLM', cls: 'c-llm', values: series.costByDay.map((d) => d.llmUsd) },
-          { label: 'STT', cls: 'c-stt', values: series.costByDay.map((d) => d.sttUsd) },
-          { label: 'TTS', cls: 'c-tts', values: series.costByDay.map((d) => d.ttsUsd) },
-          { label: 'Realtime', cls: 'c-realtime', values: series.costByDay.map((d) => d.realtimeUsd) },
-        ],
-      })),
-      panel('Latency by stage',
-        h('table', { class: 'data' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Stage'), h('th', { class: 'num' }, 'p50'), h('th', { class: 'num' }, 'p95'), h('th', { class: 'num' }, 'Turns'))),
-          h('tbody', {},
-            ([
-              ['End of turn (EOU)', series.components.endOfTurn],
-              ['Transcription', series.components.transcription],
-              ['LLM time to first token', series.components.llmTtft],
-              ['TTS time to first byte', series.components.ttsTtfb],
-              ['End to end', series.components.e2e],
-            ] as const).map(([label, c]) =>
-              h('tr', {}, h('td', {}, label), h('td', { class: 'num' }, fmtMs(c.p50Ms)), h('td', { class: 'num' }, fmtMs(c.p95Ms)), h('td', { class: 'num' }, fmtInt(c.samples)))),
-          )),
-        h('p', { class: 'muted small' }, 'Tokens: ', `${fmtInt(st.tokens.input)} in, ${fmtInt(st.tokens.output)} out. `,
-          st.costs.unpricedUsage > 0 ? `${fmtInt(st.costs.unpricedUsage)} usage records had no known price.` : ''),
+    h(
+      'div',
+      { class: 'grid2' },
+      panel(
+        `Calls per ${bucketName}`,
+        barChart({
+          title: `Calls per ${bucketName}`,
+          xs,
+          formatX,
+          formatY: (v) => fmtInt(v),
+          series: (['completed', 'failed', 'abandoned', 'active'] as const).map((k) => ({
+            label: k,
+            cls: `c-${k}`,
+            values: series.buckets.map((b) => b.calls[k]),
+          })),
+        }),
+      ),
+      panel(
+        'Success rate',
+        lineChart({
+          title: 'Success rate',
+          xs,
+          formatX,
+          formatY: (v) => `${Math.round(v)}%`,
+          yMax: 100,
+          series: [{ label: 'success rate', cls: 'c-rate', values: series.buckets.map((b) => b.successRate) }],
+        }),
+      ),
+      panel(
+        'End-to-end latency (p50 / p95)',
+        lineChart({
+          title: 'End-to-end latency p50 and p95',
+          xs,
+          formatX,
+          formatY: (v) => fmtMs(v),
+          threshold: sla === null ? null : { value: sla, label: `SLA ${fmtMs(sla)}` },
+          series: [
+            { label: 'p50', cls: 'c-p50', values: series.buckets.map((b) => b.latency.p50Ms) },
+            { label: 'p95', cls: 'c-p95', values: series.buckets.map((b) => b.latency.p95Ms) },
+          ],
+        }),
+      ),
+      panel(
+        `SLA violations per ${bucketName}`,
+        barChart({
+          title: `SLA violations per ${bucketName}`,
+          xs,
+          formatX,
+          formatY: (v) => fmtInt(v),
+          series: [{ label: 'SLA violations', cls: 'c-sla', values: series.buckets.map((b) => b.slaViolations) }],
+        }),
+      ),
+      panel(
+        'Cost per day by component (UTC days)',
+        barChart({
+          title: 'Cost per day by component',
+          xs: series.costByDay.map((d) => d.day),
+          formatX: fmtUtcDay,
+          formatY: fmtUsd,
+          series: [
+            { label: 'LLM', cls: 'c-llm', values: series.costByDay.map((d) => d.llmUsd) },
+            { label: 'STT', cls: 'c-stt', values: series.costByDay.map((d) => d.sttUsd) },
+            { label: 'TTS', cls: 'c-tts', values: series.costByDay.map((d) => d.ttsUsd) },
+            { label: 'Realtime', cls: 'c-realtime', values: series.costByDay.map((d) => d.realtimeUsd) },
+          ],
+        }),
+      ),
+      panel(
+        'Latency by stage',
+        h(
+          'table',
+          { class: 'data' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, 'Stage'),
+              h('th', { class: 'num' }, 'p50'),
+              h('th', { class: 'num' }, 'p95'),
+              h('th', { class: 'num' }, 'Turns'),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            (
+              [
+                ['End of turn (EOU)', series.components.endOfTurn],
+                ['Transcription', series.components.transcription],
+                ['LLM time to first token', series.components.llmTtft],
+                ['TTS time to first byte', series.components.ttsTtfb],
+                ['End to end', series.components.e2e],
+              ] as const
+            ).map(([label, c]) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, label),
+                h('td', { class: 'num' }, fmtMs(c.p50Ms)),
+                h('td', { class: 'num' }, fmtMs(c.p95Ms)),
+                h('td', { class: 'num' }, fmtInt(c.samples)),
+              ),
+            ),
+          ),
+        ),
+        h(
+          'p',
+          { class: 'muted small' },
+          'Tokens: ',
+          `${fmtInt(st.tokens.input)} in, ${fmtInt(st.tokens.output)} out. `,
+          st.costs.unpricedUsage > 0 ? `${fmtInt(st.costs.unpricedUsage)} usage records had no known price.` : '',
+        ),
       ),
     ),
   );

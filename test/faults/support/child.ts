@@ -24,7 +24,7 @@ export function startWriter(url: string, args: { calls?: number; run: string; pa
   const acked: string[] = [];
   const lines: string[] = [];
   let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
     let i: number;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -35,7 +35,7 @@ export function startWriter(url: string, args: { calls?: number; run: string; pa
     }
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
@@ -46,7 +46,8 @@ export function startWriter(url: string, args: { calls?: number; run: string; pa
     async waitForAcks(n, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       while (acked.length < n) {
-        if (child.exitCode !== null) throw new Error(`writer exited (${child.exitCode}) after ${acked.length} acks: ${stderr.slice(-2000)}`);
+        if (child.exitCode !== null)
+          throw new Error(`writer exited (${child.exitCode}) after ${acked.length} acks: ${stderr.slice(-2000)}`);
         if (Date.now() > deadline) throw new Error(`writer acked only ${acked.length} of ${n} in ${timeoutMs} ms: ${stderr.slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 5));
       }

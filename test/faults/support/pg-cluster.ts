@@ -28,7 +28,9 @@ export class PrivateCluster {
   }
 
   create(): void {
-    execFileSync('pg_createcluster', [this.version, this.name, '-p', String(this.port), '--start', '--', '--auth=trust'], { stdio: 'pipe' });
+    execFileSync('pg_createcluster', [this.version, this.name, '-p', String(this.port), '--start', '--', '--auth=trust'], {
+      stdio: 'pipe',
+    });
     this.waitReady();
   }
 

@@ -50,10 +50,20 @@ export async function checkStore(url: string): Promise<{ health: StoreHealth; me
   const before = await snapshot(ds);
   await logger.rebuildProjections();
   const after = await snapshot(ds);
-  const integrity = sqlite ? String(((await ds.query('PRAGMA integrity_check')) as Array<{ integrity_check: string }>)[0]!.integrity_check) : 'ok';
+  const integrity = sqlite
+    ? String(((await ds.query('PRAGMA integrity_check')) as Array<{ integrity_check: string }>)[0]!.integrity_check)
+    : 'ok';
   const messageIds = new Set(((await ds.query('SELECT id FROM messages')) as Array<{ id: string }>).map((r) => r.id));
   return {
-    health: { events: Number(n), storeReports: Number(r), callsWithGaps, duplicateEventIds: Number(d), projectionsMatchLog: JSON.stringify(before) === JSON.stringify(after), integrity, duplicatedMessages: Number(dm) },
+    health: {
+      events: Number(n),
+      storeReports: Number(r),
+      callsWithGaps,
+      duplicateEventIds: Number(d),
+      projectionsMatchLog: JSON.stringify(before) === JSON.stringify(after),
+      integrity,
+      duplicatedMessages: Number(dm),
+    },
     messageIds,
     logger,
   };

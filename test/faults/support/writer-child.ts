@@ -48,7 +48,15 @@ async function oneCall(i: number): Promise<void> {
     const id =
       m % 2 === 0
         ? await logger.logUserMessage({ conversationId, content: `${callId} user ${m}`, sttConfidence: 0.9 })
-        : await logger.logAssistantMessage({ conversationId, content: `${callId} assistant ${m}`, processingTimeMs: 300 + m, llmModel: 'gpt-4o-mini', llmTokensInput: 100, llmTokensOutput: 10, llmCostUsd: 0.0001 });
+        : await logger.logAssistantMessage({
+            conversationId,
+            content: `${callId} assistant ${m}`,
+            processingTimeMs: 300 + m,
+            llmModel: 'gpt-4o-mini',
+            llmTokensInput: 100,
+            llmTokensOutput: 10,
+            llmCostUsd: 0.0001,
+          });
     out(`ack ${id}`);
   }
   if (stopping) return;

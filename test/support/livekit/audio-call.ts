@@ -16,7 +16,12 @@ export const AUDIO_CALL = {
     { startMs: 5000, endMs: 5600, transcript: 'Thanks, bye', confidence: 0.97, sttDelayMs: 50 },
   ] satisfies Utterance[],
   replies: [
-    { input: 'Hi, I need help with my booking', content: LONG_REPLY, ttftMs: 200, usage: { promptTokens: 1200, promptCachedTokens: 1000, completionTokens: 130 } },
+    {
+      input: 'Hi, I need help with my booking',
+      content: LONG_REPLY,
+      ttftMs: 200,
+      usage: { promptTokens: 1200, promptCachedTokens: 1000, completionTokens: 130 },
+    },
     {
       input: 'Actually, what is the weather in Paris?',
       toolCalls: [{ name: 'get_weather', args: { city: 'Paris' } }],
@@ -24,8 +29,18 @@ export const AUDIO_CALL = {
       usage: { promptTokens: 1400, promptCachedTokens: 1200, completionTokens: 20 },
     },
     // The session hands the tool's output back to the LLM as JSON.
-    { input: JSON.stringify('sunny in Paris'), content: 'It is sunny in Paris.', ttftMs: 200, usage: { promptTokens: 1450, promptCachedTokens: 1200, completionTokens: 8 } },
-    { input: 'Thanks, bye', content: 'Goodbye!', ttftMs: 200, usage: { promptTokens: 1500, promptCachedTokens: 1400, completionTokens: 3 } },
+    {
+      input: JSON.stringify('sunny in Paris'),
+      content: 'It is sunny in Paris.',
+      ttftMs: 200,
+      usage: { promptTokens: 1450, promptCachedTokens: 1200, completionTokens: 8 },
+    },
+    {
+      input: 'Thanks, bye',
+      content: 'Goodbye!',
+      ttftMs: 200,
+      usage: { promptTokens: 1500, promptCachedTokens: 1400, completionTokens: 3 },
+    },
   ] satisfies ScriptedReply[],
   ttsTtfbMs: 120,
   minEndpointingDelayMs: 100,
