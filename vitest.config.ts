@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // expect.poll waits up to 10 s (browser pages, live streams on a loaded 2-core machine); not a timing assertion.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // expect.poll waits up to 10 s (browser pages, live streams on a loaded 2-core machine); not a timing assertion.
+    expect: { poll: { timeout: 10_000 } },
     // Fault tests start processes and hold locks: one file at a time keeps them from skewing each other.
     fileParallelism: false,
   },

@@ -39,6 +39,9 @@ export function createDataSource(config: StoreConfig, log: Log, options: { role?
         max: writer ? 2 : config.poolSize + config.poolOverflow,
         ...(writer ? { pipeline: true } : {}),
         idleTimeoutMillis: config.poolIdleTimeoutMs,
+        // An idle pool never keeps the process alive: a script that logs and ends exits, and the
+        // process-wide logger's beforeExit flush and close then run (node-postgres unrefs idle clients).
+        allowExitOnIdle: true,
         connectionTimeoutMillis: 5_000,
         application_name: 'livekit-conversation-log',
       },
