@@ -70,10 +70,24 @@ export async function getConversationHistory(dataSource: DataSource, conversatio
     throw new ConversationLogError('UNKNOWN_CONVERSATION', `No conversation ${conversationId}.`, {
       field: 'conversationId',
     });
-  const rows = await dataSource.getRepository(MessageEntity).find({
-    where: { conversationId },
-    order: { createdAt: 'DESC', eventPosition: 'DESC' },
-    take: limit,
-  });
-  return rows.reverse().map(toHistoryMessage);
+  // Fixed SQL over the conversation's index; each row read through the entity's own column
+  // declarations (driver conversion and transformers, as TypeORM hydrates), without the per-row cost
+  // of the repository's relation handling.
+  const metadata = dataSource.getMetadata(MessageEntity);
+  const rows = await dataSource.query<Array<Record<string, unknown>>>(
+    dataSource.options.type === 'postgres'
+      ? 'SELECT * FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC, event_position DESC LIMIT $2'
+      : 'SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, event_position DESC LIMIT ?',
+    [conversationId, limit],
+  );
+  const messages: HistoryMessage[] = [];
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const row = rows[i]!;
+    const entity = {} as Record<string, unknown>;
+    for (const column of metadata.columns) {
+      entity[column.propertyName] = dataSource.driver.prepareHydratedValue(row[column.databaseName], column) as unknown;
+    }
+    messages.push(toHistoryMessage(entity as unknown as MessageEntity));
+  }
+  return messages;
 }
