@@ -49,7 +49,16 @@ export interface CallListRow {
   interruptions: number;
   /** Slowest plausible end-to-end latency: from `turns` when the call has any, else the slowest response time. */
   worstLatencyMs: number | null;
+  /** When the newest event of the call happened (ms UTC); an active call silent for long is stale ({@link isStale}). */
+  lastEventAt: number | null;
 }
+
+/** An active call with no event for longer than this (10 minutes) is stale: its process likely died without ending it. */
+export const STALE_AFTER_MS = 10 * 60_000;
+
+/** True for an active call whose newest event is older than {@link STALE_AFTER_MS} at `now`. */
+export const isStale = (row: Pick<CallListRow, 'status' | 'lastEventAt' | 'startedAt'>, now: number): boolean =>
+  row.status === 'active' && now - (row.lastEventAt ?? row.startedAt) > STALE_AFTER_MS;
 
 export interface CallListPage {
   total: number;
@@ -73,7 +82,8 @@ const BASE = `SELECT c.id, c.livekit_room, c.caller_number, c.agent_name, c.stat
     c.duration_ms, c.end_reason,
     COALESCE(m.turns, 0) AS turns, COALESCE(m.cost_usd, 0) AS cost_usd, COALESCE(m.errors, 0) AS errors,
     COALESCE(m.sla, 0) AS sla_violations, COALESCE(m.interruptions, 0) AS interruptions,
-    COALESCE(w.worst, m.response_max) AS worst_latency_ms
+    COALESCE(w.worst, m.response_max) AS worst_latency_ms,
+    (SELECT e.occurred_at FROM events e WHERE e.call_id = c.id ORDER BY e.stream_position DESC LIMIT 1) AS last_event_at
   FROM calls c
   LEFT JOIN (SELECT call_id, SUM(turns) AS turns, SUM(total_cost_usd) AS cost_usd, SUM(error_count) AS errors,
       SUM(sla_violations) AS sla, SUM(interruptions) AS interruptions, MAX(response_time_max_ms) AS response_max
@@ -170,6 +180,7 @@ export function toCallListRow(r: Record<string, unknown>): CallListRow {
     slaViolations: Number(r['sla_violations'] ?? 0),
     interruptions: Number(r['interruptions'] ?? 0),
     worstLatencyMs: num(r['worst_latency_ms']),
+    lastEventAt: num(r['last_event_at']),
   };
 }
 

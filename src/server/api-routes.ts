@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { getCallDetail } from '../queries/call-detail.js';
-import { CALL_SORT_KEYS, listCalls, type CallListFilter } from '../queries/call-list.js';
+import { CALL_SORT_KEYS, isStale, listCalls, type CallListFilter } from '../queries/call-list.js';
 import { latestLogPosition, readLogAfter, readLogTail } from '../queries/log-after.js';
 import { dialectOf } from '../queries/sql.js';
 import { getCallStatistics } from '../queries/statistics.js';
@@ -34,7 +34,10 @@ export async function overview(ds: DataSource, q: QueryParams, res: ServerRespon
   to = Math.ceil(to);
   const series = await getTimeSeries(ds, { from, to });
   const statistics = await getCallStatistics(ds, (to - from) / 3_600_000, to);
-  sendJson(res, 200, { range: range ?? null, statistics, series });
+  // Active now is a count of the present, whatever the range: a call started 30 h ago and still running counts at 24 h.
+  const active = await listCalls(ds, { status: 'active', limit: 500 });
+  const stale = active.rows.filter((r) => isStale(r, now)).length;
+  sendJson(res, 200, { range: range ?? null, statistics, series, activeNow: { calls: active.total, stale } });
 }
 
 /** `GET /api/calls?status=&room=&minDurationMs=&minTurns=&minCostUsd=&minWorstLatencyMs=&from=&to=&sort=&dir=&limit=&offset=` */

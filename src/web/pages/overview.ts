@@ -9,6 +9,8 @@ interface OverviewAnswer {
   range: string | null;
   statistics: CallStatistics;
   series: TimeSeries;
+  /** Calls active now, whatever the range; `stale` of them silent for over 10 minutes. */
+  activeNow: { calls: number; stale: number };
 }
 
 export const RANGE_CHOICES = ['1h', '6h', '24h', '7d', '30d'] as const;
@@ -62,7 +64,8 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
       card('SLA violations', fmtInt(st.performance.slaViolations), st.performance.slaViolations > 0),
       card('Cost', fmtUsd(st.costs.totalUsd)),
       card('Errors', fmtInt(st.errors.total), st.errors.total > 0),
-      card('Active now', fmtInt(st.calls.active)),
+      card('Active now', data.activeNow.stale > 0 ? `${fmtInt(data.activeNow.calls)} (${fmtInt(data.activeNow.stale)} stale)` : fmtInt(data.activeNow.calls),
+        data.activeNow.stale > 0),
     ),
     h(
       'div',
