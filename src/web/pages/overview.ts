@@ -64,8 +64,11 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
       card('SLA violations', fmtInt(st.performance.slaViolations), st.performance.slaViolations > 0),
       card('Cost', fmtUsd(st.costs.totalUsd)),
       card('Errors', fmtInt(st.errors.total), st.errors.total > 0),
-      card('Active now', data.activeNow.stale > 0 ? `${fmtInt(data.activeNow.calls)} (${fmtInt(data.activeNow.stale)} stale)` : fmtInt(data.activeNow.calls),
-        data.activeNow.stale > 0),
+      card(
+        'Active now',
+        data.activeNow.stale > 0 ? `${fmtInt(data.activeNow.calls)} (${fmtInt(data.activeNow.stale)} stale)` : fmtInt(data.activeNow.calls),
+        data.activeNow.stale > 0,
+      ),
     ),
     h(
       'div',
