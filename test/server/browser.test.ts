@@ -96,9 +96,15 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
         .poll(async () => (await table.locator('tbody .badge.failed').count()) === (await table.locator('tbody tr').count()))
         .toBe(true);
       expect(await table.getByRole('link', { name: seeded.failedCallId }).count()).toBe(1);
+      const search = () => page.evaluate(() => (globalThis as unknown as { location: { search: string } }).location.search);
       await page.getByRole('link', { name: 'Reset' }).click();
+      // The reset page renders a fresh form: type into it only once it shows the unfiltered list.
+      await expect.poll(search).toBe('');
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(25);
+      await expect.poll(() => page.locator('select[name=status]').inputValue()).toBe('');
       await page.locator('input[name=room]').fill('helpdesk');
       await page.getByRole('button', { name: 'Filter' }).click();
+      await expect.poll(search).toBe('?room=helpdesk');
       await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
       await page.getByRole('link', { name: 'Reset' }).click();
       await page.getByRole('link', { name: 'Worst latency' }).click();
