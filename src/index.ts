@@ -18,10 +18,13 @@ export { waterfall } from './plugin/turns.js';
 export { ConversationLogger } from './logger/conversation-logger.js';
 export type {
   ConversationLoggerOptions,
+  EndCallOptions,
+  EndConversationOptions,
   LogAssistantMessageOptions,
   LogEventOptions,
   LogToolCallOptions,
   LogUserMessageOptions,
+  RecordQualityOptions,
   StartCallOptions,
   StartConversationOptions,
 } from './logger/conversation-logger.js';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { loadConfig, type StoreConfig } from '../config/config.js';
 import { createLog, type Log } from '../config/log.js';
-import type { EndedCallStatus, NewEvent } from '../events/types.js';
+import type { NewEvent } from '../events/types.js';
 import { ConversationLogError } from '../errors.js';
 import { cleanupOldData, type CleanupResult } from '../store/cleanup.js';
 import { getConversationHistory, type HistoryMessage } from '../queries/history.js';
@@ -16,10 +16,13 @@ import type { WriterStats } from '../store/writer.js';
 import { eventRedactor } from '../redact/redact-event.js';
 import type {
   ConversationLoggerOptions,
+  EndCallOptions,
+  EndConversationOptions,
   LogAssistantMessageOptions,
   LogEventOptions,
   LogToolCallOptions,
   LogUserMessageOptions,
+  RecordQualityOptions,
   StartCallOptions,
   StartConversationOptions,
 } from './options.js';
@@ -38,10 +41,13 @@ import {
 
 export type {
   ConversationLoggerOptions,
+  EndCallOptions,
+  EndConversationOptions,
   LogAssistantMessageOptions,
   LogEventOptions,
   LogToolCallOptions,
   LogUserMessageOptions,
+  RecordQualityOptions,
   StartCallOptions,
   StartConversationOptions,
 } from './options.js';
@@ -211,25 +217,30 @@ export class ConversationLogger implements EventSink {
   }
 
   /** Records relevance and/or satisfaction scores (any scale you choose) for a conversation. */
-  recordQuality(options: {
-    conversationId: string;
-    messageId?: string | null;
-    relevanceScore?: number | null;
-    satisfactionScore?: number | null;
-  }): Promise<void> {
+  recordQuality(options: RecordQualityOptions): Promise<void> {
     return this.write(() => qualityEvent(options));
   }
 
-  /** Ends a conversation, with an optional summary. Rejects if it is unknown or already ended. */
-  endConversation(options: { conversationId: string; summary?: string | null }): Promise<void> {
+  /**
+   * Ends a conversation, with an optional summary, now or at `endedAt`. Rejects if it is
+   * unknown or already ended, or if `endedAt` is before it started.
+   */
+  endConversation(options: EndConversationOptions): Promise<void> {
     return this.write(() => endConversationEvent(options));
   }
 
   /**
-   * Ends a call: `completed` unless told otherwise. Rejects `UNKNOWN_CALL` or
-   * `CALL_ALREADY_ENDED` without touching what is stored.
+   * Ends a call: `completed` unless told otherwise, now or at `endedAt` (a backfilled call
+   * keeps its real duration). Rejects `UNKNOWN_CALL`, `CALL_ALREADY_ENDED`, or
+   * `INVALID_ARGUMENT` for an `endedAt` before the call started, without touching what is stored.
+   *
+   * @example
+   * ```ts
+   * const callId = await logger.startCall({ startedAt: Date.parse('2026-11-30T09:00:00Z') });
+   * await logger.endCall(callId, { endedAt: Date.parse('2026-11-30T09:04:30Z') }); // lasted 4 min 30 s
+   * ```
    */
-  endCall(callId: string, options: { status?: EndedCallStatus; reason?: string | null; error?: string | null } = {}): Promise<void> {
+  endCall(callId: string, options: EndCallOptions = {}): Promise<void> {
     return this.write(() => endCallEvent(callId, options));
   }
 

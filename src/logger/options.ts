@@ -1,6 +1,6 @@
 import type { StoreConfig } from '../config/config.js';
 import type { Log } from '../config/log.js';
-import type { JsonObject, Severity } from '../events/types.js';
+import type { EndedCallStatus, JsonObject, Severity } from '../events/types.js';
 import type { RedactionOptions } from '../redact/redact-event.js';
 
 export interface StartCallOptions {
@@ -23,6 +23,8 @@ export interface StartConversationOptions {
   systemPrompt?: string | null;
   agentName?: string | null;
   metadata?: JsonObject | null;
+  /** When the conversation started (whole ms since 1970, UTC); now when omitted. */
+  startedAt?: number;
 }
 
 export interface LogUserMessageOptions {
@@ -61,6 +63,8 @@ export interface LogToolCallOptions {
   isError?: boolean;
   durationMs?: number | null;
   toolCallId?: string | null;
+  /** When the tool was called (whole ms since 1970, UTC); now by default. */
+  createdAt?: number;
 }
 
 export interface LogEventOptions {
@@ -72,6 +76,42 @@ export interface LogEventOptions {
   callId?: string | null;
   conversationId?: string | null;
   metadata?: JsonObject | null;
+  /** When it happened (whole ms since 1970, UTC); now by default. */
+  createdAt?: number;
+}
+
+/** Options of `recordQuality`. */
+export interface RecordQualityOptions {
+  conversationId: string;
+  messageId?: string | null;
+  relevanceScore?: number | null;
+  satisfactionScore?: number | null;
+  /** When the scores were given (whole ms since 1970, UTC); now by default. */
+  createdAt?: number;
+}
+
+/** Options of `endConversation`. */
+export interface EndConversationOptions {
+  conversationId: string;
+  summary?: string | null;
+  /**
+   * When the conversation ended (whole ms since 1970, UTC); now when omitted. Rejected
+   * (`INVALID_ARGUMENT`) if before the conversation started.
+   */
+  endedAt?: number;
+}
+
+/** Options of `endCall`. */
+export interface EndCallOptions {
+  /** `completed` unless told otherwise. */
+  status?: EndedCallStatus;
+  reason?: string | null;
+  error?: string | null;
+  /**
+   * When the call ended (whole ms since 1970, UTC); now when omitted. The call's duration is
+   * `endedAt - startedAt`; a time before the call started is rejected (`INVALID_ARGUMENT`).
+   */
+  endedAt?: number;
 }
 
 export interface ConversationLoggerOptions extends Partial<StoreConfig> {

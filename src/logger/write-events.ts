@@ -9,12 +9,15 @@ import {
   createSystemEventLoggedEvent,
   createToolExecutedEvent,
 } from '../events/create.js';
-import type { EndedCallStatus, NewEvent } from '../events/types.js';
+import type { NewEvent } from '../events/types.js';
 import type {
+  EndCallOptions,
+  EndConversationOptions,
   LogAssistantMessageOptions,
   LogEventOptions,
   LogToolCallOptions,
   LogUserMessageOptions,
+  RecordQualityOptions,
   StartCallOptions,
   StartConversationOptions,
 } from './options.js';
@@ -48,8 +51,10 @@ export function startCallEvent(options: StartCallOptions = {}): [NewEvent, strin
 export function startConversationEvent(options: StartConversationOptions): [NewEvent, string] {
   const o = v.requireOptions('options', options);
   const conversationId = randomUUID();
+  const callId = v.requireId('callId', o['callId']);
   const event = createConversationStartedEvent({
-    callId: v.requireId('callId', o['callId']),
+    callId,
+    occurredAt: v.optionalTimestamp('startedAt', o['startedAt']) ?? Date.now(),
     conversationId,
     aiModel: v.optionalString('aiModel', o['aiModel'], { max: 255 }),
     systemPrompt: v.optionalString('systemPrompt', o['systemPrompt'], { max: v.MAX_CONTENT_CHARS }),
@@ -77,6 +82,7 @@ export function userMessageEvent(options: LogUserMessageOptions, slaThresholdMs:
     role: 'user',
     content: text,
     createdAt,
+    occurredAt: createdAt ?? Date.now(),
     sttConfidence: v.optionalNumber('sttConfidence', o['sttConfidence'], 0, 1),
     processingTimeMs: v.optionalNumber('processingTimeMs', o['processingTimeMs'], 0, 8.64e7),
     language: v.optionalString('language', o['language'], { max: 32 }),
@@ -102,6 +108,7 @@ export function assistantMessageEvent(options: LogAssistantMessageOptions, slaTh
     role: 'assistant',
     content: text,
     createdAt,
+    occurredAt: createdAt ?? Date.now(),
     processingTimeMs,
     llmModel: v.optionalString('llmModel', o['llmModel'], { max: 255 }),
     llmTokensInput: v.optionalCount('llmTokensInput', o['llmTokensInput']),
@@ -128,48 +135,44 @@ export function toolCallEvent(options: LogToolCallOptions): [NewEvent, string] {
     output: v.optionalString('output', o['output'], { max: v.MAX_CONTENT_CHARS, allowNul: true }),
     isError: v.optionalBoolean('isError', o['isError']) ?? false,
     durationMs: v.optionalNumber('durationMs', o['durationMs'], 0, 8.64e7),
+    occurredAt: v.optionalTimestamp('createdAt', o['createdAt']) ?? Date.now(),
   });
   return [event, messageId];
 }
 
 /** The event of `recordQuality`. */
-export function qualityEvent(options: {
-  conversationId: string;
-  messageId?: string | null;
-  relevanceScore?: number | null;
-  satisfactionScore?: number | null;
-}): [NewEvent, undefined] {
+export function qualityEvent(options: RecordQualityOptions): [NewEvent, undefined] {
   const o = v.requireOptions('options', options);
   const event = createQualityScoredEvent({
     conversationId: v.requireId('conversationId', o['conversationId']),
     messageId: v.optionalId('messageId', o['messageId']),
     relevanceScore: v.optionalNumber('relevanceScore', o['relevanceScore'], -1e9, 1e9),
     satisfactionScore: v.optionalNumber('satisfactionScore', o['satisfactionScore'], -1e9, 1e9),
+    occurredAt: v.optionalTimestamp('createdAt', o['createdAt']) ?? Date.now(),
   });
   return [event, undefined];
 }
 
 /** The event of `endConversation`. */
-export function endConversationEvent(options: { conversationId: string; summary?: string | null }): [NewEvent, undefined] {
+export function endConversationEvent(options: EndConversationOptions): [NewEvent, undefined] {
   const o = v.requireOptions('options', options);
   const event = createConversationEndedEvent({
     conversationId: v.requireId('conversationId', o['conversationId']),
     summary: v.optionalString('summary', o['summary'], { max: v.MAX_CONTENT_CHARS }),
+    occurredAt: v.optionalTimestamp('endedAt', o['endedAt']) ?? Date.now(),
   });
   return [event, undefined];
 }
 
 /** The event of `endCall`: `completed` unless told otherwise. */
-export function endCallEvent(
-  callId: string,
-  options: { status?: EndedCallStatus; reason?: string | null; error?: string | null } = {},
-): [NewEvent, undefined] {
+export function endCallEvent(callId: string, options: EndCallOptions = {}): [NewEvent, undefined] {
   const o = v.requireOptions('options', options);
   const event = createCallEndedEvent({
     callId: v.requireId('callId', callId),
     status: o['status'] === undefined ? 'completed' : v.requireOneOf('status', o['status'], ['completed', 'failed', 'abandoned'] as const),
     reason: v.optionalString('reason', o['reason'], { max: v.MAX_CONTENT_CHARS }),
     error: v.optionalString('error', o['error'], { max: v.MAX_CONTENT_CHARS }),
+    occurredAt: v.optionalTimestamp('endedAt', o['endedAt']) ?? Date.now(),
   });
   return [event, undefined];
 }
@@ -185,6 +188,7 @@ export function systemEvent(options: LogEventOptions): [NewEvent, undefined] {
     component: v.optionalString('component', o['component'], { max: 128 }),
     conversationId: v.optionalId('conversationId', o['conversationId']),
     metadata: v.optionalMetadata('metadata', o['metadata']),
+    occurredAt: v.optionalTimestamp('createdAt', o['createdAt']) ?? Date.now(),
   });
   return [event, undefined];
 }
