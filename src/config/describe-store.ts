@@ -24,3 +24,18 @@ export function maskPassword(url: string): string {
     return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
   }
 }
+
+/**
+ * The store an open TypeORM data source reads, as {@link describeStore} writes it (password
+ * masked): for the dashboard, which may be given a data source rather than a config.
+ */
+export function describeDataSource(dataSource: { options: object }): string {
+  const o = dataSource.options as { type: string; database?: unknown; url?: unknown; host?: unknown; port?: unknown; username?: unknown };
+  if (o.type === 'better-sqlite3' || o.type === 'sqlite') {
+    const file = typeof o.database === 'string' ? o.database : ':memory:';
+    return `sqlite:${file === ':memory:' ? file : path.resolve(file)}`;
+  }
+  if (typeof o.url === 'string') return maskPassword(o.url);
+  const user = typeof o.username === 'string' ? `${o.username}@` : '';
+  return `postgres://${user}${String(o.host ?? 'localhost')}:${String(o.port ?? 5432)}/${String(o.database ?? '')}`;
+}

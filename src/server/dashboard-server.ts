@@ -8,7 +8,8 @@ import { AccessGuard, assertSafeBinding } from './auth.js';
 import { errorStatus, HttpError, QueryParams, sendJson, sendText } from './http-util.js';
 import { LiveStreams } from './live-stream.js';
 import { setSecurityHeaders } from './security-headers.js';
-import { INDEX_HTML, StaticAssets } from './static-assets.js';
+import { describeDataSource } from '../config/describe-store.js';
+import { indexHtml, StaticAssets } from './static-assets.js';
 
 /** Anything that can hand over an opened DataSource, such as a `ConversationLogger`. */
 export interface DataSourceProvider {
@@ -78,6 +79,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   if (dataSource === undefined) throw invalidArgument('dataSource', 'give a dataSource or a logger.');
   const onError = options.onError ?? ((error: unknown) => console.error(`convlog serve: ${(error as Error)?.stack ?? String(error)}`));
   const assets = new StaticAssets();
+  const page = indexHtml(describeDataSource(dataSource));
   const live = new LiveStreams(dataSource, { pollMs: options.pollMs ?? 500, onError });
   let guard: AccessGuard | null = null;
 
@@ -140,7 +142,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     }
     if (PAGES.test(path)) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end(INDEX_HTML);
+      res.end(page);
       return;
     }
     const asset = await assets.get(path);

@@ -12,7 +12,11 @@ const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 /** Module names the browser may ask for: `app.js`, `pages/calls.js`, … — nothing else is read from disk. */
 const MODULE_NAME = /^(?:pages\/)?[a-z][a-z0-9-]*\.js$/;
 
-export const INDEX_HTML = `<!doctype html>
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+
+/** The page every dashboard URL serves; `store` (as `describeStore` writes it, password masked) is shown in its header. */
+export const indexHtml = (store: string): string => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -24,7 +28,7 @@ export const INDEX_HTML = `<!doctype html>
 <script type="module" src="/assets/app.js"></script>
 </head>
 <body>
-<header class="top"><a class="brand" href="/">convlog</a><nav id="nav"></nav><span id="conn" class="conn"></span></header>
+<header class="top"><a class="brand" href="/">convlog</a><nav id="nav"></nav><span id="conn" class="conn"></span><span id="store" class="store" title="The store this dashboard reads">${escapeHtml(store)}</span></header>
 <main id="main"><noscript>This dashboard needs JavaScript.</noscript></main>
 </body>
 </html>

@@ -14,6 +14,7 @@ a:hover { text-decoration: underline; }
 .top nav a { color: #c9d1d9; padding: 6px 12px; border-radius: 6px; }
 .top nav a.active { background: #30363d; color: #fff; }
 .conn { margin-left: auto; font-size: 12px; color: #8b949e; }
+.store { margin-left: 12px; font-size: 12px; color: #8b949e; font-family: ui-monospace, monospace; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 40ch; }
 .conn.live::before { content: "\\25CF  "; color: #3fb950; }
 main { padding: 20px 24px 48px; max-width: 1280px; margin: 0 auto; }
 h1 { font-size: 20px; margin: 0 0 12px; }
