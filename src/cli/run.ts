@@ -53,22 +53,43 @@ export async function run(argv: string[], ctx: CliContext = createContext()): Pr
   try {
     return await command.run(rest, ctx);
   } catch (error) {
-    if (error instanceof UsageError) {
-      ctx.stderr.write(`convlog ${command.name}: ${error.message}\nRun "convlog ${command.name} --help" for usage.\n`);
-      return EXIT.USAGE;
+    const failure = describeFailure(error);
+    if (rest.includes('--json')) {
+      // One JSON line a script can parse; stdout keeps only results.
+      const body = { command: command.name, code: failure.code, message: failure.message, exitCode: failure.exitCode };
+      ctx.stderr.write(`${JSON.stringify({ error: failure.field === undefined ? body : { ...body, field: failure.field } })}\n`);
+    } else {
+      const code = isConversationLogError(error) ? `${failure.code}: ` : '';
+      const hint =
+        failure.exitCode === EXIT.USAGE && error instanceof UsageError ? `\nRun "convlog ${command.name} --help" for usage.` : '';
+      ctx.stderr.write(`convlog ${command.name}: ${code}${failure.message}${hint}\n`);
     }
-    if (error instanceof NotFoundError) {
-      ctx.stderr.write(`convlog ${command.name}: ${error.message}\n`);
-      return EXIT.NOT_FOUND;
-    }
-    if (isConversationLogError(error)) {
-      ctx.stderr.write(`convlog ${command.name}: ${error.code}: ${error.message}\n`);
-      if (error.code === 'STORE_NOT_FOUND') return EXIT.NOT_FOUND;
-      return error.code === 'INVALID_ARGUMENT' || error.code === 'CONFIG_INVALID' ? EXIT.USAGE : EXIT.FAILURE;
-    }
-    ctx.stderr.write(`convlog ${command.name}: ${(error as Error)?.message ?? String(error)}\n`);
-    return EXIT.FAILURE;
+    return failure.exitCode;
   } finally {
     await ctx.close();
   }
+}
+
+interface Failure {
+  exitCode: number;
+  /** `USAGE`, `NOT_FOUND`, `FAILURE`, or the `ConversationLogError` code. */
+  code: string;
+  message: string;
+  field?: string | undefined;
+}
+
+/** What a command's error means for the exit code, and how it is named. */
+function describeFailure(error: unknown): Failure {
+  if (error instanceof UsageError) return { exitCode: EXIT.USAGE, code: 'USAGE', message: error.message };
+  if (error instanceof NotFoundError) return { exitCode: EXIT.NOT_FOUND, code: 'NOT_FOUND', message: error.message };
+  if (isConversationLogError(error)) {
+    const exitCode =
+      error.code === 'STORE_NOT_FOUND'
+        ? EXIT.NOT_FOUND
+        : error.code === 'INVALID_ARGUMENT' || error.code === 'CONFIG_INVALID'
+          ? EXIT.USAGE
+          : EXIT.FAILURE;
+    return { exitCode, code: error.code, message: error.message, field: error.field };
+  }
+  return { exitCode: EXIT.FAILURE, code: 'FAILURE', message: (error as Error)?.message ?? String(error) };
 }

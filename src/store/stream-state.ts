@@ -106,7 +106,10 @@ export class StreamState {
     const rows = await ctx.queryByKeys<{ call_id: string; started_at: number | string; ended_at: unknown }>(CONVERSATIONS, 'id', ids);
     for (const id of ids) {
       const row = rows.get(id)?.[0];
-      this.stagedConversations.set(id, row ? { callId: row.call_id, ended: row.ended_at !== null, startedAt: Number(row.started_at) } : null);
+      this.stagedConversations.set(
+        id,
+        row ? { callId: row.call_id, ended: row.ended_at !== null, startedAt: Number(row.started_at) } : null,
+      );
     }
   }
 

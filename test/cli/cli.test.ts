@@ -315,6 +315,20 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
       records: fs.readFileSync(file, 'utf8').trimEnd().split('\n').length,
       unit: 'events',
     });
+    // under --json an error is one JSON line on stderr (stdout stays for results), with the same exit code
+    const unknownJson = await convlog(['show', 'no-such-call', '--json'], env);
+    expect(unknownJson.code).toBe(3);
+    expect(unknownJson.stdout).toBe('');
+    expect(JSON.parse(unknownJson.stderr)).toEqual({
+      error: { command: 'show', code: 'NOT_FOUND', message: expect.stringContaining('no-such-call'), exitCode: 3 },
+    });
+    const usageJson = await convlog(['calls', '--sinse', '7d', '--json'], env);
+    expect(usageJson.code).toBe(2);
+    expect(JSON.parse(usageJson.stderr).error).toMatchObject({
+      command: 'calls',
+      code: 'USAGE',
+      message: expect.stringContaining('--since'),
+    });
     const missingDir = await convlog(['export', '--format', 'csv', '--out', '/missing/dir/x.csv'], env);
     expect(missingDir.code).toBe(2);
     expect(missingDir.stderr).toContain('the directory /missing/dir does not exist');
@@ -467,6 +481,62 @@ describe('convlog usage and configuration', () => {
       const body = show.slice(show.findIndex((l) => /^\d\d:\d\d:\d\d {2}user/.test(l)));
       expect(body.length).toBeGreaterThan(5);
       for (const l of body.filter((x) => x.trim() !== '')) expect(l).toMatch(/^(\d\d:\d\d:\d\d {2}[a-z(]|\s{20}\S|Events:)/);
+    },
+    60_000,
+  );
+
+  it.skipIf(skipWithout('tmux'))(
+    'failures are red and SLA breaches yellow in a real terminal (tmux), and no colour with NO_COLOR or into a pipe',
+    async () => {
+      // given a store with a failed call and calls over the SLA
+      const url = await freshDatabaseUrl('sqlite');
+      const logger = await openLogger('sqlite', { databaseUrl: url });
+      const seeded = await seedStore(logger);
+      await logger.close();
+      const session = `convlog-c-${process.pid}`;
+      const screen = (env: string) => {
+        execFileSync('tmux', [
+          'new-session',
+          '-d',
+          '-s',
+          session,
+          '-x',
+          '160',
+          '-y',
+          '60',
+          `${env} DATABASE_URL=${url} node ${cli} calls --since 30d --limit 50; echo __done__; sleep 30`,
+        ]);
+        try {
+          for (let i = 0; i < 100; i++) {
+            // -e keeps the escape sequences the program wrote (as the terminal holds them)
+            const text = execFileSync('tmux', ['capture-pane', '-p', '-e', '-t', session], { encoding: 'utf8' });
+            if (text.includes('__done__')) return text.split('\n');
+            execFileSync('sleep', ['0.1']);
+          }
+          throw new Error('calls printed nothing in tmux');
+        } finally {
+          execFileSync('tmux', ['kill-session', '-t', session]);
+        }
+      };
+      // when listed on a terminal, then the failed call's status is red and a breach's worst latency yellow
+      const coloured = screen('');
+      const failedRow = coloured.find((l) => l.startsWith(seeded.failedCallId))!;
+      // eslint-disable-next-line no-control-regex -- the escape sequences a terminal holds are what is checked
+      expect(failedRow).toMatch(/\x1b\[31mfailed\x1b\[(39|0)?m/);
+      // (the terminal may hold the colour's reset at the start of the next line)
+      // eslint-disable-next-line no-control-regex -- the escape sequences a terminal holds are what is checked
+      expect(coloured.filter((l) => /\x1b\[33m\d+ ms/.test(l)).length).toBeGreaterThan(0);
+      const completed = coloured.find((l) => /^\S+ .*completed/.test(l) && !l.includes('\x1b[33m'));
+      expect(completed).toBeDefined();
+      expect(completed).not.toContain('\x1b[31m');
+      // when NO_COLOR is set, or the output is a pipe, then no escape sequence at all
+      const noColour = screen('NO_COLOR=1');
+      expect(noColour.some((l) => l.startsWith(seeded.failedCallId))).toBe(true);
+      // eslint-disable-next-line no-control-regex -- the escape sequences a terminal holds are what is checked
+      expect(noColour.join('\n')).not.toMatch(/\x1b\[3[13]m/);
+      const piped = await convlog(['calls', '--since', '30d', '--limit', '50'], { DATABASE_URL: url });
+      expect(piped.stdout).toContain(seeded.failedCallId);
+      expect(piped.stdout).not.toContain('\x1b[');
     },
     60_000,
   );

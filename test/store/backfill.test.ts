@@ -19,10 +19,12 @@ describeEachBackend('backfilling a past call through the API', (backend) => {
   const T0 = Date.parse('2026-11-29T09:00:00.000Z'); // about three days before the test runs
   const at = (seconds: number) => T0 + seconds * 1000;
   const rows = async (sql: string, params: unknown[]) =>
-    ((await (await logger.dataSource()).query(sql.replace(/\$\d/g, backend === 'sqlite' ? '?' : '$&'), params)) as Record<
-      string,
-      unknown
-    >[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v])));
+    (
+      (await (await logger.dataSource()).query(sql.replace(/\$\d/g, backend === 'sqlite' ? '?' : '$&'), params)) as Record<
+        string,
+        unknown
+      >[]
+    ).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v])));
 
   it('given a call three days old, when every start and end is given its time, then each row keeps it and the call lasts 4 min 30 s', async () => {
     // given
