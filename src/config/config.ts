@@ -97,6 +97,18 @@ function parseIntVar(field: string, raw: string | undefined, min: number, fallba
   return value;
 }
 
+/**
+ * `CONVERSATION_LOG_SLA_MS`: milliseconds >= 0, or undefined when unset. Read here only, by
+ * {@link loadConfig} and by the plugin's config, so every part of the package agrees on the SLA.
+ */
+export function parseSlaVar(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const trimmed = raw.trim();
+  if (!/^\d+(\.\d+)?$/.test(trimmed))
+    throw configError('CONVERSATION_LOG_SLA_MS', `must be a number of milliseconds >= 0, got ${JSON.stringify(raw)}.`);
+  return Number(trimmed);
+}
+
 function parseBoolVar(field: string, raw: string | undefined): boolean {
   if (raw === undefined || raw.trim() === '') return false;
   const v = raw.trim().toLowerCase();
@@ -170,6 +182,7 @@ export function loadConfig(overrides: Partial<StoreConfig> = {}, env: NodeJS.Pro
     poolSize: parseIntVar('DB_POOL_SIZE', env['DB_POOL_SIZE'], 1, DEFAULTS.poolSize),
     poolOverflow: parseIntVar('DB_POOL_OVERFLOW', env['DB_POOL_OVERFLOW'], 0, DEFAULTS.poolOverflow),
     retentionDays: parseIntVar('CONVERSATION_LOG_RETENTION_DAYS', env['CONVERSATION_LOG_RETENTION_DAYS'], 1, DEFAULTS.retentionDays),
+    slaThresholdMs: parseSlaVar(env['CONVERSATION_LOG_SLA_MS']) ?? DEFAULTS.slaThresholdMs,
     logLevel,
     logSql: logLevel === 'debug',
     ...stripUndefined(overrides),

@@ -1,5 +1,4 @@
-import type { StoreConfig } from '../config/config.js';
-import { ConversationLogError } from '../errors.js';
+import { parseSlaVar, type StoreConfig } from '../config/config.js';
 import type { RedactionOptions } from '../redact/redact-event.js';
 import type { PricingTable } from './pricing.js';
 
@@ -40,18 +39,8 @@ export function storeOverrides(config: ConversationLogConfig, env: NodeJS.Proces
   const out: Partial<StoreConfig> = {};
   const url = env['DATABASE_URL']?.trim() || config.databaseUrl;
   if (url !== undefined) out.databaseUrl = url;
-  const sla = env['CONVERSATION_LOG_SLA_MS']?.trim();
-  if (sla) {
-    if (!/^\d+(\.\d+)?$/.test(sla))
-      throw new ConversationLogError(
-        'CONFIG_INVALID',
-        `CONVERSATION_LOG_SLA_MS must be a number of milliseconds >= 0, got ${JSON.stringify(sla)}.`,
-        {
-          field: 'CONVERSATION_LOG_SLA_MS',
-        },
-      );
-    out.slaThresholdMs = Number(sla);
-  } else if (config.slaThresholdMs !== undefined) out.slaThresholdMs = config.slaThresholdMs;
+  const sla = parseSlaVar(env['CONVERSATION_LOG_SLA_MS']) ?? config.slaThresholdMs;
+  if (sla !== undefined) out.slaThresholdMs = sla;
   if (!env['CONVERSATION_LOG_RETENTION_DAYS'] && config.retentionDays !== undefined) out.retentionDays = config.retentionDays;
   if (config.maxQueueSize !== undefined) out.maxQueueSize = config.maxQueueSize;
   if (config.flushIntervalMs !== undefined) out.flushIntervalMs = config.flushIntervalMs;

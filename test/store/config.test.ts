@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { ConversationLogger } from '../../src/logger/conversation-logger.js';
+import { storeOverrides } from '../../src/plugin/config.js';
 
 describe('configuration from the environment', () => {
   it('defaults to the embedded SQLite file and documented values', () => {
@@ -35,6 +36,17 @@ describe('configuration from the environment', () => {
     expect(loadConfig({}, { DATABASE_URL: 'sqlite:///./x/y.db' }).sqlitePath).toBe(path.resolve('x/y.db'));
   });
 
+  it('given CONVERSATION_LOG_SLA_MS, when the logger and the plugin each resolve their config, then both use it (code options still win)', () => {
+    const env = { CONVERSATION_LOG_SLA_MS: '900' };
+    // the logger's store config, from the environment
+    expect(loadConfig({}, env).slaThresholdMs).toBe(900);
+    // the plugin's, from agent.config.ts under the same environment (the environment overrides the file)
+    expect(loadConfig(storeOverrides({ slaThresholdMs: 2000 }, env), env).slaThresholdMs).toBe(900);
+    expect(loadConfig(storeOverrides({ slaThresholdMs: 2000 }, {}), {}).slaThresholdMs).toBe(2000);
+    // an option given in code to the logger wins over the environment
+    expect(loadConfig({ slaThresholdMs: 700 }, env).slaThresholdMs).toBe(700);
+  });
+
   it.each([
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'postgres://' }, 'DATABASE_URL'],
@@ -44,6 +56,8 @@ describe('configuration from the environment', () => {
     [{ CONVERSATION_LOG_RETENTION_DAYS: '1.5' }, 'CONVERSATION_LOG_RETENTION_DAYS'],
     [{ DEBUG: 'maybe' }, 'DEBUG'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ CONVERSATION_LOG_SLA_MS: 'fast' }, 'CONVERSATION_LOG_SLA_MS'],
+    [{ CONVERSATION_LOG_SLA_MS: '-5' }, 'CONVERSATION_LOG_SLA_MS'],
   ])('rejects %o naming %s', (env, variable) => {
     let error: unknown;
     try {
