@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { STYLES } from '../web/styles.js';
 
@@ -8,6 +9,16 @@ import { STYLES } from '../web/styles.js';
  * request with the `typescript` package (a dev dependency) instead.
  */
 const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
+
+/**
+ * Third-party files the dashboard serves from the package's own dependencies (vendored: no CDN,
+ * the CSP allows this origin only), by URL.
+ */
+const require = createRequire(import.meta.url);
+const VENDOR: Record<string, { file: string; contentType: string }> = {
+  '/assets/vendor/uplot.js': { file: require.resolve('uplot/dist/uPlot.esm.js'), contentType: 'text/javascript; charset=utf-8' },
+  '/assets/vendor/uplot.css': { file: require.resolve('uplot/dist/uPlot.min.css'), contentType: 'text/css; charset=utf-8' },
+};
 
 /** Module names the browser may ask for: `app.js`, `pages/calls.js`, … — nothing else is read from disk. */
 const MODULE_NAME = /^(?:pages\/)?[a-z][a-z0-9-]*\.js$/;
@@ -24,6 +35,7 @@ export const indexHtml = (store: string): string => `<!doctype html>
 <meta name="referrer" content="no-referrer">
 <title>convlog</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/assets/vendor/uplot.css">
 <link rel="stylesheet" href="/assets/app.css">
 <script type="module" src="/assets/app.js"></script>
 </head>
@@ -53,10 +65,20 @@ export class StaticAssets {
   async get(path: string): Promise<Asset | null> {
     if (path === '/assets/app.css') return { body: STYLES, contentType: 'text/css; charset=utf-8' };
     if (path === '/favicon.svg') return { body: FAVICON_SVG, contentType: 'image/svg+xml' };
+    const vendor = VENDOR[path];
+    if (vendor !== undefined) return this.vendored(vendor.file, vendor.contentType);
     if (!path.startsWith('/assets/')) return null;
     const name = path.slice('/assets/'.length);
     if (!MODULE_NAME.test(name)) return null;
     return this.module(name);
+  }
+
+  private async vendored(file: string, contentType: string): Promise<Asset> {
+    const hit = this.cache.get(file);
+    if (hit) return hit.asset;
+    const asset = { body: await readFile(file, 'utf8'), contentType };
+    this.cache.set(file, { mtimeMs: 0, asset });
+    return asset;
   }
 
   private async module(name: string): Promise<Asset | null> {

@@ -1,12 +1,20 @@
+import {
+  COUNT_INCREMENTS,
+  countTickLabels,
+  latencyRange,
+  MS_INCREMENTS,
+  msTickLabels,
+  pctTickLabels,
+  TIME_INCREMENTS,
+  timeTickLabels,
+  USD_INCREMENTS,
+  usdTickLabels,
+  type TimeZoneChoice,
+} from './axes.js';
 import { h, s, type DomElement } from './dom.js';
+import { fmtInt, fmtMs, fmtUsd } from './format.js';
 
-/** Charts as inline SVG, drawn from numbers only; labels are text nodes. Colours come from CSS classes. */
-
-const W = 600;
-const H = 220;
-const M = { l: 60, r: 14, t: 14, b: 28 };
-const PW = W - M.l - M.r;
-const PH = H - M.t - M.b;
+/** Charts: time series drawn by uPlot (vendored), a turn's waterfall as inline SVG whose labels are text nodes. */
 
 /** Round axis maximum and step for values up to `max`. */
 export function niceScale(max: number, ticks = 4): { max: number; step: number } {
@@ -17,127 +25,221 @@ export function niceScale(max: number, ticks = 4): { max: number; step: number }
   return { max: step * Math.ceil(max / step), step };
 }
 
+/** The colours of the chart series (canvas needs them as values; the CSS classes mirror them). */
+export const COLOURS = {
+  completed: '#1a7f37',
+  failed: '#cf222e',
+  abandoned: '#bf8700',
+  active: '#1f6feb',
+  p50: '#1f6feb',
+  p95: '#8250df',
+  p99: '#e8710a',
+  rate: '#1a7f37',
+  sla: '#cf222e',
+  llm: '#8250df',
+  stt: '#0a8f8f',
+  tts: '#e8710a',
+  realtime: '#d63384',
+  other: '#8c959f',
+} as const;
+
 export interface Series {
   label: string;
-  cls: string;
+  colour: string;
   values: ReadonlyArray<number | null>;
 }
 
-export interface ChartOptions {
-  /** Bucket starts (ms), one per value. */
-  xs: readonly number[];
-  formatX: (x: number) => string;
-  formatY: (y: number) => string;
+/** What the y axis measures: how its ticks step and read. */
+export type YUnit = 'count' | 'ms' | 'usd' | 'pct';
+
+export interface TimeChartOptions {
   title: string;
-  /** A dashed horizontal line, e.g. the SLA threshold. */
+  kind: 'bars' | 'lines';
+  /** Bucket starts (ms since 1970), one per value. */
+  xs: readonly number[];
+  /** The width of a bucket (ms): bars span it, and the x range ends one bucket after the last start. */
+  bucketMs: number;
+  series: readonly Series[];
+  y: YUnit;
+  tz: TimeZoneChoice;
+  /** A dashed horizontal line, e.g. the SLA threshold (in the y unit). */
   threshold?: { value: number; label: string } | null;
-  yMax?: number;
 }
 
-function frame(o: ChartOptions, yMax: number, step: number): DomElement {
-  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': o.title });
-  svg.appendChild(s('title', {}, o.title));
-  for (let v = 0; v <= yMax + step / 2; v += step) {
-    const y = M.t + PH - (v / yMax) * PH;
-    svg.appendChild(s('line', { class: 'grid', x1: M.l, x2: W - M.r, y1: y, y2: y }));
-    svg.appendChild(s('text', { x: M.l - 6, y: y + 4, 'text-anchor': 'end' }, o.formatY(v)));
-  }
-  svg.appendChild(s('line', { class: 'axis', x1: M.l, x2: W - M.r, y1: M.t + PH, y2: M.t + PH }));
-  const n = o.xs.length;
-  const every = Math.max(1, Math.ceil(n / 8));
-  o.xs.forEach((x, i) => {
-    if (i % every !== 0) return;
-    svg.appendChild(s('text', { x: xCenter(i, n), y: H - 8, 'text-anchor': 'middle' }, o.formatX(x)));
-  });
-  return svg;
+/** The little of uPlot this module uses (the package has no DOM types to take uPlot's own from). */
+interface UPlotChart {
+  setSize(size: { width: number; height: number }): void;
+  destroy(): void;
+}
+interface UPlotModule {
+  new (options: unknown, data: unknown, target: unknown): UPlotChart;
+  paths: { bars?: (o: { size: [number, number]; align?: number }) => unknown };
+  tzDate(date: Date, tz: string): Date;
 }
 
-const xCenter = (i: number, n: number) => M.l + ((i + 0.5) / Math.max(1, n)) * PW;
-const yOf = (v: number, yMax: number) => M.t + PH - (Math.min(v, yMax) / yMax) * PH;
+/** uPlot, vendored: served by the dashboard from the package's own dependency, never a CDN. */
+const UPLOT_URL = '/assets/vendor/uplot.js';
+let uplot: Promise<UPlotModule> | null = null;
+const loadUPlot = (): Promise<UPlotModule> => (uplot ??= (import(UPLOT_URL) as Promise<{ default: UPlotModule }>).then((m) => m.default));
 
-function drawThreshold(svg: DomElement, o: ChartOptions, yMax: number): void {
-  if (!o.threshold || o.threshold.value > yMax) return;
-  const y = yOf(o.threshold.value, yMax);
-  svg.appendChild(s('line', { class: 'threshold', x1: M.l, x2: W - M.r, y1: y, y2: y }));
-  svg.appendChild(s('text', { class: 'threshold-label', x: W - M.r - 4, y: y - 4, 'text-anchor': 'end' }, o.threshold.label));
+interface Sized extends DomElement {
+  readonly clientWidth: number;
+  dataset: Record<string, string>;
+}
+interface ResizeObserverLike {
+  observe(el: unknown): void;
+  disconnect(): void;
+}
+const ResizeObserverCtor = (globalThis as unknown as { ResizeObserver: new (cb: () => void) => ResizeObserverLike }).ResizeObserver;
+
+const TICKS: Record<YUnit, { incrs: readonly number[]; labels: (splits: number[], incr: number) => string[] }> = {
+  count: { incrs: COUNT_INCREMENTS, labels: (s) => countTickLabels(s) },
+  ms: { incrs: MS_INCREMENTS, labels: msTickLabels },
+  usd: { incrs: USD_INCREMENTS, labels: usdTickLabels },
+  pct: { incrs: [5, 10, 20, 25, 50], labels: (s) => pctTickLabels(s) },
+};
+
+const VALUE: Record<YUnit, (v: number) => string> = {
+  count: (v) => fmtInt(v),
+  ms: (v) => fmtMs(v),
+  usd: (v) => fmtUsd(v),
+  pct: (v) => `${v.toFixed(1)}%`,
+};
+
+function yRange(o: TimeChartOptions, totals: readonly number[]): [number, number] {
+  const max = totals.length ? Math.max(...totals) : 0;
+  if (o.y === 'pct') return [0, 100];
+  if (o.y === 'ms') return latencyRange(max > 0 ? max : null, o.threshold?.value ?? null);
+  if (o.y === 'count') return [0, max > 0 ? niceScale(max * 1.05).max : 4];
+  return [0, max > 0 ? niceScale(max * 1.05).max : 0.01];
 }
 
-function emptyNote(svg: DomElement, text: string): void {
-  svg.appendChild(s('text', { class: 'empty', x: M.l + PW / 2, y: M.t + PH / 2, 'text-anchor': 'middle' }, text));
-}
-
-/** Lines over time; null values leave gaps. Each point has a tooltip. */
-export function lineChart(o: ChartOptions & { series: readonly Series[] }): DomElement {
+/**
+ * A time-series chart drawn by uPlot: bars (stacked, in the order given, first at the bottom) or
+ * lines with gaps for missing values, a time axis on the chosen clock (stated under the chart),
+ * ticks from {@link timeTickLabels} and the unit's own labels, and a legend that reads each
+ * series' value under the cursor. The figure records the labels it shows (`data-x-ticks`,
+ * `data-y-ticks`), for people using assistive technology and for tests.
+ */
+export function timeChart(o: TimeChartOptions): DomElement {
+  const zone = o.tz === 'utc' ? 'UTC' : `local time (${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
   const all = o.series.flatMap((x) => x.values.filter((v): v is number => v !== null));
-  const { max: yMax, step } = niceScale(o.yMax ?? Math.max(0, ...all, o.threshold?.value ?? 0));
-  const svg = frame(o, yMax, step);
-  drawThreshold(svg, o, yMax);
+  const empty = all.length === 0 || (o.kind === 'bars' && all.every((v) => v === 0));
+  const plot = h('div', { class: 'plot' });
+  const fig = h(
+    'figure',
+    { class: 'fig', attrs: { 'data-chart': '', 'aria-label': `${o.title}, times in ${zone}`, 'data-tz': o.tz } },
+    plot,
+    empty ? h('div', { class: 'empty-note' }, 'No data in this range') : null,
+    h('figcaption', { class: 'tz small muted' }, `Times in ${zone}`),
+  ) as Sized;
+
   const n = o.xs.length;
-  for (const series of o.series) {
-    let d = '';
-    let pen = false;
-    series.values.forEach((v, i) => {
-      if (v === null) {
-        pen = false;
-        return;
-      }
-      d += `${pen ? 'L' : 'M'}${xCenter(i, n).toFixed(1)} ${yOf(v, yMax).toFixed(1)} `;
-      pen = true;
-    });
-    if (d) svg.appendChild(s('path', { class: `line ${series.cls}`, d: d.trim() }));
-    series.values.forEach((v, i) => {
-      if (v === null) return;
-      svg.appendChild(
-        s(
-          'circle',
-          { class: series.cls, cx: xCenter(i, n), cy: yOf(v, yMax), r: 3 },
-          s('title', {}, `${series.label} ${o.formatX(o.xs[i] ?? 0)}: ${o.formatY(v)}`),
-        ),
-      );
-    });
+  // Stacked bars: each bar is drawn from 0 to the sum of its series and those under it, the
+  // tallest first, so every series shows as its own segment; the legend reads each series' own value.
+  const order = o.kind === 'bars' ? [...o.series].reverse() : [...o.series];
+  const stackOf = (k: number) => o.series.slice(0, o.series.length - k);
+  const data: Array<ReadonlyArray<number | null>> = [o.xs];
+  for (let k = 0; k < order.length; k++) {
+    if (o.kind === 'bars') {
+      const under = stackOf(k);
+      data.push(o.xs.map((_, i) => under.reduce((a, x) => a + (x.values[i] ?? 0), 0)));
+    } else data.push(order[k]!.values);
   }
-  if (all.length === 0) emptyNote(svg, 'No data in this range');
-  return figure(svg, o.series);
-}
+  const totals = o.kind === 'bars' ? (data[1] as number[]) : all;
+  const range = yRange(o, totals);
+  if (o.threshold) data.push(o.xs.map(() => o.threshold!.value));
+  const ticks = TICKS[o.y];
+  const from = n ? o.xs[0]! : Date.now() - o.bucketMs;
+  const to = n ? o.xs[n - 1]! + o.bucketMs : Date.now();
 
-/** Stacked bars over time (one stack per bucket). */
-export function barChart(o: ChartOptions & { series: readonly Series[] }): DomElement {
-  const n = o.xs.length;
-  const totals = o.xs.map((_, i) => o.series.reduce((a, x) => a + (x.values[i] ?? 0), 0));
-  const { max: yMax, step } = niceScale(o.yMax ?? Math.max(0, ...totals, o.threshold?.value ?? 0));
-  const svg = frame(o, yMax, step);
-  const slot = PW / Math.max(1, n);
-  const bw = Math.max(1, Math.min(36, slot * 0.7));
-  o.xs.forEach((x, i) => {
-    let base = 0;
-    for (const series of o.series) {
-      const v = series.values[i] ?? 0;
-      if (v <= 0) continue;
-      const y0 = yOf(base, yMax);
-      const y1 = yOf(base + v, yMax);
-      svg.appendChild(
-        s(
-          'rect',
+  let chart: UPlotChart | null = null;
+  const height = () => (fig.clientWidth < 520 ? 180 : 220);
+  const draw = async () => {
+    const width = fig.clientWidth;
+    if (width <= 0) return;
+    if (chart) return chart.setSize({ width, height: height() });
+    const U = await loadUPlot();
+    if (chart) return;
+    const bars = U.paths.bars?.({ size: [0.72, 48], align: 1 });
+    const font = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+    const axisStyle = { stroke: '#667085', font, grid: { stroke: '#e3e6ec', width: 1 }, ticks: { stroke: '#e3e6ec', width: 1 } };
+    chart = new U(
+      {
+        width,
+        height: height(),
+        ms: 1,
+        tzDate: o.tz === 'utc' ? (ts: number) => U.tzDate(new Date(ts), 'Etc/UTC') : (ts: number) => new Date(ts),
+        legend: { live: true },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true, range: () => [from, to] }, y: { range: () => range } },
+        axes: [
           {
-            class: series.cls,
-            x: (xCenter(i, n) - bw / 2).toFixed(1),
-            y: y1.toFixed(1),
-            width: bw.toFixed(1),
-            height: Math.max(0.5, y0 - y1).toFixed(1),
+            ...axisStyle,
+            space: width < 520 ? 52 : 90,
+            size: 46,
+            // Never finer than a bucket (daily bars read by the day).
+            incrs: TIME_INCREMENTS.filter((i) => i >= Math.min(o.bucketMs, 86_400_000)),
+            values: (_u: unknown, splits: number[], _ai: number, _space: number, incr: number) => {
+              const labels = timeTickLabels(splits, incr, o.tz);
+              fig.dataset['xTicks'] = labels.map((l) => l.replace('\n', ' ')).join('|');
+              return labels;
+            },
           },
-          s('title', {}, `${series.label} ${o.formatX(x)}: ${o.formatY(v)}`),
-        ),
-      );
-      base += v;
-    }
-  });
-  drawThreshold(svg, o, yMax);
-  if (totals.every((t) => t === 0)) emptyNote(svg, 'No data in this range');
-  return figure(svg, o.series);
-}
-
-function figure(svg: DomElement, series: readonly Series[]): DomElement {
-  return h('figure', { class: 'fig', attrs: { 'data-chart': '' } }, svg, legend(series));
+          {
+            ...axisStyle,
+            space: 36,
+            size: o.y === 'usd' ? 72 : 62,
+            incrs: ticks.incrs,
+            values: (_u: unknown, splits: number[], _ai: number, _space: number, incr: number) => {
+              const labels = ticks.labels(splits, incr);
+              fig.dataset['yTicks'] = labels.join('|');
+              return labels;
+            },
+          },
+        ],
+        series: [
+          {
+            label: zone === 'UTC' ? 'Time (UTC)' : 'Time (local)',
+            value: (_u: unknown, v: number | null) => (v === null ? '—' : timeTickLabels([v], 60_000, o.tz)[0]!),
+          },
+          ...order.map((x) => {
+            const own = o.series.indexOf(x);
+            return {
+              label: x.label,
+              stroke: x.colour,
+              width: o.kind === 'bars' ? 0 : 2,
+              fill: o.kind === 'bars' ? x.colour : undefined,
+              paths: o.kind === 'bars' ? bars : undefined,
+              points: { show: o.kind === 'lines', size: 5, fill: x.colour },
+              spanGaps: false,
+              value: (_u: unknown, _v: number | null, _si: number, i: number | null) => {
+                const raw = i === null ? null : (o.series[own]!.values[i] ?? null);
+                return raw === null ? '—' : VALUE[o.y](raw);
+              },
+            };
+          }),
+          ...(o.threshold
+            ? [
+                {
+                  label: o.threshold.label,
+                  stroke: COLOURS.sla,
+                  width: 1.5,
+                  dash: [6, 4],
+                  points: { show: false },
+                  value: () => VALUE[o.y](o.threshold!.value),
+                },
+              ]
+            : []),
+        ],
+      },
+      data,
+      plot,
+    );
+  };
+  const observer = new ResizeObserverCtor(() => void draw());
+  observer.observe(fig);
+  return fig;
 }
 
 export function legend(series: ReadonlyArray<{ label: string; cls: string }>): DomElement {

@@ -42,6 +42,14 @@ h2 { font-size: 15px; margin: 0 0 10px; }
 .chart .threshold { stroke: var(--bad); stroke-dasharray: 5 4; stroke-width: 1.5; }
 .chart .threshold-label { fill: var(--bad); }
 .chart .empty { font-size: 13px; }
+.fig { margin: 0; position: relative; min-width: 0; }
+.fig .plot { min-height: 180px; }
+.fig .empty-note { position: absolute; top: 40%; left: 0; right: 0; text-align: center; color: var(--muted); font-size: 13px; pointer-events: none; }
+.fig figcaption { margin-top: 2px; }
+.uplot { font-family: inherit; }
+.uplot .u-legend { font-size: 12px; color: var(--muted); text-align: left; }
+.uplot .u-legend th { font-weight: 500; }
+.uplot .u-legend .u-value { color: var(--ink); }
 .legend { display: flex; flex-wrap: wrap; gap: 14px; font-size: 12px; color: var(--muted); margin-top: 6px; }
 .legend .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
 .c-completed { fill: var(--ok); stroke: var(--ok); background: var(--ok); }
@@ -103,5 +111,14 @@ details summary { cursor: pointer; }
 .problems li .head { display: flex; gap: 8px; align-items: center; font-size: 12px; }
 .error-box { background: #ffebe9; border: 1px solid #ffcecb; color: #82071e; padding: 10px 14px; border-radius: 8px; }
 .split { display: grid; grid-template-columns: minmax(0, 2fr) minmax(280px, 1fr); gap: 16px; align-items: start; }
+td.num, th.num { white-space: nowrap; }
+.seg a { white-space: nowrap; }
+@media (max-width: 520px) {
+  main { padding: 12px 10px 40px; }
+  .top { gap: 10px; padding: 8px 10px; }
+  .top .store { display: none; }
+  .seg a { padding: 5px 8px; }
+  .panel { padding: 10px; }
+}
 @media (max-width: 900px) { .split, .grid2 { grid-template-columns: 1fr; } .feed li { grid-template-columns: 1fr; } }
 `;

@@ -67,16 +67,73 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
       expect(await page.getByRole('heading', { name: 'Calls per hour' }).count()).toBe(1);
       expect(await page.getByRole('heading', { name: 'End-to-end latency (p50 / p95)' }).count()).toBe(1);
       expect(await page.getByRole('heading', { name: 'Cost per day by component (UTC days)' }).count()).toBe(1);
-      expect(await page.locator('svg.chart rect.c-completed').count()).toBeGreaterThan(5);
-      expect(await page.locator('svg.chart path.line.c-p95').count()).toBe(1);
-      expect(await page.locator('svg.chart line.threshold').count()).toBeGreaterThanOrEqual(1);
-      expect(await page.locator('.seg a.active').textContent()).toBe('Last 24h');
+      // drawn by the vendored uPlot, on canvas, each with its legend; the latency chart has the SLA line
+      await expect.poll(() => page.locator('[data-chart] .uplot canvas').count()).toBe(5);
+      const latency = page.locator('[data-chart]').nth(2);
+      expect(await latency.locator('.u-legend').textContent()).toContain('SLA 1.50 s');
+      expect(await latency.locator('.u-legend').textContent()).toContain('p95');
+      expect(await page.locator('[aria-label="Time range"] a.active').textContent()).toBe('Last 24h');
       await shot('overview');
       await page.getByRole('link', { name: 'Last 7d' }).click();
-      await expect.poll(() => page.locator('.seg a.active').textContent()).toBe('Last 7d');
+      await expect.poll(() => page.locator('[aria-label="Time range"] a.active').textContent()).toBe('Last 7d');
       await expect.poll(() => page.getByRole('heading', { name: 'Calls per 6 hours' }).count()).toBe(1);
       expect(await xss()).toBeUndefined();
     });
+
+    const ticksOf = async (p: Page, axis: 'x' | 'y') =>
+      p.locator('[data-chart]').evaluateAll((els, a) => els.map((e) => (e.getAttribute(`data-${a}-ticks`) ?? '').split('|')), axis);
+
+    for (const width of [1400, 400]) {
+      it(`Overview axes at ${width} px: 7 and 30 days read by the day, counts whole, one unit per axis, UTC or local, no sideways scroll`, async () => {
+        const context = await browser.newContext({ viewport: { width, height: 900 } });
+        const p = await context.newPage();
+        p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+        try {
+          for (const range of ['7d', '30d'] as const) {
+            await p.goto(`${server.url}?range=${range}`);
+            await expect.poll(() => p.locator('[data-chart] .uplot canvas').count()).toBe(5);
+            await expect.poll(async () => (await ticksOf(p, 'x')).every((t) => t.length >= 2 && t[0] !== '')).toBe(true);
+            for (const labels of await ticksOf(p, 'x')) {
+              // every tick its own day ("Nov 27"), in order, none repeated, never a bare 00:00
+              expect(labels.every((l) => /^[A-Z][a-z]{2} \d{1,2}$/.test(l))).toBe(true);
+              expect(new Set(labels).size).toBe(labels.length);
+            }
+            const [calls, rate, latencyTicks, sla, cost] = await ticksOf(p, 'y');
+            for (const counts of [calls!, sla!]) {
+              expect(counts.every((l) => /^\d[\d,]*$/.test(l))).toBe(true);
+              expect(new Set(counts).size).toBe(counts.length);
+            }
+            expect(rate!.every((l) => /^\d+%$/.test(l))).toBe(true);
+            // one unit per axis
+            const units = new Set(latencyTicks!.map((l) => l.replace(/^[\d.]+ /, '')));
+            expect(units.size).toBe(1);
+            const decimals = new Set(cost!.map((l) => /\.(\d+)$/.exec(l)?.[1]?.length ?? 0));
+            expect(decimals.size).toBe(1);
+            expect(await p.locator('figcaption.tz').first().textContent()).toBe('Times in UTC');
+            await p.screenshot({ path: path.join(ARTIFACTS, `${backend}-overview-${range}-${width}.png`), fullPage: true });
+            expect(
+              await p.evaluate(
+                () =>
+                  (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement
+                    .scrollWidth,
+              ),
+            ).toBeLessThanOrEqual(width);
+          }
+          // the browser's own zone is one click away, and kept in the URL
+          await p.getByRole('link', { name: 'Local time' }).click();
+          await expect
+            .poll(() => p.evaluate(() => (globalThis as unknown as { location: { search: string } }).location.search))
+            .toContain('tz=local');
+          await expect.poll(() => p.locator('figcaption.tz').first().textContent()).toMatch(/^Times in local time \(.+\)$/);
+          await p.getByRole('link', { name: 'Last 24h' }).click();
+          await expect
+            .poll(() => p.evaluate(() => (globalThis as unknown as { location: { search: string } }).location.search))
+            .toBe('?range=24h&tz=local');
+        } finally {
+          await context.close();
+        }
+      });
+    }
 
     it('Calls: a paginated table, filters and sorting', async () => {
       await page.getByRole('navigation').getByRole('link', { name: 'Calls' }).click();

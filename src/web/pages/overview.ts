@@ -1,9 +1,10 @@
 import type { CallStatistics } from '../../queries/statistics.js';
 import type { TimeSeries } from '../../queries/time-series.js';
 import { getJson } from '../api-client.js';
-import { barChart, lineChart } from '../charts.js';
+import type { TimeZoneChoice } from '../axes.js';
+import { COLOURS, timeChart } from '../charts.js';
 import { h, link, type DomElement } from '../dom.js';
-import { fmtClock, fmtInt, fmtMs, fmtPct, fmtUsd, fmtUtcDay } from '../format.js';
+import { fmtInt, fmtMs, fmtPct, fmtUsd } from '../format.js';
 
 interface OverviewAnswer {
   range: string | null;
@@ -33,11 +34,16 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
   const range = (RANGE_CHOICES as readonly string[]).includes(query.get('range') ?? '') ? query.get('range')! : '24h';
   const data = await getJson<OverviewAnswer>(`/api/overview?range=${range}`);
   const { statistics: st, series } = data;
+  const tz: TimeZoneChoice = query.get('tz') === 'local' ? 'local' : 'utc';
   const xs = series.buckets.map((b) => b.start);
-  const multiDay = series.to - series.from > 86_400_000;
-  const formatX = (x: number) => fmtClock(x, multiDay && series.bucketMs < 86_400_000);
+  const bucketMs = series.bucketMs;
   const bucketName = BUCKET_NAMES[series.bucketMs] ?? `${Math.round(series.bucketMs / 60_000)} minutes`;
   const sla = series.slaThresholdMs;
+  const here = (params: Record<string, string>) => {
+    const q = new URLSearchParams({ range, ...(tz === 'local' ? { tz } : {}), ...params });
+    if (q.get('tz') === 'utc') q.delete('tz');
+    return `/?${q.toString()}`;
+  };
 
   root.replaceChildren(
     h(
@@ -48,8 +54,17 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
         'div',
         { class: 'seg', attrs: { role: 'group', 'aria-label': 'Time range' } },
         RANGE_CHOICES.map((r) => {
-          const a = link(`/?range=${r}`, `Last ${r}`);
+          const a = link(here({ range: r }), `Last ${r}`);
           if (r === range) a.classList.add('active');
+          return a;
+        }),
+      ),
+      h(
+        'div',
+        { class: 'seg', attrs: { role: 'group', 'aria-label': 'Time zone' } },
+        (['utc', 'local'] as const).map((z) => {
+          const a = link(here({ tz: z }), z === 'utc' ? 'UTC' : 'Local time');
+          if (z === tz) a.classList.add('active');
           return a;
         }),
       ),
@@ -75,65 +90,74 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
       { class: 'grid2' },
       panel(
         `Calls per ${bucketName}`,
-        barChart({
+        timeChart({
           title: `Calls per ${bucketName}`,
+          kind: 'bars',
           xs,
-          formatX,
-          formatY: (v) => fmtInt(v),
+          bucketMs,
+          tz,
+          y: 'count',
           series: (['completed', 'failed', 'abandoned', 'active'] as const).map((k) => ({
             label: k,
-            cls: `c-${k}`,
+            colour: COLOURS[k],
             values: series.buckets.map((b) => b.calls[k]),
           })),
         }),
       ),
       panel(
         'Success rate',
-        lineChart({
+        timeChart({
           title: 'Success rate',
+          kind: 'lines',
           xs,
-          formatX,
-          formatY: (v) => `${Math.round(v)}%`,
-          yMax: 100,
-          series: [{ label: 'success rate', cls: 'c-rate', values: series.buckets.map((b) => b.successRate) }],
+          bucketMs,
+          tz,
+          y: 'pct',
+          series: [{ label: 'success rate', colour: COLOURS.rate, values: series.buckets.map((b) => b.successRate) }],
         }),
       ),
       panel(
         'End-to-end latency (p50 / p95)',
-        lineChart({
+        timeChart({
           title: 'End-to-end latency p50 and p95',
+          kind: 'lines',
           xs,
-          formatX,
-          formatY: (v) => fmtMs(v),
+          bucketMs,
+          tz,
+          y: 'ms',
           threshold: sla === null ? null : { value: sla, label: `SLA ${fmtMs(sla)}` },
           series: [
-            { label: 'p50', cls: 'c-p50', values: series.buckets.map((b) => b.latency.p50Ms) },
-            { label: 'p95', cls: 'c-p95', values: series.buckets.map((b) => b.latency.p95Ms) },
+            { label: 'p50', colour: COLOURS.p50, values: series.buckets.map((b) => b.latency.p50Ms) },
+            { label: 'p95', colour: COLOURS.p95, values: series.buckets.map((b) => b.latency.p95Ms) },
           ],
         }),
       ),
       panel(
         `SLA violations per ${bucketName}`,
-        barChart({
+        timeChart({
           title: `SLA violations per ${bucketName}`,
+          kind: 'bars',
           xs,
-          formatX,
-          formatY: (v) => fmtInt(v),
-          series: [{ label: 'SLA violations', cls: 'c-sla', values: series.buckets.map((b) => b.slaViolations) }],
+          bucketMs,
+          tz,
+          y: 'count',
+          series: [{ label: 'SLA violations', colour: COLOURS.sla, values: series.buckets.map((b) => b.slaViolations) }],
         }),
       ),
       panel(
         'Cost per day by component (UTC days)',
-        barChart({
+        timeChart({
           title: 'Cost per day by component',
+          kind: 'bars',
           xs: series.costByDay.map((d) => d.day),
-          formatX: fmtUtcDay,
-          formatY: fmtUsd,
+          bucketMs: 86_400_000,
+          tz: 'utc',
+          y: 'usd',
           series: [
-            { label: 'LLM', cls: 'c-llm', values: series.costByDay.map((d) => d.llmUsd) },
-            { label: 'STT', cls: 'c-stt', values: series.costByDay.map((d) => d.sttUsd) },
-            { label: 'TTS', cls: 'c-tts', values: series.costByDay.map((d) => d.ttsUsd) },
-            { label: 'Realtime', cls: 'c-realtime', values: series.costByDay.map((d) => d.realtimeUsd) },
+            { label: 'LLM', colour: COLOURS.llm, values: series.costByDay.map((d) => d.llmUsd) },
+            { label: 'STT', colour: COLOURS.stt, values: series.costByDay.map((d) => d.sttUsd) },
+            { label: 'TTS', colour: COLOURS.tts, values: series.costByDay.map((d) => d.ttsUsd) },
+            { label: 'Realtime', colour: COLOURS.realtime, values: series.costByDay.map((d) => d.realtimeUsd) },
           ],
         }),
       ),
