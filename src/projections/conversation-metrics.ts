@@ -175,6 +175,9 @@ function applyMessage(row: Figures, d: MessageAddedData, at: number): boolean {
   row.llm_tokens_output = n(row, 'llm_tokens_output') + (d.usageCounted ? (d.llmTokensOutput ?? 0) : 0);
   row.llm_cost_usd = n(row, 'llm_cost_usd') + cost;
   row.total_cost_usd = n(row, 'total_cost_usd') + cost;
+  // Tokens counted with no cost given: usage of unknown price, as for metrics_recorded.
+  const tokens = (d.llmTokensInput ?? 0) + (d.llmTokensOutput ?? 0);
+  row.unpriced_usage_count = n(row, 'unpriced_usage_count') + (d.usageCounted && d.llmCostUsd === null && tokens > 0 ? 1 : 0);
   row.updated_at = at;
   if (d.role === 'user' && d.sttConfidence !== null) addSample(row, 'sttConfidence', d.sttConfidence);
   return responseTimeOf(d) !== null;

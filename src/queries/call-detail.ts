@@ -107,6 +107,17 @@ export interface CallDetail {
   events: LogEvent[];
   /** How many events the stream holds in all. */
   eventCount: number;
+  /** The agents that spoke in the call, in order of their first conversation. */
+  agents: string[];
+  /** The models that served the call, per component, as the usage metrics and messages name them. */
+  models: CallModel[];
+}
+
+/** One model that served a call: `llm`, `stt`, `tts` or `realtime`, with its provider when known. */
+export interface CallModel {
+  kind: string;
+  provider: string | null;
+  model: string;
 }
 
 const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't';
@@ -182,7 +193,32 @@ export async function getCallDetail(
     [callId],
   );
   const [eventCount] = await select<{ n: unknown }>(dataSource, 'SELECT COUNT(*) AS n FROM events WHERE call_id = ?', [callId]);
+  const usage = await select<{ data: unknown }>(
+    dataSource,
+    `SELECT data FROM events WHERE call_id = ? AND type = 'metrics_recorded' ORDER BY position`,
+    [callId],
+  );
+  const models = new Map<string, CallModel>();
+  const addModel = (kind: string, provider: string | null, model: string | null) => {
+    if (model === null || model === '') return;
+    const key = `${kind}\u0000${model}`;
+    const known = models.get(key);
+    if (known === undefined) models.set(key, { kind, provider, model });
+    else if (known.provider === null && provider !== null) known.provider = provider;
+  };
+  for (const u of usage) {
+    const d = json(u.data) as { kind?: unknown; model?: unknown; provider?: unknown } | null;
+    if (d === null || typeof d.kind !== 'string' || !['llm', 'stt', 'tts', 'realtime'].includes(d.kind)) continue;
+    addModel(d.kind, typeof d.provider === 'string' && d.provider !== '' ? d.provider : null, typeof d.model === 'string' ? d.model : null);
+  }
+  for (const c of conversations) addModel('llm', null, str(c['ai_model']));
+  for (const m of messages) if (m['role'] === 'assistant') addModel('llm', null, str(m['llm_model']));
+  const agents = [
+    ...new Set([str(row.agentName), ...conversations.map((c) => str(c['agent_name']))].filter((a): a is string => a !== null && a !== '')),
+  ];
   return {
+    agents,
+    models: [...models.values()],
     call: {
       ...row,
       jobId: str(extra?.['job_id']),

@@ -43,7 +43,10 @@ export interface CallListRow {
   endReason: string | null;
   /** Assistant turns over all conversations of the call. */
   turns: number;
+  /** Priced usage (USD); see `unpricedUsage` for usage with no known price, which adds nothing here. */
   costUsd: number;
+  /** Usage records (replies, metrics) with no known price: when > 0 the cost is incomplete, or unknown if `costUsd` is 0. */
+  unpricedUsage: number;
   errors: number;
   slaViolations: number;
   interruptions: number;
@@ -65,6 +68,8 @@ export interface CallListPage {
   limit: number;
   offset: number;
   rows: CallListRow[];
+  /** {@link STALE_AFTER_MS}, for readers (the dashboard) that mark stale calls themselves. */
+  staleAfterMs: number;
 }
 
 const SORT_COLUMNS: Record<CallSortKey, string> = {
@@ -78,14 +83,18 @@ const SORT_COLUMNS: Record<CallSortKey, string> = {
 };
 
 /** Every call with its per-call figures, as one derived table `x`. */
-const BASE = `SELECT c.id, c.livekit_room, c.caller_number, c.agent_name, c.status, c.started_at, c.ended_at,
-    c.duration_ms, c.end_reason,
-    COALESCE(m.turns, 0) AS turns, COALESCE(m.cost_usd, 0) AS cost_usd, COALESCE(m.errors, 0) AS errors,
+const BASE = `SELECT c.id, c.livekit_room, c.caller_number,
+    COALESCE(c.agent_name, (SELECT cv.agent_name FROM conversations cv WHERE cv.call_id = c.id AND cv.agent_name IS NOT NULL
+      ORDER BY cv.started_at LIMIT 1)) AS agent_name,
+    c.status, c.started_at, c.ended_at, c.duration_ms, c.end_reason,
+    COALESCE(m.turns, 0) AS turns, COALESCE(m.cost_usd, 0) AS cost_usd, COALESCE(m.unpriced, 0) AS unpriced_usage,
+    COALESCE(m.errors, 0) AS errors,
     COALESCE(m.sla, 0) AS sla_violations, COALESCE(m.interruptions, 0) AS interruptions,
     COALESCE(w.worst, m.response_max) AS worst_latency_ms,
     (SELECT e.occurred_at FROM events e WHERE e.call_id = c.id ORDER BY e.stream_position DESC LIMIT 1) AS last_event_at
   FROM calls c
-  LEFT JOIN (SELECT call_id, SUM(turns) AS turns, SUM(total_cost_usd) AS cost_usd, SUM(error_count) AS errors,
+  LEFT JOIN (SELECT call_id, SUM(turns) AS turns, SUM(total_cost_usd) AS cost_usd, SUM(unpriced_usage_count) AS unpriced,
+      SUM(error_count) AS errors,
       SUM(sla_violations) AS sla, SUM(interruptions) AS interruptions, MAX(response_time_max_ms) AS response_max
     FROM conversation_metrics GROUP BY call_id) m ON m.call_id = c.id
   LEFT JOIN (SELECT call_id, MAX(e2e_latency_ms) AS worst FROM turns
@@ -160,7 +169,7 @@ export async function listCalls(dataSource: DataSource, filter: CallListFilter =
      LIMIT ${limit} OFFSET ${offset}`,
     params,
   );
-  return { total: Number(count?.n ?? 0), limit, offset, rows: rows.map(toCallListRow) };
+  return { total: Number(count?.n ?? 0), limit, offset, rows: rows.map(toCallListRow), staleAfterMs: STALE_AFTER_MS };
 }
 
 export function toCallListRow(r: Record<string, unknown>): CallListRow {
@@ -176,6 +185,7 @@ export function toCallListRow(r: Record<string, unknown>): CallListRow {
     endReason: (r['end_reason'] as string | null) ?? null,
     turns: Number(r['turns'] ?? 0),
     costUsd: Number(r['cost_usd'] ?? 0),
+    unpricedUsage: Number(r['unpriced_usage'] ?? 0),
     errors: Number(r['errors'] ?? 0),
     slaViolations: Number(r['sla_violations'] ?? 0),
     interruptions: Number(r['interruptions'] ?? 0),

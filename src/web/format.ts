@@ -44,6 +44,15 @@ export function fmtUsd(v: number | null | undefined): string {
   return Math.abs(v) >= 1 ? `$${v.toFixed(2)}` : `$${v.toFixed(4)}`;
 }
 
+/**
+ * A cost that may be incomplete: `unknown` when nothing was priced but some usage had no known
+ * price, `$0.0123 + unpriced` when some was priced and some was not, else the amount.
+ */
+export function fmtCost(usd: number | null | undefined, unpricedUsage: number): string {
+  if (unpricedUsage > 0) return usd ? `${fmtUsd(usd)} + unpriced` : 'unknown';
+  return fmtUsd(usd);
+}
+
 export function fmtPct(v: number | null | undefined): string {
   return v === null || v === undefined ? '—' : `${v.toFixed(v === 100 || v === 0 ? 0 : 1)}%`;
 }

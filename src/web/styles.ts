@@ -66,6 +66,9 @@ h2 { font-size: 15px; margin: 0 0 10px; }
 .c-realtime { fill: var(--rt); stroke: var(--rt); background: var(--rt); }
 .c-eou { fill: var(--eou); stroke: var(--eou); background: var(--eou); }
 .c-hook { fill: var(--idle); stroke: var(--idle); background: var(--idle); }
+.c-play { fill: #3fb950; stroke: #3fb950; background: #3fb950; }
+.c-other { fill: #d0d7de; stroke: #8c959f; background: #d0d7de; }
+ul.models { margin: 0; padding: 0; list-style: none; }
 .c-e2e { fill: #0d1117; stroke: #0d1117; background: #0d1117; }
 table.data { width: 100%; border-collapse: collapse; background: var(--panel); }
 table.data th, table.data td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -113,8 +116,29 @@ details summary { cursor: pointer; }
 .split { display: grid; grid-template-columns: minmax(0, 2fr) minmax(280px, 1fr); gap: 16px; align-items: start; }
 td.num, th.num { white-space: nowrap; }
 .seg a { white-space: nowrap; }
+table.data.events { table-layout: fixed; width: 100%; }
+table.data.events th:nth-child(1), table.data.events th:nth-child(2) { width: 70px; }
+table.data.events th:nth-child(3) { width: 150px; }
+table.data.events th:nth-child(4) { width: 150px; }
+table.data.events summary, table.data.events pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.feed li > * { min-width: 0; overflow-wrap: anywhere; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 @media (max-width: 520px) {
   main { padding: 12px 10px 40px; }
+  table.data.calls th:nth-child(1), table.data.calls td:nth-child(1),
+  table.data.calls th:nth-child(3), table.data.calls td:nth-child(3),
+  table.data.calls th:nth-child(5), table.data.calls td:nth-child(5),
+  table.data.calls th:nth-child(6), table.data.calls td:nth-child(6),
+  table.data.calls th:nth-child(9), table.data.calls td:nth-child(9) { display: none; }
+  table.data.calls td { overflow-wrap: anywhere; }
+  table.data.active-calls th:nth-child(1), table.data.active-calls td:nth-child(1),
+  table.data.active-calls th:nth-child(3), table.data.active-calls td:nth-child(3) { display: none; }
+  table.data.active-calls td { overflow-wrap: anywhere; }
+  table.data.events th:nth-child(1), table.data.events td:nth-child(1),
+  table.data.events th:nth-child(2), table.data.events td:nth-child(2) { display: none; }
+  table.data.events th:nth-child(3) { width: 84px; }
+  table.data.events th:nth-child(4) { width: 100px; }
+  table.data.events td { overflow-wrap: anywhere; }
   .top { gap: 10px; padding: 8px 10px; }
   .top .store { display: none; }
   .seg a { padding: 5px 8px; }

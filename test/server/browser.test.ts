@@ -80,7 +80,7 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
       expect(await xss()).toBeUndefined();
     });
 
-    const ticksOf = async (p: Page, axis: 'x' | 'y') =>
+    const ticksOf = async (p: Page, axis: 'x' | 'y'): Promise<string[][]> =>
       p.locator('[data-chart]').evaluateAll((els, a) => els.map((e) => (e.getAttribute(`data-${a}-ticks`) ?? '').split('|')), axis);
 
     for (const width of [1400, 400]) {

@@ -2,7 +2,7 @@ import type { CallDetail, CallMessage, CallTurn } from '../../queries/call-detai
 import { getJson } from '../api-client.js';
 import { waterfall, legend, type Stage } from '../charts.js';
 import { h, type Child, type DomElement } from '../dom.js';
-import { fmtDuration, fmtInt, fmtMs, fmtTime, fmtUsd, prettyJson } from '../format.js';
+import { fmtCost, fmtDuration, fmtInt, fmtMs, fmtTime, fmtUsd, prettyJson } from '../format.js';
 import { statusBadge } from './calls.js';
 
 const kv = (pairs: ReadonlyArray<[string, Child]>) =>
@@ -26,8 +26,13 @@ export function turnStages(t: CallTurn): Stage[] {
   stages.push(
     { label: 'LLM TTFT', cls: 'c-llm', start: llmStart, ms: t.llmTtftMs },
     { label: 'TTS TTFB', cls: 'c-tts', start: llmStart + (t.llmTtftMs ?? 0), ms: t.ttsTtfbMs },
-    { label: t.e2eDerived ? 'End to end (derived)' : 'End to end', cls: 'c-e2e', start: 0, ms: t.e2eLatencyMs },
   );
+  // What follows the first audio byte, then what no stage accounts for: the CLI's rows, in its order.
+  const afterTts = llmStart + (t.llmTtftMs ?? 0) + (t.ttsTtfbMs ?? 0);
+  if (t.playbackLatencyMs !== null) stages.push({ label: 'Playback', cls: 'c-play', start: afterTts, ms: t.playbackLatencyMs });
+  if (t.unattributedMs !== null)
+    stages.push({ label: 'Other (unattributed)', cls: 'c-other', start: afterTts + (t.playbackLatencyMs ?? 0), ms: t.unattributedMs });
+  stages.push({ label: t.e2eDerived ? 'End to end (derived)' : 'End to end', cls: 'c-e2e', start: 0, ms: t.e2eLatencyMs });
   return stages;
 }
 
@@ -46,7 +51,7 @@ function turnBlock(t: CallTurn, scale: number, sla: number | null): DomElement {
       `Turn latency · end to end ${fmtMs(t.e2eLatencyMs)} · ${t.outcome}`,
       t.slaViolation ? h('span', { class: 'badge bad' }, 'SLA violation') : '',
       t.implausible ? h('span', { class: 'badge warn' }, 'implausible') : '',
-      t.costUsd !== null ? ` · ${fmtUsd(t.costUsd)}` : '',
+      t.costUsd !== null ? ` · turn cost ${fmtUsd(t.costUsd)}` : '',
     ),
     waterfall(turnStages(t), scale, sla, `Latency waterfall of turn ${t.id}`),
   );
@@ -82,7 +87,7 @@ function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number,
     if (m.llmModel) meta.push(m.llmModel);
     if (m.llmTokensInput !== null || m.llmTokensOutput !== null)
       meta.push(`${fmtInt(m.llmTokensInput)} → ${fmtInt(m.llmTokensOutput)} tokens`);
-    if (m.llmCostUsd !== null) meta.push(fmtUsd(m.llmCostUsd));
+    if (m.llmCostUsd !== null) meta.push(`LLM cost ${fmtUsd(m.llmCostUsd)}`);
     if (m.slaViolation) meta.push(h('span', { class: 'badge bad' }, 'SLA violation'));
     if (m.interrupted) meta.push(h('span', { class: 'badge warn' }, 'interrupted'));
   }
@@ -131,7 +136,7 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
         [
           ['Duration', fmtDuration(c.durationMs)],
           ['Turns', fmtInt(c.turns)],
-          ['Cost', fmtUsd(c.costUsd)],
+          ['Cost', fmtCost(c.costUsd, c.unpricedUsage)],
           ['Worst latency', fmtMs(c.worstLatencyMs)],
           ['Interruptions', fmtInt(c.interruptions)],
           ['SLA violations', fmtInt(c.slaViolations)],
@@ -151,6 +156,8 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
           { label: 'Transcription', cls: 'c-stt' },
           { label: 'LLM TTFT', cls: 'c-llm' },
           { label: 'TTS TTFB', cls: 'c-tts' },
+          { label: 'Playback', cls: 'c-play' },
+          { label: 'Other', cls: 'c-other' },
           { label: 'End to end', cls: 'c-e2e' },
         ]),
         h(
@@ -179,12 +186,21 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
           kv([
             ['Room', c.livekitRoom ?? '—'],
             ['Caller', c.callerNumber ?? '—'],
-            ['Agent', c.agentName ?? '—'],
+            ['Agent', d.agents.join(', ') || '—'],
             ['Started', fmtTime(c.startedAt)],
             ['Ended', fmtTime(c.endedAt)],
             ['End reason', c.endReason ?? '—'],
             ['Error', c.error ?? '—'],
-            ['Models', [...new Set(d.conversations.map((x) => x.aiModel).filter((x): x is string => x !== null))].join(', ') || '—'],
+            [
+              'Models',
+              d.models.length
+                ? h(
+                    'ul',
+                    { class: 'models', attrs: { 'data-testid': 'models' } },
+                    d.models.map((x) => h('li', {}, `${x.kind.toUpperCase()} ${x.model}${x.provider ? ` (${x.provider})` : ''}`)),
+                  )
+                : '—',
+            ],
             [
               'Cost by component',
               `LLM ${fmtUsd(cost.llm)} · STT ${fmtUsd(cost.stt)} · TTS ${fmtUsd(cost.tts)}${cost.realtime ? ` · realtime ${fmtUsd(cost.realtime)}` : ''}`,
@@ -235,7 +251,7 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
       h('h2', {}, `Event log (${d.events.length === d.eventCount ? d.eventCount : `first ${d.events.length} of ${d.eventCount}`})`),
       h(
         'table',
-        { class: 'data', attrs: { 'data-testid': 'event-log' } },
+        { class: 'data events', attrs: { 'data-testid': 'event-log' } },
         h(
           'thead',
           {},

@@ -1,7 +1,7 @@
 import type { CallListPage, CallListRow, CallSortKey } from '../../queries/call-list.js';
 import { getJson, withQuery } from '../api-client.js';
 import { h, link, type DomElement } from '../dom.js';
-import { fmtDuration, fmtInt, fmtMs, fmtTime, fmtUsd } from '../format.js';
+import { fmtCost, fmtDuration, fmtInt, fmtMs, fmtTime } from '../format.js';
 
 const PAGE_SIZE = 25;
 const SINCE: Record<string, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
@@ -111,7 +111,7 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
       h('td', {}, statusBadge(c.status)),
       h('td', { class: 'num' }, fmtDuration(c.durationMs)),
       h('td', { class: 'num' }, fmtInt(c.turns)),
-      h('td', { class: 'num' }, fmtUsd(c.costUsd)),
+      h('td', { class: 'num' }, fmtCost(c.costUsd, c.unpricedUsage)),
       h(
         'td',
         { class: 'num' },
@@ -129,7 +129,7 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
     form,
     h(
       'table',
-      { class: 'data', attrs: { 'data-testid': 'calls-table' } },
+      { class: 'data calls', attrs: { 'data-testid': 'calls-table' } },
       h(
         'thead',
         {},

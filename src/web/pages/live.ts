@@ -65,25 +65,60 @@ export async function renderLive(root: DomElement, setConnection: (text: string,
   };
   for (const e of initial.events) add(e, false);
 
+  // Active calls: "Running for" ticks every second; a call silent for longer than the store's
+  // stale limit is marked stale (its process likely died without ending it).
+  const running = new Map<string, { startedAt: number; lastEventAt: number; cell: DomElement }>();
+  let staleAfterMs = Number.POSITIVE_INFINITY;
+  const paint = () => {
+    const now = Date.now();
+    for (const r of running.values()) {
+      const silent = now - r.lastEventAt;
+      r.cell.replaceChildren(
+        browser.document.createTextNode(fmtDuration(now - r.startedAt)),
+        ...(silent > staleAfterMs
+          ? [
+              h(
+                'span',
+                { class: 'badge warn', attrs: { title: 'No event for a long time: its process may have died' } },
+                `stale · silent ${fmtDuration(silent)}`,
+              ),
+            ]
+          : []),
+      );
+    }
+  };
   const refreshActive = async () => {
     const page = await getJson<CallListPage>('/api/calls?status=active&limit=50');
+    staleAfterMs = page.staleAfterMs;
+    running.clear();
     activeBody.replaceChildren(
       ...(page.rows.length
-        ? page.rows.map((c) =>
-            h(
+        ? page.rows.map((c) => {
+            const cell = h('td', { class: 'num', attrs: { 'data-testid': 'running-for' } });
+            running.set(c.id, { startedAt: c.startedAt, lastEventAt: c.lastEventAt ?? c.startedAt, cell });
+            return h(
               'tr',
-              {},
+              { attrs: { 'data-call': c.id } },
               h('td', { class: 'mono' }, fmtTime(c.startedAt)),
               h('td', {}, link(`/calls/${encodeURIComponent(c.id)}`, c.id)),
               h('td', {}, c.livekitRoom ?? '—'),
               h('td', {}, statusBadge(c.status)),
-              h('td', { class: 'num' }, fmtDuration(Date.now() - c.startedAt)),
-            ),
-          )
+              cell,
+            );
+          })
         : [h('tr', {}, h('td', { class: 'muted', attrs: { colspan: 5 } }, 'No active calls.'))]),
     );
+    paint();
+  };
+  let ticking = true;
+  let tickTimer: number | undefined;
+  const tick = () => {
+    if (!ticking) return;
+    paint();
+    tickTimer = browser.setTimeout(tick, 1000);
   };
   await refreshActive();
+  tick();
 
   root.replaceChildren(
     h('div', { class: 'toolbar' }, h('h1', {}, 'Live'), status),
@@ -93,7 +128,7 @@ export async function renderLive(root: DomElement, setConnection: (text: string,
       h('h2', {}, 'Active calls'),
       h(
         'table',
-        { class: 'data', attrs: { 'data-testid': 'active-calls' } },
+        { class: 'data active-calls', attrs: { 'data-testid': 'active-calls' } },
         h(
           'thead',
           {},
@@ -129,6 +164,8 @@ export async function renderLive(root: DomElement, setConnection: (text: string,
     const e = JSON.parse(m.data) as LogEvent;
     if (seen.has(e.position)) return;
     add(e, true);
+    const call = e.callId === null ? undefined : running.get(e.callId);
+    if (call) call.lastEventAt = Math.max(call.lastEventAt, e.occurredAt);
     counter.textContent = String(++received);
     if (e.type === 'call_started' || e.type === 'call_ended') {
       browser.clearTimeout(refreshTimer);
@@ -141,6 +178,8 @@ export async function renderLive(root: DomElement, setConnection: (text: string,
   };
   return () => {
     es.close();
+    ticking = false;
+    browser.clearTimeout(tickTimer);
     browser.clearTimeout(refreshTimer);
     setConnection('', false);
   };
