@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createSystemEventLoggedEvent } from '../../src/events/create.js';
 import type { NewEvent } from '../../src/events/types.js';
 import { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
@@ -80,6 +81,15 @@ describeEachBackend('convlog serve /metrics', (backend) => {
     await write(worker, [
       messageAdded('conv-call-open-2', 'call-open-2-a9', 'assistant', 'still here', now + 300, { processingTimeMs: 1_200 }),
       callEnded('call-open-2', now + 400, 'completed', 'user_initiated'),
+      // A writer's report that its queue overflowed.
+      createSystemEventLoggedEvent({
+        occurredAt: now + 500,
+        eventType: 'events_dropped',
+        severity: 'ERROR',
+        message: '7 events were dropped: the write queue was full',
+        component: 'writer',
+        count: 7,
+      }),
     ]);
     await worker.flush();
 
@@ -97,6 +107,7 @@ describeEachBackend('convlog serve /metrics', (backend) => {
     // Violations by each answer's own threshold (1500 ms): 1700 and 2600.
     expect(sampleValue(text, 'convlog_sla_violations_total', { agent_name: 'late-agent' })).toBe(2);
     expect(sampleValue(text, 'convlog_cost_usd_total', { agent_name: 'late-agent' })).toBeCloseTo(0.004, 9);
+    expect(sampleValue(text, 'convlog_events_dropped_total', {})).toBe(7);
     // Buckets around the serving store's 2000 ms SLA: 1.8, 2, 2.2 and 2.5 s.
     const les = new Set(labelsOf(text).map((l) => l['le']));
     for (const le of ['1.8', '2', '2.2', '2.5']) expect(les).toContain(le);
