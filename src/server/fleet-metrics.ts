@@ -18,6 +18,19 @@ export interface FleetMetricsOptions {
   onError: (error: unknown) => void;
 }
 
+/**
+ * prom-client's process metrics, collected once per process into a registry of their own:
+ * `collectDefaultMetrics` installs observers it never removes, so each server must not call it.
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (processRegistry === null) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /** Events read per poll of the log, and polls at most per catch-up (a scrape never waits for more). */
 const BATCH = 500;
 const MAX_BATCHES_PER_SYNC = 40;
@@ -36,7 +49,7 @@ const MAX_BATCHES_PER_SYNC = 40;
  * each count the whole fleet.
  */
 export class FleetMetrics {
-  /** The registry `/metrics` renders. */
+  /** The fleet's metrics (without the process metrics, which `render` adds). */
   readonly registry = new Registry();
   private readonly recorder: MetricsRecorder;
   private timer: NodeJS.Timeout | undefined;
@@ -51,7 +64,6 @@ export class FleetMetrics {
     this.recorder = new MetricsRecorder([
       registerPrometheusMetrics({ registry: this.registry, slaThresholdMs: options.slaThresholdMs ?? DEFAULT_BUCKET_SLA_MS }),
     ]);
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Starts following the log from its newest position. */
@@ -70,7 +82,9 @@ export class FleetMetrics {
   /** Reads what the log holds now (one read at a time), then the registry in Prometheus' text format. */
   async render(): Promise<{ contentType: string; body: string }> {
     await this.sync();
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    let body = await this.registry.metrics();
+    if (this.options.processMetrics ?? true) body += await processMetrics().metrics();
+    return { contentType: this.registry.contentType, body };
   }
 
   /** Records the events committed since the last read (several polls, bounded). Serialised. */
