@@ -115,6 +115,21 @@ describeEachBackend('convlog serve /metrics', (backend) => {
     for (const id of ['call-after-3', 'call-after-4', 'call-open-2', 'conv-call']) expect(text).not.toContain(id);
   });
 
+  it('given no token, when /metrics is asked under a name other than loopback, then it is refused like the dashboard (421)', async () => {
+    const open = await startDashboardServer({ logger: dashboard, port: 0, metrics: { processMetrics: false } });
+    try {
+      const rebound = await request(`${open.url}metrics`, { headers: { host: `attacker.example:${open.port}` } });
+      expect(rebound.status).toBe(421);
+      expect(rebound.body).not.toContain('lk_agents');
+      const local = await request(`${open.url}metrics`);
+      expect(local.status).toBe(200);
+      expect(local.body).toContain('# TYPE convlog_calls_total counter');
+      expect(local.body).not.toContain('process_cpu');
+    } finally {
+      await open.close();
+    }
+  });
+
   it('given metrics turned off, when /metrics is asked, then it is not found', async () => {
     const off = await startDashboardServer({ logger: dashboard, port: 0, metrics: false });
     try {
