@@ -110,7 +110,16 @@ export type {
 } from './events/create.js';
 export { ENTITIES } from '../entities/index.js';
 export { MIGRATIONS } from '../migrations/index.js';
-export { startDashboardServer } from './server/index.js';
-export type { DashboardServer, DashboardServerOptions } from './server/index.js';
+export { FleetMetrics, startDashboardServer } from './server/index.js';
+export type { DashboardServer, DashboardServerOptions, FleetMetricsOptions } from './server/index.js';
+export {
+  COUNTERS,
+  latencyBuckets,
+  MetricsRecorder,
+  openTelemetryTarget,
+  registerPrometheusMetrics,
+  TURN_HISTOGRAMS,
+} from './metrics/index.js';
+export type { Labels, MetricsOptions, MetricsTarget, PrometheusMetricsOptions, RecordableEvent } from './metrics/index.js';
 
 Plugin.registerPlugin(new ConversationLogPlugin());

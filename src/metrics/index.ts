@@ -8,6 +8,17 @@ export { COUNTERS, latencyBuckets, TURN_HISTOGRAMS } from './definitions.js';
 export { MetricsRecorder, type Labels, type MetricsTarget, type RecordableEvent } from './recorder.js';
 export { registerPrometheusMetrics, type PrometheusMetricsOptions } from './prometheus.js';
 export { openTelemetryTarget } from './opentelemetry.js';
+export {
+  alertRules,
+  dashboardQueries,
+  grafanaDashboard,
+  recordingRuleName,
+  renderAlertRules,
+  renderGrafanaDashboard,
+  type AlertRuleOptions,
+  type DashboardQuery,
+  type RuleGroups,
+} from './monitoring.js';
 
 /**
  * Where an attached session's metrics go (`attachConversationLog(…, { metrics })`).

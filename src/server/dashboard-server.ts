@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
+import { DEFAULT_BUCKET_SLA_MS } from '../metrics/definitions.js';
 import * as api from './api-routes.js';
 import { AccessGuard, assertSafeBinding } from './auth.js';
+import { FleetMetrics } from './fleet-metrics.js';
 import { errorStatus, HttpError, QueryParams, sendJson, sendText } from './http-util.js';
 import { LiveStreams } from './live-stream.js';
 import { setSecurityHeaders } from './security-headers.js';
@@ -14,6 +16,8 @@ import { indexHtml, StaticAssets } from './static-assets.js';
 /** Anything that can hand over an opened DataSource, such as a `ConversationLogger`. */
 export interface DataSourceProvider {
   dataSource(): Promise<DataSource>;
+  /** The store's configuration, when known: its SLA threshold places `/metrics`' latency buckets. */
+  readonly config?: { readonly slaThresholdMs?: number };
 }
 
 export interface DashboardServerOptions {
@@ -33,6 +37,16 @@ export interface DashboardServerOptions {
   token?: string;
   /** How often live streams poll the log (ms); default 500. */
   pollMs?: number;
+  /**
+   * `GET /metrics`: the fleet's metrics in Prometheus' text format, counted from the log (see
+   * {@link FleetMetrics}); default on. `false` answers `/metrics` 404.
+   */
+  metrics?: boolean | { processMetrics?: boolean; pollMs?: number };
+  /**
+   * The SLA threshold (ms) `/metrics`' latency buckets are placed around; default the logger's
+   * `config.slaThresholdMs`, else 1500. (Violations are counted by each answer's own threshold.)
+   */
+  slaThresholdMs?: number;
   /** Called with unexpected errors (default: a line on stderr). */
   onError?: (error: unknown) => void;
 }
@@ -50,13 +64,16 @@ const PAGES = /^\/(?:|calls|calls\/[^/]+|live)$/;
 
 /**
  * Starts the read-only web dashboard on a store: overview charts, the call list, each call's
- * transcript with latency waterfalls, and a live view of the log.
+ * transcript with latency waterfalls, and a live view of the log; and `GET /metrics`, the whole
+ * fleet's metrics for Prometheus, counted from the log from the moment it starts.
  *
  * @remarks
  * Only `GET` and `HEAD` are served; any other method is answered 405, so nothing reachable
  * through the server writes. Every response carries a strict Content-Security-Policy (scripts
  * and styles from the server only, nothing inline) and the front end builds the page with
- * `textContent`, so recorded text is never interpreted as HTML.
+ * `textContent`, so recorded text is never interpreted as HTML. `/metrics` follows the same
+ * access rule as every page: with a token, Prometheus sends it as `Authorization: Bearer`
+ * (`authorization: { credentials: … }` in its scrape config).
  *
  * @throws ConversationLogError `CONFIG_INVALID` when asked to bind a non-loopback host without a
  *   token (or with one shorter than 16 characters); `INVALID_ARGUMENT` without a store.
@@ -81,6 +98,15 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const assets = new StaticAssets();
   const page = indexHtml(describeDataSource(dataSource));
   const live = new LiveStreams(dataSource, { pollMs: options.pollMs ?? 500, onError });
+  const metricsOptions = options.metrics ?? true;
+  const fleet =
+    metricsOptions === false
+      ? null
+      : await FleetMetrics.start(dataSource, {
+          ...(metricsOptions === true ? {} : metricsOptions),
+          slaThresholdMs: options.slaThresholdMs ?? options.logger?.config?.slaThresholdMs ?? DEFAULT_BUCKET_SLA_MS,
+          onError,
+        });
   let guard: AccessGuard | null = null;
 
   const server = createServer((req, res) => {
@@ -127,7 +153,14 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     if (access === 'unauthorized') {
       res.setHeader('WWW-Authenticate', 'Bearer realm="convlog"');
       if (path.startsWith('/api/')) sendJson(res, 401, { error: 'A token is required.' });
+      else if (path === '/metrics') sendText(res, 401, 'A token is required: send Authorization: Bearer <token>.');
       else sendText(res, 401, 'A token is required: open this address with ?token=<your token> once.');
+      return;
+    }
+    if (path === '/metrics') {
+      if (fleet === null) throw new HttpError(404, 'Metrics are off.');
+      const { contentType, body } = await fleet.render();
+      sendText(res, 200, body, { 'Content-Type': contentType });
       return;
     }
     const q = new QueryParams(url.searchParams);
@@ -155,9 +188,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => {
+      fleet?.close();
+      reject(error);
+    });
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -175,6 +211,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     close() {
       closing ??= new Promise<void>((resolve) => {
         live.closeAll();
+        fleet?.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

@@ -34,6 +34,7 @@ export function resolveServeOptions(
 export function describeServing(url: string, options: ServeOptions): string[] {
   const lines = [`Dashboard: ${url}`];
   if (options.token !== undefined) lines.push(`Open ${url}?token=<your token> once; the browser keeps a session cookie.`);
+  lines.push(`Prometheus metrics: ${url}metrics${options.token === undefined ? '' : ' (Authorization: Bearer <your token>)'}`);
   if (!isLoopbackHost(options.host)) lines.push(`Listening on ${options.host}: reachable from other machines (token required).`);
   lines.push('Read-only. Press Ctrl-C to stop.');
   return lines;
@@ -42,7 +43,11 @@ export function describeServing(url: string, options: ServeOptions): string[] {
 export const SERVE_USAGE = `Usage: convlog serve [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--token T]
 
 Serves a read-only web dashboard of the store named by DATABASE_URL: overview charts, calls,
-each call's transcript with latency waterfalls, and a live view.
+each call's transcript with latency waterfalls, and a live view; and GET /metrics, the whole
+fleet's metrics for Prometheus, counted from the log from the moment serve starts (latency
+buckets around the config's SLA). With a token, /metrics wants "Authorization: Bearer <token>"
+(Prometheus: authorization: { credentials: <token> }). Alert rules and a Grafana dashboard on
+these metrics ship in the package's monitoring/ folder.
 
   --port N     port to listen on (default ${DEFAULT_PORT}; 0 for any free port)
   --host H     address to bind (default ${DEFAULT_HOST}); any non-loopback address needs a token

@@ -119,7 +119,10 @@ ${COMMON_HELP}`,
     const logger = await ctx.openLogger(args.values);
     const server = await startDashboardServer({ logger, host: options.host, port: options.port, token: options.token });
     const store = describeStore(logger.config);
-    if (args.values['json']) ctx.stdout.write(`${JSON.stringify({ url: server.url, host: server.host, port: server.port, store })}\n`);
+    if (args.values['json'])
+      ctx.stdout.write(
+        `${JSON.stringify({ url: server.url, metrics: `${server.url}metrics`, host: server.host, port: server.port, store })}\n`,
+      );
     else ctx.stdout.write(`${describeServing(server.url, options).join('\n')}\n`);
     await ctx.interrupted;
     await server.close();
