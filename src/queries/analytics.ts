@@ -263,15 +263,18 @@ export interface CallGroupStats {
 }
 
 /**
- * Calls of the window grouped by LiveKit room, by UTC day (`YYYY-MM-DD`) or by LLM model (the
- * model of each call's replies; a call whose replies used two models counts in both).
+ * Calls of the window grouped by LiveKit room, by UTC day (`YYYY-MM-DD`), by LLM model (the
+ * model of each call's replies; a call whose replies used two models counts in both), by agent
+ * (the call's, else its first conversation's) or by end reason (`(still active)` for calls not
+ * ended).
  */
 export async function callsBy(
   dataSource: DataSource,
-  by: 'room' | 'day' | 'model',
+  by: 'room' | 'day' | 'model' | 'agent' | 'endReason',
   window: AnalyticsWindow = {},
 ): Promise<CallGroupStats[]> {
-  if (by !== 'room' && by !== 'day' && by !== 'model') throw invalidArgument('by', `must be room, day or model, got ${String(by)}.`);
+  if (!['room', 'day', 'model', 'agent', 'endReason'].includes(by))
+    throw invalidArgument('by', `must be room, day, model, agent or endReason, got ${String(by)}.`);
   const from = since(window);
   if (by === 'model') {
     const rows = await select<Record<string, unknown>>(
@@ -291,7 +294,15 @@ export async function callsBy(
     );
     return rows.map((r) => groupRow(r, 'llm'));
   }
-  const key = by === 'room' ? `COALESCE(c.livekit_room, '(none)')` : `c.started_at - c.started_at % ${DAY_MS}`;
+  const key =
+    by === 'room'
+      ? `COALESCE(c.livekit_room, '(none)')`
+      : by === 'agent'
+        ? `COALESCE(c.agent_name, (SELECT cv.agent_name FROM conversations cv WHERE cv.call_id = c.id AND cv.agent_name IS NOT NULL
+            ORDER BY cv.started_at LIMIT 1), '(unnamed)')`
+        : by === 'endReason'
+          ? `CASE WHEN c.status = 'active' THEN '(still active)' ELSE COALESCE(c.end_reason, '(none given)') END`
+          : `c.started_at - c.started_at % ${DAY_MS}`;
   const rows = await select<Record<string, unknown>>(
     dataSource,
     `SELECT ${key} AS k, COUNT(*) AS calls,

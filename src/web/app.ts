@@ -78,12 +78,23 @@ async function render(): Promise<void> {
     cleanup = stop;
     browser.document.title = `${title} · convlog`;
     main.replaceChildren(view);
+    revealHash();
   } catch (error) {
     if (seq !== sequence) return;
     main.replaceChildren(h('div', { class: 'error-box', attrs: { role: 'alert' } }, (error as Error).message || 'Something went wrong.'));
   } finally {
     browser.clearTimeout(loading);
   }
+}
+
+/** A link to `…#turn-x` or `…#message-y` scrolls to that turn or message and marks it. */
+function revealHash(): void {
+  const id = decodeURIComponent(browser.location.hash.slice(1));
+  if (!id) return;
+  const target = browser.document.getElementById(id);
+  if (!target) return;
+  target.classList.add('target');
+  target.scrollIntoView?.({ block: 'center' });
 }
 
 function onClick(event: DomEvent): void {
