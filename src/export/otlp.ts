@@ -168,6 +168,8 @@ export interface OtlpModelCall {
 interface TurnWork {
   calls: OtlpModelCall[];
   tools: CallMessage[];
+  /** When the turn began (its user message), ms UTC: nothing of it is drawn before. */
+  begin: number;
 }
 
 const endOfTool = (m: CallMessage) => m.createdAt + Math.max(0, m.processingTimeMs ?? 0);
@@ -188,13 +190,22 @@ export function callToOtlp(d: CallDetail, options: OtlpOptions = {}, modelCalls:
   const rootId = hex(`span:${c.id}`, 8);
   const messages = new Map(d.messages.map((m) => [m.id, m]));
 
-  // Each model request and tool call belongs to the last turn of its conversation that started before it ended.
-  const work = new Map<string, TurnWork>(d.turns.map((t) => [t.id, { calls: [], tools: [] }]));
-  const loose: TurnWork = { calls: [], tools: [] };
+  // A turn begins when its user message does (a turn's own start is when the answer's clock
+  // started, after any tool round). Each model request and tool call belongs to the last turn of
+  // its conversation that began before the request or call ended.
+  const begins = new Map(
+    d.turns.map((t) => [t.id, Math.min(t.startedAt, (t.userMessageId && messages.get(t.userMessageId)?.createdAt) || t.startedAt)]),
+  );
+  const work = new Map<string, TurnWork>(d.turns.map((t) => [t.id, { calls: [], tools: [], begin: begins.get(t.id)! }]));
+  const loose: TurnWork = { calls: [], tools: [], begin: c.startedAt };
   const turnAt = (conversationId: string | null, at: number): TurnWork => {
     let best: CallTurn | null = null;
     for (const t of d.turns)
-      if ((conversationId === null || t.conversationId === conversationId) && t.startedAt <= at && (!best || t.startedAt >= best.startedAt))
+      if (
+        (conversationId === null || t.conversationId === conversationId) &&
+        begins.get(t.id)! <= at &&
+        (!best || begins.get(t.id)! >= begins.get(best.id)!)
+      )
         best = t;
     return best ? work.get(best.id)! : loose;
   };
@@ -210,7 +221,7 @@ export function callToOtlp(d: CallDetail, options: OtlpOptions = {}, modelCalls:
     spans.push(...turnSpans);
   }
   // Requests and tools outside any turn (a greeting, say) hang off the call itself.
-  const looseSpans = workSpans(ctx, rootId, `call:${c.id}`, loose, c.startedAt, null);
+  const looseSpans = workSpans(ctx, rootId, `call:${c.id}`, loose, null);
   for (const s of looseSpans) lastAt = Math.max(lastAt, Number(BigInt(s.endTimeUnixNano) / 1_000_000n));
   spans.unshift({
     traceId,
@@ -318,21 +329,23 @@ function turnToSpans(ctx: SpanContext, t: CallTurn, parent: string, w: TurnWork)
         ? attr(tt.ATTR_GEN_AI_OUTPUT_MESSAGES, outputMessages([{ type: 'text', content: reply.content }], finishReason))
         : []),
     ]);
-  } else children.push(...workSpans(ctx, turnId, t.id, w, start, t));
+  } else children.push(...workSpans(ctx, turnId, t.id, w, t));
   stage('text_to_speech', t.ttsTtfbMs, SPAN_KIND.CLIENT, [
     ...attr('livekit.stage', 'tts_first_byte'),
     ...attr(tt.ATTR_RESPONSE_TTFB, seconds(t.ttsTtfbMs)),
   ]);
 
+  // The turn's span covers its stages and everything it did.
   const e2eEnd = start + (t.e2eLatencyMs !== null && t.e2eLatencyMs >= 0 ? t.e2eLatencyMs : 0);
   const end = children.reduce((m, s) => (BigInt(s.endTimeUnixNano) > m ? BigInt(s.endTimeUnixNano) : m), BigInt(nanos(e2eEnd)));
+  const begin = children.reduce((m, s) => (BigInt(s.startTimeUnixNano) < m ? BigInt(s.startTimeUnixNano) : m), BigInt(nanos(start)));
   const turn: OtlpSpan = {
     traceId,
     spanId: turnId,
     parentSpanId: parent,
     name: `invoke_agent${agentName ? ` ${agentName}` : ''}`,
     kind: SPAN_KIND.INTERNAL,
-    startTimeUnixNano: nanos(start),
+    startTimeUnixNano: `${begin}`,
     endTimeUnixNano: `${end}`,
     attributes: [
       ...attr(tt.ATTR_GEN_AI_OPERATION_NAME, 'invoke_agent'),
@@ -362,9 +375,10 @@ function turnToSpans(ctx: SpanContext, t: CallTurn, parent: string, w: TurnWork)
 
 /**
  * The `chat` span of each model request and the `execute_tool` span of each tool call of one
- * turn (or of the call, outside any turn), at the times they happened and never before `notBefore`.
+ * turn (or of the call, outside any turn), at the times they happened and never before the turn began.
  */
-function workSpans(ctx: SpanContext, parent: string, seed: string, w: TurnWork, notBefore: number, turn: CallTurn | null): OtlpSpan[] {
+function workSpans(ctx: SpanContext, parent: string, seed: string, w: TurnWork, turn: CallTurn | null): OtlpSpan[] {
+  const notBefore = w.begin;
   const { d, traceId, options, messages } = ctx;
   const reply = turn?.assistantMessageId ? messages.get(turn.assistantMessageId) : undefined;
   const spans: OtlpSpan[] = [];
