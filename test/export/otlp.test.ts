@@ -1,41 +1,19 @@
 import { voice } from '@livekit/agents';
 import Ajv from 'ajv';
 import fs from 'node:fs';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext } from '../../src/cli/context.js';
-import { run } from '../../src/cli/run.js';
 import { OTLP_ATTRIBUTE_TYPES, otlpRequests, type OtlpAttributeKey } from '../../src/export/otlp.js';
 import { OtlpExportError, sendOtlp } from '../../src/export/otlp-http.js';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { attachConversationLog } from '../../src/plugin/attach.js';
+import { convlogInProcess } from '../support/cli-in-process.js';
 import { WeatherAgent, weatherLLM, withTimeout } from '../support/livekit/session.js';
 import { ScriptedLLM } from '../support/livekit/scripted-llm.js';
 import { decodeTraces, parseJsonTraces } from '../support/otlp-proto/load.js';
 import { startReceiver } from '../support/otlp-receiver.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger, type Backend } from '../support/stores.js';
 
-/** `convlog` in this process, its output captured. */
-async function convlog(argv: string[], env: Record<string, string> = {}) {
-  const ctx = createContext();
-  let stdout = '';
-  let stderr = '';
-  ctx.stdout = new Writable({
-    write(c: Buffer, _e, cb) {
-      stdout += c.toString();
-      cb();
-    },
-  });
-  ctx.stderr = new Writable({
-    write(c: Buffer, _e, cb) {
-      stderr += c.toString();
-      cb();
-    },
-  });
-  ctx.env = { ...process.env, ...env };
-  const code = await run(argv, ctx);
-  return { code, stdout, stderr };
-}
+const convlog = convlogInProcess;
 
 /** A real AgentSession call, recorded by the plugin. */
 async function recordCall(
