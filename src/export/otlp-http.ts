@@ -246,6 +246,8 @@ function checkOptions(o: OtlpHttpOptions): Required<Omit<OtlpHttpOptions, 'onPro
   const encoding = o.encoding ?? 'protobuf';
   if (encoding !== 'protobuf' && encoding !== 'json')
     throw invalidArgument('encoding', `must be protobuf or json, got ${String(encoding)}.`);
+  if (url.username || url.password)
+    throw invalidArgument('endpoint', 'must not carry credentials: put them in a header (OTEL_EXPORTER_OTLP_HEADERS="authorization=...").');
   return {
     endpoint: url.toString(),
     encoding,

@@ -173,6 +173,7 @@ interface TurnWork {
 }
 
 const endOfTool = (m: CallMessage) => m.createdAt + Math.max(0, m.processingTimeMs ?? 0);
+const startOfCall = (m: OtlpModelCall) => m.endedAt - Math.max(0, m.durationMs ?? m.ttftMs ?? 0);
 
 /**
  * One call as an OTLP/JSON `ExportTraceServiceRequest`, with the OpenTelemetry GenAI semantic
@@ -192,7 +193,8 @@ export function callToOtlp(d: CallDetail, options: OtlpOptions = {}, modelCalls:
 
   // A turn begins when its user message does (a turn's own start is when the answer's clock
   // started, after any tool round). Each model request and tool call belongs to the last turn of
-  // its conversation that began before the request or call ended.
+  // its conversation that began before the request or call started (a request can end after the
+  // next user message: LiveKit reports its usage when the stream closes, after the reply).
   const begins = new Map(
     d.turns.map((t) => [t.id, Math.min(t.startedAt, (t.userMessageId && messages.get(t.userMessageId)?.createdAt) || t.startedAt)]),
   );
@@ -209,8 +211,8 @@ export function callToOtlp(d: CallDetail, options: OtlpOptions = {}, modelCalls:
         best = t;
     return best ? work.get(best.id)! : loose;
   };
-  for (const m of [...modelCalls].sort((a, b) => a.endedAt - b.endedAt)) turnAt(m.conversationId, m.endedAt).calls.push(m);
-  for (const m of d.messages) if (m.role === 'tool') turnAt(m.conversationId, endOfTool(m)).tools.push(m);
+  for (const m of [...modelCalls].sort((a, b) => startOfCall(a) - startOfCall(b))) turnAt(m.conversationId, startOfCall(m)).calls.push(m);
+  for (const m of d.messages) if (m.role === 'tool') turnAt(m.conversationId, m.createdAt).tools.push(m);
 
   const spans: OtlpSpan[] = [];
   let lastAt = Math.max(c.startedAt, ...d.messages.map((m) => m.createdAt));
@@ -383,10 +385,10 @@ function workSpans(ctx: SpanContext, parent: string, seed: string, w: TurnWork, 
   const reply = turn?.assistantMessageId ? messages.get(turn.assistantMessageId) : undefined;
   const spans: OtlpSpan[] = [];
   w.calls.forEach((m, i) => {
-    const start = Math.max(notBefore, m.endedAt - Math.max(0, m.durationMs ?? m.ttftMs ?? 0));
+    const start = Math.max(notBefore, startOfCall(m));
     const next = w.calls[i + 1];
-    // The tools this request asked for: those that ran after it ended and before the next began.
-    const tools = w.tools.filter((x) => x.createdAt >= start && (!next || x.createdAt < next.endedAt - (next.durationMs ?? 0)));
+    // The tools this request asked for: those that started after it did and before the next request.
+    const tools = w.tools.filter((x) => x.createdAt >= startOfCall(m) && (!next || x.createdAt < startOfCall(next)));
     const finish = tools.length > 0 ? tt.GenAIFinishReason.TOOL_CALL : finishReasonOf(turn);
     const parts: object[] =
       tools.length > 0

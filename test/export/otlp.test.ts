@@ -366,7 +366,7 @@ describeEachBackend('OTLP export of recorded calls', (backend: Backend) => {
     });
   });
 
-  it('refuses --endpoint with another format, or with --out, as usage errors', async () => {
+  it('refuses --endpoint with another format, with --out, or with credentials in the URL, as usage errors', async () => {
     expect((await convlog(['export', '--format', 'csv', '--endpoint', 'http://127.0.0.1:1/v1/traces', '--database-url', url])).code).toBe(
       2,
     );
@@ -389,5 +389,17 @@ describeEachBackend('OTLP export of recorded calls', (backend: Backend) => {
     const bad = await convlog(['export', '--format', 'otlp', '--endpoint', 'ftp://collector/v1/traces', '--database-url', url]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('INVALID_ARGUMENT');
+    const secret = await convlog([
+      'export',
+      '--format',
+      'otlp',
+      '--endpoint',
+      'http://user:s3cret@127.0.0.1:1/v1/traces',
+      '--database-url',
+      url,
+    ]);
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).toContain('OTEL_EXPORTER_OTLP_HEADERS');
+    expect(secret.stderr).not.toContain('s3cret');
   });
 });
