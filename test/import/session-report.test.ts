@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { attachConversationLog } from '../../src/plugin/attach.js';
-import { costOf, DEFAULT_PRICING } from '../../src/plugin/pricing.js';
+import { costOf, DEFAULT_PRICING, mergePricing } from '../../src/plugin/pricing.js';
 import { getCallListRow } from '../../src/queries/call-list.js';
 import { convlogInProcess as convlog } from '../support/cli-in-process.js';
 import { WeatherAgent, withTimeout } from '../support/livekit/session.js';
@@ -75,6 +75,13 @@ describeEachBackend('import of a LiveKit SessionReport', (backend: Backend) => {
     await logger?.close();
   });
 
+  /** A config file that sets nothing: the built-in prices (this checkout's own agent.config.ts has others). */
+  const noConfig = () => {
+    const file = path.join(inject('tmpDir'), 'empty.config.mjs');
+    fs.writeFileSync(file, 'export default {};\n');
+    return file;
+  };
+
   const tools = (callId: string) =>
     q(
       `SELECT tool_name, tool_arguments, content, tool_is_error FROM messages WHERE call_id = ? AND role = ? ORDER BY created_at, event_position`,
@@ -120,7 +127,7 @@ describeEachBackend('import of a LiveKit SessionReport', (backend: Backend) => {
       [reports.get('fake')!.historyOnly, 'usage-history'],
       [reports.get('fake')!.withEvents, 'usage-events'],
     ] as const) {
-      const r = await convlog(['import', file, '--call-id', callId, '--json', '--database-url', url]);
+      const r = await convlog(['import', file, '--call-id', callId, '--json', '--config', noConfig(), '--database-url', url]);
       expect(r.code).toBe(0);
       const row = (await getCallListRow(ds, callId))!;
       expect([callId, row.costUsd]).toEqual([callId, expect.closeTo(expected, 12)]);
@@ -141,5 +148,34 @@ describeEachBackend('import of a LiveKit SessionReport', (backend: Backend) => {
         ['llm', 'gpt-4o-mini', DEFAULT_PRICING.version],
       ]);
     }
+  });
+
+  it('prices the usage with the config file’s table, as the agent would', async () => {
+    const prices = { version: 'team-prices-1', llm: { 'gpt-4o-mini': { inputPerMTok: 1, cachedInputPerMTok: 0.5, outputPerMTok: 4 } } };
+    const config = path.join(inject('tmpDir'), `pricing-${backend}.config.mjs`);
+    fs.writeFileSync(config, `export default ${JSON.stringify({ pricing: prices })};\n`);
+    const r = await convlog([
+      'import',
+      reports.get('fake')!.historyOnly,
+      '--call-id',
+      'usage-config',
+      '--config',
+      config,
+      '--database-url',
+      url,
+    ]);
+    expect(r.code).toBe(0);
+    const expected = costOf(mergePricing(prices), {
+      kind: 'llm',
+      provider: 'api.openai.com',
+      model: 'gpt-4o-mini',
+      tokensInput: TOTALS.input,
+      tokensCachedInput: TOTALS.cached,
+      tokensOutput: TOTALS.output,
+    })!;
+    expect(expected).toBeCloseTo((TOTALS.input - TOTALS.cached + TOTALS.cached * 0.5 + TOTALS.output * 4) / 1e6, 12);
+    expect((await getCallListRow(await logger.dataSource(), 'usage-config'))!.costUsd).toBeCloseTo(expected, 12);
+    const [event] = await q(`SELECT data FROM events WHERE call_id = ? AND type = ?`, ['usage-config', 'metrics_recorded']);
+    expect(JSON.parse(String(event!['data'])).priceVersion).toBe('team-prices-1');
   });
 });

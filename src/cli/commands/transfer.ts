@@ -8,8 +8,10 @@ import { otlpRequests, toOtlp } from '../../export/otlp.js';
 import { sendOtlp, type OtlpEncoding } from '../../export/otlp-http.js';
 import { parseReport, sessionReportEvents } from '../../import/session-report.js';
 import { getCallListRow } from '../../queries/call-list.js';
+import { mergePricing } from '../../plugin/pricing.js';
 import { flag, parse, parseChoice, parseSince, type Parsed } from '../args.js';
 import { COMMON_HELP, type Command } from '../command.js';
+import { loadConfigFile } from '../config-file.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { json } from '../output.js';
@@ -218,6 +220,9 @@ Loads a LiveKit SessionReport, as agents-js and the Python SDK serialise it, int
 through the plugin's own mapper, so calls recorded before the plugin was installed, or by a
 Python agent, join the same store. The call id is --call-id, else the report's job id, else its
 room id. Importing the same report again changes nothing (exit 0, "already in the store").
+The report's usage totals (tokens, audio, characters per provider and model) become the call's
+cost, priced with the config file's pricing over the built-in table. In a report without
+session events, tool calls are paired with their outputs by order and name (call ids repeat).
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
@@ -231,7 +236,10 @@ ${COMMON_HELP}`,
       throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     const callIdFlag = flag(args, 'call-id');
-    const report = sessionReportEvents(parseReport(text, file), callIdFlag === undefined ? {} : { callId: callIdFlag });
+    // Priced as the agent prices: the config file's table over the built-in one.
+    const { config } = await loadConfigFile(flag(args, 'config'), ctx.cwd);
+    const pricing = mergePricing(config.pricing);
+    const report = sessionReportEvents(parseReport(text, file), { pricing, ...(callIdFlag === undefined ? {} : { callId: callIdFlag }) });
     const logger = await ctx.openLogger(args.values);
     if (await getCallListRow(await logger.dataSource(), report.callId)) {
       if (args.values['json']) ctx.stdout.write(json({ callId: report.callId, imported: false, reason: 'already in the store' }));
