@@ -3,7 +3,7 @@ import Ajv from 'ajv';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OTLP_ATTRIBUTE_TYPES, otlpRequests, type OtlpAttributeKey } from '../../src/export/otlp.js';
-import { OtlpExportError, sendOtlp } from '../../src/export/otlp-http.js';
+import { OtlpExportError, retryAfterMs, sendOtlp } from '../../src/export/otlp-http.js';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { attachConversationLog } from '../../src/plugin/attach.js';
 import { convlogInProcess } from '../support/cli-in-process.js';
@@ -322,6 +322,33 @@ describeEachBackend('OTLP export of recorded calls', (backend: Backend) => {
     }
   });
 
+  it('counts the spans a receiver rejects in a partial success, without sending them again', async () => {
+    const receiver = await startReceiver(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ partialSuccess: { rejectedSpans: '3', errorMessage: 'too old' } }),
+    }));
+    try {
+      const r = await convlog([
+        'export',
+        '--format',
+        'otlp',
+        '--endpoint',
+        receiver.url,
+        '--otlp-encoding',
+        'json',
+        '--json',
+        '--database-url',
+        url,
+      ]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ records: 2, requests: 1, retries: 0, rejectedSpans: 3 });
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('sends the OTEL_EXPORTER_OTLP_HEADERS headers', async () => {
     const receiver = await startReceiver();
     try {
@@ -401,5 +428,16 @@ describeEachBackend('OTLP export of recorded calls', (backend: Backend) => {
     expect(secret.code).toBe(2);
     expect(secret.stderr).toContain('OTEL_EXPORTER_OTLP_HEADERS');
     expect(secret.stderr).not.toContain('s3cret');
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads delta-seconds and HTTP dates, and nothing else', () => {
+    const now = Date.parse('2026-12-03T07:00:00Z');
+    expect(retryAfterMs('120', now)).toBe(120_000);
+    expect(retryAfterMs('Thu, 03 Dec 2026 07:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs('Thu, 03 Dec 2026 06:59:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('soon', now)).toBeNull();
+    expect(retryAfterMs(null, now)).toBeNull();
   });
 });
