@@ -73,8 +73,20 @@ export type {
 } from './queries/analytics.js';
 export { toJsonl, eventsSince } from './export/jsonl.js';
 export { toCsv } from './export/csv.js';
-export { toOtlp, callToOtlp } from './export/otlp.js';
-export type { OtlpOptions } from './export/otlp.js';
+export { toOtlp, callToOtlp, otlpRequests, modelCallsOf, OTLP_ATTRIBUTE_TYPES } from './export/otlp.js';
+export type {
+  OtlpOptions,
+  OtlpTraceRequest,
+  OtlpResourceSpans,
+  OtlpSpan,
+  OtlpKeyValue,
+  OtlpAnyValue,
+  OtlpAttributeKey,
+  OtlpModelCall,
+  OtlpCallTrace,
+} from './export/otlp.js';
+export { sendOtlp, encodeTraceRequest, retryAfterMs, OtlpExportError } from './export/otlp-http.js';
+export type { OtlpHttpOptions, OtlpHttpResult, OtlpEncoding } from './export/otlp-http.js';
 export { sessionReportEvents } from './import/session-report.js';
 export type { SessionReportJson, ImportedReport } from './import/session-report.js';
 export type { PercentileSummary } from './projections/percentile.js';
