@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'STORE_REJECTED'
   | 'MIGRATION_FAILED'
   | 'STORE_NOT_FOUND'
-  | 'SCHEMA_BEHIND';
+  | 'SCHEMA_BEHIND'
+  | 'INVALID_SEARCH_QUERY';
 
 const BRAND = Symbol.for('livekit-conversation-log.ConversationLogError');
 

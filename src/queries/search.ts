@@ -1,0 +1,170 @@
+import type { DataSource } from 'typeorm';
+import { invalidArgument } from '../errors.js';
+import { PG_TEXT } from '../projections/search-index.js';
+import { parseSearchQuery, toFts5Match, toPgTsquery } from './search-query.js';
+import { dialectOf, select, timeMs, wholeNumber } from './sql.js';
+
+/** Roles a search can be limited to. */
+export const SEARCH_ROLES = ['user', 'assistant', 'system', 'tool'] as const;
+export type SearchRole = (typeof SEARCH_ROLES)[number];
+
+/** What {@link searchMessages} looks for, and in which messages. Filters combine with AND. */
+export interface SearchOptions {
+  /** The query: words, `"exact phrases"`, `prefix*`, `-exclude`, `a OR b` (see search-query.ts). */
+  query: string;
+  role?: SearchRole;
+  /** Messages created at or after this time (ms UTC). */
+  since?: number;
+  /** Messages created before this time (ms UTC). */
+  until?: number;
+  /** Calls of this agent: its name or id, exactly. */
+  agent?: string;
+  /** Calls whose LiveKit room name contains this text (case-insensitive). */
+  room?: string;
+  /** `newest` (default): newest message first; `rank`: best match first. */
+  sort?: 'newest' | 'rank';
+  /** Matches returned at most, 1–500 (default 20). */
+  limit?: number;
+}
+
+/** A piece of a snippet: `match` when it is text the query matched (to highlight). */
+export interface SnippetPart {
+  text: string;
+  match: boolean;
+}
+
+/** One matching message. Times are ms UTC. */
+export interface SearchMatch {
+  messageId: string;
+  callId: string;
+  conversationId: string;
+  role: string;
+  createdAt: number;
+  /** The stored text around the match (the start of the text when only the call id or caller number matched). */
+  snippet: SnippetPart[];
+  /** How well it matches: higher is better; comparable within one search only. */
+  score: number;
+  callerNumber: string | null;
+  livekitRoom: string | null;
+  agentName: string | null;
+}
+
+export interface SearchResult {
+  matches: SearchMatch[];
+  /** True when more messages match than `limit`. */
+  more: boolean;
+}
+
+const START = '\uE000';
+const STOP = '\uE001';
+const HEADLINE = `StartSel=${START}, StopSel=${STOP}, MaxWords=24, MinWords=12, ShortWord=0`;
+
+/**
+ * Full-text search over every stored message, its call's id and its caller number: the matching
+ * messages with a snippet, newest first or best match first.
+ *
+ * @remarks
+ * Only what is stored is searched: with redaction on, the redacted text. SQLite matches words with
+ * FTS5's `unicode61` tokenizer, case and diacritics ignored (`cafe` finds `café`); PostgreSQL with
+ * the text search configuration of the store (`simple`: case ignored, diacritics kept; see
+ * `rebuildProjections`' `searchConfig`). Text in scripts written without spaces (Chinese,
+ * Japanese) is indexed as whole runs: search for the run, or its beginning with `*`.
+ *
+ * @throws ConversationLogError `INVALID_SEARCH_QUERY` for a query that cannot be parsed (what to change is in the message)
+ * @throws ConversationLogError `INVALID_ARGUMENT` for a bad option
+ */
+export async function searchMessages(dataSource: DataSource, options: SearchOptions): Promise<SearchResult> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object with a query.');
+  const query = parseSearchQuery(options.query);
+  const limit = options.limit === undefined ? 20 : wholeNumber('limit', options.limit, 1, 500);
+  const sort = options.sort ?? 'newest';
+  if (sort !== 'newest' && sort !== 'rank') throw invalidArgument('sort', `must be newest or rank, got ${String(sort)}.`);
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (options.role !== undefined) {
+    if (!SEARCH_ROLES.includes(options.role))
+      throw invalidArgument('role', `must be one of ${SEARCH_ROLES.join(', ')}, got ${String(options.role)}.`);
+    where.push('m.role = ?');
+    params.push(options.role);
+  }
+  if (options.since !== undefined) {
+    where.push('m.created_at >= ?');
+    params.push(timeMs('since', options.since));
+  }
+  if (options.until !== undefined) {
+    where.push('m.created_at < ?');
+    params.push(timeMs('until', options.until));
+  }
+  if (options.agent !== undefined) {
+    if (typeof options.agent !== 'string') throw invalidArgument('agent', 'must be an agent name or id.');
+    where.push('(c.agent_name = ? OR c.agent_id = ?)');
+    params.push(options.agent, options.agent);
+  }
+  if (options.room !== undefined && options.room !== '') {
+    if (typeof options.room !== 'string') throw invalidArgument('room', 'must be text.');
+    where.push(`LOWER(c.livekit_room) LIKE ? ESCAPE '\\'`);
+    params.push(`%${options.room.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  const filters = where.map((w) => ` AND ${w}`).join('');
+  const order = sort === 'rank' ? 'score DESC, m.created_at DESC, m.event_position DESC' : 'm.created_at DESC, m.event_position DESC';
+  let rows: Array<Record<string, unknown>>;
+  if (dialectOf(dataSource) === 'sqlite') {
+    rows = await select<Record<string, unknown>>(
+      dataSource,
+      `SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, -bm25(messages_fts) AS score,
+         snippet(messages_fts, 0, ?, ?, '…', 16) AS snippet, c.caller_number, c.livekit_room, c.agent_name
+       FROM messages_fts JOIN messages m ON m.event_position = messages_fts.rowid JOIN calls c ON c.id = m.call_id
+       WHERE messages_fts MATCH ?${filters}
+       ORDER BY ${order} LIMIT ${limit + 1}`,
+      [START, STOP, toFts5Match(query), ...params],
+    );
+  } else {
+    // The vector query's SQL follows the query's shape, so its placeholders are numbered here
+    // (not through the statement-text cache); every value is still bound.
+    let n = 0;
+    const filterSql = filters.replace(/\?/g, () => `$${++n}`);
+    const ts = toPgTsquery(query, 's.cfg', n + 1);
+    const headline = n + ts.params.length + 1;
+    rows = await dataSource.query<Array<Record<string, unknown>>>(
+      `WITH q AS (SELECT ${ts.sql} AS q, s.cfg FROM (SELECT text_search_config::regconfig AS cfg FROM search_settings WHERE id = 1) s),
+       hits AS (
+         SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, m.event_position, ${PG_TEXT} AS content,
+           ts_rank(x.search_vector, q.q, 1) AS score, c.caller_number, c.livekit_room, c.agent_name
+         FROM q, messages_search x JOIN messages m ON m.id = x.message_id JOIN calls c ON c.id = m.call_id
+         WHERE x.search_vector @@ q.q${filterSql}
+         ORDER BY ${order} LIMIT ${limit + 1})
+       SELECT hits.*, ts_headline(q.cfg, hits.content, q.q, $${headline}::text) AS snippet FROM hits, q
+       ORDER BY ${order.replaceAll('m.', 'hits.')}`,
+      [...params, ...ts.params, HEADLINE],
+    );
+  }
+  const more = rows.length > limit;
+  return { matches: rows.slice(0, limit).map(toMatch), more };
+}
+
+function toMatch(r: Record<string, unknown>): SearchMatch {
+  return {
+    messageId: String(r['id']),
+    callId: String(r['call_id']),
+    conversationId: String(r['conversation_id']),
+    role: String(r['role']),
+    createdAt: Number(r['created_at']),
+    snippet: snippetParts(String(r['snippet'] ?? '')),
+    score: Number(r['score'] ?? 0),
+    callerNumber: (r['caller_number'] as string | null) ?? null,
+    livekitRoom: (r['livekit_room'] as string | null) ?? null,
+    agentName: (r['agent_name'] as string | null) ?? null,
+  };
+}
+
+/** Splits an engine's marked-up snippet into plain and matched pieces. */
+export function snippetParts(marked: string): SnippetPart[] {
+  const parts: SnippetPart[] = [];
+  let match = false;
+  for (const piece of marked.split(/([\uE000\uE001])/u)) {
+    if (piece === START) match = true;
+    else if (piece === STOP) match = false;
+    else if (piece !== '') parts.push({ text: piece, match });
+  }
+  return parts;
+}
