@@ -5,6 +5,7 @@ import { createContext, type CliContext } from './context.js';
 import { calls } from './commands/calls.js';
 import { cleanup, rebuild, serve } from './commands/maintenance.js';
 import { migrate } from './commands/migrate.js';
+import { search } from './commands/search.js';
 import { show } from './commands/show.js';
 import { stats } from './commands/stats.js';
 import { tail } from './commands/tail.js';
@@ -12,7 +13,7 @@ import { exportCommand, importCommand } from './commands/transfer.js';
 import { EXIT, NotFoundError, UsageError } from './errors.js';
 import { nearest } from './suggest.js';
 
-export const COMMANDS: Command[] = [migrate, calls, show, stats, tail, exportCommand, importCommand, cleanup, rebuild, serve];
+export const COMMANDS: Command[] = [migrate, calls, show, search, stats, tail, exportCommand, importCommand, cleanup, rebuild, serve];
 
 const usage = () => `Usage: convlog <command> [options]
 
@@ -64,7 +65,9 @@ export async function run(argv: string[], ctx: CliContext = createContext()): Pr
     if (isConversationLogError(error)) {
       ctx.stderr.write(`convlog ${command.name}: ${error.code}: ${error.message}\n`);
       if (error.code === 'STORE_NOT_FOUND') return EXIT.NOT_FOUND;
-      return error.code === 'INVALID_ARGUMENT' || error.code === 'CONFIG_INVALID' ? EXIT.USAGE : EXIT.FAILURE;
+      return error.code === 'INVALID_ARGUMENT' || error.code === 'CONFIG_INVALID' || error.code === 'INVALID_SEARCH_QUERY'
+        ? EXIT.USAGE
+        : EXIT.FAILURE;
     }
     ctx.stderr.write(`convlog ${command.name}: ${(error as Error)?.message ?? String(error)}\n`);
     return EXIT.FAILURE;
