@@ -119,6 +119,8 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
       [START, STOP, toFts5Match(query), ...params],
     );
   } else {
+    // ts_headline leaves out what its parser reads as HTML tags; a private-use character after
+    // each < (taken out again by snippetParts) keeps the stored text whole in the snippet.
     // The vector query's SQL follows the query's shape, so its placeholders are numbered here
     // (not through the statement-text cache); every value is still bound.
     let n = 0;
@@ -133,7 +135,7 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
          FROM q, messages_search x JOIN messages m ON m.id = x.message_id JOIN calls c ON c.id = m.call_id
          WHERE x.search_vector @@ q.q${filterSql}
          ORDER BY ${order} LIMIT ${limit + 1})
-       SELECT hits.*, ts_headline(q.cfg, hits.content, q.q, $${headline}::text) AS snippet FROM hits, q
+       SELECT hits.*, ts_headline(q.cfg, replace(hits.content, '<', '<' || chr(57346)), q.q, $${headline}::text) AS snippet FROM hits, q
        ORDER BY ${order.replaceAll('m.', 'hits.')}`,
       [...params, ...ts.params, HEADLINE],
     );
@@ -161,7 +163,7 @@ function toMatch(r: Record<string, unknown>): SearchMatch {
 export function snippetParts(marked: string): SnippetPart[] {
   const parts: SnippetPart[] = [];
   let match = false;
-  for (const piece of marked.split(/([\uE000\uE001])/u)) {
+  for (const piece of marked.replaceAll('\uE002', '').split(/([\uE000\uE001])/u)) {
     if (piece === START) match = true;
     else if (piece === STOP) match = false;
     else if (piece !== '') parts.push({ text: piece, match });

@@ -100,6 +100,10 @@ details summary { cursor: pointer; }
 .problems { list-style: none; margin: 0; padding: 0; }
 .problems li { padding: 6px 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
 .problems li .head { display: flex; gap: 8px; align-items: center; font-size: 12px; }
+.msg.target, .tool.target { outline: 3px solid var(--warn); outline-offset: 2px; }
+form.filters label.grow { flex: 1 1 320px; } form.filters label.grow input { width: 100%; }
+.search-results .snippet { margin-top: 3px; overflow-wrap: anywhere; }
+mark { background: #fff3b0; color: inherit; padding: 0 1px; border-radius: 2px; }
 .error-box { background: #ffebe9; border: 1px solid #ffcecb; color: #82071e; padding: 10px 14px; border-radius: 8px; }
 .split { display: grid; grid-template-columns: minmax(0, 2fr) minmax(280px, 1fr); gap: 16px; align-items: start; }
 @media (max-width: 900px) { .split, .grid2 { grid-template-columns: 1fr; } .feed li { grid-template-columns: 1fr; } }

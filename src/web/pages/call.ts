@@ -2,7 +2,7 @@ import type { CallDetail, CallMessage, CallTurn } from '../../queries/call-detai
 import { getJson } from '../api-client.js';
 import { waterfall, legend, type Stage } from '../charts.js';
 import { h, type Child, type DomElement } from '../dom.js';
-import { fmtDuration, fmtInt, fmtMs, fmtTime, fmtUsd, prettyJson } from '../format.js';
+import { fmtDuration, fmtInt, fmtMs, fmtTime, fmtUsd, messageAnchor, prettyJson } from '../format.js';
 import { statusBadge } from './calls.js';
 
 const kv = (pairs: ReadonlyArray<[string, Child]>) =>
@@ -56,7 +56,7 @@ function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number,
   if (m.role === 'tool') {
     return h(
       'div',
-      { class: m.toolIsError ? 'tool error' : 'tool', attrs: { 'data-role': 'tool' } },
+      { class: m.toolIsError ? 'tool error' : 'tool', attrs: { 'data-role': 'tool', 'data-message': m.id, id: messageAnchor(m.id) } },
       h(
         'div',
         {},
@@ -89,7 +89,10 @@ function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number,
   const who = m.role === 'user' ? 'User' : m.role === 'assistant' ? 'Agent' : 'System';
   return h(
     'div',
-    { class: `msg ${m.role}${m.interrupted ? ' interrupted' : ''}`, attrs: { 'data-role': m.role, 'data-message': m.id } },
+    {
+      class: `msg ${m.role}${m.interrupted ? ' interrupted' : ''}`,
+      attrs: { 'data-role': m.role, 'data-message': m.id, id: messageAnchor(m.id) },
+    },
     h('div', { class: 'who' }, who),
     h('div', { class: 'text' }, m.content),
     h(
