@@ -359,3 +359,31 @@ describeEachBackend('the search migration', (backend) => {
     }
   });
 });
+
+describeEachBackend('the search configuration', (backend) => {
+  it('given a store, when rebuilt with another text search configuration, then searches use it (PostgreSQL); SQLite refuses it', async () => {
+    const logger = await openLogger(backend);
+    try {
+      await seed(logger, [{ callId: 'stems', at: T0, user: ['I asked for two refunds'], assistant: ['Both refunds are approved'] }]);
+      expect((await logger.searchMessages({ query: 'refund' })).matches).toEqual([]);
+      if (backend === 'sqlite') {
+        await expect(logger.rebuildProjections(undefined, { searchConfig: 'english' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        return;
+      }
+      await expect(logger.rebuildProjections(undefined, { searchConfig: 'klingon' })).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('klingon'),
+      });
+      // The failed rebuild changed nothing.
+      expect((await logger.searchMessages({ query: 'refunds' })).matches).toHaveLength(2);
+      await logger.rebuildProjections(undefined, { searchConfig: 'english' });
+      expect((await logger.searchMessages({ query: 'refund' })).matches).toHaveLength(2);
+      // Kept in the store: what is written afterwards is indexed with it too, and a plain rebuild keeps it.
+      await seed(logger, [{ callId: 'stems-2', at: T0 + DAY, user: ['refunding takes a day'], assistant: [] }]);
+      await logger.rebuildProjections();
+      expect((await logger.searchMessages({ query: 'refunded' })).matches.map((m) => m.callId)).toEqual(['stems-2', 'stems', 'stems']);
+    } finally {
+      await logger.close();
+    }
+  });
+});
