@@ -6,7 +6,7 @@ import { highlighterFor, json, oneLine, utc } from '../output.js';
 
 export const search: Command = {
   name: 'search',
-  summary: 'full-text search across every transcript: matches with a snippet, call id, time and role',
+  summary: 'full-text search across every transcript, newest first',
   help: `Usage: convlog search "<query>" [--role user] [--since 7d] [--agent A] [--room R] [--sort newest|rank] [-n 20]
 
 Searches every stored message, and each call's id and caller number, and prints the matches,
