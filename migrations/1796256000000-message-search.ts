@@ -10,7 +10,8 @@ type Dialect = 'sqlite' | 'postgres';
  * SQLite: an FTS5 table over the view `messages_fts_source` (external content: the text is kept
  * once, in `messages`), its rowid the message's log position, tokenised by `unicode61` with
  * diacritics removed.
- * PostgreSQL: `messages_search`, one `tsvector` per message under a GIN index, made with the text
+ * PostgreSQL: `messages_search`, one `tsvector` per message under a GIN index (with the message's
+ * role, time and log position, so matches are filtered and ordered without reading `messages`), made with the text
  * search configuration named in `search_settings` (`simple` until `rebuild` is given another).
  * Both are written by the messages projection and filled here from the rows already stored.
  */
@@ -34,10 +35,13 @@ export function messageSearchStatements(d: Dialect): string[] {
     `CREATE TABLE messages_search (
       message_id VARCHAR(64) PRIMARY KEY,
       call_id VARCHAR(255) NOT NULL,
+      role VARCHAR(16) NOT NULL,
+      created_at BIGINT NOT NULL,
+      event_position BIGINT NOT NULL,
       search_vector TSVECTOR NOT NULL
     )`,
-    `INSERT INTO messages_search (message_id, call_id, search_vector)
-      SELECT m.id, m.call_id,
+    `INSERT INTO messages_search (message_id, call_id, role, created_at, event_position, search_vector)
+      SELECT m.id, m.call_id, m.role, m.created_at, m.event_position,
         to_tsvector(s.cfg, translate(CASE WHEN m.content_encoding = 'json'
           THEN regexp_replace(m.content, '\\\\(u[0-9a-fA-F]{4}|.)', ' ', 'g') ELSE m.content END, '+-', '  '))
         || to_tsvector(s.cfg, translate(m.call_id, '+-', '  '))

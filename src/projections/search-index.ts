@@ -2,7 +2,8 @@
  * The full-text index of `messages`, written by the messages projection in the append transaction
  * and emptied with it (rebuild, cleanup). SQLite: the FTS5 table `messages_fts` (external content
  * over the view `messages_fts_source`, rowid = the message's log position). PostgreSQL: the table
- * `messages_search`, one `tsvector` per message under a GIN index, made with the text search
+ * `messages_search`, one `tsvector` per message under a GIN index (with its role, time and log
+ * position, so matches are filtered and ordered without reading `messages`), made with the text search
  * configuration in `search_settings`. Each message is indexed with its call's id and caller number.
  */
 import type { ProjectionContext } from './projection.js';
@@ -21,8 +22,8 @@ export const PG_TEXT = `CASE WHEN m.content_encoding = 'json' THEN regexp_replac
  * and `-` are read as spaces (as FTS5 does), so `+15550100` and `call-1` index the digits and
  * words, not signed numbers; queries get the same treatment.
  */
-const PG_INDEX = `INSERT INTO messages_search (message_id, call_id, search_vector)
-  SELECT m.id, m.call_id,
+const PG_INDEX = `INSERT INTO messages_search (message_id, call_id, role, created_at, event_position, search_vector)
+  SELECT m.id, m.call_id, m.role, m.created_at, m.event_position,
     to_tsvector(s.cfg, translate(${PG_TEXT}, '+-', '  ')) || to_tsvector(s.cfg, translate(m.call_id, '+-', '  '))
         || to_tsvector(s.cfg, translate(COALESCE(c.caller_number, ''), '+-', '  '))
   FROM messages m LEFT JOIN calls c ON c.id = m.call_id,

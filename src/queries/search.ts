@@ -141,7 +141,8 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
   } else {
     // ts_headline leaves out what its parser reads as HTML tags; a private-use character after
     // each < (taken out again by snippetParts) keeps the stored text whole in the snippet.
-    // The vector query's SQL follows the query's shape, so its placeholders are numbered here
+    // The page is chosen from messages_search alone (it holds each message's role, time and log
+    // position, named as in messages: the filters read the same). The vector query's SQL follows the query's shape, so its placeholders are numbered here
     // (not through the statement-text cache); every value is still bound.
     let n = 0;
     const filterSql = filters.replace(/\?/g, () => `$${++n}`);
@@ -151,9 +152,9 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     rows = await dataSource.query<Array<Record<string, unknown>>>(
       `WITH q AS (SELECT ${ts.sql} AS q, s.cfg FROM (SELECT text_search_config::regconfig AS cfg FROM search_settings WHERE id = 1) s),
        hits AS (
-         SELECT m.id, m.created_at, m.event_position${sort === 'rank' ? `, ${rank} AS score` : ''}
-         FROM q, messages_search x JOIN messages m ON m.id = x.message_id${callJoin}
-         WHERE x.search_vector @@ q.q${filterSql}
+         SELECT m.message_id AS id, m.created_at, m.event_position${sort === 'rank' ? `, ts_rank(m.search_vector, q.q, 1) AS score` : ''}
+         FROM q, messages_search m${callJoin}
+         WHERE m.search_vector @@ q.q${filterSql}
          ORDER BY ${sort === 'rank' ? `score DESC, ${newest}` : newest} LIMIT ${limit + 1})
        SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, ${rank} AS score,
          ts_headline(q.cfg, replace(${PG_TEXT}, '<', '<' || chr(57346)), q.q, $${headline}::text) AS snippet,
