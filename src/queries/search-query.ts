@@ -37,7 +37,8 @@ const invalid = (problem: string): ConversationLogError =>
   new ConversationLogError('INVALID_SEARCH_QUERY', `The search query ${problem}`, { field: 'query' });
 
 /**
- * Parses a query. Words without a letter or digit (punctuation, emoji) are left out: neither
+ * Parses a query. Error messages never repeat the query's text (it may hold a phone number).
+ * Words without a letter or digit (punctuation, emoji) are left out: neither
  * index holds them.
  *
  * @throws ConversationLogError `INVALID_SEARCH_QUERY` saying what to change
@@ -110,7 +111,7 @@ function wordTerm(word: string): SearchTerm | null {
   if (star < 0) return searchable.test(word) ? { kind: 'word', text: word } : null;
   const stem = word.replace(/\*+$/u, '');
   if (stem.includes('*') || !prefixStem.test(stem))
-    throw invalid(`term "${word.slice(0, 40)}" puts * where it cannot go. A prefix is letters and digits followed by *, e.g. refund*.`);
+    throw invalid('puts * where it cannot go: a prefix is letters and digits followed by *, e.g. refund*.');
   return { kind: 'prefix', text: stem };
 }
 
