@@ -110,6 +110,7 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
   const callJoin = byCall ? ' JOIN calls c ON c.id = m.call_id' : '';
   const newest = 'm.created_at DESC, m.event_position DESC';
   let rows: Array<Record<string, unknown>>;
+  let more: boolean;
   // Two steps on both engines: the matches are filtered, ordered and cut to the page first, then
   // only the page's rows get their snippet (and, newest first, their score): a common word
   // matching 10,000 messages costs 21 snippets, not 10,000.
@@ -123,7 +124,8 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
        ORDER BY ${sort === 'rank' ? `bm25(messages_fts), ${newest}` : newest} LIMIT ${limit + 1}`,
       [match, ...params],
     );
-    const positions = page.map((r) => Number(r.pos));
+    more = page.length > limit;
+    const positions = page.slice(0, limit).map((r) => Number(r.pos));
     // One row at a time, the rowid bound as an INTEGER: FTS5 leaves out a rowid constraint whose
     // value is a REAL (how a JavaScript number is bound) and would return every match.
     rows = [];
@@ -139,24 +141,23 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
       if (row) rows.push(row);
     }
   } else {
-    // ts_headline leaves out what its parser reads as HTML tags; a private-use character after
-    // each < (taken out again by snippetParts) keeps the stored text whole in the snippet.
-    // The page is chosen from messages_search alone (it holds each message's role, time and log
-    // position, named as in messages: the filters read the same). The vector query's SQL follows the query's shape, so its placeholders are numbered here
-    // (not through the statement-text cache); every value is still bound.
+    // The page is chosen from messages_search alone: it holds each message's role, time and log
+    // position, named as in messages, so the filters read the same. The tsquery's SQL follows the
+    // query's shape, so its placeholders are numbered here (not through the statement-text
+    // cache); every value is still bound. ts_headline leaves out what its parser reads as HTML
+    // tags; a private-use character after each < (taken out by snippetParts) keeps the text whole.
     let n = 0;
     const filterSql = filters.replace(/\?/g, () => `$${++n}`);
     const ts = toPgTsquery(query, 's.cfg', n + 1);
     const headline = n + ts.params.length + 1;
-    const rank = 'ts_rank(x.search_vector, q.q, 1)';
     rows = await dataSource.query<Array<Record<string, unknown>>>(
       `WITH q AS (SELECT ${ts.sql} AS q, s.cfg FROM (SELECT text_search_config::regconfig AS cfg FROM search_settings WHERE id = 1) s),
        hits AS (
-         SELECT m.message_id AS id, m.created_at, m.event_position${sort === 'rank' ? `, ts_rank(m.search_vector, q.q, 1) AS score` : ''}
+         SELECT m.message_id AS id, m.created_at, m.event_position${sort === 'rank' ? ', ts_rank(m.search_vector, q.q, 1) AS score' : ''}
          FROM q, messages_search m${callJoin}
          WHERE m.search_vector @@ q.q${filterSql}
          ORDER BY ${sort === 'rank' ? `score DESC, ${newest}` : newest} LIMIT ${limit + 1})
-       SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, ${rank} AS score,
+       SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, ts_rank(x.search_vector, q.q, 1) AS score,
          ts_headline(q.cfg, replace(${PG_TEXT}, '<', '<' || chr(57346)), q.q, $${headline}::text) AS snippet,
          c.caller_number, c.livekit_room, c.agent_name
        FROM hits JOIN messages m ON m.id = hits.id JOIN messages_search x ON x.message_id = hits.id
@@ -164,8 +165,8 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
        ORDER BY ${sort === 'rank' ? `hits.score DESC, ${newest}` : newest}`,
       [...params, ...ts.params, HEADLINE],
     );
+    more = rows.length > limit;
   }
-  const more = rows.length > limit;
   return { matches: rows.slice(0, limit).map(toMatch), more };
 }
 
