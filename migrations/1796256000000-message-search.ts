@@ -13,6 +13,7 @@ type Dialect = 'sqlite' | 'postgres';
  * PostgreSQL: `messages_search`, one `tsvector` per message under a GIN index (with the message's
  * role, time and log position, so matches are filtered and ordered without reading `messages`), made with the text
  * search configuration named in `search_settings` (`simple` until `rebuild` is given another).
+ * PostgreSQL indexes the first 100,000 characters of a message (a `tsvector` holds at most 1 MB).
  * Both are written by the messages projection and filled here from the rows already stored.
  */
 export function messageSearchStatements(d: Dialect): string[] {
@@ -42,8 +43,8 @@ export function messageSearchStatements(d: Dialect): string[] {
     )`,
     `INSERT INTO messages_search (message_id, call_id, role, created_at, event_position, search_vector)
       SELECT m.id, m.call_id, m.role, m.created_at, m.event_position,
-        to_tsvector(s.cfg, translate(CASE WHEN m.content_encoding = 'json'
-          THEN regexp_replace(m.content, '\\\\(u[0-9a-fA-F]{4}|.)', ' ', 'g') ELSE m.content END, '+-', '  '))
+        to_tsvector(s.cfg, translate(left(CASE WHEN m.content_encoding = 'json'
+          THEN regexp_replace(m.content, '\\\\(u[0-9a-fA-F]{4}|.)', ' ', 'g') ELSE m.content END, 100000), '+-', '  '))
         || to_tsvector(s.cfg, translate(m.call_id, '+-', '  '))
         || to_tsvector(s.cfg, translate(COALESCE(c.caller_number, ''), '+-', '  '))
       FROM messages m LEFT JOIN calls c ON c.id = m.call_id,

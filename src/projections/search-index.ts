@@ -11,11 +11,16 @@ import type { ProjectionContext } from './projection.js';
 const SQLITE_INDEX = `INSERT INTO messages_fts (rowid, content, call_id, caller_number)
   SELECT event_position, content, call_id, caller_number FROM messages_fts_source WHERE event_position = ?`;
 
+/** PostgreSQL indexes this many characters of a message at most: a `tsvector` holds at most 1 MB of lexemes. */
+export const PG_INDEXED_CHARS = 100_000;
+
 /**
- * PostgreSQL: the text of message `m` as words: content stored JSON-escaped (it held NUL) has its
- * escapes read as spaces (JSON escapes only quotes, backslashes and control characters).
+ * PostgreSQL: the text of message `m` as words, its first {@link PG_INDEXED_CHARS} characters:
+ * content stored JSON-escaped (it held NUL) has its escapes read as spaces (JSON escapes only
+ * quotes, backslashes and control characters).
  */
-export const PG_TEXT = `CASE WHEN m.content_encoding = 'json' THEN regexp_replace(m.content, '\\\\(u[0-9a-fA-F]{4}|.)', ' ', 'g') ELSE m.content END`;
+export const PG_TEXT = `left(CASE WHEN m.content_encoding = 'json' THEN regexp_replace(m.content, '\\\\(u[0-9a-fA-F]{4}|.)', ' ', 'g')
+  ELSE m.content END, ${PG_INDEXED_CHARS})`;
 
 /**
  * PostgreSQL: the vector of each message, from the stored text, call id and caller number. `+`

@@ -387,3 +387,26 @@ describeEachBackend('the search configuration', (backend) => {
     }
   });
 });
+
+describeEachBackend('searchMessages on long messages', (backend) => {
+  it('given a 2 MB message, when stored and searched, then it is stored whole and its words are found', async () => {
+    const logger = await openLogger(backend);
+    try {
+      const words = Array.from({ length: 200_000 }, (_, i) => `w${i.toString(36)}`).join(' ');
+      const content = `needle at the start ${words} haystack`;
+      expect(content.length).toBeGreaterThan(1_000_000);
+      await seed(logger, [{ callId: 'long', at: T0, user: [content], assistant: [] }]);
+      const [history] = await logger.getConversationHistory({
+        conversationId: (await (await logger.dataSource()).query(`SELECT id FROM conversations`))[0].id,
+      });
+      expect(history!.content).toBe(content);
+      const r = await logger.searchMessages({ query: 'needle' });
+      expect(r.matches.map((m) => m.callId)).toEqual(['long']);
+      expect(r.matches[0]!.snippet.filter((p) => p.match).map((p) => p.text)).toEqual(['needle']);
+      // SQLite indexes every word; PostgreSQL the first 100,000 characters.
+      expect((await logger.searchMessages({ query: 'haystack' })).matches).toHaveLength(backend === 'sqlite' ? 1 : 0);
+    } finally {
+      await logger.close();
+    }
+  });
+});
