@@ -29,7 +29,8 @@ export const MAX_QUERY_LENGTH = 1000;
 export const MAX_QUERY_TERMS = 32;
 
 const searchable = /[\p{L}\p{N}]/u;
-const prefixStem = /^[\p{L}\p{N}]+$/u;
+// Letters, combining marks (Devanagari, Thai vowel signs) and digits: never tsquery syntax.
+const prefixStem = /^[\p{L}\p{M}\p{N}]+$/u;
 // eslint-disable-next-line no-control-regex -- control characters (NUL included) are separators
 const controls = /[\u0000-\u001f\u007f]/g;
 

@@ -178,7 +178,7 @@ describeEachBackend('searchMessages', (backend) => {
         callId: 'intl',
         at: T0,
         user: ['Здравствуйте, мне нужен возврат 🙏', 'Γεια σας, θέλω επιστροφή χρημάτων', 'مرحبا أريد استرداد المبلغ'],
-        assistant: ['返金の手続き を開始します 🎉', 'Café crème für München'],
+        assistant: ['返金の手続き を開始します 🎉', 'Café crème für München', 'नमस्ते, मुझे रिफंड चाहिए'],
       },
     ]);
     expect(texts(await logger.searchMessages({ query: 'возврат' }))).toEqual(['Здравствуйте, мне нужен возврат 🙏']);
@@ -186,6 +186,8 @@ describeEachBackend('searchMessages', (backend) => {
     expect((await logger.searchMessages({ query: 'استرداد' })).matches).toHaveLength(1);
     expect(texts(await logger.searchMessages({ query: '返金の手続き' }))).toEqual(['返金の手続き を開始します 🎉']);
     expect((await logger.searchMessages({ query: 'münchen' })).matches).toHaveLength(1);
+    // A prefix in a script with combining marks.
+    expect(texts(await logger.searchMessages({ query: 'नमस्*' }))).toEqual(['नमस्ते, मुझे रिफंड चाहिए']);
     // FTS5's unicode61 drops diacritics; PostgreSQL's simple configuration keeps them.
     expect((await logger.searchMessages({ query: 'cafe' })).matches).toHaveLength(backend === 'sqlite' ? 1 : 0);
     // An emoji alone is nothing to search for: it says so.
