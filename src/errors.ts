@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'MIGRATION_FAILED'
   | 'STORE_NOT_FOUND'
   | 'SCHEMA_BEHIND'
-  | 'EXPORT_FAILED';
+  | 'EXPORT_FAILED'
+  | 'INVALID_SEARCH_QUERY';
 
 const BRAND = Symbol.for('livekit-conversation-log.ConversationLogError');
 

@@ -32,6 +32,7 @@ export { getConversationLogger, resetConversationLogger } from './logger/global.
 export { initDatabase, createDataSource } from './store/data-source.js';
 export { MigrationManager } from './store/migration-manager.js';
 export type { MigrationResult, MigrationStatus } from './store/migration-manager.js';
+export type { RebuildOptions, RebuildResult } from './store/rebuild.js';
 export { rebuildProjections } from './store/rebuild.js';
 export type { EnqueueOptions, EventSink } from './store/sink.js';
 export type { WriterStats } from './store/writer.js';
@@ -47,6 +48,10 @@ export type { TokenCount } from './queries/sql.js';
 export { getCallDetail } from './queries/call-detail.js';
 export type { CallDetail, CallConversation, CallMessage, CallTurn, CallSystemEvent, LogEvent } from './queries/call-detail.js';
 export { listCalls } from './queries/call-list.js';
+export { searchMessages, SEARCH_ROLES } from './queries/search.js';
+export type { SearchOptions, SearchResult, SearchMatch, SnippetPart, SearchRole } from './queries/search.js';
+export { parseSearchQuery } from './queries/search-query.js';
+export type { SearchQuery, SearchTerm } from './queries/search-query.js';
 export type { CallListRow, CallListPage, CallListFilter } from './queries/call-list.js';
 export { cleanupOldData } from './store/cleanup.js';
 export type { CleanupResult } from './store/cleanup.js';

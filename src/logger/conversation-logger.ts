@@ -6,11 +6,12 @@ import { ConversationLogError } from '../errors.js';
 import { cleanupOldData, type CleanupResult } from '../store/cleanup.js';
 import { getConversationHistory, type HistoryMessage } from '../queries/history.js';
 import { getCallStatistics, type CallStatistics } from '../queries/statistics.js';
+import { searchMessages, type SearchOptions, type SearchResult } from '../queries/search.js';
 import { runHandedOn } from '../store/after-listener.js';
 import { createDataSource, openSqliteWrites } from '../store/data-source.js';
 import { EventStore } from '../store/event-store.js';
 import { MigrationManager } from '../store/migration-manager.js';
-import { rebuildProjections, type RebuildResult } from '../store/rebuild.js';
+import { rebuildProjections, type RebuildOptions, type RebuildResult } from '../store/rebuild.js';
 import type { EnqueueOptions, EventSink } from '../store/sink.js';
 import type { WriterStats } from '../store/writer.js';
 import { eventRedactor } from '../redact/redact-event.js';
@@ -279,6 +280,16 @@ export class ConversationLogger implements EventSink {
   }
 
   /**
+   * Full-text search over every stored message (and its call's id and caller number): the
+   * matches with a highlighted snippet, newest first or by rank. See {@link searchMessages}.
+   *
+   * @throws ConversationLogError `INVALID_SEARCH_QUERY` for a query that cannot be parsed
+   */
+  async searchMessages(options: SearchOptions): Promise<SearchResult> {
+    return searchMessages(await this.dataSourceReady, options);
+  }
+
+  /**
    * Deletes calls older than `retentionDays` (default: the configured
    * `CONVERSATION_LOG_RETENTION_DAYS`) with their events and rows, in short batches that
    * interleave with the writer: at most `batchCalls` calls (25) per transaction, fewer while
@@ -299,10 +310,13 @@ export class ConversationLogger implements EventSink {
     });
   }
 
-  /** Empties the projections and replays the log into them. */
-  async rebuildProjections(onProgress?: (replayed: number) => void): Promise<RebuildResult> {
+  /**
+   * Empties the projections and the full-text index and replays the log into them; on
+   * PostgreSQL `options.searchConfig` re-indexes with another text search configuration.
+   */
+  async rebuildProjections(onProgress?: (replayed: number) => void, options: RebuildOptions = {}): Promise<RebuildResult> {
     const ds = await this.dataSourceReady;
-    return this.store.exclusive(() => rebuildProjections(ds, this.config.dialect, onProgress));
+    return this.store.exclusive(() => rebuildProjections(ds, this.config.dialect, onProgress, options));
   }
 
   /** Flushes everything queued, then closes the database. Idempotent. */

@@ -4,6 +4,8 @@ import { callsBy, interruptionRate, latencyPercentiles, toolCallStats } from '..
 import { getCallDetail } from '../queries/call-detail.js';
 import { CALL_SORT_KEYS, isStale, listCalls, type CallListFilter } from '../queries/call-list.js';
 import { latestLogPosition, readLogAfter, readLogTail } from '../queries/log-after.js';
+import { SEARCH_ROLES, searchMessages } from '../queries/search.js';
+import { MAX_QUERY_LENGTH } from '../queries/search-query.js';
 import { dialectOf, select } from '../queries/sql.js';
 import { getCallStatistics } from '../queries/statistics.js';
 import { getTimeSeries, pickBucketMs } from '../queries/time-series.js';
@@ -86,6 +88,30 @@ export async function calls(ds: DataSource, q: QueryParams, res: ServerResponse)
   set('limit', q.int('limit', 1, 500));
   set('offset', q.int('offset', 0, 1e12));
   sendJson(res, 200, await listCalls(ds, filter));
+}
+
+/** `GET /api/search?q=&role=&since=&until=&agent=&room=&sort=newest|rank&limit=`: full-text search over messages. */
+export async function search(ds: DataSource, q: QueryParams, res: ServerResponse): Promise<void> {
+  const query = q.string('q', MAX_QUERY_LENGTH);
+  if (query === undefined) throw new HttpError(400, 'q (the search query) is required.');
+  const role = q.oneOf('role', SEARCH_ROLES);
+  const since = q.int('since', 0, 8.64e15);
+  const until = q.int('until', 0, 8.64e15);
+  const agent = q.string('agent');
+  const room = q.string('room');
+  const sort = q.oneOf('sort', ['newest', 'rank'] as const);
+  const limit = q.int('limit', 1, 500);
+  const result = await searchMessages(ds, {
+    query,
+    ...(role === undefined ? {} : { role }),
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+    ...(agent === undefined ? {} : { agent }),
+    ...(room === undefined ? {} : { room }),
+    ...(sort === undefined ? {} : { sort }),
+    ...(limit === undefined ? {} : { limit }),
+  });
+  sendJson(res, 200, result);
 }
 
 /** `GET /api/calls/:id`: everything about one call, or 404. */

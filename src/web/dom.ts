@@ -34,9 +34,9 @@ export interface DomElement extends DomNode {
   closest(selectors: string): DomElement | null;
   querySelector(selectors: string): DomElement | null;
   addEventListener(type: string, listener: (event: DomEvent) => void): void;
+  scrollIntoView(options?: { block?: 'start' | 'center' | 'end' | 'nearest' }): void;
   readonly childElementCount: number;
   readonly lastElementChild: DomElement | null;
-  scrollIntoView?(options?: { block?: string }): void;
   readonly classList: { add(...names: string[]): void; remove(...names: string[]): void; toggle(name: string, force?: boolean): boolean };
 }
 

@@ -90,3 +90,6 @@ export function prettyJson(text: string | null): string {
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/** The anchor id of a message on its call page (`/calls/<id>#m-<message id>`), where search matches link. */
+export const messageAnchor = (messageId: string): string => `m-${encodeURIComponent(messageId)}`;

@@ -34,7 +34,7 @@ a.card.link:hover { border-color: var(--accent); text-decoration: none; }
 .empty-state { border-color: var(--accent); }
 .empty-state code, td code { font-family: ui-monospace, monospace; background: #eef1f5; padding: 1px 4px; border-radius: 4px; }
 td.bar progress { width: 100%; min-width: 60px; height: 10px; }
-.waterfall.target, .msg.target { outline: 2px solid var(--accent); outline-offset: 3px; border-radius: 6px; }
+.waterfall.target { outline: 2px solid var(--accent); outline-offset: 3px; border-radius: 6px; }
 .sys { font-size: 12px; padding: 4px 8px; margin: 6px 0; border-left: 3px solid var(--bad); background: #fff5f5; overflow-wrap: anywhere; }
 .sys.warn { border-left-color: var(--warn); background: #fffbea; }
 .when { font-family: ui-monospace, monospace; font-size: 12px; color: var(--muted); }
@@ -121,6 +121,10 @@ details summary { cursor: pointer; }
 .problems { list-style: none; margin: 0; padding: 0; }
 .problems li { padding: 6px 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
 .problems li .head { display: flex; gap: 8px; align-items: center; font-size: 12px; }
+.msg.target, .tool.target { outline: 3px solid var(--warn); outline-offset: 2px; }
+form.filters label.grow { flex: 1 1 320px; } form.filters label.grow input { width: 100%; }
+.search-results .snippet { margin-top: 3px; overflow-wrap: anywhere; }
+mark { background: #fff3b0; color: inherit; padding: 0 1px; border-radius: 2px; }
 .error-box { background: #ffebe9; border: 1px solid #ffcecb; color: #82071e; padding: 10px 14px; border-radius: 8px; }
 .split { display: grid; grid-template-columns: minmax(0, 2fr) minmax(280px, 1fr); gap: 16px; align-items: start; }
 td.num, th.num { white-space: nowrap; }

@@ -3,7 +3,7 @@ import type { PercentileSummary } from '../../projections/percentile.js';
 import { getJson } from '../api-client.js';
 import { waterfall, legend, type Stage } from '../charts.js';
 import { h, type Child, type DomElement } from '../dom.js';
-import { fmtCost, fmtDuration, fmtInt, fmtMs, fmtOffset, fmtPct, fmtTime, fmtUsd, fmtUtc, prettyJson } from '../format.js';
+import { fmtCost, fmtDuration, fmtInt, fmtMs, fmtOffset, fmtPct, fmtTime, fmtUsd, fmtUtc, messageAnchor, prettyJson } from '../format.js';
 import { statusBadge } from './calls.js';
 
 const kv = (pairs: ReadonlyArray<[string, Child]>) =>
@@ -45,7 +45,7 @@ const turnSpan = (t: CallTurn) => {
 function turnBlock(t: CallTurn, scale: number, sla: number | null): DomElement {
   return h(
     'div',
-    { class: 'waterfall', attrs: { 'data-turn': t.id, id: `turn-${t.id}` } },
+    { class: 'waterfall', attrs: { 'data-turn': t.id, id: `turn-${encodeURIComponent(t.id)}` } },
     h(
       'div',
       { class: 'small muted' },
@@ -63,7 +63,7 @@ function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number,
   if (m.role === 'tool') {
     return h(
       'div',
-      { class: m.toolIsError ? 'tool error' : 'tool', attrs: { 'data-role': 'tool', 'data-message': m.id, id: `message-${m.id}` } },
+      { class: m.toolIsError ? 'tool error' : 'tool', attrs: { 'data-role': 'tool', 'data-message': m.id, id: messageAnchor(m.id) } },
       h(
         'div',
         {},
@@ -98,7 +98,7 @@ function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number,
     'div',
     {
       class: `msg ${m.role}${m.interrupted ? ' interrupted' : ''}`,
-      attrs: { 'data-role': m.role, 'data-message': m.id, id: `message-${m.id}` },
+      attrs: { 'data-role': m.role, 'data-message': m.id, id: messageAnchor(m.id) },
     },
     h('div', { class: 'who' }, who),
     h('div', { class: 'text' }, m.content),
