@@ -155,7 +155,8 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; }
   table.data.events th:nth-child(3) { width: 84px; }
   table.data.events th:nth-child(4) { width: 100px; }
   table.data.events td { overflow-wrap: anywhere; }
-  .top { gap: 10px; padding: 8px 10px; }
+  .top { gap: 8px; padding: 8px 10px; flex-wrap: wrap; }
+  .top nav a { padding: 6px 8px; }
   .top .store { display: none; }
   .seg a { padding: 5px 8px; }
   .panel { padding: 10px; }
