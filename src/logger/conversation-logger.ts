@@ -2,10 +2,11 @@ import type { DataSource } from 'typeorm';
 import { loadConfig, type StoreConfig } from '../config/config.js';
 import { createLog, type Log } from '../config/log.js';
 import type { NewEvent } from '../events/types.js';
-import { ConversationLogError } from '../errors.js';
+import { ConversationLogError, invalidArgument } from '../errors.js';
 import { cleanupOldData, type CleanupResult } from '../store/cleanup.js';
 import { getConversationHistory, type HistoryMessage } from '../queries/history.js';
 import { getCallStatistics, type CallStatistics } from '../queries/statistics.js';
+import { select } from '../queries/sql.js';
 import { searchMessages, type SearchOptions, type SearchResult } from '../queries/search.js';
 import { runHandedOn } from '../store/after-listener.js';
 import { createDataSource, openSqliteWrites } from '../store/data-source.js';
@@ -227,7 +228,12 @@ export class ConversationLogger implements EventSink {
    * unknown or already ended, or if `endedAt` is before it started.
    */
   endConversation(options: EndConversationOptions): Promise<void> {
-    return this.write(() => endConversationEvent(options));
+    return this.writeEnd(
+      () => endConversationEvent(options),
+      options,
+      'conversations',
+      (e) => (e.data as { conversationId: string }).conversationId,
+    );
   }
 
   /**
@@ -242,7 +248,45 @@ export class ConversationLogger implements EventSink {
    * ```
    */
   endCall(callId: string, options: EndCallOptions = {}): Promise<void> {
-    return this.write(() => endCallEvent(callId, options));
+    return this.writeEnd(
+      () => endCallEvent(callId, options),
+      options,
+      'calls',
+      (e) => e.callId!,
+    );
+  }
+
+  /**
+   * An end event: with a time of its own (`endedAt`, a backfill) it is checked against the stored
+   * start first — after a flush, so a start written just before is there — and refused
+   * (`INVALID_ARGUMENT` naming `endedAt`) if earlier. Ends stamped now are appended as they are.
+   */
+  private writeEnd(
+    build: () => [NewEvent, undefined],
+    options: { endedAt?: number } | undefined,
+    table: 'calls' | 'conversations',
+    idOf: (e: NewEvent) => string,
+  ): Promise<void> {
+    let event: NewEvent;
+    try {
+      [event] = build();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (options?.endedAt === undefined) return this.append(event);
+    return (async () => {
+      await this.flush();
+      const [row] = await select<{ started_at: unknown }>(await this.dataSource(), `SELECT started_at FROM ${table} WHERE id = ?`, [
+        idOf(event),
+      ]);
+      const startedAt = row === undefined ? null : Number(row.started_at);
+      if (startedAt !== null && event.occurredAt < startedAt)
+        throw invalidArgument(
+          'endedAt',
+          `is before the ${table === 'calls' ? 'call' : 'conversation'} started (${new Date(startedAt).toISOString()}); give a later time.`,
+        );
+      await this.append(event);
+    })();
   }
 
   /** Writes a row to `system_events` (through the log). */
