@@ -18,7 +18,10 @@ export type ErrorCode =
   | 'STORE_REJECTED'
   | 'MIGRATION_FAILED'
   | 'STORE_NOT_FOUND'
-  | 'SCHEMA_BEHIND';
+  | 'SCHEMA_BEHIND'
+  | 'FLUSH_TIMEOUT'
+  | 'WRITE_ABANDONED'
+  | 'STORE_LOST';
 
 const BRAND = Symbol.for('livekit-conversation-log.ConversationLogError');
 

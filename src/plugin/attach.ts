@@ -48,7 +48,17 @@ export interface AttachOptions extends ConversationLogConfig {
    * histograms on `metrics.meterProvider`. The same metrics `convlog serve` exposes at `/metrics`.
    */
   metrics?: MetricsOptions | boolean;
+  /**
+   * How long `close()` — run by the job's shutdown callback — waits for the call's events to be
+   * written (ms, default 10 000, well inside LiveKit's 60 s shutdown deadline). Past it the
+   * shutdown goes on; the events stay queued (the process-wide logger gives up on them, counted,
+   * when it closes at exit).
+   */
+  shutdownTimeoutMs?: number;
 }
+
+/** How long the shutdown callback waits for the call's events by default. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** What {@link attachConversationLog} returns. */
 export interface ConversationLogHandle {
@@ -57,7 +67,10 @@ export interface ConversationLogHandle {
   readonly conversationId: string;
   /** Resolves once everything logged so far is committed. */
   flush(): Promise<void>;
-  /** Stops listening, ends the call if the session did not (reason `job_shutdown`), and flushes. */
+  /**
+   * Stops listening, ends the call if the session did not (reason `job_shutdown`), and flushes,
+   * for at most `shutdownTimeoutMs`: past it, rejects `FLUSH_TIMEOUT` (the events stay queued).
+   */
   close(): Promise<void>;
 }
 
@@ -162,6 +175,7 @@ export async function attachConversationLog(
   const types = [...new Set([...KNOWN_EVENTS, ...info.events])];
   for (const t of types) session.on(t, listener);
 
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   let closing: Promise<void> | null = null;
   const handle: ConversationLogHandle = {
     callId,
@@ -178,7 +192,7 @@ export async function attachConversationLog(
         for (const t of types) session.off(t, listener);
         runHandedOn();
         if (!mapper.isClosed) write(mapper.end('job_shutdown', Date.now()));
-        await sink.flush();
+        await sink.flush({ timeoutMs: shutdownTimeoutMs });
       })()),
   };
   // Stop listening once the session closed: LiveKit emits late events (user away ~15 s later).
