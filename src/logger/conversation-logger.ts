@@ -159,7 +159,9 @@ export class ConversationLogger implements EventSink {
       throw new ConversationLogError(
         'DB_UNAVAILABLE',
         `Cannot open the ${this.config.dialect} database named by DATABASE_URL (${(error as Error).message.replace(/\.+$/, '')}). ${
-          this.config.dialect === 'sqlite' ? 'Check that its directory can be created and written' : 'Check that it is running, reachable and created'
+          this.config.dialect === 'sqlite'
+            ? 'Check that its directory can be created and written'
+            : 'Check that it is running, reachable and created'
         }; writes queue meanwhile (bounded), and the next write or read opens it again.`,
         { field: 'DATABASE_URL', retryable: true, cause: error },
       );

@@ -18,11 +18,7 @@ export const MIGRATIONS_TABLE = 'convlog_migrations';
  * @param options.prepare `false`: leave the SQLite file's directory and mode to the caller
  *   ({@link prepareSqliteStore}, when it opens the DataSource).
  */
-export function createDataSource(
-  config: StoreConfig,
-  log: Log,
-  options: { role?: 'app' | 'writer'; prepare?: boolean } = {},
-): DataSource {
+export function createDataSource(config: StoreConfig, log: Log, options: { role?: 'app' | 'writer'; prepare?: boolean } = {}): DataSource {
   const writer = options.role === 'writer';
   const logger = new WinstonTypeOrmLogger(log, config.logSql);
   const common = {

@@ -7,15 +7,7 @@ import { BatchNotAttempted } from './batch-not-attempted.js';
 import { classifyFailure, isLockWait } from './failures.js';
 import type { EnqueueOptions, EventSink } from './sink.js';
 import { droppedReport, lockWaitReport, outageReport, type Outage } from './writer-reports.js';
-import type {
-  BatchRunner,
-  CloseOptions,
-  CloseReport,
-  FlushOptions,
-  Item,
-  WriterOptions,
-  WriterStats,
-} from './writer-types.js';
+import type { BatchRunner, CloseOptions, CloseReport, FlushOptions, Item, WriterOptions, WriterStats } from './writer-types.js';
 
 export type { BatchRunner, CloseOptions, CloseReport, FlushOptions, WriterOptions, WriterStats } from './writer-types.js';
 
@@ -34,12 +26,15 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 /** A lock wait at least this long is recorded (`store_lock_wait`, WARNING); shorter ones are only counted. */
 const LOCK_WAIT_REPORT_MS = 1_000;
 
-const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 /**
- * The wait before a retry. Referenced only while a `flush()` or `close()` waits for the batch
- * (the process stays for what it was asked to write, `close()` for at most its timeout);
- * otherwise unreferenced: a store that cannot be written never keeps the process alive on its own.
+ * For this long from the start of an outage the retries keep the process alive: a script whose
+ * last writes meet a database restart still writes them. After it they do not (only a waiting
+ * `flush()` or `close()` does): a store that stays down never keeps the process alive on its own.
  */
+export const OUTAGE_KEEPALIVE_MS = 10_000;
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+/** The wait before a retry; an unreferenced timer unless `keepAlive`. */
 const sleep = (ms: number, keepAlive: boolean) =>
   new Promise<void>((r) => {
     const timer = setTimeout(r, ms);
@@ -431,7 +426,8 @@ export class Writer implements EventSink {
       }
       this.degraded(error, attempt, lockWait);
       const delay = Math.min(this.options.retryMaxDelayMs, this.options.retryBaseDelayMs * 2 ** attempt);
-      await sleep(delay * (0.5 + Math.random() * 0.5), this.waiters.length > 0);
+      const keepAlive = this.waiters.length > 0 || Date.now() - this.outage!.since < OUTAGE_KEEPALIVE_MS;
+      await sleep(delay * (0.5 + Math.random() * 0.5), keepAlive);
       if (!this.inFlight.has(entry)) return false;
     }
   }

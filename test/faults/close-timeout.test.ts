@@ -11,7 +11,9 @@ import { TcpProxy, viaPort } from './support/tcp-proxy.js';
 
 let counter = 0;
 const storeUrl = async (backend: Backend) =>
-  backend === 'sqlite' ? `sqlite:${path.join(inject('tmpDir'), `unwritable-${process.pid}-${++counter}.db`)}` : freshDatabaseUrl('postgres');
+  backend === 'sqlite'
+    ? `sqlite:${path.join(inject('tmpDir'), `unwritable-${process.pid}-${++counter}.db`)}`
+    : freshDatabaseUrl('postgres');
 
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

@@ -16,8 +16,8 @@ import { TcpProxy, viaPort } from './support/tcp-proxy.js';
  */
 interface DownStore {
   url: string;
-  restore(): Promise<void>;
-  cleanup(): Promise<void>;
+  restore: () => Promise<void>;
+  cleanup: () => Promise<void>;
 }
 
 let counter = 0;
@@ -64,7 +64,13 @@ describeEachBackend('database down when the process starts', (backend) => {
     const writes: Promise<unknown>[] = [logger.startCall({ callId: 'late' })];
     for (let i = 0; i < 20; i++) writes.push(logger.logEvent({ eventType: 'while_down', message: `event ${i}`, callId: 'late' }));
     writes.push(logger.endCall('late'));
-    writes.forEach((w, i) => void w.then(() => settled.push(`ok ${i}`), (e: { code: string }) => settled.push(`${e.code} ${i}`)));
+    writes.forEach(
+      (w, i) =>
+        void w.then(
+          () => settled.push(`ok ${i}`),
+          (e: { code: string }) => settled.push(`${e.code} ${i}`),
+        ),
+    );
     await pause(1500);
 
     // then: nothing is settled, the writer says it is degraded, and a read says why, retryable
@@ -141,7 +147,13 @@ describe.skipIf(skipWithout('postgres'))('PostgreSQL database not created yet', 
     cleanups.push(async () => void (await logger.close({ timeoutMs: 2000 })));
     const settled: string[] = [];
     const writes = [logger.startCall({ callId: 'created-later' }), logger.endCall('created-later')];
-    writes.forEach((w) => void w.then(() => settled.push('ok'), (e: { code: string }) => settled.push(e.code)));
+    writes.forEach(
+      (w) =>
+        void w.then(
+          () => settled.push('ok'),
+          (e: { code: string }) => settled.push(e.code),
+        ),
+    );
     await pause(1500);
     expect(settled).toEqual([]); // waiting, not refused
 

@@ -61,7 +61,10 @@ describe('SQLite busy for moments [sqlite]', () => {
     }
     await logger.flush();
     const ds = await logger.dataSource();
-    const rows = (await ds.query(`SELECT event_type, severity FROM system_events ORDER BY id`)) as Array<{ event_type: string; severity: string }>;
+    const rows = (await ds.query(`SELECT event_type, severity FROM system_events ORDER BY id`)) as Array<{
+      event_type: string;
+      severity: string;
+    }>;
     expect(rows).toEqual([0, 1, 2].map(() => ({ event_type: 'during_lock', severity: 'INFO' })));
     expect((await logger.getCallStatistics({ hours: 1 })).errors.total).toBe(0);
     expect(logger.getWriterStats()).toMatchObject({ lockWaits: 3, failedFlushes: 0, degraded: false });

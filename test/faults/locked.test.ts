@@ -6,7 +6,9 @@ import { quietLog } from '../support/stores.js';
 import { recordFault } from './support/fault-reporter.js';
 import { checkStore } from './support/store-check.js';
 
-it('SQLite locked by another process for 5 s: backs off, the loop keeps turning, everything lands after, the wait is a warning [sqlite]', async ({ task }) => {
+it('SQLite locked by another process for 5 s: backs off, the loop keeps turning, everything lands after, the wait is a warning [sqlite]', async ({
+  task,
+}) => {
   const file = path.join(inject('tmpDir'), 'locked.db');
   const logger = await ConversationLogger.open({
     databaseUrl: `sqlite:${file}`,

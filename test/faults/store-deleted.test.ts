@@ -33,7 +33,12 @@ describe('store directory deleted under a running writer [sqlite]', () => {
       // given: a store in use, its writes acknowledged
       const dir = path.join(inject('tmpDir'), `deleted-${writerThread}-${process.pid}`);
       const { log, records } = capturingLog();
-      logger = await ConversationLogger.open({ databaseUrl: `sqlite:${path.join(dir, 'store.db')}`, writerThread, flushIntervalMs: 5, log });
+      logger = await ConversationLogger.open({
+        databaseUrl: `sqlite:${path.join(dir, 'store.db')}`,
+        writerThread,
+        flushIntervalMs: 5,
+        log,
+      });
       await logger.startCall({ callId: 'deleted' });
       const conversationId = await logger.startConversation({ callId: 'deleted' });
       await logger.logUserMessage({ conversationId, content: 'before the directory went' });

@@ -34,7 +34,8 @@ const track = (p: Promise<unknown>) =>
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'down') {
   const [url, ending] = args as [string, string];
-  const logger = ending === 'end' ? getConversationLogger({ databaseUrl: url, ...tuning }) : new ConversationLogger({ databaseUrl: url, ...tuning });
+  const logger =
+    ending === 'end' ? getConversationLogger({ databaseUrl: url, ...tuning }) : new ConversationLogger({ databaseUrl: url, ...tuning });
   const writes = [track(logger.startCall({ callId: 'down' }))];
   for (let i = 0; i < 5; i++) writes.push(track(logger.logEvent({ eventType: 'while_down', message: `event ${i}`, callId: 'down' })));
   if (ending === 'end') {
