@@ -48,7 +48,11 @@ const sleep = (ms: number, keepAlive: boolean) =>
  * `enqueue` is the hot path (push and return). Batches flush when `batchSize` events are
  * waiting or `flushIntervalMs` after the first one. A failed flush is retried with exponential
  * backoff and jitter while the caller goes on; the outage is logged once when it starts and
- * written to `system_events` when writing works again. When the queue is full new events are
+ * written to `system_events` when writing works again. A wait on another writer's lock that then
+ * commits is contention: counted (`lockWaits`), on record as a WARNING only when long. The
+ * retries hold the process for the first {@link OUTAGE_KEEPALIVE_MS} of an outage only; `close()`
+ * gives up at its timeout. A SQLite file deleted under the writer (`STORE_LOST`) stops it for
+ * good. When the queue is full new events are
  * dropped, counted, and the count is written to `system_events` (`events_dropped`).
  * An event the database refuses for good (bad data) is isolated and rejected alone.
  */
