@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NewEvent } from '../events/types.js';
 import { getConversationLogger } from '../logger/global.js';
+import { optionalTimeout } from '../logger/validate.js';
 import { metricsRecorderFor, type MetricsOptions } from '../metrics/index.js';
 import { eventRedactor } from '../redact/redact-event.js';
 import type { EventSink } from '../store/sink.js';
@@ -93,7 +94,11 @@ function sipCallerNumber(ctx: JobContextLike | undefined): string | null {
  * objects (plain data, see `snapshotEvent`) and hands it on: no I/O, no await, nothing thrown
  * into the session. The mapping to log events (turns, latencies, costs) runs once per turn of
  * the event loop, after the listeners returned; `flush()` and `close()` run it first. If the store fails the session goes
- * on; the failure shows in the logs and in `system_events` once the store is writable.
+ * on; the failure shows in the logs and in `system_events` once the store is writable. The
+ * shutdown callback waits for the call's events at most `shutdownTimeoutMs` (10 000 ms).
+ *
+ * @throws ConversationLogError `INVALID_ARGUMENT` for a `shutdownTimeoutMs` that is not a whole
+ *   number of ms from 0 to 2^31 - 1.
  *
  * @example
  * ```ts
@@ -111,6 +116,8 @@ export async function attachConversationLog(
   ctx: JobContextLike | undefined,
   options: AttachOptions = {},
 ): Promise<ConversationLogHandle> {
+  // Checked first: a bad timeout would otherwise surface only at shutdown, as a flush that never ran.
+  const shutdownTimeoutMs = optionalTimeout('shutdownTimeoutMs', options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const sink = options.sink ?? prewarmedLogger(ctx?.proc) ?? getConversationLogger(storeOverrides(options));
   const info = await loadAgentsInfo();
   const callId = options.callId ?? ctx?.job?.id ?? ctx?.room?.name ?? randomUUID();
@@ -175,7 +182,6 @@ export async function attachConversationLog(
   const types = [...new Set([...KNOWN_EVENTS, ...info.events])];
   for (const t of types) session.on(t, listener);
 
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   let closing: Promise<void> | null = null;
   const handle: ConversationLogHandle = {
     callId,

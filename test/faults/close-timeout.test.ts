@@ -65,6 +65,7 @@ describeEachBackend('closing while the store cannot be written', (backend) => {
     const logger = await unwritableLogger(backend);
     const write = logger.logEvent({ eventType: 'queued', message: 'not yet', callId: 'unwritable' });
     write.catch(() => undefined);
+    await expect(logger.flush({ timeoutMs: -5 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'timeoutMs' });
     await expect(logger.flush({ timeoutMs: 500 })).rejects.toMatchObject({ code: 'FLUSH_TIMEOUT', retryable: true });
     // Still queued, not given up: close() gives up on it, and counts it.
     expect(await logger.close({ timeoutMs: 500 })).toEqual({ timedOut: true, unwritten: 1 });
@@ -79,6 +80,13 @@ describeEachBackend('closing while the store cannot be written', (backend) => {
       job: { id: 'job-unwritable', room: { name: 'room-u' } },
       addShutdownCallback: (cb: () => Promise<void>) => void shutdown.push(cb),
     };
+    // A timeout that cannot be is refused when attaching, not found out at shutdown.
+    await expect(
+      attachConversationLog(new EventEmitter(), undefined, { sink: logger, shutdownTimeoutMs: Number.NaN }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'shutdownTimeoutMs',
+    });
     const handle = await attachConversationLog(new EventEmitter(), ctx, { sink: logger, shutdownTimeoutMs: 1000 });
     // The shutdown callback swallows the failure; the handle's close says what it was.
     await Promise.all(shutdown.map((cb) => cb()));
