@@ -313,7 +313,9 @@ export class Writer implements EventSink {
         // Handed over behind a batch whose first attempt failed: the writer thread refused it (or
         // it failed the same way). Hand it over again now, before anything queued behind it.
         const earlier = await current.first;
-        if (!('outcomes' in earlier)) current.first = this.attempt(current.batch, !(earlier.error instanceof BatchNotAttempted));
+        // Not again once given up (close() timed out, the store is lost): its events are rejected.
+        if (!('outcomes' in earlier) && this.inFlight.has(current))
+          current.first = this.attempt(current.batch, !(earlier.error instanceof BatchNotAttempted));
       }
       // Hand the next full batch over before this one settles: a writer thread starts on it the
       // moment this one commits instead of waiting for this thread to take the result.
