@@ -48,8 +48,10 @@ describeEachBackend('database down when the process starts', (backend) => {
     // given: a logger made while the store cannot be reached (as getConversationLogger() makes one)
     const store = await downStore(backend);
     cleanups.push(store.cleanup);
+    // Small batches: at recovery several are queued, and the writer thread takes two at a time.
     const logger = new ConversationLogger({
       databaseUrl: store.url,
+      batchSize: 5,
       flushIntervalMs: 5,
       retryBaseDelayMs: 20,
       retryMaxDelayMs: 300,
