@@ -238,7 +238,10 @@ export class ConversationLogger implements EventSink {
     return this.store.flush(timeoutMs === undefined ? {} : { timeoutMs });
   }
 
-  /** Writer counters: queued, appended, rejected, dropped, failed flushes, degraded. */
+  /**
+   * Writer counters: queued, appended, rejected, dropped, failed flushes, degraded, lock waits
+   * (waits on another writer that committed), lost (`STORE_LOST`), abandoned (`WRITE_ABANDONED`).
+   */
   getWriterStats(): WriterStats {
     return this.store.getStats();
   }
