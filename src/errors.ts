@@ -20,7 +20,10 @@ export type ErrorCode =
   | 'STORE_NOT_FOUND'
   | 'SCHEMA_BEHIND'
   | 'EXPORT_FAILED'
-  | 'INVALID_SEARCH_QUERY';
+  | 'INVALID_SEARCH_QUERY'
+  | 'FLUSH_TIMEOUT'
+  | 'WRITE_ABANDONED'
+  | 'STORE_LOST';
 
 const BRAND = Symbol.for('livekit-conversation-log.ConversationLogError');
 

@@ -35,7 +35,7 @@ export type { MigrationResult, MigrationStatus } from './store/migration-manager
 export type { RebuildOptions, RebuildResult } from './store/rebuild.js';
 export { rebuildProjections } from './store/rebuild.js';
 export type { EnqueueOptions, EventSink } from './store/sink.js';
-export type { WriterStats } from './store/writer.js';
+export type { CloseOptions, CloseReport, FlushOptions, WriterStats } from './store/writer.js';
 export { loadConfig, DEFAULT_DATABASE_URL } from './config/config.js';
 export type { StoreConfig } from './config/config.js';
 export { ConversationLogError, isConversationLogError } from './errors.js';
