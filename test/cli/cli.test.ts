@@ -396,7 +396,7 @@ describe('convlog usage and configuration', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since must be a duration');
     expect((await convlog(['frobnicate'], {})).code).toBe(2);
-  });
+  }, 120_000);
 
   it('refuses a mistyped SQLite path instead of creating an empty store, and suggests the near flag', async () => {
     const missing = path.join(inject('tmpDir'), 'no-such-dir', 'typo.db');

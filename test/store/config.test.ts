@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { storeOverrides } from '../../src/plugin/config.js';
+import { quietLog } from '../support/stores.js';
 
 describe('configuration from the environment', () => {
   it('defaults to the embedded SQLite file and documented values', () => {
@@ -69,10 +70,12 @@ describe('configuration from the environment', () => {
     expect((error as Error).message).toContain(variable);
   });
 
-  it('fails at start, naming DATABASE_URL, when the SQLite path cannot be created', () => {
-    expect(() => new ConversationLogger({ databaseUrl: 'sqlite:/dev/null/sub/x.db' })).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID', field: 'DATABASE_URL' }),
-    );
+  it('given a SQLite path that cannot be created, when opened, then open() fails naming DATABASE_URL (a background logger keeps retrying)', async () => {
+    await expect(ConversationLogger.open({ databaseUrl: 'sqlite:/dev/null/sub/x.db', log: quietLog })).rejects.toMatchObject({
+      code: 'DB_UNAVAILABLE',
+      field: 'DATABASE_URL',
+      retryable: true,
+    });
   });
 
   it('reports DB_UNAVAILABLE when PostgreSQL cannot be reached', async () => {
