@@ -37,6 +37,8 @@ export interface DashboardServerOptions {
   token?: string;
   /** How often live streams poll the log (ms); default 500. */
   pollMs?: number;
+  /** Live views (`/api/live` streams) served at once; past it a new one gets 503 with Retry-After (default 50). */
+  maxLiveClients?: number;
   /**
    * `GET /metrics`: the fleet's metrics in Prometheus' text format, counted from the log (see
    * {@link FleetMetrics}); default on. `false` answers `/metrics` 404.
@@ -60,7 +62,7 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-const PAGES = /^\/(?:|calls|calls\/[^/]+|live|search)$/;
+const PAGES = /^\/(?:|calls|calls\/[^/]+|call|live|search)$/;
 
 /**
  * Starts the read-only web dashboard on a store: overview charts, the call list, each call's
@@ -97,7 +99,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const onError = options.onError ?? ((error: unknown) => console.error(`convlog serve: ${(error as Error)?.stack ?? String(error)}`));
   const assets = new StaticAssets();
   const page = indexHtml(describeDataSource(dataSource));
-  const live = new LiveStreams(dataSource, { pollMs: options.pollMs ?? 500, onError });
+  const live = new LiveStreams(dataSource, {
+    pollMs: options.pollMs ?? 500,
+    onError,
+    ...(options.maxLiveClients === undefined ? {} : { maxClients: options.maxLiveClients }),
+  });
   const metricsOptions = options.metrics ?? true;
   const fleet =
     metricsOptions === false
@@ -168,6 +174,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       if (path === '/api/overview') return api.overview(dataSource!, q, res);
       if (path === '/api/calls') return api.calls(dataSource!, q, res);
       if (path.startsWith('/api/calls/')) return api.call(dataSource!, decodeSegment(path.slice('/api/calls/'.length)), res);
+      // Ids a path cannot carry (`.`, `..`: dot-segments) come in the query.
+      if (path === '/api/call') {
+        const id = q.string('id');
+        if (id === undefined) throw new HttpError(400, 'id is required.');
+        return api.call(dataSource!, id, res);
+      }
       if (path === '/api/events') return api.events(dataSource!, q, res);
       if (path === '/api/search') return api.search(dataSource!, q, res);
       if (path === '/api/health') return api.health(dataSource!, res);

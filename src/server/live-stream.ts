@@ -8,12 +8,15 @@ import { latestLogPosition, LogFollower } from '../queries/log-after.js';
  * reconnecting `EventSource` resumes where it left off (`Last-Event-ID`). Each stream polls the
  * log by position, which works across processes and on PostgreSQL.
  */
+/** Live streams served at once by default: each polls the store, so they are bounded. */
+export const DEFAULT_MAX_LIVE_CLIENTS = 50;
+
 export class LiveStreams {
   private readonly open = new Set<() => void>();
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly options: { pollMs: number; heartbeatMs?: number; onError: (error: unknown) => void },
+    private readonly options: { pollMs: number; heartbeatMs?: number; maxClients?: number; onError: (error: unknown) => void },
   ) {}
 
   get size(): number {
@@ -21,6 +24,12 @@ export class LiveStreams {
   }
 
   async serve(req: IncomingMessage, res: ServerResponse, after: number | undefined, callId: string | undefined): Promise<void> {
+    // Each stream polls the store: past the cap a new one is refused (the browser's EventSource retries later).
+    if (this.open.size >= (this.options.maxClients ?? DEFAULT_MAX_LIVE_CLIENTS)) {
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5', 'Cache-Control': 'no-store' });
+      res.end('Too many live views are open; close one or try again shortly.');
+      return;
+    }
     const lastEventId = Number(req.headers['last-event-id']);
     const start =
       Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (after ?? (await latestLogPosition(this.dataSource)));

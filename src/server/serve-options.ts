@@ -1,4 +1,5 @@
-import { invalidArgument } from '../errors.js';
+import fs from 'node:fs';
+import { ConversationLogError, invalidArgument } from '../errors.js';
 import { isLoopbackHost } from './auth.js';
 
 /** Defaults of `convlog serve`. */
@@ -13,21 +14,42 @@ export interface ServeOptions {
 }
 
 /**
- * Resolves `convlog serve [--host H] [--port N] [--token T]`: the token comes from `--token`,
- * else `CONVLOG_TOKEN`. Validation of the host/token rule happens in `startDashboardServer`.
+ * Resolves `convlog serve [--host H] [--port N] [--token T | --token-file F]`: the token comes
+ * from `--token`, else `--token-file` (its first line; a file keeps it out of `ps`), else
+ * `CONVLOG_TOKEN`. Validation of the host/token rule happens in `startDashboardServer`.
  *
  * @throws ConversationLogError `INVALID_ARGUMENT` for a port that is not 0–65535
  */
 export function resolveServeOptions(
-  flags: { host?: string | undefined; port?: string | number | undefined; token?: string | undefined },
+  flags: { host?: string | undefined; port?: string | number | undefined; token?: string | undefined; tokenFile?: string | undefined },
   env: Record<string, string | undefined> = process.env,
 ): ServeOptions {
   const host = flags.host?.trim() || DEFAULT_HOST;
   const rawPort = flags.port ?? DEFAULT_PORT;
   const port = typeof rawPort === 'number' ? rawPort : /^\d+$/.test(rawPort.trim()) ? Number(rawPort) : NaN;
   if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) throw invalidArgument('port', `must be 0–65535, got ${String(rawPort)}.`);
-  const token = flags.token || env['CONVLOG_TOKEN'] || undefined;
+  if (flags.token && flags.tokenFile) throw invalidArgument('token', 'give --token or --token-file, not both.');
+  const token = flags.token || (flags.tokenFile ? readTokenFile(flags.tokenFile) : undefined) || env['CONVLOG_TOKEN'] || undefined;
   return { host, port, token };
+}
+
+function readTokenFile(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConversationLogError(
+      'CONFIG_INVALID',
+      `--token-file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); give a readable file holding the token.`,
+      { field: 'token-file' },
+    );
+  }
+  const token = text.split(/\r?\n/)[0]!.trim();
+  if (token === '')
+    throw new ConversationLogError('CONFIG_INVALID', `--token-file ${file} is empty; write the token on its first line.`, {
+      field: 'token-file',
+    });
+  return token;
 }
 
 /** The lines `convlog serve` prints once listening (never the token itself). */
@@ -51,5 +73,7 @@ these metrics ship in the package's monitoring/ folder.
 
   --port N     port to listen on (default ${DEFAULT_PORT}; 0 for any free port)
   --host H     address to bind (default ${DEFAULT_HOST}); any non-loopback address needs a token
-  --token T    access token, at least 16 characters (default: $CONVLOG_TOKEN)
+  --token T    access token, at least 16 characters (default: $CONVLOG_TOKEN); visible
+               to other users in ps: prefer --token-file or CONVLOG_TOKEN
+  --token-file F   read the token from the first line of F
 `;

@@ -42,7 +42,7 @@ async function render(): Promise<void> {
   const seq = ++sequence;
   const path = browser.location.pathname;
   const query = new URLSearchParams(browser.location.search);
-  const section = path === '/' ? '/' : `/${path.split('/')[1] ?? ''}`;
+  const section = path === '/' ? '/' : path === '/call' ? '/calls' : `/${path.split('/')[1] ?? ''}`;
   nav.replaceChildren(
     ...NAV.map(([href, label]) => {
       const a = link(href, label);
@@ -62,8 +62,8 @@ async function render(): Promise<void> {
     else if (path === '/calls') {
       title = 'Calls';
       await renderCalls(view, query, navigate);
-    } else if (callMatch) {
-      const id = decodeURIComponent(callMatch[1]!);
+    } else if (callMatch || (path === '/call' && query.get('id') !== null)) {
+      const id = callMatch ? decodeURIComponent(callMatch[1]!) : query.get('id')!;
       title = `Call ${id}`;
       await renderCall(view, id);
     } else if (path === '/search') {

@@ -93,3 +93,17 @@ export function truncate(text: string, max: number): string {
 
 /** The anchor id of a message on its call page (`/calls/<id>#m-<message id>`), where search matches link. */
 export const messageAnchor = (messageId: string): string => `m-${encodeURIComponent(messageId)}`;
+
+/**
+ * The dashboard address of a call. Ids that are a URL dot-segment (`.`, `..`) would be resolved
+ * away by the browser in a path (even as `%2E`), so they go in the query: `/call?id=..`.
+ */
+export function callHref(callId: string, fragment = ''): string {
+  const base = callId === '.' || callId === '..' ? `/call?id=${encodeURIComponent(callId)}` : `/calls/${encodeURIComponent(callId)}`;
+  return fragment ? `${base}#${fragment}` : base;
+}
+
+/** The API address of a call's detail, on the same rule as {@link callHref}. */
+export function callApi(callId: string): string {
+  return callId === '.' || callId === '..' ? `/api/call?id=${encodeURIComponent(callId)}` : `/api/calls/${encodeURIComponent(callId)}`;
+}

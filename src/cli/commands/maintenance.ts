@@ -119,8 +119,16 @@ ${COMMON_HELP}`,
   async run(argv, ctx) {
     const { resolveServeOptions, describeServing } = await import('../../server/serve-options.js');
     const { startDashboardServer } = await import('../../server/index.js');
-    const args = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' } });
-    const options = resolveServeOptions({ port: flag(args, 'port'), host: flag(args, 'host'), token: flag(args, 'token') }, ctx.env);
+    const args = parse(argv, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      'token-file': { type: 'string' },
+    });
+    const options = resolveServeOptions(
+      { port: flag(args, 'port'), host: flag(args, 'host'), token: flag(args, 'token'), tokenFile: flag(args, 'token-file') },
+      ctx.env,
+    );
     const logger = await ctx.openLogger(args.values);
     const server = await startDashboardServer({ logger, host: options.host, port: options.port, token: options.token });
     const store = describeStore(logger.config);

@@ -3,7 +3,20 @@ import type { PercentileSummary } from '../../projections/percentile.js';
 import { getJson } from '../api-client.js';
 import { waterfall, legend, type Stage } from '../charts.js';
 import { h, type Child, type DomElement } from '../dom.js';
-import { fmtCost, fmtDuration, fmtInt, fmtMs, fmtOffset, fmtPct, fmtTime, fmtUsd, fmtUtc, messageAnchor, prettyJson } from '../format.js';
+import {
+  fmtCost,
+  fmtDuration,
+  fmtInt,
+  fmtMs,
+  fmtOffset,
+  fmtPct,
+  fmtTime,
+  fmtUsd,
+  fmtUtc,
+  messageAnchor,
+  prettyJson,
+  callApi,
+} from '../format.js';
 import { statusBadge } from './calls.js';
 
 const kv = (pairs: ReadonlyArray<[string, Child]>) =>
@@ -168,7 +181,7 @@ function toolRows(messages: readonly CallMessage[]): DomElement[] {
 
 /** One call: its figures, the transcript as a chat with per-turn waterfalls and tool calls, errors, and the raw event log. */
 export async function renderCall(root: DomElement, callId: string): Promise<void> {
-  const d = await getJson<CallDetail>(`/api/calls/${encodeURIComponent(callId)}`);
+  const d = await getJson<CallDetail>(callApi(callId));
   const c = d.call;
   const sla = d.conversations.find((x) => x.slaThresholdMs !== null)?.slaThresholdMs ?? null;
   const byAssistant = new Map(d.turns.filter((t) => t.assistantMessageId !== null).map((t) => [t.assistantMessageId!, t]));

@@ -1,7 +1,7 @@
 import type { CallListPage, CallListRow, CallSortKey } from '../../queries/call-list.js';
 import { getJson, withQuery } from '../api-client.js';
 import { h, link, type DomElement } from '../dom.js';
-import { fmtCost, fmtDuration, fmtInt, fmtMs, fmtTime } from '../format.js';
+import { fmtCost, fmtDuration, fmtInt, fmtMs, fmtTime, callHref } from '../format.js';
 
 const PAGE_SIZE = 25;
 const SINCE: Record<string, number> = {
@@ -122,7 +122,7 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
       'tr',
       {},
       h('td', { class: 'mono' }, fmtTime(c.startedAt)),
-      h('td', {}, link(`/calls/${encodeURIComponent(c.id)}`, c.id)),
+      h('td', {}, link(callHref(c.id), c.id)),
       h('td', {}, c.livekitRoom ?? '—'),
       h('td', {}, statusBadge(c.status)),
       h('td', { class: 'num' }, fmtDuration(c.durationMs)),

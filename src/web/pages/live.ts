@@ -2,7 +2,7 @@ import type { CallListPage } from '../../queries/call-list.js';
 import type { LogEvent } from '../../queries/call-detail.js';
 import { getJson } from '../api-client.js';
 import { browser, h, link, type DomElement } from '../dom.js';
-import { fmtDuration, fmtMs, fmtTime, truncate } from '../format.js';
+import { fmtDuration, fmtMs, fmtTime, truncate, callHref } from '../format.js';
 import { statusBadge } from './calls.js';
 
 const MAX_ROWS = 200;
@@ -54,7 +54,7 @@ export async function renderLive(root: DomElement, setConnection: (text: string,
       { class: fresh ? 'fresh' : '', attrs: { 'data-position': e.position, 'data-type': e.type } },
       h('span', { class: 'mono small' }, fmtTime(e.occurredAt).slice(11)),
       h('span', { class: 'mono small' }, e.type),
-      h('span', { class: 'mono small' }, e.callId === null ? '—' : link(`/calls/${encodeURIComponent(e.callId)}`, truncate(e.callId, 28))),
+      h('span', { class: 'mono small' }, e.callId === null ? '—' : link(callHref(e.callId), truncate(e.callId, 28))),
       h('span', {}, describeEvent(e)),
     );
   const add = (e: LogEvent, fresh: boolean) => {
@@ -100,7 +100,7 @@ export async function renderLive(root: DomElement, setConnection: (text: string,
               'tr',
               { attrs: { 'data-call': c.id } },
               h('td', { class: 'mono' }, fmtTime(c.startedAt)),
-              h('td', {}, link(`/calls/${encodeURIComponent(c.id)}`, c.id)),
+              h('td', {}, link(callHref(c.id), c.id)),
               h('td', {}, c.livekitRoom ?? '—'),
               h('td', {}, statusBadge(c.status)),
               cell,

@@ -7,7 +7,7 @@ import { getJson } from '../api-client.js';
 import { clockLabel, dayLabel, type TimeZoneChoice } from '../axes.js';
 import { COLOURS, timeChart } from '../charts.js';
 import { h, link, type DomElement } from '../dom.js';
-import { fmtInt, fmtMs, fmtPct, fmtUsd } from '../format.js';
+import { fmtInt, fmtMs, fmtPct, fmtUsd, callHref } from '../format.js';
 import { emptyStoreHint } from './calls.js';
 
 interface OverviewAnswer {
@@ -276,7 +276,7 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
               'tr',
               {},
               num(fmtMs(t.e2eLatencyMs)),
-              h('td', {}, link(`/calls/${encodeURIComponent(t.callId)}#turn-${encodeURIComponent(t.turnId)}`, t.callId)),
+              h('td', {}, link(callHref(t.callId, `turn-${encodeURIComponent(t.turnId)}`), t.callId)),
               h('td', { class: 'mono' }, `${dayLabel(t.startedAt, tz)} ${clockLabel(t.startedAt, tz)}${tz === 'utc' ? ' UTC' : ''}`),
             ),
           ),

@@ -1,14 +1,13 @@
 import type { SearchMatch, SearchResult } from '../../queries/search.js';
 import { ApiError, getJson, withQuery } from '../api-client.js';
 import { h, link, type DomElement } from '../dom.js';
-import { fmtTime, messageAnchor } from '../format.js';
+import { fmtTime, messageAnchor, callHref } from '../format.js';
 
 const SINCE: Record<string, number> = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
 const FIELDS = ['q', 'role', 'since', 'sort'] as const;
 
 /** The call page of a match, scrolled to its message. */
-export const matchHref = (m: Pick<SearchMatch, 'callId' | 'messageId'>): string =>
-  `/calls/${encodeURIComponent(m.callId)}#${messageAnchor(m.messageId)}`;
+export const matchHref = (m: Pick<SearchMatch, 'callId' | 'messageId'>): string => callHref(m.callId, messageAnchor(m.messageId));
 
 /** Search: a query box over every transcript; each match links to its message on the call page. */
 export async function renderSearch(root: DomElement, query: URLSearchParams, navigate: (url: string) => void): Promise<void> {
