@@ -15,6 +15,8 @@ export interface CallConversation {
   slaThresholdMs: number | null;
   costUsd: { llm: number; stt: number; tts: number; realtime: number; total: number };
   falseInterruptions: number;
+  /** Short sha256 of the agent's instructions and tool names, when recorded. */
+  instructionsHash: string | null;
 }
 
 /** A user, assistant, system or tool message. Tool messages carry the call's name, arguments and output (`content`). */
@@ -62,6 +64,10 @@ export interface CallTurn {
   implausible: boolean;
   slaViolation: boolean;
   costUsd: number | null;
+  /** The models that served the turn, as its metrics reported them. */
+  llmModel: string | null;
+  sttModel: string | null;
+  ttsModel: string | null;
 }
 
 /** An operational event of the call (errors, SLA violations, failures, your own `logEvent`s). */
@@ -167,7 +173,7 @@ export async function getCallDetail(
   );
   const conversations = await select<Record<string, unknown>>(
     dataSource,
-    `SELECT c.id, c.agent_name, c.ai_model, c.started_at, c.ended_at, c.summary, m.sla_threshold_ms,
+    `SELECT c.id, c.agent_name, c.ai_model, c.started_at, c.ended_at, c.summary, c.instructions_hash, m.sla_threshold_ms,
        m.llm_cost_usd, m.stt_cost_usd, m.tts_cost_usd, m.realtime_cost_usd, m.total_cost_usd, m.false_interruptions
      FROM conversations c LEFT JOIN conversation_metrics m ON m.conversation_id = c.id
      WHERE c.call_id = ? ORDER BY c.started_at, c.id`,
@@ -243,6 +249,7 @@ export async function getCallDetail(
         total: Number(c['total_cost_usd'] ?? 0),
       },
       falseInterruptions: Number(c['false_interruptions'] ?? 0),
+      instructionsHash: str(c['instructions_hash']),
     })),
     messages: messages.map((m) => ({
       id: String(m['id']),
@@ -285,6 +292,9 @@ export async function getCallDetail(
       implausible: bool(t['implausible']),
       slaViolation: bool(t['sla_violation']),
       costUsd: num(t['cost_usd']),
+      llmModel: str(t['llm_model']),
+      sttModel: str(t['stt_model']),
+      ttsModel: str(t['tts_model']),
     })),
     systemEvents: systemEvents.map((s) => ({
       id: String(s['id']),
