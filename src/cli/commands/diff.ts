@@ -102,8 +102,11 @@ const value = (v: number | null, unit: DiffRow['unit']): string => {
       return `${Math.round(v)} ms`;
     case 'ratio':
       return `${(v * 100).toFixed(1)}%`;
-    case 'usd':
-      return `$${v.toFixed(v !== 0 && Math.abs(v) < 0.01 ? 5 : 4)}`;
+    case 'usd': {
+      const digits = v !== 0 && Math.abs(v) < 0.01 ? 5 : 4;
+      const text = Math.abs(v).toFixed(digits);
+      return `${v < 0 && Number(text) !== 0 ? '-' : ''}$${text}`;
+    }
     case 'tokens':
       return v.toFixed(1);
   }
@@ -112,8 +115,11 @@ const value = (v: number | null, unit: DiffRow['unit']): string => {
 const interval = (e: DiffEstimate, unit: DiffRow['unit']): string =>
   e.low === null || e.high === null ? '-' : `${value(e.low, unit)} .. ${value(e.high, unit)}`;
 
-const change = (r: DiffRow): string =>
-  r.changePct === null ? (r.difference.value === null ? '-' : 'from 0') : `${r.changePct >= 0 ? '+' : ''}${r.changePct.toFixed(1)}%`;
+const change = (r: DiffRow): string => {
+  if (r.changePct === null) return r.difference.value === null ? '-' : r.difference.value === 0 ? '0.0%' : 'from 0';
+  const text = Math.abs(r.changePct).toFixed(1);
+  return Number(text) === 0 ? '0.0%' : `${r.changePct > 0 ? '+' : '-'}${text}%`;
+};
 
 /** The comparison as a table, worse rows painted. */
 export function render(d: DiffResult, width = 80, paint = paintFor({}, {})): string {
