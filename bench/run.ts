@@ -3,7 +3,8 @@
  * figure, `name: value unit (target …)`, then a summary. Exits non-zero only when a figure could
  * not be measured (a missed target is a result, not a failure).
  *
- * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs`,
+ * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs,diff`,
+ * `--diff-calls=10000` (calls of the `diff` store),
  * `--calls=50`, `--speed=10`, `--jobs=1,10,25` (the job-process counts), `--no-pg`, `--rebuild` (regenerate the 1M-event store).
  * PostgreSQL: `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432/test, the test server).
  */
@@ -23,6 +24,7 @@ import { bigStore, measureQueries } from './queries.js';
 import { quiet } from './quiet.js';
 import { figure, percentile, summary, unmeasured } from './report.js';
 import { measureStall } from './stall.js';
+import { measureDiff } from './diff.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -52,6 +54,7 @@ const sizes = {
   historySamples: quick ? 200 : 1_000,
   stallMs: quick ? 3_000 : 10_000,
   stallQueue: quick ? 5_000 : 20_000,
+  diffCalls: option('diff-calls', quick ? 1_000 : 10_000),
 };
 const PG_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const dir = fileURLToPath(new URL('../.tmp/bench/', import.meta.url));
@@ -421,6 +424,24 @@ async function stall(): Promise<void> {
   });
 }
 
+/** `convlog diff` over a store of two releases: the bootstrap of every row, both sides. */
+async function diff(): Promise<void> {
+  const r = await measureDiff(dir, sizes.diffCalls, 6, say);
+  say(
+    `  store: ${r.events.toLocaleString('en-US')} events, ${r.calls.toLocaleString('en-US')} calls, ${r.turns.toLocaleString('en-US')} turns` +
+      (r.reused ? ' (reused)' : ` (built in ${r.buildSeconds.toFixed(0)} s)`),
+  );
+  const worse = r.result.rows.filter((x) => x.verdict === 'worse').map((x) => x.metric);
+  figure({
+    name: 'diffReleases (convlog diff) over the whole store',
+    value: r.diffMs,
+    unit: 'ms',
+    target: r.events >= 1_000_000 ? '< 1000 ms at 1M events' : '',
+    met: r.events >= 1_000_000 ? r.diffMs < 1000 : null,
+    note: `median of 3 warm runs, first run ${r.diffColdMs.toFixed(0)} ms; ${r.result.resamples} resamples, ${r.result.base.calls} + ${r.result.head.calls} calls; worse: ${worse.join(', ') || 'none'}`,
+  });
+}
+
 console.log(`livekit-conversation-log bench — ${machine()}${quick ? ' — QUICK (reduced sizes)' : ''}`);
 const started = performance.now();
 {
@@ -443,6 +464,7 @@ if (wants('queries')) {
   await figureGroup('queries on the big store', queries);
 }
 if (wants('stall')) await figureGroup('stalled database', stall);
+if (wants('diff')) await figureGroup('convlog diff', diff);
 // One process per call, as LiveKit's worker runs them (forks K job processes).
 if (wants('jobs'))
   await figureGroup('job processes', () =>

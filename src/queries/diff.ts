@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
-import { drawWeights, quantileOfFinite, seededRandom, weightedSum, WeightedValues } from './bootstrap.js';
+import { CallMatrix, quantileOfFinite, seededRandom, WeightedValues } from './bootstrap.js';
 import { MAX_TIME_MS, select, timeMs } from './sql.js';
 
 /** What two sides of a {@link diffReleases} are told apart by. */
@@ -118,11 +118,17 @@ const RATIOS = [
 type SumKey = (typeof RATIOS)[number][3] | (typeof RATIOS)[number][4];
 const SUM_KEYS: readonly SumKey[] = [...new Set(RATIOS.flatMap((r) => [r[3], r[4]]))];
 
-/** A side loaded: per-call sums and per-stage turn values. */
+/** Columns of a side's {@link CallMatrix}: the sums, then each stage's value count, then per stage and quantile the values below its anchor. */
+const SUM_COLUMN = new Map(SUM_KEYS.map((k, j) => [k, j]));
+const TOTAL_COLUMN = (s: number) => SUM_KEYS.length + s;
+const BELOW_COLUMN = (s: number, qi: number) => SUM_KEYS.length + STAGES.length + s * QUANTILES.length + qi;
+const COLUMNS = SUM_KEYS.length + STAGES.length * (1 + QUANTILES.length);
+
+/** A side loaded: per-call sums and counts (one matrix row a call) and per-stage turn values. */
 interface Sample {
   calls: number;
   turns: number;
-  sums: Record<SumKey, Float64Array>;
+  matrix: CallMatrix;
   stages: WeightedValues[];
 }
 
@@ -333,38 +339,36 @@ async function loadSample(ds: DataSource, o: Checked, key: string): Promise<Samp
   }
   for (let i = 0; i < calls; i++) if (!Number.isNaN(duration[i]!)) sums.timedCost[i] = sums.cost[i]!;
 
-  return {
-    calls,
-    turns,
-    sums,
-    stages: STAGES.map((_, s) => new WeightedValues(calls, stageCalls[s]!, stageValues[s]!)),
-  };
+  const stages = STAGES.map((_, s) => new WeightedValues(stageCalls[s]!, stageValues[s]!));
+  const matrix = new CallMatrix(calls, COLUMNS);
+  for (const [k, j] of SUM_COLUMN) for (let i = 0; i < calls; i++) matrix.set(i, j, sums[k][i]!);
+  stages.forEach((stage, s) => {
+    for (const c of stageCalls[s]!) matrix.add(c, TOTAL_COLUMN(s), 1);
+    QUANTILES.forEach(([q], qi) => stage.forEachBelow(stage.anchor(q), (c) => matrix.add(c, BELOW_COLUMN(s, qi), 1)));
+  });
+  return { calls, turns, matrix, stages };
 }
 
-/** A statistic of a sample, given the weights of its calls (all ones: the sample itself). */
-type Statistic = (sample: Sample, weights: Uint32Array) => number;
+/** A statistic of a sample, given the column sums and the weights of its calls drawn (all ones: the sample itself). */
+type Statistic = (sample: Sample, sums: Float64Array, weights: Uint32Array) => number;
 
 function statistics(): Array<{ metric: string; label: string; unit: DiffRow['unit']; stat: Statistic }> {
   const out: Array<{ metric: string; label: string; unit: DiffRow['unit']; stat: Statistic }> = [];
   STAGES.forEach(([metric, label], s) => {
-    for (const [q, name] of QUANTILES)
+    QUANTILES.forEach(([q, name], qi) =>
       out.push({
         metric: `${metric}_${name}`,
         label: `${label} ${name}`,
         unit: 'ms',
-        stat: (x, w) => x.stages[s]!.weightedPercentile(q, w),
-      });
+        stat: (x, sums, w) => x.stages[s]!.weightedPercentile(q, w, sums[TOTAL_COLUMN(s)]!, sums[BELOW_COLUMN(s, qi)]!),
+      }),
+    );
   });
-  for (const [metric, label, unit, num, den] of RATIOS)
-    out.push({
-      metric,
-      label,
-      unit,
-      stat: (x, w) => {
-        const d = weightedSum(x.sums[den], w);
-        return d === 0 ? Number.NaN : weightedSum(x.sums[num], w) / d;
-      },
-    });
+  for (const [metric, label, unit, num, den] of RATIOS) {
+    const n = SUM_COLUMN.get(num)!;
+    const d = SUM_COLUMN.get(den)!;
+    out.push({ metric, label, unit, stat: (_x, sums) => (sums[d] === 0 ? Number.NaN : sums[n]! / sums[d]!) });
+  }
   return out;
 }
 
@@ -375,21 +379,22 @@ function compare(base: Sample, head: Sample, o: Checked, significant: boolean): 
   const random = seededRandom(o.seed);
   const wBase = new Uint32Array(base.calls);
   const wHead = new Uint32Array(head.calls);
+  const sBase = new Float64Array(COLUMNS);
+  const sHead = new Float64Array(COLUMNS);
   for (let b = 0; b < B; b++) {
     // One draw of each side's calls per resample, shared by every statistic.
-    drawWeights(wBase, random);
-    drawWeights(wHead, random);
+    base.matrix.resample(sBase, wBase, random);
+    head.matrix.resample(sHead, wHead, random);
     for (let k = 0; k < stats.length; k++) {
-      dist[k]!.base[b] = base.calls === 0 ? Number.NaN : stats[k]!.stat(base, wBase);
-      dist[k]!.head[b] = head.calls === 0 ? Number.NaN : stats[k]!.stat(head, wHead);
+      dist[k]!.base[b] = base.calls === 0 ? Number.NaN : stats[k]!.stat(base, sBase, wBase);
+      dist[k]!.head[b] = head.calls === 0 ? Number.NaN : stats[k]!.stat(head, sHead, wHead);
     }
   }
-  const ones = (calls: number) => new Uint32Array(calls).fill(1);
-  const oneBase = ones(base.calls);
-  const oneHead = ones(head.calls);
+  base.matrix.sample(sBase, wBase);
+  head.matrix.sample(sHead, wHead);
   return stats.map((s, k) => {
-    const bv = finiteOrNull(s.stat(base, oneBase));
-    const hv = finiteOrNull(s.stat(head, oneHead));
+    const bv = base.calls === 0 ? null : finiteOrNull(s.stat(base, sBase, wBase));
+    const hv = head.calls === 0 ? null : finiteOrNull(s.stat(head, sHead, wHead));
     const d = dist[k]!;
     const diffs = d.head.map((h, b) => h - d.base[b]!);
     const difference: DiffEstimate = {
