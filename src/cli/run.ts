@@ -24,8 +24,8 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
 
 Run "convlog <command> --help" for a command's options.
-Exit codes: 0 ok, 1 failure, 2 usage error, 3 not found; diff: 4 worse (--fail-on worse),
-5 too few calls to tell (--require-significance).
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 not found;
+diff: 4 worse (--fail-on worse), 5 too few calls (--require-significance).
 `;
 
 /** Runs `convlog` with `argv` (without node and the script); resolves to the exit code. */

@@ -6,7 +6,7 @@ import { json, oneLine, paintFor, table, terminalWidth, utc } from '../output.js
 
 export const diff: Command = {
   name: 'diff',
-  summary: 'did the last deploy make calls worse? two releases (models, prompts) side by side',
+  summary: 'did the last deploy make calls worse? two releases side by side',
   help: `Usage: convlog diff --base <release> --head <release> [--since 7d] [--agent A]
                    [--by release|instructions|model] [--threshold-pct 10]
                    [--fail-on worse] [--require-significance] [--json]
