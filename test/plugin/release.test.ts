@@ -95,6 +95,14 @@ describeEachBackend('the default release', (backend) => {
     const [conversation] = await rows(ds, `SELECT instructions_hash FROM conversations WHERE call_id = 'call-env'`);
     expect(conversation!['instructions_hash']).toBe(WEATHER_HASH);
   });
+
+  it('given a release that is not a string of at most 255 characters, startCall rejects INVALID_ARGUMENT naming it and stores nothing', async () => {
+    for (const release of [42, 'x'.repeat(256)]) {
+      const error = await logger.startCall({ callId: 'call-bad', release: release as never }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'release' });
+    }
+    expect(await rows(await logger.dataSource(), `SELECT id FROM calls WHERE id = 'call-bad'`)).toEqual([]);
+  });
 });
 
 describe('gitCommit', () => {
