@@ -111,12 +111,17 @@ describeEachBackend('convlog diff (the built CLI)', (backend: Backend) => {
     expect(r.stdout).toMatch(/4 a row is worse \(with --fail-on worse\), 5 too few calls/);
   });
 
-  it('calls --release and stats --release keep the calls of that release', async () => {
+  it('calls --release and stats --release keep the calls of that release; calls of several releases show a RELEASE column', async () => {
     const calls = await convlog(['calls', '--since', '48h', '--release', 'v2-small', '--json'], env);
     expect(calls.code).toBe(0);
     const page = JSON.parse(calls.stdout) as { total: number; rows: Array<{ release: string | null }> };
     expect(page.total).toBe(4);
     expect(page.rows.every((x) => x.release === 'v2-small')).toBe(true);
+    const table = await convlog(['calls', '--since', '48h', '--limit', '8'], { ...env, COLUMNS: '120' });
+    expect(table.stdout.split('\n')[0]).toMatch(/^CALL +STARTED UTC +STATUS +ROOM +RELEASE +DUR +TURN +COST +WORST$/);
+    expect(table.stdout).toMatch(/ v2-slow /);
+    const one = await convlog(['calls', '--since', '48h', '--release', 'v1'], { ...env, COLUMNS: '120' });
+    expect(one.stdout.split('\n')[0]).not.toContain('RELEASE');
     const stats = await convlog(['stats', '--hours', '48', '--release', 'v2-small', '--json'], env);
     expect(stats.code).toBe(0);
     const body = JSON.parse(stats.stdout) as { statistics: { calls: { total: number } }; latency: { llmTtft: { num: number } } };

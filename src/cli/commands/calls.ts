@@ -17,7 +17,8 @@ terminal (not with NO_COLOR, not into a pipe).
   --since <when>    calls that started since a duration ago (30m, 24h, 7d) or an ISO date (default 24h)
   --status <s>      active, completed, failed or abandoned
   --room <text>     room names containing this text (case-insensitive)
-  --release <r>     calls of this release exactly (shown in a RELEASE column when set on any call)
+  --release <r>     calls of this release exactly (a RELEASE column shows when the calls listed
+                    span more than one release)
   --sort <key>      started (newest first, the default), latency (slowest answer first),
                     cost (dearest first), duration or turns (most first)
   --limit <n>       at most n calls (default 50, at most 500)
@@ -48,7 +49,8 @@ ${COMMON_HELP}`,
       ...(room !== undefined ? { room } : {}),
       ...(release !== undefined ? { release } : {}),
     });
-    const releases = page.rows.some((r) => r.release !== null);
+    // The column only when it tells calls apart; the first to go on a narrow terminal.
+    const releases = new Set(page.rows.map((r) => r.release)).size > 1;
     if (args.values['json']) {
       ctx.stdout.write(json(page));
       return 0;
@@ -65,7 +67,7 @@ ${COMMON_HELP}`,
           { header: 'STARTED UTC', value: (r) => utc(r.startedAt).slice(5, 16) },
           { header: 'STATUS', value: (r) => r.status, tone: (r) => (r.status === 'failed' ? 'fail' : undefined) },
           { header: 'ROOM', value: (r) => r.livekitRoom ?? '-', max: 60, flex: true, optional: 3 },
-          ...(releases ? [{ header: 'RELEASE', value: (r: CallListRow) => r.release ?? '-', max: 16, optional: 4 }] : []),
+          ...(releases ? [{ header: 'RELEASE', value: (r: CallListRow) => r.release ?? '-', max: 16, optional: 0 }] : []),
           { header: 'DUR', value: (r) => duration(r.durationMs), align: 'right', optional: 1 },
           { header: 'TURN', value: (r) => String(r.turns), align: 'right', optional: 2 },
           { header: 'COST', value: (r) => usd(r.costUsd), align: 'right' },
