@@ -274,15 +274,17 @@ export interface CallGroupStats {
 }
 
 /**
- * Calls of the window grouped by LiveKit room, by UTC day (`YYYY-MM-DD`) or by LLM model (the
- * model of each call's replies; a call whose replies used two models counts in both).
+ * Calls of the window grouped by LiveKit room, by UTC day (`YYYY-MM-DD`), by release (`(none)`
+ * for calls recorded without one) or by LLM model (the model of each call's replies; a call whose
+ * replies used two models counts in both).
  */
 export async function callsBy(
   dataSource: DataSource,
-  by: 'room' | 'day' | 'model',
+  by: 'room' | 'day' | 'model' | 'release',
   window: AnalyticsWindow = {},
 ): Promise<CallGroupStats[]> {
-  if (by !== 'room' && by !== 'day' && by !== 'model') throw invalidArgument('by', `must be room, day or model, got ${String(by)}.`);
+  if (by !== 'room' && by !== 'day' && by !== 'model' && by !== 'release')
+    throw invalidArgument('by', `must be room, day, model or release, got ${String(by)}.`);
   const from = since(window);
   const release = releaseFilter(window.release);
   const rel = release === null ? '' : ' AND c.release = ?';
@@ -305,7 +307,12 @@ export async function callsBy(
     );
     return rows.map((r) => groupRow(r, 'llm'));
   }
-  const key = by === 'room' ? `COALESCE(c.livekit_room, '(none)')` : `c.started_at - c.started_at % ${DAY_MS}`;
+  const key =
+    by === 'room'
+      ? `COALESCE(c.livekit_room, '(none)')`
+      : by === 'release'
+        ? `COALESCE(c.release, '(none)')`
+        : `c.started_at - c.started_at % ${DAY_MS}`;
   const rows = await select<Record<string, unknown>>(
     dataSource,
     `SELECT ${key} AS k, COUNT(*) AS calls,

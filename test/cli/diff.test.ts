@@ -111,7 +111,7 @@ describeEachBackend('convlog diff (the built CLI)', (backend: Backend) => {
     expect(r.stdout).toMatch(/4 a row is worse \(with --fail-on worse\), 5 too few calls/);
   });
 
-  it('calls --release and stats --release keep the calls of that release; calls of several releases show a RELEASE column', async () => {
+  it('calls --release and stats --release keep the calls of that release; calls of several releases show a RELEASE column; stats --by release', async () => {
     const calls = await convlog(['calls', '--since', '48h', '--release', 'v2-small', '--json'], env);
     expect(calls.code).toBe(0);
     const page = JSON.parse(calls.stdout) as { total: number; rows: Array<{ release: string | null }> };
@@ -127,5 +127,13 @@ describeEachBackend('convlog diff (the built CLI)', (backend: Backend) => {
     const body = JSON.parse(stats.stdout) as { statistics: { calls: { total: number } }; latency: { llmTtft: { num: number } } };
     expect(body.statistics.calls.total).toBe(4);
     expect(body.latency.llmTtft.num).toBe(32);
+    const by = await convlog(['stats', '--hours', '48', '--by', 'release', '--json'], env);
+    const groups = (JSON.parse(by.stdout) as { groups: Array<{ key: string; calls: number; turns: number }> }).groups;
+    expect(groups.map((g) => [g.key, g.calls, g.turns])).toEqual([
+      ['v1', 30, 240],
+      ['v2-same', 30, 240],
+      ['v2-slow', 30, 240],
+      ['v2-small', 4, 32],
+    ]);
   });
 });

@@ -21,12 +21,12 @@ const cost = (v: number | null): string => (v === null ? 'unknown' : usd(v));
 export const stats: Command = {
   name: 'stats',
   summary: 'statistics, latency percentiles per component, a histogram',
-  help: `Usage: convlog stats [--hours 24] [--by model|day|room] [--release R]
+  help: `Usage: convlog stats [--hours 24] [--by model|day|room|release] [--release R]
 
 Prints getCallStatistics() for the last --hours (calls, success rate, response times, SLA
 violations, cost, tokens, errors), latency percentiles per waterfall component (p50/p90/p95/
 p99/max), and a histogram of end-to-end response latency. --by adds a table grouped by LLM
-model, UTC day or LiveKit room. The slowest answer names its call, for "convlog show".
+model, UTC day, LiveKit room or release. The slowest answer names its call, for "convlog show".
 --release keeps the calls of one release (as startCall({ release }) or the plugin stamped it).
 
 ${COMMON_HELP}`,
@@ -34,7 +34,7 @@ ${COMMON_HELP}`,
     const args = parse(argv, { hours: { type: 'string' }, by: { type: 'string' }, release: { type: 'string' } });
     const release = flag(args, 'release');
     const hours = parsePositive('hours', flag(args, 'hours')) ?? 24;
-    const by = parseChoice('by', flag(args, 'by'), ['model', 'day', 'room'] as const);
+    const by = parseChoice('by', flag(args, 'by'), ['model', 'day', 'room', 'release'] as const);
     const { dataSource: ds } = await ctx.openReader(args.values);
     const now = Date.now();
     const window = { hours, now, ...(release === undefined ? {} : { release }) };
