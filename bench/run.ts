@@ -3,8 +3,9 @@
  * figure, `name: value unit (target …)`, then a summary. Exits non-zero only when a figure could
  * not be measured (a missed target is a result, not a failure).
  *
- * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs,diff`,
+ * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs,search,diff`,
  * `--diff-calls=10000,30000` (calls of the `diff` stores, one figure each),
+ * `--search-calls=5000` and `--search-pg-calls=2000` (the search stores' sizes),
  * `--calls=50`, `--speed=10`, `--jobs=1,10,25` (the job-process counts), `--no-pg`, `--rebuild` (regenerate the 1M-event store).
  * PostgreSQL: `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432/test, the test server).
  */
@@ -23,6 +24,7 @@ import { jobs } from './jobs.js';
 import { bigStore, measureQueries } from './queries.js';
 import { quiet } from './quiet.js';
 import { figure, percentile, summary, unmeasured } from './report.js';
+import { searchPostgres, searchSqlite, type SearchBench } from './search.js';
 import { measureStall } from './stall.js';
 import { measureDiff } from './diff.js';
 
@@ -61,6 +63,10 @@ const sizes = {
       .split(',')
       .map(Number) ?? [quick ? 1_000 : 10_000]
   ).filter((n) => Number.isInteger(n) && n >= 2),
+  searchCalls: option('search-calls', quick ? 1_000 : 5_000),
+  searchPgCalls: option('search-pg-calls', quick ? 300 : 2_000),
+  searchRounds: quick ? 5 : 20,
+  searchIngestCalls: quick ? 20 : 60,
 };
 const PG_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const dir = fileURLToPath(new URL('../.tmp/bench/', import.meta.url));
@@ -401,6 +407,36 @@ async function queries(): Promise<void> {
   });
 }
 
+function searchFigures(r: SearchBench): void {
+  const name = r.backend === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  say(
+    `  ${name} search store: ${r.events.toLocaleString('en-US')} events, ${r.messages.toLocaleString('en-US')} messages over ${r.calls.toLocaleString('en-US')} calls` +
+      (r.reused ? ' (reused)' : ` (built in ${r.buildSeconds.toFixed(0)} s)`),
+  );
+  const slowest = Object.entries(r.times.byQuery).sort((a, b) => b[1] - a[1])[0];
+  figure({
+    name: `search ${name} p99 (limit 20, 7 queries × newest/rank)`,
+    value: r.times.p99Ms,
+    unit: 'ms',
+    target: '',
+    met: null,
+    note: `p50 ${r.times.p50Ms.toFixed(2)} ms over ${r.times.samples} searches; slowest: ${slowest?.[0]} p99 ${slowest?.[1].toFixed(1)} ms`,
+  });
+  figure({
+    name: `ingest ${name} with the search index / without`,
+    value: r.ingest.ratio,
+    unit: '×',
+    target: '',
+    met: null,
+    note: `${r.ingest.withIndex.toFixed(0)} vs ${r.ingest.withoutIndex.toFixed(0)} events/s, ${r.ingest.events.toLocaleString('en-US')} events, best of ${r.ingest.rounds} alternating rounds; without = the index replaced by a no-op stand-in`,
+  });
+}
+
+async function search(): Promise<void> {
+  searchFigures(await searchSqlite(dir, sizes.searchCalls, sizes.searchRounds, sizes.searchIngestCalls, say));
+  if (!flag('no-pg')) searchFigures(await searchPostgres(PG_URL, sizes.searchPgCalls, sizes.searchRounds, sizes.searchIngestCalls));
+}
+
 async function stall(): Promise<void> {
   const r = await measureStall(dir, { calls: sizes.calls, speed: sizes.speed, turnsPerCall: 30 }, sizes.stallMs, sizes.stallQueue);
   const note = `database write-locked for ${sizes.stallMs / 1000} s under the ${sizes.calls}-call load; maxQueueSize ${r.maxQueueSize.toLocaleString('en-US')}`;
@@ -475,6 +511,7 @@ if (wants('queries')) {
 }
 if (wants('stall')) await figureGroup('stalled database', stall);
 if (wants('diff')) await figureGroup('convlog diff', diff);
+if (wants('search')) await figureGroup('full-text search', search);
 // One process per call, as LiveKit's worker runs them (forks K job processes).
 if (wants('jobs'))
   await figureGroup('job processes', () =>

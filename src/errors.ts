@@ -18,7 +18,12 @@ export type ErrorCode =
   | 'STORE_REJECTED'
   | 'MIGRATION_FAILED'
   | 'STORE_NOT_FOUND'
-  | 'SCHEMA_BEHIND';
+  | 'SCHEMA_BEHIND'
+  | 'EXPORT_FAILED'
+  | 'INVALID_SEARCH_QUERY'
+  | 'FLUSH_TIMEOUT'
+  | 'WRITE_ABANDONED'
+  | 'STORE_LOST';
 
 const BRAND = Symbol.for('livekit-conversation-log.ConversationLogError');
 

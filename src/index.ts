@@ -32,9 +32,10 @@ export { getConversationLogger, resetConversationLogger } from './logger/global.
 export { initDatabase, createDataSource } from './store/data-source.js';
 export { MigrationManager } from './store/migration-manager.js';
 export type { MigrationResult, MigrationStatus } from './store/migration-manager.js';
+export type { RebuildOptions, RebuildResult } from './store/rebuild.js';
 export { rebuildProjections } from './store/rebuild.js';
 export type { EnqueueOptions, EventSink } from './store/sink.js';
-export type { WriterStats } from './store/writer.js';
+export type { CloseOptions, CloseReport, FlushOptions, WriterStats } from './store/writer.js';
 export { loadConfig, DEFAULT_DATABASE_URL } from './config/config.js';
 export type { StoreConfig } from './config/config.js';
 export { ConversationLogError, isConversationLogError } from './errors.js';
@@ -50,6 +51,10 @@ export { listCalls } from './queries/call-list.js';
 export { diffReleases } from './queries/diff.js';
 export type { DiffBy, DiffEstimate, DiffOptions, DiffResult, DiffRow, DiffSide, DiffVerdict } from './queries/diff.js';
 export { defaultRelease, instructionsHash } from './config/release.js';
+export { searchMessages, SEARCH_ROLES } from './queries/search.js';
+export type { SearchOptions, SearchResult, SearchMatch, SnippetPart, SearchRole } from './queries/search.js';
+export { parseSearchQuery } from './queries/search-query.js';
+export type { SearchQuery, SearchTerm } from './queries/search-query.js';
 export type { CallListRow, CallListPage, CallListFilter } from './queries/call-list.js';
 export { cleanupOldData } from './store/cleanup.js';
 export type { CleanupResult } from './store/cleanup.js';
@@ -76,8 +81,20 @@ export type {
 } from './queries/analytics.js';
 export { toJsonl, eventsSince } from './export/jsonl.js';
 export { toCsv } from './export/csv.js';
-export { toOtlp, callToOtlp } from './export/otlp.js';
-export type { OtlpOptions } from './export/otlp.js';
+export { toOtlp, callToOtlp, otlpRequests, modelCallsOf, OTLP_ATTRIBUTE_TYPES } from './export/otlp.js';
+export type {
+  OtlpOptions,
+  OtlpTraceRequest,
+  OtlpResourceSpans,
+  OtlpSpan,
+  OtlpKeyValue,
+  OtlpAnyValue,
+  OtlpAttributeKey,
+  OtlpModelCall,
+  OtlpCallTrace,
+} from './export/otlp.js';
+export { sendOtlp, encodeTraceRequest, retryAfterMs, OtlpExportError } from './export/otlp-http.js';
+export type { OtlpHttpOptions, OtlpHttpResult, OtlpEncoding } from './export/otlp-http.js';
 export { sessionReportEvents } from './import/session-report.js';
 export type { SessionReportJson, ImportedReport } from './import/session-report.js';
 export type { PercentileSummary } from './projections/percentile.js';

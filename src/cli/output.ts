@@ -19,6 +19,14 @@ export function paintFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): P
   return (tone, text) => (tone === undefined || text === '' ? text : styleText(tone === 'fail' ? 'red' : 'yellow', text));
 }
 
+/** Matched words of a search in bold yellow on a terminal; as they are otherwise (same rules as {@link paintFor}). */
+export function highlighterFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): (text: string) => string {
+  if (paintFor(stream, env) === plain) return (text) => text;
+  // Whether to paint was decided above, for this stream: styleText is not to check process.stdout again.
+  const options = { validateStream: false };
+  return (text) => (text === '' ? text : styleText('bold', styleText('yellow', text, options), options));
+}
+
 /**
  * Columns to lay text out in: the terminal's width, else `COLUMNS`, else 80 (never under 40).
  */

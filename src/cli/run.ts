@@ -6,6 +6,7 @@ import { calls } from './commands/calls.js';
 import { diff } from './commands/diff.js';
 import { cleanup, rebuild, serve } from './commands/maintenance.js';
 import { migrate } from './commands/migrate.js';
+import { search } from './commands/search.js';
 import { show } from './commands/show.js';
 import { stats } from './commands/stats.js';
 import { tail } from './commands/tail.js';
@@ -13,7 +14,7 @@ import { exportCommand, importCommand } from './commands/transfer.js';
 import { EXIT, NotFoundError, UsageError } from './errors.js';
 import { nearest } from './suggest.js';
 
-export const COMMANDS: Command[] = [migrate, calls, show, stats, diff, tail, exportCommand, importCommand, cleanup, rebuild, serve];
+export const COMMANDS: Command[] = [migrate, calls, show, search, stats, diff, tail, exportCommand, importCommand, cleanup, rebuild, serve];
 
 const usage = () => `Usage: convlog <command> [options]
 
@@ -88,7 +89,7 @@ function describeFailure(error: unknown): Failure {
     const exitCode =
       error.code === 'STORE_NOT_FOUND'
         ? EXIT.NOT_FOUND
-        : error.code === 'INVALID_ARGUMENT' || error.code === 'CONFIG_INVALID'
+        : error.code === 'INVALID_ARGUMENT' || error.code === 'CONFIG_INVALID' || error.code === 'INVALID_SEARCH_QUERY'
           ? EXIT.USAGE
           : EXIT.FAILURE;
     return { exitCode, code: error.code, message: error.message, field: error.field };

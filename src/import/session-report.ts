@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { NewEvent } from '../events/types.js';
 import { ConversationLogError, invalidArgument } from '../errors.js';
 import { SessionMapper, type SessionEventLike } from '../plugin/mapper.js';
-import type { PricingTable } from '../plugin/pricing.js';
-import { createCallStartedEvent } from '../events/create.js';
+import { costOf, DEFAULT_PRICING, type PricingTable, type UsageKind } from '../plugin/pricing.js';
+import { toPlainObject } from '../plugin/plain.js';
+import { createCallStartedEvent, createConversationStartedEvent, createMetricsRecordedEvent } from '../events/create.js';
 
 /**
  * A LiveKit `SessionReport` as agents-js (`sessionReportToJSON`) and the Python SDK
  * (`SessionReport.to_dict()`) serialise it: snake_case keys, `events` (session events, metrics
- * left out), `chat_history.items`, `job_id`, `room_id`, `room`, `timestamp`, `sdk_version`.
+ * left out), `chat_history.items`, `job_id`, `room_id`, `room`, `timestamp`, `sdk_version`, and
+ * `usage`: the session's token, audio and character totals, one entry per provider and model
+ * (`llm_usage`, `stt_usage`, `tts_usage`, ...; zero fields left out, durations in seconds).
  */
 export interface SessionReportJson {
   job_id?: string;
@@ -19,6 +22,7 @@ export interface SessionReportJson {
   timestamp?: number;
   started_at?: number;
   sdk_version?: string;
+  usage?: unknown[] | null;
   [key: string]: unknown;
 }
 
@@ -57,8 +61,13 @@ function normaliseTimes(item: Record<string, unknown>): Record<string, unknown> 
  *
  * @remarks
  * Uses the report's session events when they hold the conversation items; otherwise rebuilds
- * them from `chat_history` (messages, tool calls paired with their outputs, handoffs). Reports
- * leave out metrics events, so costs come only from what the items carry.
+ * them from `chat_history` (messages, handoffs, and tool calls paired with their outputs by
+ * order and name: call ids repeat — LiveKit's FakeLLM always says `fake_call_0`, the OpenAI
+ * Responses plugin can say `''` — so each call takes the first output after it with its name,
+ * preferring one with its id). Reports leave out metrics events; the report's `usage` totals
+ * are recorded instead, one `metrics_recorded` event per provider and model, priced with
+ * `pricing` (the default table when not given), in the call's last conversation. When the
+ * report's events do carry metrics, those are used and `usage` is not counted again.
  * @throws ConversationLogError `INVALID_ARGUMENT` when the JSON is not a session report.
  */
 export function sessionReportEvents(raw: unknown, options: { callId?: string; pricing?: PricingTable } = {}): ImportedReport {
@@ -91,7 +100,8 @@ export function sessionReportEvents(raw: unknown, options: { callId?: string; pr
   const startedAt = toMs(r.started_at) ?? (times.length ? Math.min(...times) : (toMs(r.timestamp) ?? Date.now()));
   const endedAt = toMs(r.timestamp) ?? (times.length ? Math.max(...times) : startedAt);
 
-  const mapper = new SessionMapper({ callId, ...(options.pricing ? { pricing: options.pricing } : {}) });
+  const pricing = options.pricing ?? DEFAULT_PRICING;
+  const mapper = new SessionMapper({ callId, pricing });
   const out: NewEvent[] = [
     createCallStartedEvent({
       callId,
@@ -102,23 +112,108 @@ export function sessionReportEvents(raw: unknown, options: { callId?: string; pr
       metadata: { importedFrom: 'livekit-session-report', roomId: str(r.room_id) },
     }),
   ];
-  for (const ev of stream) out.push(...mapper.map(ev));
-  if (!mapper.isClosed) out.push(...mapper.end('session_report', endedAt));
-  return { callId, room, events: out };
+  // The usage totals, unless the events carried the metrics they add up.
+  const usage = stream.some((e) => e.type === 'metrics_collected') || !Array.isArray(r.usage) ? [] : r.usage;
+  let usageDone = usage.length === 0;
+  const addUsage = (at: number) => {
+    usageDone = true;
+    const conversationId = mapper.currentConversationId;
+    const events = usage.flatMap((u) => usageEvent(u, callId, conversationId, pricing, at));
+    if (events.length === 0) return;
+    if (!out.some((e) => e.type === 'conversation_started' && e.data.conversationId === conversationId))
+      out.push(createConversationStartedEvent({ callId, occurredAt: at, conversationId }));
+    out.push(...events);
+  };
+  for (const ev of stream) {
+    if (!usageDone && ev.type === 'close' && !mapper.isClosed) addUsage(toMs(ev.createdAt) ?? endedAt);
+    out.push(...mapper.map(ev));
+  }
+  if (!mapper.isClosed) {
+    if (!usageDone) addUsage(endedAt);
+    out.push(...mapper.end('session_report', endedAt));
+  }
+  // A conversation the usage had to open is not opened again by the mapper.
+  const opened = new Set<string>();
+  const appended = out.filter((e) => {
+    if (e.type !== 'conversation_started') return true;
+    if (opened.has(e.data.conversationId)) return false;
+    opened.add(e.data.conversationId);
+    return true;
+  });
+  return { callId, room, events: appended };
+}
+
+const USAGE_KINDS: Record<string, 'llm' | 'stt' | 'tts'> = { llm_usage: 'llm', stt_usage: 'stt', tts_usage: 'tts' };
+const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
+
+/**
+ * The `metrics_recorded` event of one `usage` entry of a report (LLM, STT or TTS totals of one
+ * provider and model), priced; none for other entries (interruption and turn-detection
+ * request counts) or for one without a model.
+ */
+function usageEvent(entry: unknown, callId: string, conversationId: string, pricing: PricingTable, at: number): NewEvent[] {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return [];
+  const u = camelize(entry) as Record<string, unknown>;
+  const type = USAGE_KINDS[String(u['type'])];
+  const model = str(u['model']);
+  if (type === undefined || model === null) return [];
+  const provider = str(u['provider']);
+  // A realtime model reports LLM usage; its price is in the realtime table.
+  const kind: UsageKind =
+    type === 'llm' &&
+    !Object.hasOwn(pricing.llm, model) &&
+    (Object.hasOwn(pricing.realtime, model) || Object.hasOwn(pricing.realtime, `${provider}/${model}`))
+      ? 'realtime'
+      : type;
+  const seconds = count(u['audioDuration']);
+  const usage = {
+    kind,
+    provider,
+    model,
+    tokensInput: kind === 'llm' || kind === 'realtime' ? (count(u['inputTokens']) ?? 0) : null,
+    tokensCachedInput: kind === 'llm' || kind === 'realtime' ? (count(u['inputCachedTokens']) ?? 0) : null,
+    tokensOutput: kind === 'llm' || kind === 'realtime' ? (count(u['outputTokens']) ?? 0) : null,
+    audioDurationMs: seconds === null ? null : seconds * 1000,
+    characters: kind === 'tts' ? (count(u['charactersCount']) ?? 0) : null,
+  };
+  return [
+    createMetricsRecordedEvent({
+      callId,
+      occurredAt: at,
+      conversationId,
+      ...usage,
+      costUsd: costOf(pricing, usage),
+      priceVersion: pricing.version,
+      raw: { ...toPlainObject(entry as Record<string, unknown>), source: 'session_report_usage' },
+    }),
+  ];
 }
 
 /** Session events rebuilt from a chat history: one per message or handoff, tool calls paired with their outputs. */
 function fromChatHistory(items: Record<string, unknown>[]): SessionEventLike[] {
   const out: SessionEventLike[] = [];
-  const outputs = new Map(items.filter((i) => i['type'] === 'function_call_output').map((i) => [i['callId'], i]));
-  for (const item of items) {
+  const outputs = items.flatMap((item, index) => (item['type'] === 'function_call_output' ? [{ item, index }] : []));
+  const used = new Set<number>();
+  /** The first unused output that `fits`, and marks it used. */
+  const take = (fits: (o: { item: Record<string, unknown>; index: number }) => boolean) => {
+    const o = outputs.find((x) => !used.has(x.index) && fits(x));
+    if (o) used.add(o.index);
+    return o?.item;
+  };
+  items.forEach((item, index) => {
     const at = (item['createdAt'] as number | null) ?? 0;
     if (item['type'] === 'message' || item['type'] === 'agent_handoff') out.push({ type: 'conversation_item_added', item, createdAt: at });
     else if (item['type'] === 'function_call') {
-      const output = outputs.get(item['callId']);
+      // Ids repeat ('fake_call_0', ''): the first output after the call with its name, its id if one has it.
+      const sameName = (o: { item: Record<string, unknown> }) => o.item['name'] === undefined || o.item['name'] === item['name'];
+      const sameId = (o: { item: Record<string, unknown> }) => o.item['callId'] === item['callId'];
+      const output =
+        take((o) => o.index > index && sameName(o) && sameId(o)) ??
+        take((o) => o.index > index && sameName(o)) ??
+        take((o) => sameName(o) && sameId(o));
       out.push({ type: 'function_tools_executed', functionCalls: [item], functionCallOutputs: output ? [output] : [], createdAt: at });
     }
-  }
+  });
   return out;
 }
 

@@ -2,17 +2,19 @@ import type { DataSource } from 'typeorm';
 import { loadConfig, type StoreConfig } from '../config/config.js';
 import { createLog, type Log } from '../config/log.js';
 import type { NewEvent } from '../events/types.js';
-import { ConversationLogError } from '../errors.js';
+import { ConversationLogError, invalidArgument } from '../errors.js';
 import { cleanupOldData, type CleanupResult } from '../store/cleanup.js';
 import { getConversationHistory, type HistoryMessage } from '../queries/history.js';
 import { getCallStatistics, type CallStatistics } from '../queries/statistics.js';
+import { select } from '../queries/sql.js';
+import { searchMessages, type SearchOptions, type SearchResult } from '../queries/search.js';
 import { runHandedOn } from '../store/after-listener.js';
-import { createDataSource, openSqliteWrites } from '../store/data-source.js';
+import { createDataSource, discardDataSource, openSqliteWrites, prepareSqliteStore } from '../store/data-source.js';
 import { EventStore } from '../store/event-store.js';
 import { MigrationManager } from '../store/migration-manager.js';
-import { rebuildProjections, type RebuildResult } from '../store/rebuild.js';
+import { rebuildProjections, type RebuildOptions, type RebuildResult } from '../store/rebuild.js';
 import type { EnqueueOptions, EventSink } from '../store/sink.js';
-import type { WriterStats } from '../store/writer.js';
+import { DEFAULT_CLOSE_TIMEOUT_MS, type CloseOptions, type CloseReport, type FlushOptions, type WriterStats } from '../store/writer.js';
 import { eventRedactor } from '../redact/redact-event.js';
 import type {
   ConversationLoggerOptions,
@@ -77,9 +79,13 @@ export class ConversationLogger implements EventSink {
   readonly config: StoreConfig;
   readonly log: Log;
   readonly store: EventStore;
-  private readonly dataSourceReady: Promise<DataSource>;
-  private readonly ownedDataSource: DataSource;
-  private closing: Promise<void> | null = null;
+  /** The DataSource of the latest attempt to open the database (the open one once it opened). */
+  private ownedDataSource: DataSource;
+  private opened: DataSource | null = null;
+  /** The attempt under way; after a failure the next batch or read starts another. */
+  private opening: Promise<DataSource> | null;
+  private closing: Promise<CloseReport> | null = null;
+  private closed = false;
   /** Applied to every event before it is queued; null when no redaction is configured. */
   private readonly redact: ((event: NewEvent) => NewEvent) | null;
 
@@ -89,12 +95,44 @@ export class ConversationLogger implements EventSink {
     this.redact = eventRedactor(redaction);
     this.config = loadConfig(overrides);
     this.log = log ?? createLog(this.config.logLevel);
-    this.ownedDataSource = createDataSource(this.config, this.log);
-    this.dataSourceReady = this.openDataSource();
-    // Keep an unhandled rejection from crashing the process; open() and every batch surface it.
-    this.dataSourceReady.catch(() => undefined);
-    let ready: DataSource | null = null;
-    this.store = new EventStore(async () => (ready ??= await this.dataSourceReady), this.config, this.log);
+    this.ownedDataSource = createDataSource(this.config, this.log, { prepare: false });
+    this.opening = this.attemptOpen(this.ownedDataSource);
+    // The writer retries its batches with backoff (and jitter) while the database cannot be
+    // opened; each retry opens it again, so writes queue (bounded) through an outage at start.
+    this.store = new EventStore(() => this.ready(), this.config, this.log);
+  }
+
+  /**
+   * The open, migrated DataSource; while there is none, the attempt under way, or a new one
+   * (rejects `DB_UNAVAILABLE`, retryable, when it cannot open).
+   */
+  private ready(): Promise<DataSource> {
+    if (this.opened !== null) return Promise.resolve(this.opened);
+    if (this.closed) return Promise.reject(new ConversationLogError('LOGGER_CLOSED', 'The logger is closed; open a new one.'));
+    return (this.opening ??= this.attemptOpen(createDataSource(this.config, this.log, { prepare: false })));
+  }
+
+  private attemptOpen(ds: DataSource): Promise<DataSource> {
+    this.ownedDataSource = ds;
+    const attempt = this.openDataSource(ds).then(
+      async (opened) => {
+        if (this.closed) {
+          // Opened after close() gave up: nothing will use it.
+          await discardDataSource(opened);
+          throw new ConversationLogError('LOGGER_CLOSED', 'The logger is closed; open a new one.');
+        }
+        this.opened = opened;
+        return opened;
+      },
+      async (error: unknown) => {
+        if (this.opening === attempt) this.opening = null;
+        await discardDataSource(ds);
+        throw error;
+      },
+    );
+    // Keep an unhandled rejection from crashing the process; open(), batches and reads surface it.
+    attempt.catch(() => undefined);
+    return attempt;
   }
 
   /**
@@ -105,23 +143,28 @@ export class ConversationLogger implements EventSink {
   static async open(options: ConversationLoggerOptions = {}): Promise<ConversationLogger> {
     const logger = new ConversationLogger(options);
     try {
-      await logger.dataSourceReady;
+      await logger.opening;
     } catch (error) {
-      await logger.store.close().catch(() => undefined);
-      if (logger.ownedDataSource.isInitialized) await logger.ownedDataSource.destroy().catch(() => undefined);
+      logger.closed = true;
+      await logger.store.close({ timeoutMs: 0 }).catch(() => undefined);
+      await discardDataSource(logger.ownedDataSource);
       throw error;
     }
     return logger;
   }
 
-  private async openDataSource(): Promise<DataSource> {
-    const ds = this.ownedDataSource;
+  private async openDataSource(ds: DataSource): Promise<DataSource> {
     try {
+      prepareSqliteStore(this.config, this.log);
       await ds.initialize();
     } catch (error) {
       throw new ConversationLogError(
         'DB_UNAVAILABLE',
-        `Cannot open the ${this.config.dialect} database named by DATABASE_URL: ${(error as Error).message}. Check that it is running and reachable.`,
+        `Cannot open the ${this.config.dialect} database named by DATABASE_URL (${(error as Error).message.replace(/\.+$/, '')}). ${
+          this.config.dialect === 'sqlite'
+            ? 'Check that its directory can be created and written'
+            : 'Check that it is running, reachable and created'
+        }; writes queue meanwhile (bounded), and the next write or read opens it again.`,
         { field: 'DATABASE_URL', retryable: true, cause: error },
       );
     }
@@ -132,14 +175,17 @@ export class ConversationLogger implements EventSink {
     return ds;
   }
 
-  /** The opened TypeORM DataSource (for your own reads). */
+  /**
+   * The opened TypeORM DataSource (for your own reads). While the database cannot be opened,
+   * tries again and rejects `DB_UNAVAILABLE` (retryable) if it still cannot.
+   */
   async dataSource(): Promise<DataSource> {
-    return this.dataSourceReady;
+    return this.ready();
   }
 
   /** The migration manager of this logger's database. */
   async migrations(): Promise<MigrationManager> {
-    return new MigrationManager(await this.dataSourceReady);
+    return new MigrationManager(await this.ready());
   }
 
   // --- EventSink -----------------------------------------------------------------------------
@@ -178,13 +224,26 @@ export class ConversationLogger implements EventSink {
    * Resolves once everything logged before the call is committed — including session events the
    * plugin's listeners have copied but not yet mapped (that runs once per loop turn after the
    * listeners): a `flush()` right after `session.close()` covers the close.
+   *
+   * @param options.timeoutMs wait at most this long: then the promise rejects `FLUSH_TIMEOUT`
+   *   (retryable) and the events stay queued. Without it, `flush()` waits until they are written,
+   *   keeping the process alive while it waits.
    */
-  flush(): Promise<void> {
+  flush(options: FlushOptions = {}): Promise<void> {
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = v.optionalTimeout('timeoutMs', v.requireOptions('options', options)['timeoutMs']);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     runHandedOn();
-    return this.store.flush();
+    return this.store.flush(timeoutMs === undefined ? {} : { timeoutMs });
   }
 
-  /** Writer counters: queued, appended, rejected, dropped, failed flushes, degraded. */
+  /**
+   * Writer counters: queued, appended, rejected, dropped, failed flushes, degraded, lock waits
+   * (waits on another writer that committed), lost (`STORE_LOST`), abandoned (`WRITE_ABANDONED`).
+   */
   getWriterStats(): WriterStats {
     return this.store.getStats();
   }
@@ -226,7 +285,12 @@ export class ConversationLogger implements EventSink {
    * unknown or already ended, or if `endedAt` is before it started.
    */
   endConversation(options: EndConversationOptions): Promise<void> {
-    return this.write(() => endConversationEvent(options));
+    return this.writeEnd(
+      () => endConversationEvent(options),
+      options,
+      'conversations',
+      (e) => (e.data as { conversationId: string }).conversationId,
+    );
   }
 
   /**
@@ -241,7 +305,45 @@ export class ConversationLogger implements EventSink {
    * ```
    */
   endCall(callId: string, options: EndCallOptions = {}): Promise<void> {
-    return this.write(() => endCallEvent(callId, options));
+    return this.writeEnd(
+      () => endCallEvent(callId, options),
+      options,
+      'calls',
+      (e) => e.callId!,
+    );
+  }
+
+  /**
+   * An end event: with a time of its own (`endedAt`, a backfill) it is checked against the stored
+   * start first — after a flush, so a start written just before is there — and refused
+   * (`INVALID_ARGUMENT` naming `endedAt`) if earlier. Ends stamped now are appended as they are.
+   */
+  private writeEnd(
+    build: () => [NewEvent, undefined],
+    options: { endedAt?: number } | undefined,
+    table: 'calls' | 'conversations',
+    idOf: (e: NewEvent) => string,
+  ): Promise<void> {
+    let event: NewEvent;
+    try {
+      [event] = build();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (options?.endedAt === undefined) return this.append(event);
+    return (async () => {
+      await this.flush();
+      const [row] = await select<{ started_at: unknown }>(await this.dataSource(), `SELECT started_at FROM ${table} WHERE id = ?`, [
+        idOf(event),
+      ]);
+      const startedAt = row === undefined ? null : Number(row.started_at);
+      if (startedAt !== null && event.occurredAt < startedAt)
+        throw invalidArgument(
+          'endedAt',
+          `is before the ${table === 'calls' ? 'call' : 'conversation'} started (${new Date(startedAt).toISOString()}); give a later time.`,
+        );
+      await this.append(event);
+    })();
   }
 
   /** Writes a row to `system_events` (through the log). */
@@ -268,14 +370,24 @@ export class ConversationLogger implements EventSink {
     const o = v.requireOptions('options', options);
     const id = v.requireId('conversationId', o['conversationId']);
     const limit = o['limit'] === undefined ? 100 : (v.optionalCount('limit', o['limit']) ?? 100);
-    return getConversationHistory(await this.dataSourceReady, id, limit);
+    return getConversationHistory(await this.ready(), id, limit);
   }
 
   /** Statistics over the last `hours` (default 24); see {@link CallStatistics} for definitions. */
   async getCallStatistics(options: { hours?: number } = {}): Promise<CallStatistics> {
     const o = v.requireOptions('options', options);
     const hours = o['hours'] === undefined ? 24 : (o['hours'] as number);
-    return getCallStatistics(await this.dataSourceReady, hours);
+    return getCallStatistics(await this.ready(), hours);
+  }
+
+  /**
+   * Full-text search over every stored message (and its call's id and caller number): the
+   * matches with a highlighted snippet, newest first or by rank. See {@link searchMessages}.
+   *
+   * @throws ConversationLogError `INVALID_SEARCH_QUERY` for a query that cannot be parsed
+   */
+  async searchMessages(options: SearchOptions): Promise<SearchResult> {
+    return searchMessages(await this.ready(), options);
   }
 
   /**
@@ -289,7 +401,7 @@ export class ConversationLogger implements EventSink {
   ): Promise<CleanupResult> {
     const o = v.requireOptions('options', options);
     const retentionDays = o['retentionDays'] === undefined ? this.config.retentionDays : (o['retentionDays'] as number);
-    const ds = await this.dataSourceReady;
+    const ds = await this.ready();
     return cleanupOldData(ds, this.config.dialect, {
       retentionDays,
       ...(options.batchCalls === undefined ? {} : { batchCalls: options.batchCalls }),
@@ -299,19 +411,46 @@ export class ConversationLogger implements EventSink {
     });
   }
 
-  /** Empties the projections and replays the log into them. */
-  async rebuildProjections(onProgress?: (replayed: number) => void): Promise<RebuildResult> {
-    const ds = await this.dataSourceReady;
-    return this.store.exclusive(() => rebuildProjections(ds, this.config.dialect, onProgress));
+  /**
+   * Empties the projections and the full-text index and replays the log into them; on
+   * PostgreSQL `options.searchConfig` re-indexes with another text search configuration.
+   */
+  async rebuildProjections(onProgress?: (replayed: number) => void, options: RebuildOptions = {}): Promise<RebuildResult> {
+    const ds = await this.ready();
+    return this.store.exclusive(() => rebuildProjections(ds, this.config.dialect, onProgress, options));
   }
 
-  /** Flushes everything queued, then closes the database. Idempotent. */
-  close(): Promise<void> {
+  /**
+   * Flushes everything queued, then closes the database and the writer's thread, within
+   * `timeoutMs` (default 10 000 ms, well inside LiveKit's 60 s job shutdown). Resolves with what
+   * it could not write: `{ timedOut, unwritten }` — at the timeout the events still queued are
+   * given up (their promises reject `WRITE_ABANDONED`, not retryable) and counted. Idempotent
+   * (a second call returns the first one's promise).
+   */
+  close(options: CloseOptions = {}): Promise<CloseReport> {
+    let timeoutMs: number;
+    try {
+      timeoutMs = v.optionalTimeout('timeoutMs', v.requireOptions('options', options)['timeoutMs']) ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.closing ??= (async () => {
+      const deadline = Date.now() + timeoutMs;
       // Session events already emitted are mapped and queued before the queue closes.
       runHandedOn();
-      await this.store.close();
-      if (this.ownedDataSource.isInitialized) await this.ownedDataSource.destroy();
+      const report = await this.store.close({ timeoutMs });
+      // No open is started from now on; one under way is discarded when it ends.
+      this.closed = true;
+      const ds = this.opened;
+      if (ds !== null) {
+        let timer: NodeJS.Timeout | undefined;
+        // A pool with a query stuck on a dead connection is not waited for past the deadline.
+        await Promise.race([
+          discardDataSource(ds),
+          new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now())))),
+        ]).finally(() => clearTimeout(timer));
+      }
+      return report;
     })();
     return this.closing;
   }

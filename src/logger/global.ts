@@ -5,7 +5,8 @@ let instance: ConversationLogger | null = null;
 /**
  * The process-wide logger, configured from the environment on first use. Writes queue up
  * (bounded) while the database opens in the background; `await logger.flush()` to wait.
- * It flushes and closes when the process is about to exit normally (`beforeExit`).
+ * It flushes and closes when the process is about to exit normally (`beforeExit`), within
+ * `close()`'s default timeout (10 s).
  *
  * @throws ConversationLogError `CONFIG_INVALID` when the environment is invalid.
  */

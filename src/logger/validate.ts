@@ -46,6 +46,13 @@ export function optionalCount(field: string, value: unknown): number | null {
   return n;
 }
 
+/** An optional timeout: whole ms from 0 to 2^31 - 1 (what a Node timer can wait); undefined when absent. */
+export function optionalTimeout(field: string, value: unknown): number | undefined {
+  const n = optionalNumber(field, value, 0, 2_147_483_647);
+  if (n !== null && !Number.isInteger(n)) throw invalidArgument(field, `must be a whole number of milliseconds, got ${n}.`);
+  return n ?? undefined;
+}
+
 export function optionalBoolean(field: string, value: unknown): boolean | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'boolean') throw invalidArgument(field, `must be true or false, got ${describe(value)}.`);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NewEvent } from '../events/types.js';
 import { getConversationLogger } from '../logger/global.js';
+import { optionalTimeout } from '../logger/validate.js';
 import { metricsRecorderFor, type MetricsOptions } from '../metrics/index.js';
 import { eventRedactor } from '../redact/redact-event.js';
 import type { EventSink } from '../store/sink.js';
@@ -56,7 +57,17 @@ export interface AttachOptions extends ConversationLogConfig {
    * (read once per process), else none. Null: none.
    */
   release?: string | null;
+  /**
+   * How long `close()` — run by the job's shutdown callback — waits for the call's events to be
+   * written (ms, default 10 000, well inside LiveKit's 60 s shutdown deadline). Past it the
+   * shutdown goes on; the events stay queued (the process-wide logger gives up on them, counted,
+   * when it closes at exit).
+   */
+  shutdownTimeoutMs?: number;
 }
+
+/** How long the shutdown callback waits for the call's events by default. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** What {@link attachConversationLog} returns. */
 export interface ConversationLogHandle {
@@ -65,7 +76,10 @@ export interface ConversationLogHandle {
   readonly conversationId: string;
   /** Resolves once everything logged so far is committed. */
   flush(): Promise<void>;
-  /** Stops listening, ends the call if the session did not (reason `job_shutdown`), and flushes. */
+  /**
+   * Stops listening, ends the call if the session did not (reason `job_shutdown`), and flushes,
+   * for at most `shutdownTimeoutMs`: past it, rejects `FLUSH_TIMEOUT` (the events stay queued).
+   */
   close(): Promise<void>;
 }
 
@@ -88,7 +102,11 @@ function sipCallerNumber(ctx: JobContextLike | undefined): string | null {
  * objects (plain data, see `snapshotEvent`) and hands it on: no I/O, no await, nothing thrown
  * into the session. The mapping to log events (turns, latencies, costs) runs once per turn of
  * the event loop, after the listeners returned; `flush()` and `close()` run it first. If the store fails the session goes
- * on; the failure shows in the logs and in `system_events` once the store is writable.
+ * on; the failure shows in the logs and in `system_events` once the store is writable. The
+ * shutdown callback waits for the call's events at most `shutdownTimeoutMs` (10 000 ms).
+ *
+ * @throws ConversationLogError `INVALID_ARGUMENT` for a `shutdownTimeoutMs` that is not a whole
+ *   number of ms from 0 to 2^31 - 1.
  *
  * @example
  * ```ts
@@ -106,6 +124,8 @@ export async function attachConversationLog(
   ctx: JobContextLike | undefined,
   options: AttachOptions = {},
 ): Promise<ConversationLogHandle> {
+  // Checked first: a bad timeout would otherwise surface only at shutdown, as a flush that never ran.
+  const shutdownTimeoutMs = optionalTimeout('shutdownTimeoutMs', options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const sink = options.sink ?? prewarmedLogger(ctx?.proc) ?? getConversationLogger(storeOverrides(options));
   const info = await loadAgentsInfo();
   const callId = options.callId ?? ctx?.job?.id ?? ctx?.room?.name ?? randomUUID();
@@ -189,7 +209,7 @@ export async function attachConversationLog(
         for (const t of types) session.off(t, listener);
         runHandedOn();
         if (!mapper.isClosed) write(mapper.end('job_shutdown', Date.now()));
-        await sink.flush();
+        await sink.flush({ timeoutMs: shutdownTimeoutMs });
       })()),
   };
   // Stop listening once the session closed: LiveKit emits late events (user away ~15 s later).

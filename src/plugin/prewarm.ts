@@ -32,8 +32,9 @@ export interface PrewarmOptions extends ConversationLogConfig {
  * finds the logger in `proc.userData` (and the process-wide one is the same), so the call
  * opens nothing. In a job process the writer runs inline on one connection (PostgreSQL: a pool
  * of one), which is the budget of a process per call; `DB_POOL_SIZE`, `DB_POOL_OVERFLOW` and
- * `CONVERSATION_LOG_WRITER` override that. The logger flushes and closes with the call's
- * shutdown callback and when the process is about to exit.
+ * `CONVERSATION_LOG_WRITER` override that. The logger flushes with the call's shutdown callback
+ * (for at most `shutdownTimeoutMs`, see {@link attachConversationLog}) and closes when the process
+ * is about to exit.
  *
  * @throws ConversationLogError `CONFIG_INVALID`, `DB_UNAVAILABLE`, `MIGRATION_FAILED`: the
  *   process fails to initialise, and LiveKit starts another.

@@ -1,6 +1,7 @@
 import type { Projection, ProjectionContext } from './projection.js';
 import { jsonOrNull, pgSafe } from './projection.js';
 import { isSlaViolation } from './rules.js';
+import { indexMessages } from './search-index.js';
 
 const COLUMNS = [
   'id',
@@ -42,7 +43,10 @@ export function encodeContent(ctx: ProjectionContext, content: string): [string,
 export const decodeContent = (content: string, encoding: string | null): string =>
   encoding === 'json' ? (JSON.parse(content) as string) : content;
 
-/** `messages`: every user, assistant, system and tool message, in the order speech started. */
+/**
+ * `messages`: every user, assistant, system and tool message, in the order speech started, and
+ * their full-text index (see search-index.ts), written in the same transaction.
+ */
 export const messagesProjection: Projection = {
   name: 'messages',
   table: 'messages',
@@ -110,6 +114,12 @@ export const messagesProjection: Projection = {
         ]);
       }
     }
-    if (rows.length > 0) await ctx.insert('messages', COLUMNS, rows);
+    if (rows.length === 0) return;
+    await ctx.insert('messages', COLUMNS, rows);
+    await indexMessages(
+      ctx,
+      rows.map((r) => r[0] as string),
+      rows.map((r) => r[3] as number),
+    );
   },
 };

@@ -275,16 +275,17 @@ export interface CallGroupStats {
 
 /**
  * Calls of the window grouped by LiveKit room, by UTC day (`YYYY-MM-DD`), by release (`(none)`
- * for calls recorded without one) or by LLM model (the model of each call's replies; a call whose
- * replies used two models counts in both).
+ * for calls recorded without one), by LLM model (the model of each call's replies; a call whose
+ * replies used two models counts in both), by agent (the call's, else its first conversation's)
+ * or by end reason (`(still active)` for calls not ended).
  */
 export async function callsBy(
   dataSource: DataSource,
-  by: 'room' | 'day' | 'model' | 'release',
+  by: 'room' | 'day' | 'model' | 'release' | 'agent' | 'endReason',
   window: AnalyticsWindow = {},
 ): Promise<CallGroupStats[]> {
-  if (by !== 'room' && by !== 'day' && by !== 'model' && by !== 'release')
-    throw invalidArgument('by', `must be room, day, model or release, got ${String(by)}.`);
+  if (!['room', 'day', 'model', 'release', 'agent', 'endReason'].includes(by))
+    throw invalidArgument('by', `must be room, day, model, release, agent or endReason, got ${String(by)}.`);
   const from = since(window);
   const release = releaseFilter(window.release);
   const rel = release === null ? '' : ' AND c.release = ?';
@@ -312,7 +313,12 @@ export async function callsBy(
       ? `COALESCE(c.livekit_room, '(none)')`
       : by === 'release'
         ? `COALESCE(c.release, '(none)')`
-        : `c.started_at - c.started_at % ${DAY_MS}`;
+        : by === 'agent'
+          ? `COALESCE(c.agent_name, (SELECT cv.agent_name FROM conversations cv WHERE cv.call_id = c.id AND cv.agent_name IS NOT NULL
+            ORDER BY cv.started_at LIMIT 1), '(unnamed)')`
+          : by === 'endReason'
+            ? `CASE WHEN c.status = 'active' THEN '(still active)' ELSE COALESCE(c.end_reason, '(none given)') END`
+            : `c.started_at - c.started_at % ${DAY_MS}`;
   const rows = await select<Record<string, unknown>>(
     dataSource,
     `SELECT ${key} AS k, COUNT(*) AS calls,

@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { JsonValue, MessageRole, Severity, TurnOutcome } from '../events/types.js';
 import { decodeContent } from '../projections/messages.js';
+import { summarize, type PercentileSummary } from '../projections/percentile.js';
+import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
 import { getCallListRow, type CallListRow } from './call-list.js';
 import { num, select, wholeNumber } from './sql.js';
 
@@ -17,6 +19,8 @@ export interface CallConversation {
   falseInterruptions: number;
   /** Short sha256 of the agent's instructions and tool names, when recorded. */
   instructionsHash: string | null;
+  /** Averages of the `recordQuality` scores given, with how many (null averages when none). */
+  quality: { relevanceAvg: number | null; relevanceCount: number; satisfactionAvg: number | null; satisfactionCount: number };
 }
 
 /** A user, assistant, system or tool message. Tool messages carry the call's name, arguments and output (`content`). */
@@ -115,6 +119,8 @@ export interface CallDetail {
   eventCount: number;
   /** The agents that spoke in the call, in order of their first conversation. */
   agents: string[];
+  /** Per-stage latency of the call's plausible turns (ms), as `latencyPercentiles` summarises a window. */
+  latency: Record<'e2e' | 'endOfTurn' | 'transcription' | 'llmTtft' | 'ttsTtfb' | 'playback', PercentileSummary>;
   /** The models that served the call, per component, as the usage metrics and messages name them. */
   models: CallModel[];
 }
@@ -174,7 +180,8 @@ export async function getCallDetail(
   const conversations = await select<Record<string, unknown>>(
     dataSource,
     `SELECT c.id, c.agent_name, c.ai_model, c.started_at, c.ended_at, c.summary, c.instructions_hash, m.sla_threshold_ms,
-       m.llm_cost_usd, m.stt_cost_usd, m.tts_cost_usd, m.realtime_cost_usd, m.total_cost_usd, m.false_interruptions
+       m.llm_cost_usd, m.stt_cost_usd, m.tts_cost_usd, m.realtime_cost_usd, m.total_cost_usd, m.false_interruptions,
+       m.relevance_avg, m.relevance_count, m.satisfaction_avg, m.satisfaction_count
      FROM conversations c LEFT JOIN conversation_metrics m ON m.conversation_id = c.id
      WHERE c.call_id = ? ORDER BY c.started_at, c.id`,
     [callId],
@@ -222,8 +229,24 @@ export async function getCallDetail(
   const agents = [
     ...new Set([str(row.agentName), ...conversations.map((c) => str(c['agent_name']))].filter((a): a is string => a !== null && a !== '')),
   ];
+  const stageOf = (col: string) =>
+    summarize(
+      turns
+        .filter((t) => !bool(t['implausible']))
+        .map((t) => num(t[col]))
+        .filter((v): v is number => v !== null && v >= 0 && v <= MAX_PLAUSIBLE_MS),
+    );
+  const latency = {
+    e2e: stageOf('e2e_latency_ms'),
+    endOfTurn: stageOf('end_of_turn_delay_ms'),
+    transcription: stageOf('transcription_delay_ms'),
+    llmTtft: stageOf('llm_ttft_ms'),
+    ttsTtfb: stageOf('tts_ttfb_ms'),
+    playback: stageOf('playback_latency_ms'),
+  };
   return {
     agents,
+    latency,
     models: [...models.values()],
     call: {
       ...row,
@@ -250,6 +273,12 @@ export async function getCallDetail(
       },
       falseInterruptions: Number(c['false_interruptions'] ?? 0),
       instructionsHash: str(c['instructions_hash']),
+      quality: {
+        relevanceAvg: num(c['relevance_avg']),
+        relevanceCount: Number(c['relevance_count'] ?? 0),
+        satisfactionAvg: num(c['satisfaction_avg']),
+        satisfactionCount: Number(c['satisfaction_count'] ?? 0),
+      },
     })),
     messages: messages.map((m) => ({
       id: String(m['id']),

@@ -1,11 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
+import { callsBy, interruptionRate, latencyPercentiles, toolCallStats } from '../queries/analytics.js';
 import { getCallDetail } from '../queries/call-detail.js';
 import { CALL_SORT_KEYS, isStale, listCalls, type CallListFilter } from '../queries/call-list.js';
 import { latestLogPosition, readLogAfter, readLogTail } from '../queries/log-after.js';
-import { dialectOf } from '../queries/sql.js';
+import { SEARCH_ROLES, searchMessages } from '../queries/search.js';
+import { MAX_QUERY_LENGTH } from '../queries/search-query.js';
+import { dialectOf, select } from '../queries/sql.js';
 import { getCallStatistics } from '../queries/statistics.js';
 import { getTimeSeries, pickBucketMs } from '../queries/time-series.js';
+import { slowestTurns } from '../queries/worst-turn.js';
 import { HttpError, QueryParams, sendJson } from './http-util.js';
 
 /** Named time ranges of the overview, in ms. */
@@ -37,7 +41,31 @@ export async function overview(ds: DataSource, q: QueryParams, res: ServerRespon
   // Active now is a count of the present, whatever the range: a call started 30 h ago and still running counts at 24 h.
   const active = await listCalls(ds, { status: 'active', limit: 500 });
   const stale = active.rows.filter((r) => isStale(r, now)).length;
-  sendJson(res, 200, { range: range ?? null, statistics, series, activeNow: { calls: active.total, stale } });
+  const window = { hours: (to - from) / 3_600_000, now: to };
+  const [latency, slowest, endReasons, byAgent, byModel, tools, interruptions, everRecorded] = await Promise.all([
+    latencyPercentiles(ds, window),
+    slowestTurns(ds, from, 10),
+    callsBy(ds, 'endReason', window),
+    callsBy(ds, 'agent', window),
+    callsBy(ds, 'model', window),
+    toolCallStats(ds, window),
+    interruptionRate(ds, window),
+    select<{ n: unknown }>(ds, 'SELECT COUNT(*) AS n FROM calls'),
+  ]);
+  sendJson(res, 200, {
+    range: range ?? null,
+    statistics,
+    series,
+    activeNow: { calls: active.total, stale },
+    latency,
+    slowestTurns: slowest,
+    endReasons,
+    byAgent,
+    byModel,
+    tools,
+    interruptions,
+    storeCalls: Number(everRecorded[0]?.n ?? 0),
+  });
 }
 
 /** `GET /api/calls?status=&room=&minDurationMs=&minTurns=&minCostUsd=&minWorstLatencyMs=&from=&to=&sort=&dir=&limit=&offset=` */
@@ -60,6 +88,30 @@ export async function calls(ds: DataSource, q: QueryParams, res: ServerResponse)
   set('limit', q.int('limit', 1, 500));
   set('offset', q.int('offset', 0, 1e12));
   sendJson(res, 200, await listCalls(ds, filter));
+}
+
+/** `GET /api/search?q=&role=&since=&until=&agent=&room=&sort=newest|rank&limit=`: full-text search over messages. */
+export async function search(ds: DataSource, q: QueryParams, res: ServerResponse): Promise<void> {
+  const query = q.string('q', MAX_QUERY_LENGTH);
+  if (query === undefined) throw new HttpError(400, 'q (the search query) is required.');
+  const role = q.oneOf('role', SEARCH_ROLES);
+  const since = q.int('since', 0, 8.64e15);
+  const until = q.int('until', 0, 8.64e15);
+  const agent = q.string('agent');
+  const room = q.string('room');
+  const sort = q.oneOf('sort', ['newest', 'rank'] as const);
+  const limit = q.int('limit', 1, 500);
+  const result = await searchMessages(ds, {
+    query,
+    ...(role === undefined ? {} : { role }),
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+    ...(agent === undefined ? {} : { agent }),
+    ...(room === undefined ? {} : { room }),
+    ...(sort === undefined ? {} : { sort }),
+    ...(limit === undefined ? {} : { limit }),
+  });
+  sendJson(res, 200, result);
 }
 
 /** `GET /api/calls/:id`: everything about one call, or 404. */

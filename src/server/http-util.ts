@@ -32,10 +32,11 @@ export function sendText(res: ServerResponse, status: number, text: string, head
   res.end(text);
 }
 
-/** The HTTP answer for an error: its own status, 400 for invalid arguments, else 500 (without details). */
+/** The HTTP answer for an error: its own status, 400 for invalid arguments and search queries, else 500 (without details). */
 export function errorStatus(error: unknown): { status: number; message: string } {
   if (error instanceof HttpError) return { status: error.status, message: error.message };
-  if (isConversationLogError(error) && error.code === 'INVALID_ARGUMENT') return { status: 400, message: error.message };
+  if (isConversationLogError(error) && (error.code === 'INVALID_ARGUMENT' || error.code === 'INVALID_SEARCH_QUERY'))
+    return { status: 400, message: error.message };
   return { status: 500, message: 'Internal error; see the server log.' };
 }
 

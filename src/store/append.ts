@@ -86,11 +86,7 @@ function decide(item: PendingEvent, state: StreamState): Decision | StreamMiss {
           `Conversation ${conversationId} has already ended; start a new one to log more.`,
           'conversationId',
         );
-      if (event.type === 'conversation_ended') {
-        if (event.occurredAt < conv.startedAt)
-          return reject('INVALID_ARGUMENT', `endedAt is before conversation ${conversationId} started; give a later time.`, 'endedAt');
-        endConversation = { ...conv, ended: true };
-      }
+      if (event.type === 'conversation_ended') endConversation = { ...conv, ended: true };
     }
   }
   if (callId === null) {
@@ -105,7 +101,7 @@ function decide(item: PendingEvent, state: StreamState): Decision | StreamMiss {
     // A call id reused after retention removed its row continues its old stream, if any remains.
     const orphan = state.peekOrphan(callId);
     if (isMiss(orphan)) return orphan;
-    state.setCall(callId, { active: true, nextPosition: orphan.nextPosition + 1, startedAt: event.occurredAt });
+    state.setCall(callId, { active: true, nextPosition: orphan.nextPosition + 1 });
     return { event: resolved, streamPosition: orphan.nextPosition };
   }
   if (call === null) {
@@ -118,11 +114,8 @@ function decide(item: PendingEvent, state: StreamState): Decision | StreamMiss {
   }
   if (event.type === 'call_ended' || event.type === 'conversation_started') {
     if (!call.active) return reject('CALL_ALREADY_ENDED', `Call ${callId} has already ended.`, 'callId');
-    if (event.type === 'call_ended') {
-      if (call.startedAt !== null && event.occurredAt < call.startedAt)
-        return reject('INVALID_ARGUMENT', `endedAt is before call ${callId} started; give a later time.`, 'endedAt');
-      call.active = false;
-    } else state.setConversation(event.data.conversationId, { callId, ended: false, startedAt: event.occurredAt });
+    if (event.type === 'call_ended') call.active = false;
+    else state.setConversation(event.data.conversationId, { callId, ended: false });
   }
   if (endConversation !== null) state.setConversation(conversationId!, endConversation);
   return { event: resolved, streamPosition: call.nextPosition++ };

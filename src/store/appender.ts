@@ -12,7 +12,8 @@ export interface Appender {
   pauseCheckpoints(): Promise<void>;
   resumeCheckpoints(): Promise<void> | void;
   checkpointStats(): Promise<CheckpointStats | null> | CheckpointStats | null;
-  close(): Promise<void>;
+  /** Stops; `deadline` (epoch ms): a worker thread still busy then is terminated. */
+  close(deadline?: number): Promise<void>;
   /** Whether the writer may hand over the next batch before the current one settled. */
   readonly pipelines?: boolean;
 }

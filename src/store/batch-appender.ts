@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { DataSource } from 'typeorm';
+import { ConversationLogError } from '../errors.js';
 import type { StoreConfig } from '../config/config.js';
 import { appendBatch, type AppendOutcome, type PendingEvent } from './append.js';
 import { CheckpointThread, type CheckpointStats } from './checkpoint.js';
@@ -25,6 +27,8 @@ export class BatchAppender {
   private dataVersion: number | null = null;
   private checkpointer: CheckpointThread | null = null;
   private checkpointerFor: DataSource | null = null;
+  /** The SQLite file as it was when its connection opened: a batch that commits checks it is still at its path. */
+  private file: { path: string; dev: number; ino: number } | null = null;
 
   constructor(
     private readonly ready: () => Promise<DataSource>,
@@ -53,12 +57,35 @@ export class BatchAppender {
       );
       this.state.commit();
       this.memory.commit();
+      this.checkFile();
       return outcomes;
     } catch (error) {
       this.state.rollback();
       this.memory.rollback();
       throw error;
     }
+  }
+
+  /**
+   * After a commit, once per batch (one `stat`): is the file this connection writes still the one
+   * at its path? Deleted (its directory removed) or replaced, what it commits is lost with the
+   * unlinked file: the batch is refused (`STORE_LOST`) instead of acknowledged.
+   */
+  private checkFile(): void {
+    const file = this.file;
+    if (file === null) return;
+    let now: fs.Stats | undefined;
+    try {
+      now = fs.statSync(file.path, { throwIfNoEntry: false });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') return; // cannot tell (EACCES…): not lost
+    }
+    if (now !== undefined && now.dev === file.dev && now.ino === file.ino) return;
+    throw new ConversationLogError(
+      'STORE_LOST',
+      `The SQLite store file named by DATABASE_URL was ${now === undefined ? 'deleted (or its directory removed)' : 'replaced by another file'} while open: what was committed since went to a file that no longer exists at that path. Writes are refused from now on; restore the store and restart the process.`,
+      { field: 'DATABASE_URL' },
+    );
   }
 
   /** Forget cached call and conversation state (another writer — cleanup, a rebuild — changed the tables). */
@@ -117,6 +144,8 @@ export class BatchAppender {
     if (this.config.dialect !== 'sqlite' || file === null || file === ':memory:') return;
     if (this.checkpointerFor === dataSource) return;
     this.checkpointerFor = dataSource;
+    const stat = fs.statSync(file);
+    this.file = { path: file, dev: stat.dev, ino: stat.ino };
     const db = (await dataSource.createQueryRunner().connect()) as SqliteDatabaseLike;
     // After a burst the WAL file is cut back to this size when it restarts.
     db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);

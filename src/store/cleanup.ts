@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import type { Dialect } from '../config/dialect.js';
+import { unindexCalls } from '../projections/search-index.js';
 import { inTransaction } from './transaction.js';
 import { MAX_TIME_MS, timeMs, wholeNumber } from '../queries/sql.js';
 
@@ -85,6 +86,7 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
         ).map((r) => r.id);
         if (ids.length === 0) return 0;
         const marks = ids.map(() => '?').join(', ');
+        await unindexCalls(ctx, ids);
         for (const [key, table, column] of CHILD_TABLES) {
           const rows = await ctx.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} IN (${marks})`, ids);
           await ctx.exec(`DELETE FROM ${table} WHERE ${column} IN (${marks})`, ids);

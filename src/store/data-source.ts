@@ -15,8 +15,10 @@ export const MIGRATIONS_TABLE = 'convlog_migrations';
  *
  * @param options.role `writer`: the DataSource of the writer's worker thread — on PostgreSQL a
  *   small pool of pipelined connections (statements are sent without waiting for each reply).
+ * @param options.prepare `false`: leave the SQLite file's directory and mode to the caller
+ *   ({@link prepareSqliteStore}, when it opens the DataSource).
  */
-export function createDataSource(config: StoreConfig, log: Log, options: { role?: 'app' | 'writer' } = {}): DataSource {
+export function createDataSource(config: StoreConfig, log: Log, options: { role?: 'app' | 'writer'; prepare?: boolean } = {}): DataSource {
   const writer = options.role === 'writer';
   const logger = new WinstonTypeOrmLogger(log, config.logSql);
   const common = {
@@ -48,7 +50,7 @@ export function createDataSource(config: StoreConfig, log: Log, options: { role?
     });
   }
   const file = config.sqlitePath ?? ':memory:';
-  if (file !== ':memory:') prepareSqliteFile(file, log);
+  if (file !== ':memory:' && options.prepare !== false) prepareSqliteFile(file, log);
   return new DataSource({
     ...common,
     type: 'better-sqlite3',
@@ -118,6 +120,30 @@ function prepareSqliteFile(file: string, log: Log): void {
     );
   }
   for (const f of [file, `${file}-wal`, `${file}-shm`]) tightenToOwner(f, log);
+}
+
+/** {@link prepareSqliteFile} for a config's SQLite file (nothing for PostgreSQL or `:memory:`). */
+export function prepareSqliteStore(config: StoreConfig, log: Log): void {
+  const file = config.sqlitePath;
+  if (config.dialect === 'sqlite' && file !== null && file !== ':memory:') prepareSqliteFile(file, log);
+}
+
+/**
+ * Releases what a DataSource that failed to open may hold (its PostgreSQL pool, its SQLite
+ * handle); destroys one that opened. Never throws.
+ */
+export async function discardDataSource(dataSource: DataSource): Promise<void> {
+  try {
+    if (dataSource.isInitialized) {
+      await dataSource.destroy();
+      return;
+    }
+    const driver = dataSource.driver as { master?: { end?: () => Promise<void> }; databaseConnection?: { close?: () => void } };
+    await driver.master?.end?.();
+    driver.databaseConnection?.close?.();
+  } catch {
+    // Nothing more to release.
+  }
 }
 
 /** Clears the group and other bits of `file` if it exists and has any (the store holds personal data). */

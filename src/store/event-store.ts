@@ -7,7 +7,7 @@ import type { CheckpointStats } from './checkpoint.js';
 import type { Dialect } from '../config/dialect.js';
 import type { EnqueueOptions, EventSink } from './sink.js';
 import { WorkerAppender } from './worker-appender.js';
-import { Writer, type WriterStats } from './writer.js';
+import { DEFAULT_CLOSE_TIMEOUT_MS, Writer, type CloseOptions, type CloseReport, type FlushOptions, type WriterStats } from './writer.js';
 
 /**
  * The event store: an append-only log with inline projections, written by a batching
@@ -45,8 +45,8 @@ export class EventStore implements EventSink {
     return this.writer.append(event);
   }
 
-  flush(): Promise<void> {
-    return this.writer.flush();
+  flush(options?: FlushOptions): Promise<void> {
+    return this.writer.flush(options);
   }
 
   getStats(): WriterStats {
@@ -76,9 +76,16 @@ export class EventStore implements EventSink {
     });
   }
 
-  /** Flushes, then stops the writer (and its worker thread). */
-  async close(): Promise<void> {
-    await this.writer.close();
-    await this.appender.close();
+  /**
+   * Flushes, then stops the writer (and its worker thread), within `timeoutMs` (default 10 s):
+   * at the timeout what is not written is given up and counted, and a worker thread still busy
+   * is terminated.
+   */
+  async close(options: CloseOptions = {}): Promise<CloseReport> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const report = await this.writer.close({ timeoutMs });
+    await this.appender.close(deadline);
+    return report;
   }
 }

@@ -1,3 +1,5 @@
+import { isConversationLogError } from '../errors.js';
+
 /**
  * Whether a failed flush is worth retrying.
  *
@@ -39,6 +41,9 @@ function messagesOf(error: unknown): string {
 }
 
 export function classifyFailure(error: unknown): FailureKind {
+  // The store could not be opened (unreachable, its database or directory not there yet): the
+  // next attempt opens it again.
+  if (isConversationLogError(error) && error.code === 'DB_UNAVAILABLE') return 'transient';
   const codes = codesOf(error);
   for (const code of codes) {
     if (SQLITE_TRANSIENT.test(code) || NODE_TRANSIENT.test(code)) return 'transient';
@@ -53,4 +58,24 @@ export function classifyFailure(error: unknown): FailureKind {
   if (SQLITE_TRANSIENT.test(text) || TRANSIENT_TEXT.test(text)) return 'transient';
   if (/UNIQUE constraint failed: events\.call_id, events\.stream_position/.test(text)) return 'transient';
   return 'permanent';
+}
+
+const SQLITE_LOCK = /^SQLITE_(BUSY|LOCKED)/;
+/** PostgreSQL: serialization failure, deadlock detected, lock not available. */
+const PG_LOCK_CODES = new Set(['40001', '40P01', '55P03']);
+
+/**
+ * Whether a failed attempt only waited on another writer: SQLite busy or locked, a PostgreSQL
+ * lock or serialization conflict, or another writer having taken the same stream position.
+ * Retried, such a wait commits; it is contention, not a failure of the store.
+ */
+export function isLockWait(error: unknown): boolean {
+  const codes = codesOf(error);
+  for (const code of codes) {
+    if (SQLITE_LOCK.test(code) || PG_LOCK_CODES.has(code)) return true;
+    if (code === '23505' && /ux_events_stream/.test(messagesOf(error))) return true;
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' && /events\.call_id, events\.stream_position/.test(messagesOf(error))) return true;
+  }
+  const text = messagesOf(error);
+  return /database is locked|database table is locked|UNIQUE constraint failed: events\.call_id, events\.stream_position/.test(text);
 }

@@ -25,6 +25,9 @@ export interface EventSink {
   enqueue(event: NewEvent, options?: EnqueueOptions): boolean;
   /** Queue an event and wait until its batch is committed (or it was rejected). */
   append(event: NewEvent): Promise<void>;
-  /** Resolve once everything queued before the call is committed. */
-  flush(): Promise<void>;
+  /**
+   * Resolve once everything queued before the call is committed; with `timeoutMs`, reject
+   * (`FLUSH_TIMEOUT`) if that has not happened by then.
+   */
+  flush(options?: { timeoutMs?: number }): Promise<void>;
 }

@@ -4,23 +4,19 @@ export interface CallState {
   active: boolean;
   /** Stream position the next event of this call gets. */
   nextPosition: number;
-  /** When the call started (ms since 1970, UTC); null for a stream with no `calls` row. */
-  startedAt: number | null;
 }
 
 export interface ConversationState {
   callId: string;
   ended: boolean;
-  /** When the conversation started (ms since 1970, UTC). */
-  startedAt: number;
 }
 
 const MAX_ENTRIES = 50_000;
 
 // Lookups for many ids at once (ProjectionContext.queryByKeys).
-const CALLS_STATUS = `SELECT id, status, started_at FROM calls WHERE id = ?`;
+const CALLS_STATUS = `SELECT id, status FROM calls WHERE id = ?`;
 const CALLS_MAX_POSITION = `SELECT call_id, MAX(stream_position) AS p FROM events WHERE call_id = ? GROUP BY call_id`;
-const CONVERSATIONS = `SELECT id, call_id, started_at, ended_at FROM conversations WHERE id = ?`;
+const CONVERSATIONS = `SELECT id, call_id, ended_at FROM conversations WHERE id = ?`;
 
 /** A lookup {@link StreamState} cannot answer from memory: load it, then decide again. */
 export interface StreamMiss {
@@ -76,7 +72,7 @@ export class StreamState {
    */
   peekOrphan(id: string): CallState | StreamMiss {
     const next = this.orphans.get(id);
-    return next === undefined ? { miss: 'orphan', id } : { active: false, nextPosition: next, startedAt: null };
+    return next === undefined ? { miss: 'orphan', id } : { active: false, nextPosition: next };
   }
 
   /**
@@ -103,25 +99,22 @@ export class StreamState {
 
   private async loadConversations(ids: readonly string[], ctx: ProjectionContext): Promise<void> {
     if (ids.length === 0) return;
-    const rows = await ctx.queryByKeys<{ call_id: string; started_at: number | string; ended_at: unknown }>(CONVERSATIONS, 'id', ids);
+    const rows = await ctx.queryByKeys<{ call_id: string; ended_at: unknown }>(CONVERSATIONS, 'id', ids);
     for (const id of ids) {
       const row = rows.get(id)?.[0];
-      this.stagedConversations.set(
-        id,
-        row ? { callId: row.call_id, ended: row.ended_at !== null, startedAt: Number(row.started_at) } : null,
-      );
+      this.stagedConversations.set(id, row ? { callId: row.call_id, ended: row.ended_at !== null } : null);
     }
   }
 
   /** Stages each call (null if it has no row) and, for one with no row, the stream position its events continue at. */
   private async loadCalls(ids: readonly string[], ctx: ProjectionContext): Promise<void> {
     if (ids.length === 0) return;
-    const status = await ctx.queryByKeys<{ status: string; started_at: number | string }>(CALLS_STATUS, 'id', ids);
+    const status = await ctx.queryByKeys<{ status: string }>(CALLS_STATUS, 'id', ids);
     const positions = await ctx.queryByKeys<{ p: number | string | null }>(CALLS_MAX_POSITION, 'call_id', ids);
     for (const id of ids) {
       const next = Number(positions.get(id)?.[0]?.p ?? 0) + 1;
       const row = status.get(id)?.[0];
-      if (row) this.stagedCalls.set(id, { active: row.status === 'active', nextPosition: next, startedAt: Number(row.started_at) });
+      if (row) this.stagedCalls.set(id, { active: row.status === 'active', nextPosition: next });
       else {
         this.stagedCalls.set(id, null);
         this.orphans.set(id, next);

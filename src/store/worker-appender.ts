@@ -49,7 +49,8 @@ export class WorkerAppender implements Appender {
   private closed = false;
   private mainPrepared = false;
   private epoch = 0;
-  private handOver: Promise<void> = Promise.resolve();
+  /** The last hand-over; true when it failed before reaching the thread (the store could not be opened). */
+  private handOver: Promise<boolean> = Promise.resolve(false);
   private fallbackTail: Promise<void> = Promise.resolve();
 
   constructor(
@@ -65,11 +66,16 @@ export class WorkerAppender implements Appender {
   }
 
   run(items: readonly PendingEvent[], retry: boolean): Promise<AppendOutcome[]> {
-    // Batches are handed over in the order run() is called, whatever each waits for first.
-    const turn = this.handOver.then(() => this.send(items, retry));
+    // Batches are handed over in the order run() is called, whatever each waits for first. One
+    // handed over behind a batch that could not be (the database did not open) is refused
+    // unattempted: were the database open by its turn, it would commit ahead of that batch.
+    const turn = this.handOver.then((failed) => {
+      if (failed && !retry) throw new BatchNotAttempted();
+      return this.send(items, retry);
+    });
     this.handOver = turn.then(
-      () => undefined,
-      () => undefined,
+      () => false,
+      (error: unknown) => !(error instanceof BatchNotAttempted),
     );
     return turn.then((send) => send());
   }
@@ -138,18 +144,16 @@ export class WorkerAppender implements Appender {
     return this.worker ? ((await this.request(this.worker, { kind: 'stats' })) as CheckpointStats | null) : null;
   }
 
-  async close(): Promise<void> {
+  async close(deadline = Date.now() + CLOSE_TIMEOUT_MS): Promise<void> {
     this.closed = true;
     if (this.fallback) return this.fallback.close();
     const worker = this.worker ?? (await this.starting?.catch(() => null)) ?? null;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    try {
-      await this.request(worker, { kind: 'close' });
-    } catch {
-      // Already gone.
-    }
-    const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
+    // A thread still in a batch (a database that does not answer) at the deadline is stopped:
+    // its open transaction dies with its connection.
+    const timer = setTimeout(() => void worker.terminate(), Math.max(0, deadline - Date.now()));
+    this.request(worker, { kind: 'close' }).catch(() => undefined); // gone already: `exit` comes
     await exited;
     clearTimeout(timer);
   }

@@ -7,6 +7,8 @@ export interface Outage {
   since: number;
   attempts: number;
   error: string;
+  /** True while every failed attempt only waited on another writer's lock (see `isLockWait`). */
+  lockOnly: boolean;
 }
 
 /** A system event the writer owes, ready to queue (the writer gives it its sequence number). */
@@ -17,11 +19,12 @@ function systemReport(
   message: string,
   count: number,
   metadata: Record<string, string | number | boolean | null>,
+  severity: 'WARNING' | 'ERROR' = 'ERROR',
 ): Report {
   const event = createSystemEventLoggedEvent({
     occurredAt: Date.now(),
     eventType,
-    severity: 'ERROR',
+    severity,
     message,
     component: 'writer',
     metadata,
@@ -52,5 +55,20 @@ export function outageReport(outage: Outage, durationMs: number, droppedTotal: n
     `Database writes failed for ${durationMs} ms (${attempts} attempts) and then recovered`,
     attempts,
     { error, durationMs, attempts, droppedTotal },
+  );
+}
+
+/**
+ * `store_lock_wait` (WARNING): batches waited `durationMs` for another writer's lock and then
+ * committed. Contention, not an error: never counted in the error statistics.
+ */
+export function lockWaitReport(outage: Outage, durationMs: number): Report {
+  const { attempts } = outage;
+  return systemReport(
+    'store_lock_wait',
+    `Database writes waited ${durationMs} ms (${attempts} attempts) for another writer's lock and then committed`,
+    attempts,
+    { durationMs, attempts },
+    'WARNING',
   );
 }

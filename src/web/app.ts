@@ -3,6 +3,7 @@ import { renderCall } from './pages/call.js';
 import { renderCalls } from './pages/calls.js';
 import { renderLive } from './pages/live.js';
 import { renderOverview } from './pages/overview.js';
+import { renderSearch } from './pages/search.js';
 
 /**
  * The dashboard's entry module: a small router over the History API. Pages are rendered into a
@@ -13,6 +14,7 @@ const NAV: ReadonlyArray<[string, string]> = [
   ['/', 'Overview'],
   ['/calls', 'Calls'],
   ['/live', 'Live'],
+  ['/search', 'Search'],
 ];
 
 let cleanup: (() => void) | null = null;
@@ -64,6 +66,9 @@ async function render(): Promise<void> {
       const id = decodeURIComponent(callMatch[1]!);
       title = `Call ${id}`;
       await renderCall(view, id);
+    } else if (path === '/search') {
+      title = 'Search';
+      await renderSearch(view, query, navigate);
     } else if (path === '/live') {
       title = 'Live';
       stop = await renderLive(view, setConnection);
@@ -78,12 +83,26 @@ async function render(): Promise<void> {
     cleanup = stop;
     browser.document.title = `${title} · convlog`;
     main.replaceChildren(view);
+    revealHash();
   } catch (error) {
     if (seq !== sequence) return;
     main.replaceChildren(h('div', { class: 'error-box', attrs: { role: 'alert' } }, (error as Error).message || 'Something went wrong.'));
   } finally {
     browser.clearTimeout(loading);
   }
+}
+
+/**
+ * A link to `…#turn-<id>` (a slowest turn) or `…#m-<id>` (a search match) scrolls to that turn or
+ * message and marks it. Anchors hold their id URI-encoded, as the links do.
+ */
+function revealHash(): void {
+  const id = browser.location.hash.slice(1);
+  if (!id) return;
+  const target = browser.document.getElementById(id);
+  if (!target) return;
+  target.classList.add('target');
+  target.scrollIntoView({ block: 'center' });
 }
 
 function onClick(event: DomEvent): void {

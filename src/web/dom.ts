@@ -34,6 +34,7 @@ export interface DomElement extends DomNode {
   closest(selectors: string): DomElement | null;
   querySelector(selectors: string): DomElement | null;
   addEventListener(type: string, listener: (event: DomEvent) => void): void;
+  scrollIntoView(options?: { block?: 'start' | 'center' | 'end' | 'nearest' }): void;
   readonly childElementCount: number;
   readonly lastElementChild: DomElement | null;
   readonly classList: { add(...names: string[]): void; remove(...names: string[]): void; toggle(name: string, force?: boolean): boolean };
@@ -70,7 +71,7 @@ export interface ServerSentEvents {
 
 export interface Browser {
   readonly document: DomDocument;
-  readonly location: { readonly pathname: string; readonly search: string };
+  readonly location: { readonly pathname: string; readonly search: string; readonly hash: string };
   readonly history: { pushState(state: null, unused: string, url: string): void };
   addEventListener(type: string, listener: (event: DomEvent) => void): void;
   fetch(url: string, init?: { headers?: Record<string, string>; signal?: unknown }): Promise<HttpResponse>;

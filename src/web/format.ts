@@ -9,6 +9,20 @@ export function fmtTime(ms: number | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** Time since the call started: `t+0:12`, `t+12:05`, `t+1:02:03`. */
+export function fmtOffset(ms: number, start: number): string {
+  const total = Math.max(0, Math.round((ms - start) / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = pad(total % 60);
+  return h > 0 ? `t+${h}:${pad(m)}:${sec}` : `t+${m}:${sec}`;
+}
+
+/** `2025-11-25 14:03:22 UTC`. */
+export function fmtUtc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
 /** `14:03` (or `11-25 14:03` when `withDate`). */
 export function fmtClock(ms: number, withDate = false): string {
   const d = new Date(ms);
@@ -76,3 +90,6 @@ export function prettyJson(text: string | null): string {
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/** The anchor id of a message on its call page (`/calls/<id>#m-<message id>`), where search matches link. */
+export const messageAnchor = (messageId: string): string => `m-${encodeURIComponent(messageId)}`;

@@ -29,6 +29,15 @@ h2 { font-size: 15px; margin: 0 0 10px; }
 .seg a.active { background: var(--accent); color: #fff; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(128px, 1fr)); gap: 12px; margin-bottom: 16px; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
+a.card.link { color: inherit; display: block; }
+a.card.link:hover { border-color: var(--accent); text-decoration: none; }
+.empty-state { border-color: var(--accent); }
+.empty-state code, td code { font-family: ui-monospace, monospace; background: #eef1f5; padding: 1px 4px; border-radius: 4px; }
+td.bar progress { width: 100%; min-width: 60px; height: 10px; }
+.waterfall.target { outline: 2px solid var(--accent); outline-offset: 3px; border-radius: 6px; }
+.sys { font-size: 12px; padding: 4px 8px; margin: 6px 0; border-left: 3px solid var(--bad); background: #fff5f5; overflow-wrap: anywhere; }
+.sys.warn { border-left-color: var(--warn); background: #fffbea; }
+.when { font-family: ui-monospace, monospace; font-size: 12px; color: var(--muted); }
 .card .label { font-size: 12px; color: var(--muted); }
 .card .value { font-size: 22px; font-weight: 600; }
 .card .value.bad { color: var(--bad); }
@@ -112,6 +121,10 @@ details summary { cursor: pointer; }
 .problems { list-style: none; margin: 0; padding: 0; }
 .problems li { padding: 6px 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
 .problems li .head { display: flex; gap: 8px; align-items: center; font-size: 12px; }
+.msg.target, .tool.target { outline: 3px solid var(--warn); outline-offset: 2px; }
+form.filters label.grow { flex: 1 1 320px; } form.filters label.grow input { width: 100%; }
+.search-results .snippet { margin-top: 3px; overflow-wrap: anywhere; }
+mark { background: #fff3b0; color: inherit; padding: 0 1px; border-radius: 2px; }
 .error-box { background: #ffebe9; border: 1px solid #ffcecb; color: #82071e; padding: 10px 14px; border-radius: 8px; }
 .split { display: grid; grid-template-columns: minmax(0, 2fr) minmax(280px, 1fr); gap: 16px; align-items: start; }
 td.num, th.num { white-space: nowrap; }
@@ -125,6 +138,9 @@ table.data.events summary, table.data.events pre { white-space: pre-wrap; overfl
 pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 @media (max-width: 520px) {
   main { padding: 12px 10px 40px; }
+  table.data th, table.data td { padding: 5px 5px; }
+  .panel { overflow-x: auto; }
+  .grid2 .panel table.data { font-size: 13px; }
   table.data.calls th:nth-child(1), table.data.calls td:nth-child(1),
   table.data.calls th:nth-child(3), table.data.calls td:nth-child(3),
   table.data.calls th:nth-child(5), table.data.calls td:nth-child(5),
@@ -139,10 +155,11 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; }
   table.data.events th:nth-child(3) { width: 84px; }
   table.data.events th:nth-child(4) { width: 100px; }
   table.data.events td { overflow-wrap: anywhere; }
-  .top { gap: 10px; padding: 8px 10px; }
+  .top { gap: 8px; padding: 8px 10px; flex-wrap: wrap; }
+  .top nav a { padding: 6px 8px; }
   .top .store { display: none; }
   .seg a { padding: 5px 8px; }
   .panel { padding: 10px; }
 }
-@media (max-width: 900px) { .split, .grid2 { grid-template-columns: 1fr; } .feed li { grid-template-columns: 1fr; } }
+@media (max-width: 900px) { .split, .grid2 { grid-template-columns: minmax(0, 1fr); } .feed li { grid-template-columns: minmax(0, 1fr); } }
 `;

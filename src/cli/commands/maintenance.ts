@@ -86,19 +86,24 @@ async function confirm(ctx: CliContext, question: string): Promise<boolean> {
 export const rebuild: Command = {
   name: 'rebuild',
   summary: 'rebuild every projection from the event log',
-  help: `Usage: convlog rebuild
+  help: `Usage: convlog rebuild [--search-config <name>]
 
 Empties the projections (calls, conversations, messages, turns, conversation_metrics,
-system_events) and replays the whole event log into them in one transaction; readers see the
-old rows until it commits. Use it after an upgrade that changes a projection.
+system_events) and the full-text index, and replays the whole event log into them in one
+transaction; readers see the old rows until it commits. Use it after an upgrade that changes a
+projection.
+  --search-config <name>  PostgreSQL: index and search messages with this text search
+                          configuration from now on (e.g. english, which stems words; the
+                          default is simple). Kept in the store.
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
-    const args = parse(argv, {});
+    const args = parse(argv, { 'search-config': { type: 'string' } });
+    const searchConfig = flag(args, 'search-config');
     const logger = await ctx.openLogger(args.values);
     const [n] = await select<{ n: unknown }>(await logger.dataSource(), 'SELECT COUNT(*) AS n FROM events');
     const progress = new Progress(ctx.stderr, 'replaying events', Number(n?.n ?? 0), 'events');
-    const result = await logger.rebuildProjections((done) => progress.update(done));
+    const result = await logger.rebuildProjections((done) => progress.update(done), searchConfig === undefined ? {} : { searchConfig });
     progress.done();
     if (args.values['json']) ctx.stdout.write(json(result));
     else ctx.stdout.write(`rebuilt the projections from ${result.events} events in ${result.durationMs} ms\n`);

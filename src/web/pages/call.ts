@@ -1,8 +1,9 @@
-import type { CallDetail, CallMessage, CallTurn } from '../../queries/call-detail.js';
+import type { CallDetail, CallMessage, CallSystemEvent, CallTurn } from '../../queries/call-detail.js';
+import type { PercentileSummary } from '../../projections/percentile.js';
 import { getJson } from '../api-client.js';
 import { waterfall, legend, type Stage } from '../charts.js';
 import { h, type Child, type DomElement } from '../dom.js';
-import { fmtCost, fmtDuration, fmtInt, fmtMs, fmtTime, fmtUsd, prettyJson } from '../format.js';
+import { fmtCost, fmtDuration, fmtInt, fmtMs, fmtOffset, fmtPct, fmtTime, fmtUsd, fmtUtc, messageAnchor, prettyJson } from '../format.js';
 import { statusBadge } from './calls.js';
 
 const kv = (pairs: ReadonlyArray<[string, Child]>) =>
@@ -44,7 +45,7 @@ const turnSpan = (t: CallTurn) => {
 function turnBlock(t: CallTurn, scale: number, sla: number | null): DomElement {
   return h(
     'div',
-    { class: 'waterfall', attrs: { 'data-turn': t.id } },
+    { class: 'waterfall', attrs: { 'data-turn': t.id, id: `turn-${encodeURIComponent(t.id)}` } },
     h(
       'div',
       { class: 'small muted' },
@@ -57,11 +58,12 @@ function turnBlock(t: CallTurn, scale: number, sla: number | null): DomElement {
   );
 }
 
-function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number, sla: number | null): DomElement {
+function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number, sla: number | null, start: number): DomElement {
+  const when = () => h('span', { class: 'when', attrs: { title: fmtUtc(m.createdAt) } }, fmtOffset(m.createdAt, start));
   if (m.role === 'tool') {
     return h(
       'div',
-      { class: m.toolIsError ? 'tool error' : 'tool', attrs: { 'data-role': 'tool' } },
+      { class: m.toolIsError ? 'tool error' : 'tool', attrs: { 'data-role': 'tool', 'data-message': m.id, id: messageAnchor(m.id) } },
       h(
         'div',
         {},
@@ -69,7 +71,7 @@ function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number,
         h('span', { class: 'name' }, m.toolName ?? '(unnamed)'),
         ' ',
         m.toolIsError ? h('span', { class: 'badge bad' }, 'error') : h('span', { class: 'badge completed' }, 'ok'),
-        h('span', { class: 'small muted' }, ` ${fmtTime(m.createdAt)} · ${fmtMs(m.processingTimeMs)}`),
+        h('span', { class: 'small muted' }, ' ', when(), ` · ${fmtMs(m.processingTimeMs)}`),
       ),
       h('div', { class: 'small muted' }, 'Arguments'),
       h('pre', { attrs: { 'data-testid': 'tool-args' } }, prettyJson(m.toolArguments)),
@@ -77,7 +79,7 @@ function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number,
       h('pre', { attrs: { 'data-testid': 'tool-output' } }, prettyJson(m.content)),
     );
   }
-  const meta: Child[] = [fmtTime(m.createdAt)];
+  const meta: Child[] = [when()];
   if (m.role === 'user') {
     if (m.sttConfidence !== null) meta.push(`confidence ${m.sttConfidence.toFixed(2)}`);
     if (m.language) meta.push(m.language);
@@ -94,7 +96,10 @@ function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number,
   const who = m.role === 'user' ? 'User' : m.role === 'assistant' ? 'Agent' : 'System';
   return h(
     'div',
-    { class: `msg ${m.role}${m.interrupted ? ' interrupted' : ''}`, attrs: { 'data-role': m.role, 'data-message': m.id } },
+    {
+      class: `msg ${m.role}${m.interrupted ? ' interrupted' : ''}`,
+      attrs: { 'data-role': m.role, 'data-message': m.id, id: messageAnchor(m.id) },
+    },
     h('div', { class: 'who' }, who),
     h('div', { class: 'text' }, m.content),
     h(
@@ -103,6 +108,61 @@ function messageBlock(m: CallMessage, turn: CallTurn | undefined, scale: number,
       meta.map((x) => h('span', {}, x)),
     ),
     turn ? turnBlock(turn, scale, sla) : null,
+  );
+}
+
+/** Messages and operational events of the call in one timeline, by time (messages first on a tie). */
+function timeline(messages: readonly CallMessage[], events: readonly CallSystemEvent[]): Array<CallMessage | CallSystemEvent> {
+  const all: Array<CallMessage | CallSystemEvent> = [...messages, ...events];
+  return all.sort((a, b) => a.createdAt - b.createdAt || ('role' in a ? 0 : 1) - ('role' in b ? 0 : 1));
+}
+
+function eventBlock(e: CallSystemEvent, start: number): DomElement {
+  return h(
+    'div',
+    { class: `sys ${e.severity === 'WARNING' ? 'warn' : 'bad'}`, attrs: { 'data-role': 'event', 'data-event': e.eventType } },
+    h('span', { class: 'when', attrs: { title: fmtUtc(e.createdAt) } }, fmtOffset(e.createdAt, start)),
+    ' ',
+    h('span', { class: `badge ${e.severity === 'WARNING' ? 'warn' : 'bad'}` }, e.severity),
+    ' ',
+    h('span', { class: 'mono' }, e.eventType),
+    ' ',
+    e.message,
+  );
+}
+
+const stageRow = (label: string, x: PercentileSummary) =>
+  h(
+    'tr',
+    {},
+    h('td', {}, label),
+    h('td', { class: 'num' }, fmtMs(x.p50)),
+    h('td', { class: 'num' }, fmtMs(x.p90)),
+    h('td', { class: 'num' }, fmtMs(x.max)),
+    h('td', { class: 'num' }, fmtInt(x.num)),
+  );
+
+/** Tool calls of the call, per tool: how many, how many failed, and their durations. */
+function toolRows(messages: readonly CallMessage[]): DomElement[] {
+  const by = new Map<string, { calls: number; errors: number; ms: number[] }>();
+  for (const m of messages) {
+    if (m.role !== 'tool') continue;
+    const t = by.get(m.toolName ?? '(unnamed)') ?? { calls: 0, errors: 0, ms: [] };
+    t.calls++;
+    if (m.toolIsError) t.errors++;
+    if (m.processingTimeMs !== null) t.ms.push(m.processingTimeMs);
+    by.set(m.toolName ?? '(unnamed)', t);
+  }
+  return [...by.entries()].map(([name, t]) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, name),
+      h('td', { class: 'num' }, fmtInt(t.calls)),
+      h('td', { class: 'num' }, fmtPct((100 * (t.calls - t.errors)) / t.calls)),
+      h('td', { class: 'num' }, t.ms.length ? fmtMs(t.ms.reduce((a, b) => a + b, 0) / t.ms.length) : '—'),
+      h('td', { class: 'num' }, t.ms.length ? fmtMs(Math.max(...t.ms)) : '—'),
+    ),
   );
 }
 
@@ -126,6 +186,20 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
   );
   const problems = d.systemEvents.filter((e) => e.severity !== 'INFO' && e.severity !== 'DEBUG');
   const falseInterruptions = d.conversations.reduce((a, x) => a + x.falseInterruptions, 0);
+  const tools = toolRows(d.messages);
+  const scores = d.conversations.filter((x) => x.quality.relevanceCount > 0 || x.quality.satisfactionCount > 0);
+  const quality = scores.length
+    ? scores
+        .map((x) =>
+          [
+            x.quality.relevanceCount ? `relevance ${x.quality.relevanceAvg?.toFixed(2)} (${x.quality.relevanceCount})` : '',
+            x.quality.satisfactionCount ? `satisfaction ${x.quality.satisfactionAvg?.toFixed(2)} (${x.quality.satisfactionCount})` : '',
+          ]
+            .filter(Boolean)
+            .join(' · '),
+        )
+        .join('; ')
+    : 'not scored';
 
   root.replaceChildren(
     h('div', { class: 'toolbar' }, h('h1', {}, 'Call ', h('span', { class: 'mono' }, c.id)), statusBadge(c.status)),
@@ -163,8 +237,10 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
         h(
           'div',
           { class: 'chat', attrs: { 'data-testid': 'transcript' } },
-          d.messages.length
-            ? d.messages.map((m) => messageBlock(m, byAssistant.get(m.id), scale, sla))
+          d.messages.length || problems.length
+            ? timeline(d.messages, problems).map((x) =>
+                'role' in x ? messageBlock(x, byAssistant.get(x.id), scale, sla, c.startedAt) : eventBlock(x, c.startedAt),
+              )
             : h('p', { class: 'muted' }, 'No messages.'),
         ),
         loose.length
@@ -187,8 +263,8 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
             ['Room', c.livekitRoom ?? '—'],
             ['Caller', c.callerNumber ?? '—'],
             ['Agent', d.agents.join(', ') || '—'],
-            ['Started', fmtTime(c.startedAt)],
-            ['Ended', fmtTime(c.endedAt)],
+            ['Started', fmtUtc(c.startedAt)],
+            ['Ended', c.endedAt === null ? '—' : `${fmtUtc(c.endedAt)} (${fmtOffset(c.endedAt, c.startedAt)})`],
             ['End reason', c.endReason ?? '—'],
             ['Error', c.error ?? '—'],
             [
@@ -207,8 +283,66 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
             ],
             ['False interruptions', fmtInt(falseInterruptions)],
             ['SLA threshold', fmtMs(sla)],
+            ['Quality', quality],
           ]),
         ),
+        h(
+          'section',
+          { class: 'panel' },
+          h('h2', {}, 'Latency of this call'),
+          h(
+            'table',
+            { class: 'data', attrs: { 'data-testid': 'call-stages' } },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', {}, 'Stage'),
+                h('th', { class: 'num' }, 'p50'),
+                h('th', { class: 'num' }, 'p90'),
+                h('th', { class: 'num' }, 'max'),
+                h('th', { class: 'num' }, 'Turns'),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              stageRow('End of turn (EOU)', d.latency.endOfTurn),
+              stageRow('Transcription', d.latency.transcription),
+              stageRow('LLM TTFT', d.latency.llmTtft),
+              stageRow('TTS TTFB', d.latency.ttsTtfb),
+              stageRow('Playback', d.latency.playback),
+              stageRow('End to end', d.latency.e2e),
+            ),
+          ),
+        ),
+        tools.length
+          ? h(
+              'section',
+              { class: 'panel' },
+              h('h2', {}, 'Tools'),
+              h(
+                'table',
+                { class: 'data', attrs: { 'data-testid': 'call-tools' } },
+                h(
+                  'thead',
+                  {},
+                  h(
+                    'tr',
+                    {},
+                    h('th', {}, 'Tool'),
+                    h('th', { class: 'num' }, 'Calls'),
+                    h('th', { class: 'num' }, 'Success'),
+                    h('th', { class: 'num' }, 'Avg'),
+                    h('th', { class: 'num' }, 'Max'),
+                  ),
+                ),
+                h('tbody', {}, tools),
+              ),
+            )
+          : null,
         h(
           'section',
           { class: 'panel', attrs: { 'data-testid': 'errors' } },

@@ -4,10 +4,25 @@ import { h, link, type DomElement } from '../dom.js';
 import { fmtCost, fmtDuration, fmtInt, fmtMs, fmtTime } from '../format.js';
 
 const PAGE_SIZE = 25;
-const SINCE: Record<string, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+const SINCE: Record<string, number> = {
+  '1h': 3_600_000,
+  '6h': 6 * 3_600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+};
 
 /** The filters as they appear in the page's address (`/calls?status=failed&room=…`). */
 const FIELDS = ['status', 'room', 'since', 'minDurationS', 'minTurns', 'minCostUsd', 'minWorstLatencyMs', 'sort', 'dir', 'page'] as const;
+
+/** What to do when the store holds no call yet: the two ways to get one. */
+export const emptyStoreHint = () => [
+  'No calls recorded yet. Run ',
+  h('code', {}, 'npm run demo'),
+  ' to record a scripted phone call, or attach the plugin in your agent\u2019s entry (',
+  h('code', {}, 'await attachConversationLog(session, ctx)'),
+  ') and place a call.',
+];
 
 export const statusBadge = (status: string) => h('span', { class: `badge ${status}` }, status);
 
@@ -66,6 +81,7 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
     select('since', 'Started', [
       ['', 'any time'],
       ['1h', 'last hour'],
+      ['6h', 'last 6 h'],
       ['24h', 'last 24 h'],
       ['7d', 'last 7 days'],
       ['30d', 'last 30 days'],
@@ -152,7 +168,19 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
         {},
         data.rows.length
           ? data.rows.map(row)
-          : h('tr', {}, h('td', { attrs: { colspan: 9 }, class: 'muted' }, 'No calls match these filters.')),
+          : h(
+              'tr',
+              {},
+              h(
+                'td',
+                { attrs: { colspan: 9, 'data-testid': 'calls-empty' }, class: 'muted' },
+                FIELDS.some((f) => f !== 'page' && f !== 'sort' && f !== 'dir' && get(f) !== '')
+                  ? ['No calls match these filters. ', link('/calls', 'Show every call')]
+                  : data.total > 0
+                    ? ['No calls on this page. ', link('/calls', 'Back to the first page')]
+                    : emptyStoreHint(),
+              ),
+            ),
       ),
     ),
     h(

@@ -1,10 +1,14 @@
+import type { CallGroupStats, InterruptionRate, LatencyComponent, ToolCallStats } from '../../queries/analytics.js';
+import type { WorstTurn } from '../../queries/worst-turn.js';
+import type { PercentileSummary } from '../../projections/percentile.js';
 import type { CallStatistics } from '../../queries/statistics.js';
 import type { TimeSeries } from '../../queries/time-series.js';
 import { getJson } from '../api-client.js';
-import type { TimeZoneChoice } from '../axes.js';
+import { clockLabel, dayLabel, type TimeZoneChoice } from '../axes.js';
 import { COLOURS, timeChart } from '../charts.js';
 import { h, link, type DomElement } from '../dom.js';
 import { fmtInt, fmtMs, fmtPct, fmtUsd } from '../format.js';
+import { emptyStoreHint } from './calls.js';
 
 interface OverviewAnswer {
   range: string | null;
@@ -12,6 +16,15 @@ interface OverviewAnswer {
   series: TimeSeries;
   /** Calls active now, whatever the range; `stale` of them silent for over 10 minutes. */
   activeNow: { calls: number; stale: number };
+  latency: Record<LatencyComponent, PercentileSummary>;
+  slowestTurns: WorstTurn[];
+  endReasons: CallGroupStats[];
+  byAgent: CallGroupStats[];
+  byModel: CallGroupStats[];
+  tools: ToolCallStats[];
+  interruptions: InterruptionRate;
+  /** Calls in the whole store, whatever the range (0: nothing recorded yet). */
+  storeCalls: number;
 }
 
 export const RANGE_CHOICES = ['1h', '6h', '24h', '7d', '30d'] as const;
@@ -24,8 +37,45 @@ const BUCKET_NAMES: Record<number, string> = {
   86_400_000: 'day',
 };
 
-const card = (label: string, value: string, bad = false) =>
-  h('div', { class: 'card' }, h('div', { class: 'label' }, label), h('div', { class: bad ? 'value bad' : 'value' }, value));
+/** A figure; with `href`, a link to the calls behind it. */
+const card = (label: string, value: string, bad = false, href?: string) => {
+  const body = [h('div', { class: 'label' }, label), h('div', { class: bad ? 'value bad' : 'value' }, value)];
+  return href
+    ? h('a', { class: 'card link', attrs: { href, 'data-card': label } }, ...body)
+    : h('div', { class: 'card', attrs: { 'data-card': label } }, ...body);
+};
+
+const table = (head: ReadonlyArray<string | [string, 'num']>, rows: DomElement[], testId: string) =>
+  h(
+    'table',
+    { class: 'data', attrs: { 'data-testid': testId } },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map((x) => (typeof x === 'string' ? h('th', {}, x) : h('th', { class: 'num' }, x[0]))),
+      ),
+    ),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { class: 'muted', attrs: { colspan: head.length } }, 'None in this range.'))),
+  );
+
+const num = (text: string) => h('td', { class: 'num' }, text);
+const successOf = (g: CallGroupStats) => {
+  const ended = g.completed + g.failed + g.abandoned;
+  return ended ? (100 * g.completed) / ended : null;
+};
+const costOf = (g: CallGroupStats) => (g.costUsd === null ? 'unknown' : `${fmtUsd(g.costUsd)}${g.unpricedUsage > 0 ? ' + unpriced' : ''}`);
+
+const groupTable = (groups: readonly CallGroupStats[], keyLabel: string, costLabel: string, testId: string) =>
+  table(
+    [keyLabel, ['Calls', 'num'], ['Success', 'num'], ['Avg response', 'num'], [costLabel, 'num']],
+    groups.map((g) =>
+      h('tr', {}, h('td', {}, g.key), num(fmtInt(g.calls)), num(fmtPct(successOf(g))), num(fmtMs(g.avgResponseTimeMs)), num(costOf(g))),
+    ),
+    testId,
+  );
 
 const panel = (title: string, ...body: DomElement[]) => h('section', { class: 'panel' }, h('h2', {}, title), ...body);
 
@@ -44,6 +94,21 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
     if (q.get('tz') === 'utc') q.delete('tz');
     return `/?${q.toString()}`;
   };
+
+  const since = (RANGE_CHOICES as readonly string[]).includes(range) ? range : '24h';
+  const calls = (params: Record<string, string>) => `/calls?${new URLSearchParams({ since, ...params }).toString()}`;
+  const empty =
+    data.storeCalls === 0
+      ? h('div', { class: 'panel empty-state', attrs: { 'data-testid': 'empty-state' } }, h('p', {}, ...emptyStoreHint()))
+      : st.calls.total === 0
+        ? h(
+            'div',
+            { class: 'panel empty-state', attrs: { 'data-testid': 'empty-state' } },
+            h('p', {}, `No calls started in the last ${range}. `, link(here({ range: '30d' }), 'Look at the last 30 days'), '.'),
+          )
+        : null;
+  const stage = (label: string, c: PercentileSummary) =>
+    h('tr', {}, h('td', {}, label), num(fmtMs(c.p50)), num(fmtMs(c.p95)), num(fmtMs(c.p99)), num(fmtMs(c.max)), num(fmtInt(c.num)));
 
   root.replaceChildren(
     h(
@@ -69,20 +134,39 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
         }),
       ),
     ),
+    ...(empty ? [empty] : []),
     h(
       'div',
       { class: 'cards' },
-      card('Calls', fmtInt(st.calls.total)),
-      card('Success rate', fmtPct(st.calls.ended ? st.calls.successRate : null), st.calls.ended > 0 && st.calls.successRate < 90),
-      card('p50 response', fmtMs(st.performance.p50ResponseTimeMs)),
-      card('p95 response', fmtMs(st.performance.p95ResponseTimeMs), sla !== null && (st.performance.p95ResponseTimeMs ?? 0) > sla),
-      card('SLA violations', fmtInt(st.performance.slaViolations), st.performance.slaViolations > 0),
-      card('Cost', fmtUsd(st.costs.totalUsd)),
-      card('Errors', fmtInt(st.errors.total), st.errors.total > 0),
+      card('Calls', fmtInt(st.calls.total), false, calls({})),
+      card(
+        'Success rate',
+        fmtPct(st.calls.ended ? st.calls.successRate : null),
+        st.calls.ended > 0 && st.calls.successRate < 90,
+        calls({ status: 'failed' }),
+      ),
+      card('p50 response', fmtMs(st.performance.p50ResponseTimeMs), false, calls({ sort: 'latency' })),
+      card(
+        'p95 response',
+        fmtMs(st.performance.p95ResponseTimeMs),
+        sla !== null && (st.performance.p95ResponseTimeMs ?? 0) > sla,
+        calls({ sort: 'latency' }),
+      ),
+      card('p99 turn', fmtMs(data.latency.e2e.p99), sla !== null && (data.latency.e2e.p99 ?? 0) > sla, calls({ sort: 'latency' })),
+      card(
+        'SLA violations',
+        fmtInt(st.performance.slaViolations),
+        st.performance.slaViolations > 0,
+        calls(sla === null ? { sort: 'latency' } : { sort: 'latency', minWorstLatencyMs: String(sla) }),
+      ),
+      card('Cost', st.costs.totalUsd === null ? 'unknown' : fmtUsd(st.costs.totalUsd), false, calls({ sort: 'cost' })),
+      card('Errors', fmtInt(st.errors.total), st.errors.total > 0, calls({ status: 'failed' })),
+      card('Interruptions', data.interruptions.rate === null ? '—' : fmtPct(100 * data.interruptions.rate), false),
       card(
         'Active now',
         data.activeNow.stale > 0 ? `${fmtInt(data.activeNow.calls)} (${fmtInt(data.activeNow.stale)} stale)` : fmtInt(data.activeNow.calls),
         data.activeNow.stale > 0,
+        '/live',
       ),
     ),
     h(
@@ -163,43 +247,17 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
       ),
       panel(
         'Latency by stage',
-        h(
-          'table',
-          { class: 'data' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              h('th', {}, 'Stage'),
-              h('th', { class: 'num' }, 'p50'),
-              h('th', { class: 'num' }, 'p95'),
-              h('th', { class: 'num' }, 'Turns'),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            (
-              [
-                ['End of turn (EOU)', series.components.endOfTurn],
-                ['Transcription', series.components.transcription],
-                ['LLM time to first token', series.components.llmTtft],
-                ['TTS time to first byte', series.components.ttsTtfb],
-                ['End to end', series.components.e2e],
-              ] as const
-            ).map(([label, c]) =>
-              h(
-                'tr',
-                {},
-                h('td', {}, label),
-                h('td', { class: 'num' }, fmtMs(c.p50Ms)),
-                h('td', { class: 'num' }, fmtMs(c.p95Ms)),
-                h('td', { class: 'num' }, fmtInt(c.samples)),
-              ),
-            ),
-          ),
+        table(
+          ['Stage', ['p50', 'num'], ['p95', 'num'], ['p99', 'num'], ['max', 'num'], ['Turns', 'num']],
+          [
+            stage('End of turn (EOU)', data.latency.endOfTurn),
+            stage('Transcription', data.latency.transcription),
+            stage('LLM time to first token', data.latency.llmTtft),
+            stage('TTS time to first byte', data.latency.ttsTtfb),
+            stage('Playback', data.latency.playback),
+            stage('End to end', data.latency.e2e),
+          ],
+          'stage-table',
         ),
         h(
           'p',
@@ -207,6 +265,68 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
           'Tokens: ',
           `${fmtInt(st.tokens.input)} in, ${fmtInt(st.tokens.output)} out. `,
           st.costs.unpricedUsage > 0 ? `${fmtInt(st.costs.unpricedUsage)} usage records had no known price.` : '',
+        ),
+      ),
+      panel(
+        'Slowest turns',
+        table(
+          [['End to end', 'num'], 'Call', 'Started'],
+          data.slowestTurns.map((t) =>
+            h(
+              'tr',
+              {},
+              num(fmtMs(t.e2eLatencyMs)),
+              h('td', {}, link(`/calls/${encodeURIComponent(t.callId)}#turn-${encodeURIComponent(t.turnId)}`, t.callId)),
+              h('td', { class: 'mono' }, `${dayLabel(t.startedAt, tz)} ${clockLabel(t.startedAt, tz)}${tz === 'utc' ? ' UTC' : ''}`),
+            ),
+          ),
+          'slowest-turns',
+        ),
+      ),
+      panel(
+        'Why calls ended',
+        table(
+          ['End reason', ['Calls', 'num'], ''],
+          data.endReasons
+            .slice()
+            .sort((a, b) => b.calls - a.calls)
+            .map((g) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, g.key),
+                num(fmtInt(g.calls)),
+                h('td', { class: 'bar' }, h('progress', { attrs: { max: Math.max(1, st.calls.total), value: g.calls } })),
+              ),
+            ),
+          'end-reasons',
+        ),
+      ),
+      panel('By agent', groupTable(data.byAgent, 'Agent', 'Cost (total)', 'by-agent')),
+      panel('By model', groupTable(data.byModel, 'LLM model', 'Cost (LLM)', 'by-model')),
+      panel(
+        'Tool calls',
+        table(
+          ['Tool', ['Calls', 'num'], ['Success', 'num'], ['p50', 'num'], ['p95', 'num']],
+          data.tools.map((t) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, t.name),
+              num(fmtInt(t.calls)),
+              num(fmtPct(100 * t.successRate)),
+              num(fmtMs(t.duration.p50)),
+              num(fmtMs(t.duration.p95)),
+            ),
+          ),
+          'tools',
+        ),
+        h(
+          'p',
+          { class: 'muted small' },
+          `Interruptions: ${fmtInt(data.interruptions.interruptions)} of ${fmtInt(data.interruptions.replies)} replies`,
+          data.interruptions.rate === null ? '' : ` (${fmtPct(100 * data.interruptions.rate)})`,
+          `, ${fmtInt(data.interruptions.falseInterruptions)} false.`,
         ),
       ),
     ),

@@ -54,3 +54,30 @@ export function startWriter(url: string, args: { calls?: number; run: string; pa
     },
   };
 }
+
+export const OUTAGE_CHILD = path.resolve('test/faults/support/outage-child.ts');
+
+/**
+ * Runs `outage-child.ts` with `args` and waits up to `withinMs` for it to end by itself (it
+ * never calls process.exit); killed after that. `code` is null when it had to be killed.
+ */
+export async function runOutageChild(
+  args: string[],
+  withinMs = 60_000,
+): Promise<{ code: number | null; lines: string[]; stderr: string; endedByItself: boolean }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', OUTAGE_CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    exited.then(() => true),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), withinMs))),
+  ]);
+  clearTimeout(timer);
+  if (!ended) child.kill('SIGKILL');
+  const code = await exited;
+  return { code: ended ? code : null, lines: stdout.split('\n').filter(Boolean), stderr: stderr.slice(-2000), endedByItself: ended };
+}

@@ -1,0 +1,240 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { NewEvent } from '../src/events/types.js';
+import { ConversationLogger, type ConversationLoggerOptions } from '../src/logger/conversation-logger.js';
+import { callEvents, mappedCalls } from './calls.js';
+import { fullGc } from './gc.js';
+import { bigStore } from './queries.js';
+import { quiet } from './quiet.js';
+import { percentile } from './report.js';
+
+const DAY = 86_400_000;
+
+/** Queries a user would type at the bench store (its transcripts are the workload's ten lines, so common words match every call). */
+export const SEARCH_QUERIES = (calls: number): Array<[label: string, query: string]> => [
+  ['common word', 'booking'],
+  ['two words', 'window seat'],
+  ['phrase', '"change fee"'],
+  ['prefix', 'confirm*'],
+  ['exclusion', 'booking -thursday'],
+  ['call id', `big-${Math.floor(calls / 2)}`],
+  ['no match', 'zeppelin'],
+];
+
+export interface SearchTimes {
+  p50Ms: number;
+  p99Ms: number;
+  samples: number;
+  /** p99 per query label. */
+  byQuery: Record<string, number>;
+}
+
+/** Times `searchMessages` (limit 20) over the queries, newest first and by rank, `rounds` times each after one warm-up round. */
+async function timeSearches(logger: ConversationLogger, calls: number, rounds: number): Promise<SearchTimes> {
+  const all: number[] = [];
+  const per: Record<string, number[]> = {};
+  const queries = SEARCH_QUERIES(calls);
+  fullGc();
+  for (let round = -1; round < rounds; round++)
+    for (const [label, query] of queries)
+      for (const sort of ['newest', 'rank'] as const) {
+        const t0 = performance.now();
+        const r = await logger.searchMessages({ query, sort, limit: 20 });
+        const ms = performance.now() - t0;
+        if (label !== 'no match' && r.matches.length === 0) throw new Error(`"${query}" found nothing in the bench store`);
+        if (round < 0) continue;
+        all.push(ms);
+        (per[`${label} (${sort})`] ??= []).push(ms);
+      }
+  return {
+    p50Ms: percentile(all, 50),
+    p99Ms: percentile(all, 99),
+    samples: all.length,
+    byQuery: Object.fromEntries(Object.entries(per).map(([k, v]) => [k, percentile(v, 99)])),
+  };
+}
+
+/** A PostgreSQL URL of a new schema in the bench database, and how to drop it. */
+async function pgSchema(baseUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+  await admin.query(`CREATE SCHEMA ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${name}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+/** Writes `calls` calls of `turns` turns (about 100 events a call at 6) through the logger, spread over 3 days. */
+async function fill(logger: ConversationLogger, calls: number, turns: number): Promise<number> {
+  const anchor = Date.now();
+  let events = 0;
+  for (let c = 0; c < calls; c++) {
+    for (const e of callEvents(`big-${c}`, anchor - 3 * DAY + (c * 3 * DAY) / calls, turns)) {
+      if (!logger.enqueue(e)) throw new Error('queue full while building the store');
+      events++;
+    }
+    if (c % 50 === 49) {
+      if (logger.getWriterStats().queued > 50_000) await logger.flush();
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+  await logger.flush();
+  return events;
+}
+
+/** Makes the store's index a no-op stand-in (for the ingest comparison): the projection's statements run, nothing is indexed. */
+async function withoutIndex(logger: ConversationLogger, backend: 'sqlite' | 'postgres'): Promise<void> {
+  const ds = await logger.dataSource();
+  if (backend === 'sqlite') {
+    await ds.query('DROP TABLE messages_fts');
+    await ds.query('CREATE TABLE messages_fts (content, call_id, caller_number)');
+    await ds.query('CREATE TRIGGER messages_fts_skip BEFORE INSERT ON messages_fts BEGIN SELECT RAISE(IGNORE); END');
+  } else await ds.query('CREATE RULE messages_search_skip AS ON INSERT TO messages_search DO INSTEAD NOTHING');
+}
+
+/** Events/s of enqueue → committed for `events` into a fresh store (opened by `open`), after a warm-up. */
+async function ingestRate(
+  open: () => Promise<ConversationLogger>,
+  events: readonly NewEvent[],
+  warm: readonly NewEvent[],
+  skip: boolean,
+  backend: 'sqlite' | 'postgres',
+): Promise<number> {
+  const logger = await open();
+  try {
+    if (skip) await withoutIndex(logger, backend);
+    for (const e of warm) logger.enqueue(e);
+    await logger.flush();
+    fullGc();
+    const t0 = performance.now();
+    for (let i = 0; i < events.length; i += 500) {
+      for (const e of events.slice(i, i + 500)) if (!logger.enqueue(e)) throw new Error('the store dropped an event');
+      await new Promise((r) => setImmediate(r));
+    }
+    await logger.flush();
+    return events.length / ((performance.now() - t0) / 1000);
+  } finally {
+    await logger.close();
+  }
+}
+
+export interface IngestRatio {
+  withIndex: number;
+  withoutIndex: number;
+  /** withIndex / withoutIndex: the share of ingest throughput kept with the index. */
+  ratio: number;
+  events: number;
+  rounds: number;
+}
+
+async function ingestRatio(
+  open: () => Promise<ConversationLogger>,
+  backend: 'sqlite' | 'postgres',
+  calls: number,
+  rounds: number,
+): Promise<IngestRatio> {
+  const events = mappedCalls(calls, Date.now() - 3_600_000, 400, 'ingest');
+  const warm = mappedCalls(Math.max(1, Math.ceil(calls / 4)), Date.now() - 7_200_000, 400, 'warm');
+  let withIndex = 0;
+  let without = 0;
+  for (let r = 0; r < rounds; r++) {
+    // Alternating, best of each: robust to the machine's drift and to the other work on it.
+    withIndex = Math.max(withIndex, await ingestRate(open, events, warm, false, backend));
+    without = Math.max(without, await ingestRate(open, events, warm, true, backend));
+  }
+  return { withIndex, withoutIndex: without, ratio: withIndex / without, events: events.length, rounds };
+}
+
+export interface SearchBench {
+  backend: 'sqlite' | 'postgres';
+  calls: number;
+  events: number;
+  messages: number;
+  buildSeconds: number;
+  reused: boolean;
+  times: SearchTimes;
+  ingest: IngestRatio;
+}
+
+/** SQLite: the search figures on the (reused) bench store of `calls` calls, and ingest with vs without the index. */
+export async function searchSqlite(
+  dir: string,
+  calls: number,
+  rounds: number,
+  ingestCalls: number,
+  log: (line: string) => void,
+): Promise<SearchBench> {
+  const store = await bigStore(dir, calls, 6, log);
+  const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${store.file}`, log: quiet, writerThread: 'inline' });
+  let times: SearchTimes;
+  let messages: number;
+  try {
+    messages = Number(((await (await logger.dataSource()).query('SELECT COUNT(*) AS n FROM messages')) as Array<{ n: number }>)[0]!.n);
+    times = await timeSearches(logger, calls, rounds);
+  } finally {
+    await logger.close();
+  }
+  const file = path.join(dir, 'search-ingest.db');
+  const open = async () => {
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+    return ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet });
+  };
+  const ingest = await ingestRatio(open, 'sqlite', ingestCalls, 3);
+  return {
+    backend: 'sqlite',
+    calls,
+    events: store.events,
+    messages,
+    buildSeconds: store.buildSeconds,
+    reused: store.reused,
+    times,
+    ingest,
+  };
+}
+
+/** PostgreSQL: a store of `calls` calls built in a scratch schema (dropped after), its search figures, and ingest with vs without the index. */
+export async function searchPostgres(baseUrl: string, calls: number, rounds: number, ingestCalls: number): Promise<SearchBench> {
+  const options: ConversationLoggerOptions = { log: quiet, maxQueueSize: 1_000_000 };
+  const big = await pgSchema(baseUrl, `bench_search_${process.pid}`);
+  let result: Omit<SearchBench, 'ingest'>;
+  try {
+    const t0 = performance.now();
+    const logger = await ConversationLogger.open({ ...options, databaseUrl: big.url });
+    try {
+      const events = await fill(logger, calls, 6);
+      const buildSeconds = (performance.now() - t0) / 1000;
+      const ds = await logger.dataSource();
+      await ds.query('ANALYZE');
+      const messages = Number(((await ds.query('SELECT COUNT(*) AS n FROM messages')) as Array<{ n: string }>)[0]!.n);
+      const times = await timeSearches(logger, calls, rounds);
+      result = { backend: 'postgres', calls, events, messages, buildSeconds, reused: false, times };
+    } finally {
+      await logger.close();
+    }
+  } finally {
+    await big.drop();
+  }
+  const scratch = `bench_search_ingest_${process.pid}`;
+  let current: { url: string; drop: () => Promise<void> } | null = null;
+  const open = async () => {
+    await current?.drop();
+    current = await pgSchema(baseUrl, scratch);
+    return ConversationLogger.open({ ...options, databaseUrl: current.url });
+  };
+  try {
+    return { ...result, ingest: await ingestRatio(open, 'postgres', ingestCalls, 3) };
+  } finally {
+    await (current as { drop: () => Promise<void> } | null)?.drop();
+  }
+}

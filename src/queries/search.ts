@@ -1,0 +1,198 @@
+import type { DataSource } from 'typeorm';
+import { invalidArgument } from '../errors.js';
+import { PG_TEXT } from '../projections/search-index.js';
+import { parseSearchQuery, toFts5Match, toPgTsquery } from './search-query.js';
+import { dialectOf, select, timeMs, wholeNumber } from './sql.js';
+
+/** Roles a search can be limited to. */
+export const SEARCH_ROLES = ['user', 'assistant', 'system', 'tool'] as const;
+export type SearchRole = (typeof SEARCH_ROLES)[number];
+
+/** What {@link searchMessages} looks for, and in which messages. Filters combine with AND. */
+export interface SearchOptions {
+  /** The query: words, `"exact phrases"`, `prefix*`, `-exclude`, `a OR b` (see search-query.ts). */
+  query: string;
+  role?: SearchRole;
+  /** Messages created at or after this time (ms UTC). */
+  since?: number;
+  /** Messages created before this time (ms UTC). */
+  until?: number;
+  /** Calls of this agent: its name or id, exactly. */
+  agent?: string;
+  /** Calls whose LiveKit room name contains this text (case-insensitive). */
+  room?: string;
+  /** `newest` (default): newest message first; `rank`: best match first. */
+  sort?: 'newest' | 'rank';
+  /** Matches returned at most, 1–500 (default 20). */
+  limit?: number;
+}
+
+/** A piece of a snippet: `match` when it is text the query matched (to highlight). */
+export interface SnippetPart {
+  text: string;
+  match: boolean;
+}
+
+/** One matching message. Times are ms UTC. */
+export interface SearchMatch {
+  messageId: string;
+  callId: string;
+  conversationId: string;
+  role: string;
+  createdAt: number;
+  /** The stored text around the match (the start of the text when only the call id or caller number matched). */
+  snippet: SnippetPart[];
+  /** How well it matches: higher is better; comparable within one search only. */
+  score: number;
+  callerNumber: string | null;
+  livekitRoom: string | null;
+  agentName: string | null;
+}
+
+export interface SearchResult {
+  matches: SearchMatch[];
+  /** True when more messages match than `limit`. */
+  more: boolean;
+}
+
+const START = '\uE000';
+const STOP = '\uE001';
+const HEADLINE = `StartSel=${START}, StopSel=${STOP}, MaxWords=24, MinWords=12, ShortWord=0`;
+
+/**
+ * Full-text search over every stored message, its call's id and its caller number: the matching
+ * messages with a snippet, newest first or best match first.
+ *
+ * @remarks
+ * Only what is stored is searched: with redaction on, the redacted text. SQLite matches words with
+ * FTS5's `unicode61` tokenizer, case and diacritics ignored (`cafe` finds `café`); PostgreSQL with
+ * the text search configuration of the store (`simple`: case ignored, diacritics kept; see
+ * `rebuildProjections`' `searchConfig`). Text in scripts written without spaces (Chinese,
+ * Japanese) is indexed as whole runs: search for the run, or its beginning with `*`.
+ *
+ * @throws ConversationLogError `INVALID_SEARCH_QUERY` for a query that cannot be parsed (what to change is in the message)
+ * @throws ConversationLogError `INVALID_ARGUMENT` for a bad option
+ */
+export async function searchMessages(dataSource: DataSource, options: SearchOptions): Promise<SearchResult> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object with a query.');
+  const query = parseSearchQuery(options.query);
+  const limit = options.limit === undefined ? 20 : wholeNumber('limit', options.limit, 1, 500);
+  const sort = options.sort ?? 'newest';
+  if (sort !== 'newest' && sort !== 'rank') throw invalidArgument('sort', `must be newest or rank, got ${String(sort)}.`);
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (options.role !== undefined) {
+    if (!SEARCH_ROLES.includes(options.role))
+      throw invalidArgument('role', `must be one of ${SEARCH_ROLES.join(', ')}, got ${String(options.role)}.`);
+    where.push('m.role = ?');
+    params.push(options.role);
+  }
+  if (options.since !== undefined) {
+    where.push('m.created_at >= ?');
+    params.push(timeMs('since', options.since));
+  }
+  if (options.until !== undefined) {
+    where.push('m.created_at < ?');
+    params.push(timeMs('until', options.until));
+  }
+  if (options.agent !== undefined) {
+    if (typeof options.agent !== 'string') throw invalidArgument('agent', 'must be an agent name or id.');
+    where.push('(c.agent_name = ? OR c.agent_id = ?)');
+    params.push(options.agent, options.agent);
+  }
+  if (options.room !== undefined && options.room !== '') {
+    if (typeof options.room !== 'string') throw invalidArgument('room', 'must be text.');
+    where.push(`LOWER(c.livekit_room) LIKE ? ESCAPE '\\'`);
+    params.push(`%${options.room.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  const filters = where.map((w) => ` AND ${w}`).join('');
+  const byCall = options.agent !== undefined || (options.room !== undefined && options.room !== '');
+  const callJoin = byCall ? ' JOIN calls c ON c.id = m.call_id' : '';
+  const newest = 'm.created_at DESC, m.event_position DESC';
+  let rows: Array<Record<string, unknown>>;
+  let more: boolean;
+  // Two steps on both engines: the matches are filtered, ordered and cut to the page first, then
+  // only the page's rows get their snippet (and, newest first, their score): a common word
+  // matching 10,000 messages costs 21 snippets, not 10,000.
+  if (dialectOf(dataSource) === 'sqlite') {
+    const match = toFts5Match(query);
+    const page = await select<{ pos: number }>(
+      dataSource,
+      `SELECT m.event_position AS pos
+       FROM messages_fts JOIN messages m ON m.event_position = messages_fts.rowid${callJoin}
+       WHERE messages_fts MATCH ?${filters}
+       ORDER BY ${sort === 'rank' ? `bm25(messages_fts), ${newest}` : newest} LIMIT ${limit + 1}`,
+      [match, ...params],
+    );
+    more = page.length > limit;
+    const positions = page.slice(0, limit).map((r) => Number(r.pos));
+    // One row at a time, the rowid bound as an INTEGER: FTS5 leaves out a rowid constraint whose
+    // value is a REAL (how a JavaScript number is bound) and would return every match.
+    rows = [];
+    for (const position of positions) {
+      const [row] = await select<Record<string, unknown>>(
+        dataSource,
+        `SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, -bm25(messages_fts) AS score,
+           snippet(messages_fts, 0, ?, ?, '…', 16) AS snippet, c.caller_number, c.livekit_room, c.agent_name
+         FROM messages_fts JOIN messages m ON m.event_position = messages_fts.rowid LEFT JOIN calls c ON c.id = m.call_id
+         WHERE messages_fts MATCH ? AND messages_fts.rowid = CAST(? AS INTEGER)`,
+        [START, STOP, match, position],
+      );
+      if (row) rows.push(row);
+    }
+  } else {
+    // The page is chosen from messages_search alone: it holds each message's role, time and log
+    // position, named as in messages, so the filters read the same. The tsquery's SQL follows the
+    // query's shape, so its placeholders are numbered here (not through the statement-text
+    // cache); every value is still bound. ts_headline leaves out what its parser reads as HTML
+    // tags; a private-use character after each < (taken out by snippetParts) keeps the text whole.
+    let n = 0;
+    const filterSql = filters.replace(/\?/g, () => `$${++n}`);
+    const ts = toPgTsquery(query, 's.cfg', n + 1);
+    const headline = n + ts.params.length + 1;
+    rows = await dataSource.query<Array<Record<string, unknown>>>(
+      `WITH q AS (SELECT ${ts.sql} AS q, s.cfg FROM (SELECT text_search_config::regconfig AS cfg FROM search_settings WHERE id = 1) s),
+       hits AS (
+         SELECT m.message_id AS id, m.created_at, m.event_position${sort === 'rank' ? ', ts_rank(m.search_vector, q.q, 1) AS score' : ''}
+         FROM q, messages_search m${callJoin}
+         WHERE m.search_vector @@ q.q${filterSql}
+         ORDER BY ${sort === 'rank' ? `score DESC, ${newest}` : newest} LIMIT ${limit + 1})
+       SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, ts_rank(x.search_vector, q.q, 1) AS score,
+         ts_headline(q.cfg, replace(${PG_TEXT}, '<', '<' || chr(57346)), q.q, $${headline}::text) AS snippet,
+         c.caller_number, c.livekit_room, c.agent_name
+       FROM hits JOIN messages m ON m.id = hits.id JOIN messages_search x ON x.message_id = hits.id
+         LEFT JOIN calls c ON c.id = m.call_id, q
+       ORDER BY ${sort === 'rank' ? `hits.score DESC, ${newest}` : newest}`,
+      [...params, ...ts.params, HEADLINE],
+    );
+    more = rows.length > limit;
+  }
+  return { matches: rows.slice(0, limit).map(toMatch), more };
+}
+
+function toMatch(r: Record<string, unknown>): SearchMatch {
+  return {
+    messageId: String(r['id']),
+    callId: String(r['call_id']),
+    conversationId: String(r['conversation_id']),
+    role: String(r['role']),
+    createdAt: Number(r['created_at']),
+    snippet: snippetParts(String(r['snippet'] ?? '')),
+    score: Number(r['score'] ?? 0),
+    callerNumber: (r['caller_number'] as string | null) ?? null,
+    livekitRoom: (r['livekit_room'] as string | null) ?? null,
+    agentName: (r['agent_name'] as string | null) ?? null,
+  };
+}
+
+/** Splits an engine's marked-up snippet into plain and matched pieces. */
+export function snippetParts(marked: string): SnippetPart[] {
+  const parts: SnippetPart[] = [];
+  let match = false;
+  for (const piece of marked.replaceAll('\uE002', '').split(/([\uE000\uE001])/u)) {
+    if (piece === START) match = true;
+    else if (piece === STOP) match = false;
+    else if (piece !== '') parts.push({ text: piece, match });
+  }
+  return parts;
+}
