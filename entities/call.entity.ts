@@ -6,6 +6,7 @@ import { bigintNumber } from './transformers.js';
 @Index('ix_calls_started_at', ['startedAt'])
 @Index('ix_calls_status_started_at', ['status', 'startedAt'])
 @Index('ix_calls_room', ['livekitRoom'])
+@Index('ix_calls_release_started_at', ['release', 'startedAt'])
 export class CallEntity {
   @PrimaryColumn({ type: 'varchar', length: 255, name: 'id' })
   id!: string;
@@ -50,4 +51,8 @@ export class CallEntity {
   /** JSON text. */
   @Column({ type: 'text', name: 'metadata', nullable: true })
   metadata!: string | null;
+
+  /** The agent's release the call ran (a version, deploy id or git commit). */
+  @Column({ type: 'varchar', length: 255, name: 'release', nullable: true })
+  release!: string | null;
 }

@@ -50,4 +50,8 @@ export class ConversationEntity {
   /** JSON text. */
   @Column({ type: 'text', name: 'metadata', nullable: true })
   metadata!: string | null;
+
+  /** Short sha256 of the agent's instructions and tool names. */
+  @Column({ type: 'varchar', length: 64, name: 'instructions_hash', nullable: true })
+  instructionsHash!: string | null;
 }

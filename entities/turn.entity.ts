@@ -70,4 +70,14 @@ export class TurnEntity {
 
   @Column({ type: 'double precision', name: 'cost_usd', nullable: true })
   costUsd!: number | null;
+
+  /** The models that served the turn, as its metrics report them. */
+  @Column({ type: 'varchar', length: 255, name: 'llm_model', nullable: true })
+  llmModel!: string | null;
+
+  @Column({ type: 'varchar', length: 255, name: 'stt_model', nullable: true })
+  sttModel!: string | null;
+
+  @Column({ type: 'varchar', length: 255, name: 'tts_model', nullable: true })
+  ttsModel!: string | null;
 }

@@ -7,6 +7,10 @@ export const EXIT = {
   USAGE: 2,
   /** What was asked for does not exist (e.g. `show` of an unknown call). */
   NOT_FOUND: 3,
+  /** `diff --fail-on worse`: a compared row got worse. */
+  WORSE: 4,
+  /** `diff --require-significance`: too few calls on a side to tell. */
+  NOT_SIGNIFICANT: 5,
 } as const;
 
 /** A usage error: printed with the command's help hint, exit code 2. */

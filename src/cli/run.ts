@@ -3,6 +3,7 @@ import { PACKAGE_VERSION } from '../plugin/plugin.js';
 import type { Command } from './command.js';
 import { createContext, type CliContext } from './context.js';
 import { calls } from './commands/calls.js';
+import { diff } from './commands/diff.js';
 import { cleanup, rebuild, serve } from './commands/maintenance.js';
 import { migrate } from './commands/migrate.js';
 import { search } from './commands/search.js';
@@ -13,7 +14,7 @@ import { exportCommand, importCommand } from './commands/transfer.js';
 import { EXIT, NotFoundError, UsageError } from './errors.js';
 import { nearest } from './suggest.js';
 
-export const COMMANDS: Command[] = [migrate, calls, show, search, stats, tail, exportCommand, importCommand, cleanup, rebuild, serve];
+export const COMMANDS: Command[] = [migrate, calls, show, search, stats, diff, tail, exportCommand, importCommand, cleanup, rebuild, serve];
 
 const usage = () => `Usage: convlog <command> [options]
 
@@ -24,7 +25,8 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
 
 Run "convlog <command> --help" for a command's options.
-Exit codes: 0 ok, 1 failure, 2 usage error, 3 not found.
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 not found;
+diff: 4 worse (--fail-on worse), 5 too few calls (--require-significance).
 `;
 
 /** Runs `convlog` with `argv` (without node and the script); resolves to the exit code. */

@@ -58,6 +58,9 @@ const KINDS: ReadonlySet<string> = new Set([
 ]);
 
 const when = (v: number | undefined): number => (v === undefined ? Date.now() : c.timestamp('occurredAt', v));
+/** An optional text field: left out (undefined) unless given, so older events and new ones without it read the same. */
+const optionalText = (field: string, v: string | null | undefined): string | null | undefined =>
+  v === undefined ? undefined : c.textOrNull(field, v);
 const callOf = (v: string | null | undefined): string | null => c.idOrNull('callId', v);
 
 export type CallStartedArgs = Args<CallStartedData, never> & { callId: string };
@@ -84,6 +87,8 @@ export function createCallStartedEvent(a: CallStartedArgs): NewEventOf<'call_sta
       agentName: c.textOrNull('agentName', a.agentName),
       agentsVersion: c.textOrNull('agentsVersion', a.agentsVersion),
       metadata: c.objectOrNull('metadata', a.metadata),
+      // Left out (undefined) unless given: calls recorded before the field existed have none.
+      release: optionalText('release', a.release),
     },
   };
 }
@@ -120,6 +125,7 @@ export function createConversationStartedEvent(a: ConversationStartedArgs): NewE
       systemPrompt: c.textOrNull('systemPrompt', a.systemPrompt),
       agentName: c.textOrNull('agentName', a.agentName),
       metadata: c.objectOrNull('metadata', a.metadata),
+      instructionsHash: optionalText('instructionsHash', a.instructionsHash),
     },
   };
 }
@@ -263,6 +269,9 @@ export function createTurnCompletedEvent(a: TurnCompletedArgs): NewEventOf<'turn
       implausible: c.flag('implausible', a.implausible, false),
       slaThresholdMs: c.numberOrNull('slaThresholdMs', a.slaThresholdMs),
       costUsd: c.numberOrNull('costUsd', a.costUsd),
+      llmModel: optionalText('llmModel', a.llmModel),
+      sttModel: optionalText('sttModel', a.sttModel),
+      ttsModel: optionalText('ttsModel', a.ttsModel),
     },
   };
 }

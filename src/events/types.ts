@@ -35,6 +35,11 @@ export interface CallStartedData {
   /** Version of `@livekit/agents` the call ran on, when known. */
   agentsVersion: string | null;
   metadata: JsonObject | null;
+  /**
+   * The agent's release (a version, a deploy id, a git commit) the call ran; what
+   * `convlog diff --base/--head` compares. Absent in calls recorded before the field existed.
+   */
+  release?: string | null;
 }
 
 export interface CallEndedData {
@@ -49,6 +54,11 @@ export interface ConversationStartedData {
   systemPrompt: string | null;
   agentName: string | null;
   metadata: JsonObject | null;
+  /**
+   * Short sha256 (16 hex digits) of the agent's instructions and tool names (see
+   * `instructionsHash`): two conversations with the same hash ran the same prompt and tools.
+   */
+  instructionsHash?: string | null;
 }
 
 export interface ConversationEndedData {
@@ -149,6 +159,12 @@ export interface TurnCompletedData {
   implausible: boolean;
   slaThresholdMs: number | null;
   costUsd: number | null;
+  /** The LLM (or realtime) model that served this turn, as its metrics report it. */
+  llmModel?: string | null;
+  /** The STT model that transcribed this turn, as its metrics report it. */
+  sttModel?: string | null;
+  /** The TTS model that spoke this turn's reply, as its metrics report it. */
+  ttsModel?: string | null;
 }
 
 export interface ErrorOccurredData {

@@ -13,6 +13,12 @@ export interface StartCallOptions {
   agentName?: string | null;
   agentsVersion?: string | null;
   metadata?: JsonObject | null;
+  /**
+   * The agent's release the call runs (a version, deploy id or commit; at most 255 characters), what
+   * `convlog diff` compares. Omitted: `CONVERSATION_LOG_RELEASE`, else the git commit of the working
+   * directory, else none; null: none.
+   */
+  release?: string | null;
   /** When the call started (whole ms since 1970, UTC, like `Date.now()`); now when omitted or null. */
   startedAt?: number;
 }
@@ -23,6 +29,8 @@ export interface StartConversationOptions {
   systemPrompt?: string | null;
   agentName?: string | null;
   metadata?: JsonObject | null;
+  /** The hash of the agent's instructions and tools, as `instructionsHash(instructions, toolNames)` makes it. */
+  instructionsHash?: string | null;
   /** When the conversation started (whole ms since 1970, UTC); now when omitted. */
   startedAt?: number;
 }

@@ -10,6 +10,7 @@ import {
   createToolExecutedEvent,
 } from '../events/create.js';
 import type { NewEvent } from '../events/types.js';
+import { defaultRelease } from '../config/release.js';
 import type {
   EndCallOptions,
   EndConversationOptions,
@@ -43,6 +44,7 @@ export function startCallEvent(options: StartCallOptions = {}): [NewEvent, strin
     agentName: v.optionalString('agentName', o['agentName'], { max: 255 }),
     agentsVersion: v.optionalString('agentsVersion', o['agentsVersion'], { max: 64 }),
     metadata: v.optionalMetadata('metadata', o['metadata']),
+    release: o['release'] === undefined ? defaultRelease() : v.optionalString('release', o['release'], { max: 255 }),
   });
   return [event, callId];
 }
@@ -60,6 +62,8 @@ export function startConversationEvent(options: StartConversationOptions): [NewE
     systemPrompt: v.optionalString('systemPrompt', o['systemPrompt'], { max: v.MAX_CONTENT_CHARS }),
     agentName: v.optionalString('agentName', o['agentName'], { max: 255 }),
     metadata: v.optionalMetadata('metadata', o['metadata']),
+    instructionsHash:
+      o['instructionsHash'] === undefined ? undefined : v.optionalString('instructionsHash', o['instructionsHash'], { max: 64 }),
   });
   return [event, conversationId];
 }

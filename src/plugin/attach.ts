@@ -13,6 +13,8 @@ import { SessionMapper } from './mapper.js';
 import { snapshotEvent, type SessionEventLike, type SessionEventSnapshot } from './snapshot.js';
 import { mergePricing } from './pricing.js';
 import { createCallStartedEvent } from '../events/create.js';
+import { defaultRelease } from '../config/release.js';
+import { currentAgentHash } from './agent-hash.js';
 
 /** Any AgentSession-like emitter: `voice.AgentSession`, or a plain EventEmitter in tests. */
 export interface SessionLike {
@@ -49,6 +51,12 @@ export interface AttachOptions extends ConversationLogConfig {
    * histograms on `metrics.meterProvider`. The same metrics `convlog serve` exposes at `/metrics`.
    */
   metrics?: MetricsOptions | boolean;
+  /**
+   * The agent's release this call runs (a version, a deploy id, a commit): what `convlog diff`
+   * compares. Default: `CONVERSATION_LOG_RELEASE`, else the git commit of the working directory
+   * (read once per process), else none. Null: none.
+   */
+  release?: string | null;
   /**
    * How long `close()` — run by the job's shutdown callback — waits for the call's events to be
    * written (ms, default 10 000, well inside LiveKit's 60 s shutdown deadline). Past it the
@@ -128,6 +136,8 @@ export async function attachConversationLog(
     ...(sla === undefined ? {} : { slaThresholdMs: sla }),
     pricing: mergePricing(options.pricing),
     keepSessionEvents: eventFilter(options.events),
+    // Once per conversation: the agent running when it starts (a handoff starts a new one).
+    instructionsHash: () => currentAgentHash(session),
   });
 
   // Never let logging break the session: a store that throws loses its events, not the call.
@@ -159,6 +169,7 @@ export async function attachConversationLog(
         agentName: options.agentName ?? ctx?.job?.agentName ?? null,
         agentsVersion: info.version,
         metadata: options.metadata ?? null,
+        release: options.release === undefined ? defaultRelease() : options.release === null ? null : String(options.release).slice(0, 255),
       }),
     ],
     false,

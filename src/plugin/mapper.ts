@@ -35,6 +35,11 @@ export interface MapperOptions {
   keepSessionEvents?: (type: string) => boolean;
   /** Id factory (tests pass a deterministic one). */
   newId?: () => string;
+  /**
+   * The instructions hash of the agent now running (see `instructionsHash`), read once per
+   * conversation when it starts; null when unknown. The plugin reads the session's current agent.
+   */
+  instructionsHash?: () => string | null;
 }
 
 export type { SessionEventLike, SessionEventSnapshot };
@@ -61,6 +66,9 @@ export class SessionMapper {
   private readonly pricing: PricingTable;
   private readonly keep: (type: string) => boolean;
   private readonly newId: () => string;
+  private readonly agentHash: () => string | null;
+  /** The STT model the session's STT metrics last named. */
+  private sttModel: string | null = null;
   private interimCount = 0;
   private language: string | null = null;
   private lastUserMessageId: string | null = null;
@@ -85,6 +93,7 @@ export class SessionMapper {
     this.pricing = options.pricing ?? DEFAULT_PRICING;
     this.keep = options.keepSessionEvents ?? (() => true);
     this.newId = options.newId ?? randomUUID;
+    this.agentHash = options.instructionsHash ?? (() => null);
     this.conversationId = this.newId();
   }
 
@@ -160,7 +169,21 @@ export class SessionMapper {
   private ensureConversation(at: number, agentName: string | null = null): NewEvent[] {
     if (this.conversationStarted) return [];
     this.conversationStarted = true;
-    return [createConversationStartedEvent({ callId: this.callId, occurredAt: at, conversationId: this.conversationId, agentName })];
+    let hash: string | null = null;
+    try {
+      hash = this.agentHash();
+    } catch {
+      // An agent that cannot be read has no hash, not a broken session.
+    }
+    return [
+      createConversationStartedEvent({
+        callId: this.callId,
+        occurredAt: at,
+        conversationId: this.conversationId,
+        agentName,
+        ...(hash === null ? {} : { instructionsHash: hash }),
+      }),
+    ];
   }
 
   private session(name: string, at: number, payload: JsonObject): NewEvent[] {
@@ -266,6 +289,7 @@ export class SessionMapper {
         usage,
         userMessageId,
         userMetrics,
+        sttModel: this.sttModel,
       },
       at,
     );
@@ -304,7 +328,7 @@ export class SessionMapper {
     const m = this.lastUserMetrics ?? {};
     this.lastUserMessageId = null;
     this.lastUserMetrics = null;
-    const c = { callId: this.callId, conversationId: this.conversationId, slaThresholdMs: this.slaThresholdMs };
+    const c = { callId: this.callId, conversationId: this.conversationId, slaThresholdMs: this.slaThresholdMs, sttModel: this.sttModel };
     return unansweredTurnEvent(c, this.newId(), userMessageId, m, at, failed);
   }
 
@@ -363,6 +387,7 @@ export class SessionMapper {
     const speechId = str(metrics['speechId']);
     const speech = speechId ? this.speeches.get(speechId, this.userMessages) : null;
     const e = metricsEvent(metrics, this.callId, this.conversationId, this.pricing, speech ? speech.acc : this.turn, at);
+    if (e.data.kind === 'stt' && e.data.model !== null) this.sttModel = e.data.model;
     if (chargesReply(e.data)) chargeReply(speech ? speech.usage : this.usage, e.data);
     return [...this.ensureConversation(at), e];
   }

@@ -90,6 +90,8 @@ export function metricsEvent(
     raw: toPlainObject(metrics),
   });
   const d = event.data;
+  if ((kind === 'llm' || kind === 'realtime') && turn.llmModel === null) turn.llmModel = d.model;
+  else if (kind === 'tts' && turn.ttsModel === null) turn.ttsModel = d.model;
   if (kind === 'llm' || kind === 'realtime' || kind === 'stt' || kind === 'tts') {
     // Priced from the event's own usage (`d`, its kind narrowed: a `{ ...d, kind }` copy cost µs in the listener).
     d.costUsd = costOf(pricing, d as MetricsRecordedData & { kind: UsageKind });

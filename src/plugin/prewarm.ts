@@ -1,6 +1,7 @@
 import type { WriterThread } from '../config/config.js';
 import type { ConversationLogger } from '../logger/conversation-logger.js';
 import { getConversationLogger } from '../logger/global.js';
+import { defaultRelease } from '../config/release.js';
 import { loadAgentsInfo } from './agents-info.js';
 import { storeOverrides, type ConversationLogConfig } from './config.js';
 
@@ -59,6 +60,8 @@ export async function prewarmConversationLog(proc: JobProcessLike, config: Prewa
   } as const;
   const logger = getConversationLogger({ ...onePerProcess, ...storeOverrides(config) });
   await Promise.all([logger.dataSource(), loadAgentsInfo()]);
+  // The default release (CONVERSATION_LOG_RELEASE or the git commit) read now, not in the first call.
+  defaultRelease();
   (proc.userData as Record<string, unknown>)[PREWARMED_LOGGER] = logger;
   return logger;
 }

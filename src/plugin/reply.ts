@@ -15,6 +15,8 @@ export interface ReplyContext {
   usage: ReplyUsage;
   userMessageId: string | null;
   userMetrics: Record<string, unknown>;
+  /** The STT model last reported in the session (STT metrics name no speech). */
+  sttModel: string | null;
 }
 
 /** An assistant chat item as the snapshot copied it. */
@@ -103,6 +105,9 @@ export function replyEvents(r: ReplyItem, c: ReplyContext, at: number): NewEvent
         implausible: w.implausible,
         slaThresholdMs: c.slaThresholdMs,
         costUsd: usage.costUsd,
+        llmModel: acc.llmModel ?? usage.model,
+        sttModel: c.sttModel,
+        ttsModel: acc.ttsModel,
       }),
     );
   return out;
@@ -110,7 +115,7 @@ export function replyEvents(r: ReplyItem, c: ReplyContext, at: number): NewEvent
 
 /** The `turn_completed` of a user turn the session ended before answering (closed, or failed on an error). */
 export function unansweredTurnEvent(
-  c: { callId: string; conversationId: string; slaThresholdMs: number },
+  c: { callId: string; conversationId: string; slaThresholdMs: number; sttModel: string | null },
   turnId: string,
   userMessageId: string,
   userMetrics: Record<string, unknown>,
@@ -140,5 +145,6 @@ export function unansweredTurnEvent(
     outcome: failed ? 'failed' : 'session_closed',
     implausible: parts.implausible,
     slaThresholdMs: c.slaThresholdMs,
+    sttModel: c.sttModel,
   });
 }

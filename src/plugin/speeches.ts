@@ -6,6 +6,9 @@ export interface TurnAccumulator {
   lastSpeakingTimeMs: number | null;
   llmTtftMs: number | null;
   ttsTtfbMs: number | null;
+  /** The LLM (or realtime) and TTS models the turn's metrics name, the first of each. */
+  llmModel: string | null;
+  ttsModel: string | null;
 }
 
 export const emptyTurn = (): TurnAccumulator => ({
@@ -15,6 +18,8 @@ export const emptyTurn = (): TurnAccumulator => ({
   lastSpeakingTimeMs: null,
   llmTtftMs: null,
   ttsTtfbMs: null,
+  llmModel: null,
+  ttsModel: null,
 });
 
 /** LLM usage of a reply: what its assistant message is charged with. */

@@ -3,7 +3,7 @@ import type { Projection, ProjectionContext } from './projection.js';
 import { jsonOrNull, pgSafe } from './projection.js';
 
 const INSERT = `INSERT INTO calls (id, caller_number, livekit_room, job_id, agent_id, agent_name, agents_version,
-  started_at, status, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`;
+  started_at, status, metadata, release) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`;
 const END = `UPDATE calls SET ended_at = ?, duration_ms = ? - started_at, status = ?, end_reason = ?, error = ?
   WHERE id = ?`;
 
@@ -30,6 +30,7 @@ async function apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void
       d.agentsVersion,
       event.occurredAt,
       jsonOrNull(d.metadata),
+      pgSafe(ctx, d.release ?? null),
     ]);
   } else if (event.type === 'call_ended') {
     const d = event.data;

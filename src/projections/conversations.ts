@@ -1,8 +1,8 @@
 import type { Column, Projection } from './projection.js';
 import { jsonOrNull, pgSafe } from './projection.js';
 
-const INSERT = `INSERT INTO conversations (id, call_id, agent_name, ai_model, system_prompt, started_at, metadata)
-  VALUES (?, ?, ?, ?, ?, ?, ?)`;
+const INSERT = `INSERT INTO conversations (id, call_id, agent_name, ai_model, system_prompt, started_at, metadata,
+  instructions_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 const END = `UPDATE conversations SET ended_at = ?, summary = ? WHERE id = ?`;
 const KEY: Column = { name: 'id', pgType: 'varchar' };
 const COUNTS: readonly Column[] = ['message_count', 'user_message_count', 'assistant_message_count', 'tool_call_count'].map((name) => ({
@@ -35,6 +35,7 @@ export const conversationsProjection: Projection = {
             pgSafe(ctx, d.systemPrompt),
             event.occurredAt,
             jsonOrNull(d.metadata),
+            pgSafe(ctx, d.instructionsHash ?? null),
           ]);
           break;
         }

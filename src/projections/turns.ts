@@ -1,4 +1,4 @@
-import type { Projection } from './projection.js';
+import { pgSafe, type Projection } from './projection.js';
 
 const COLUMNS = [
   'id',
@@ -20,6 +20,9 @@ const COLUMNS = [
   'implausible',
   'sla_violation',
   'cost_usd',
+  'llm_model',
+  'stt_model',
+  'tts_model',
 ] as const;
 
 /** `turns`: one row per turn with its latency waterfall; the SLA mark uses the threshold stored with the turn. */
@@ -53,6 +56,9 @@ export const turnsProjection: Projection = {
         d.implausible,
         sla,
         d.costUsd,
+        pgSafe(ctx, d.llmModel ?? null),
+        pgSafe(ctx, d.sttModel ?? null),
+        pgSafe(ctx, d.ttsModel ?? null),
       ]);
     }
     if (rows.length > 0) await ctx.insert('turns', COLUMNS, rows);

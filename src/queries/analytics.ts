@@ -3,12 +3,21 @@ import { invalidArgument } from '../errors.js';
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
 import { summarize, type PercentileSummary } from '../projections/percentile.js';
 import { MAX_TIME_MS, num, select, timeMs, tokenCount, type TokenCount } from './sql.js';
+import { releaseFilter } from './statistics.js';
 
 /** The time window every analytics helper reads: the last `hours` hours (default 24) before `now`. */
 export interface AnalyticsWindow {
   hours?: number;
   /** The end of the window (ms UTC, default: now). */
   now?: number;
+  /** Only calls of this release (latencyPercentiles, responseLatencyHistogram, callsBy). */
+  release?: string;
+}
+
+/** ` AND <column> IN (calls of the release)` and its parameter, or nothing. */
+function ofRelease(window: AnalyticsWindow, column: string): [string, unknown[]] {
+  const release = releaseFilter(window.release);
+  return release === null ? ['', []] : [` AND ${column} IN (SELECT id FROM calls WHERE release = ?)`, [release]];
 }
 
 const DAY_MS = 86_400_000;
@@ -47,10 +56,11 @@ export async function latencyPercentiles(
   window: AnalyticsWindow = {},
 ): Promise<Record<LatencyComponent, PercentileSummary>> {
   const cols = Object.values(LATENCY_COMPONENTS).join(', ');
+  const [rel, relParams] = ofRelease(window, 'call_id');
   const rows = await select<Record<string, unknown>>(
     dataSource,
-    `SELECT ${cols} FROM turns WHERE started_at >= ? AND implausible = FALSE`,
-    [since(window)],
+    `SELECT ${cols} FROM turns WHERE started_at >= ? AND implausible = FALSE${rel}`,
+    [since(window), ...relParams],
   );
   const out = {} as Record<LatencyComponent, PercentileSummary>;
   for (const [name, col] of Object.entries(LATENCY_COMPONENTS) as Array<[LatencyComponent, string]>) {
@@ -83,11 +93,12 @@ export async function responseLatencyHistogram(
   const maxMs = window.maxMs ?? 3000;
   if (typeof bucketMs !== 'number' || typeof maxMs !== 'number' || !(bucketMs > 0) || !(maxMs > bucketMs) || maxMs / bucketMs > 10_000)
     throw invalidArgument('bucketMs', 'must be positive, below maxMs, and give at most 10000 buckets.');
+  const [rel, relParams] = ofRelease(window, 'call_id');
   const rows = await select<{ v: unknown }>(
     dataSource,
     `SELECT processing_time_ms AS v FROM messages WHERE role = 'assistant' AND created_at >= ? AND implausible = FALSE
-       AND processing_time_ms IS NOT NULL AND processing_time_ms >= 0 AND processing_time_ms <= ?`,
-    [since(window), MAX_PLAUSIBLE_MS],
+       AND processing_time_ms IS NOT NULL AND processing_time_ms >= 0 AND processing_time_ms <= ?${rel}`,
+    [since(window), MAX_PLAUSIBLE_MS, ...relParams],
   );
   const n = Math.ceil(maxMs / bucketMs);
   const buckets: LatencyBucket[] = Array.from({ length: n + 1 }, (_, i) => ({
@@ -263,19 +274,22 @@ export interface CallGroupStats {
 }
 
 /**
- * Calls of the window grouped by LiveKit room, by UTC day (`YYYY-MM-DD`), by LLM model (the
- * model of each call's replies; a call whose replies used two models counts in both), by agent
- * (the call's, else its first conversation's) or by end reason (`(still active)` for calls not
- * ended).
+ * Calls of the window grouped by LiveKit room, by UTC day (`YYYY-MM-DD`), by release (`(none)`
+ * for calls recorded without one), by LLM model (the model of each call's replies; a call whose
+ * replies used two models counts in both), by agent (the call's, else its first conversation's)
+ * or by end reason (`(still active)` for calls not ended).
  */
 export async function callsBy(
   dataSource: DataSource,
-  by: 'room' | 'day' | 'model' | 'agent' | 'endReason',
+  by: 'room' | 'day' | 'model' | 'release' | 'agent' | 'endReason',
   window: AnalyticsWindow = {},
 ): Promise<CallGroupStats[]> {
-  if (!['room', 'day', 'model', 'agent', 'endReason'].includes(by))
-    throw invalidArgument('by', `must be room, day, model, agent or endReason, got ${String(by)}.`);
+  if (!['room', 'day', 'model', 'release', 'agent', 'endReason'].includes(by))
+    throw invalidArgument('by', `must be room, day, model, release, agent or endReason, got ${String(by)}.`);
   const from = since(window);
+  const release = releaseFilter(window.release);
+  const rel = release === null ? '' : ' AND c.release = ?';
+  const relParams = release === null ? [] : [release];
   if (by === 'model') {
     const rows = await select<Record<string, unknown>>(
       dataSource,
@@ -288,21 +302,23 @@ export async function callsBy(
          SUM(COALESCE(m.llm_cost_usd, 0)) AS cost,
          SUM(CASE WHEN m.llm_cost_usd IS NULL AND m.llm_tokens_input IS NOT NULL THEN 1 ELSE 0 END) AS unpriced
        FROM messages m JOIN calls c ON c.id = m.call_id
-       WHERE m.role = 'assistant' AND c.started_at >= ?
+       WHERE m.role = 'assistant' AND c.started_at >= ?${rel}
        GROUP BY COALESCE(m.llm_model, '(unknown)') ORDER BY k`,
-      [MAX_PLAUSIBLE_MS, from],
+      [MAX_PLAUSIBLE_MS, from, ...relParams],
     );
     return rows.map((r) => groupRow(r, 'llm'));
   }
   const key =
     by === 'room'
       ? `COALESCE(c.livekit_room, '(none)')`
-      : by === 'agent'
-        ? `COALESCE(c.agent_name, (SELECT cv.agent_name FROM conversations cv WHERE cv.call_id = c.id AND cv.agent_name IS NOT NULL
+      : by === 'release'
+        ? `COALESCE(c.release, '(none)')`
+        : by === 'agent'
+          ? `COALESCE(c.agent_name, (SELECT cv.agent_name FROM conversations cv WHERE cv.call_id = c.id AND cv.agent_name IS NOT NULL
             ORDER BY cv.started_at LIMIT 1), '(unnamed)')`
-        : by === 'endReason'
-          ? `CASE WHEN c.status = 'active' THEN '(still active)' ELSE COALESCE(c.end_reason, '(none given)') END`
-          : `c.started_at - c.started_at % ${DAY_MS}`;
+          : by === 'endReason'
+            ? `CASE WHEN c.status = 'active' THEN '(still active)' ELSE COALESCE(c.end_reason, '(none given)') END`
+            : `c.started_at - c.started_at % ${DAY_MS}`;
   const rows = await select<Record<string, unknown>>(
     dataSource,
     `SELECT ${key} AS k, COUNT(*) AS calls,
@@ -316,9 +332,9 @@ export async function callsBy(
        SELECT call_id, SUM(turns) AS turns, SUM(total_cost_usd) AS cost, SUM(unpriced_usage_count) AS unpriced,
          SUM(response_time_avg_ms * response_time_count) AS rt_sum, SUM(response_time_count) AS rt_n
        FROM conversation_metrics GROUP BY call_id) m ON m.call_id = c.id
-     WHERE c.started_at >= ?
+     WHERE c.started_at >= ?${rel}
      GROUP BY ${key} ORDER BY k`,
-    [from],
+    [from, ...relParams],
   );
   return rows.map((r) => {
     const g = groupRow(r, 'total');

@@ -17,6 +17,8 @@ export interface CallConversation {
   slaThresholdMs: number | null;
   costUsd: { llm: number; stt: number; tts: number; realtime: number; total: number };
   falseInterruptions: number;
+  /** Short sha256 of the agent's instructions and tool names, when recorded. */
+  instructionsHash: string | null;
   /** Averages of the `recordQuality` scores given, with how many (null averages when none). */
   quality: { relevanceAvg: number | null; relevanceCount: number; satisfactionAvg: number | null; satisfactionCount: number };
 }
@@ -66,6 +68,10 @@ export interface CallTurn {
   implausible: boolean;
   slaViolation: boolean;
   costUsd: number | null;
+  /** The models that served the turn, as its metrics reported them. */
+  llmModel: string | null;
+  sttModel: string | null;
+  ttsModel: string | null;
 }
 
 /** An operational event of the call (errors, SLA violations, failures, your own `logEvent`s). */
@@ -173,7 +179,7 @@ export async function getCallDetail(
   );
   const conversations = await select<Record<string, unknown>>(
     dataSource,
-    `SELECT c.id, c.agent_name, c.ai_model, c.started_at, c.ended_at, c.summary, m.sla_threshold_ms,
+    `SELECT c.id, c.agent_name, c.ai_model, c.started_at, c.ended_at, c.summary, c.instructions_hash, m.sla_threshold_ms,
        m.llm_cost_usd, m.stt_cost_usd, m.tts_cost_usd, m.realtime_cost_usd, m.total_cost_usd, m.false_interruptions,
        m.relevance_avg, m.relevance_count, m.satisfaction_avg, m.satisfaction_count
      FROM conversations c LEFT JOIN conversation_metrics m ON m.conversation_id = c.id
@@ -266,6 +272,7 @@ export async function getCallDetail(
         total: Number(c['total_cost_usd'] ?? 0),
       },
       falseInterruptions: Number(c['false_interruptions'] ?? 0),
+      instructionsHash: str(c['instructions_hash']),
       quality: {
         relevanceAvg: num(c['relevance_avg']),
         relevanceCount: Number(c['relevance_count'] ?? 0),
@@ -314,6 +321,9 @@ export async function getCallDetail(
       implausible: bool(t['implausible']),
       slaViolation: bool(t['sla_violation']),
       costUsd: num(t['cost_usd']),
+      llmModel: str(t['llm_model']),
+      sttModel: str(t['stt_model']),
+      ttsModel: str(t['tts_model']),
     })),
     systemEvents: systemEvents.map((s) => ({
       id: String(s['id']),

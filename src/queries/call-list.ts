@@ -23,6 +23,8 @@ export interface CallListFilter {
   minCostUsd?: number;
   /** Calls whose slowest plausible response took at least this long (ms). */
   minWorstLatencyMs?: number;
+  /** Calls of this release exactly (as `startCall({ release })` or the plugin stamped it). */
+  release?: string;
   sort?: CallSortKey;
   dir?: 'asc' | 'desc';
   /** Page size, 1–500 (default 50). */
@@ -54,6 +56,8 @@ export interface CallListRow {
   worstLatencyMs: number | null;
   /** When the newest event of the call happened (ms UTC); an active call silent for long is stale ({@link isStale}). */
   lastEventAt: number | null;
+  /** The agent's release the call ran, when it was recorded. */
+  release: string | null;
 }
 
 /** An active call with no event for longer than this (10 minutes) is stale: its process likely died without ending it. */
@@ -86,7 +90,7 @@ const SORT_COLUMNS: Record<CallSortKey, string> = {
 const BASE = `SELECT c.id, c.livekit_room, c.caller_number,
     COALESCE(c.agent_name, (SELECT cv.agent_name FROM conversations cv WHERE cv.call_id = c.id AND cv.agent_name IS NOT NULL
       ORDER BY cv.started_at LIMIT 1)) AS agent_name,
-    c.status, c.started_at, c.ended_at, c.duration_ms, c.end_reason,
+    c.status, c.started_at, c.ended_at, c.duration_ms, c.end_reason, c.release,
     COALESCE(m.turns, 0) AS turns, COALESCE(m.cost_usd, 0) AS cost_usd, COALESCE(m.unpriced, 0) AS unpriced_usage,
     COALESCE(m.errors, 0) AS errors,
     COALESCE(m.sla, 0) AS sla_violations, COALESCE(m.interruptions, 0) AS interruptions,
@@ -127,6 +131,11 @@ export async function listCalls(dataSource: DataSource, filter: CallListFilter =
     if (!['active', 'completed', 'failed', 'abandoned'].includes(filter.status))
       throw invalidArgument('status', `must be active, completed, failed or abandoned, got ${String(filter.status)}.`);
     add('status = ?', filter.status);
+  }
+  if (filter.release !== undefined) {
+    if (typeof filter.release !== 'string' || filter.release === '' || filter.release.length > 255)
+      throw invalidArgument('release', `must be a release name of 1–255 characters, got ${typeof filter.release}.`);
+    add('release = ?', filter.release);
   }
   if (filter.room !== undefined && filter.room !== '') {
     const escaped = filter.room.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -191,6 +200,7 @@ export function toCallListRow(r: Record<string, unknown>): CallListRow {
     interruptions: Number(r['interruptions'] ?? 0),
     worstLatencyMs: num(r['worst_latency_ms']),
     lastEventAt: num(r['last_event_at']),
+    release: (r['release'] as string | null) ?? null,
   };
 }
 

@@ -68,16 +68,29 @@ export interface CallStatistics {
   logging: { droppedEvents: number };
 }
 
-export async function getCallStatistics(dataSource: DataSource, hours = 24, now = Date.now()): Promise<CallStatistics> {
+/**
+ * Statistics of the last `hours` (see {@link CallStatistics}); with `options.release`, of the
+ * calls of that release only (their messages, costs and events).
+ */
+export async function getCallStatistics(
+  dataSource: DataSource,
+  hours = 24,
+  now = Date.now(),
+  options: { release?: string } = {},
+): Promise<CallStatistics> {
   if (typeof hours !== 'number' || !Number.isFinite(hours) || hours <= 0)
     throw invalidArgument('hours', `must be a positive number, got ${String(hours)}.`);
   const d = dialectOf(dataSource);
   const since = Math.max(-MAX_TIME_MS, timeMs('now', now) - Math.floor(hours * 3_600_000));
+  const release = releaseFilter(options.release);
+  // Rows of the release's calls only: one bound parameter more per query.
+  const ofCalls = (column: string) => (release === null ? '' : ` AND ${column} IN (SELECT id FROM calls WHERE release = ?)`);
+  const r = release === null ? [] : [release];
 
   const statusRows = await select<{ status: string; n: unknown }>(
     dataSource,
-    'SELECT status, COUNT(*) AS n FROM calls WHERE started_at >= ? GROUP BY status',
-    [since],
+    `SELECT status, COUNT(*) AS n FROM calls WHERE started_at >= ?${release === null ? '' : ' AND release = ?'} GROUP BY status`,
+    [since, ...r],
   );
   const by = Object.fromEntries(statusRows.map((r) => [r.status, Number(r.n)]));
   const completed = by['completed'] ?? 0;
@@ -94,13 +107,13 @@ export async function getCallStatistics(dataSource: DataSource, hours = 24, now 
        ${percentileSql(d, 'processing_time_ms', 0.99)} AS p99,
        SUM(CASE WHEN sla_violation THEN 1 ELSE 0 END) AS sla
      FROM messages WHERE role = 'assistant' AND created_at >= ? AND implausible = FALSE
-       AND processing_time_ms IS NOT NULL AND processing_time_ms >= 0 AND processing_time_ms <= ?`,
-    [since, MAX_PLAUSIBLE_MS],
+       AND processing_time_ms IS NOT NULL AND processing_time_ms >= 0 AND processing_time_ms <= ?${ofCalls('call_id')}`,
+    [since, MAX_PLAUSIBLE_MS, ...r],
   );
   const [conf] = await select<{ c: unknown }>(
     dataSource,
-    `SELECT AVG(stt_confidence) AS c FROM messages WHERE role = 'user' AND created_at >= ? AND stt_confidence IS NOT NULL`,
-    [since],
+    `SELECT AVG(stt_confidence) AS c FROM messages WHERE role = 'user' AND created_at >= ? AND stt_confidence IS NOT NULL${ofCalls('call_id')}`,
+    [since, ...r],
   );
   const [cost] = await select<Record<string, unknown>>(
     dataSource,
@@ -110,22 +123,22 @@ export async function getCallStatistics(dataSource: DataSource, hours = 24, now 
        CAST(COALESCE(SUM(llm_tokens_input), 0) AS TEXT) AS tin,
        CAST(COALESCE(SUM(llm_tokens_cached), 0) AS TEXT) AS tcached,
        CAST(COALESCE(SUM(llm_tokens_output), 0) AS TEXT) AS tout
-     FROM conversation_metrics WHERE started_at >= ?`,
-    [since],
+     FROM conversation_metrics WHERE started_at >= ?${ofCalls('call_id')}`,
+    [since, ...r],
   );
   const errorRows = await select<{ event_type: string; n: unknown }>(
     dataSource,
     `SELECT event_type, COUNT(*) AS n FROM system_events s
      WHERE created_at >= ? AND (severity IN ('ERROR', 'CRITICAL') OR event_type = 'error')
        AND NOT (event_type = 'call_failed' AND EXISTS (
-         SELECT 1 FROM system_events e WHERE e.call_id = s.call_id AND e.event_type = 'error'))
+         SELECT 1 FROM system_events e WHERE e.call_id = s.call_id AND e.event_type = 'error'))${ofCalls('s.call_id')}
      GROUP BY event_type`,
-    [since],
+    [since, ...r],
   );
   const [drops] = await select<{ n: unknown }>(
     dataSource,
-    `SELECT COALESCE(SUM(count), 0) AS n FROM system_events WHERE event_type = 'events_dropped' AND created_at >= ?`,
-    [since],
+    `SELECT COALESCE(SUM(count), 0) AS n FROM system_events WHERE event_type = 'events_dropped' AND created_at >= ?${ofCalls('call_id')}`,
+    [since, ...r],
   );
   const byType = Object.fromEntries(errorRows.map((r) => [r.event_type, Number(r.n)]));
   const responses = Number(perf?.['n'] ?? 0);
@@ -169,4 +182,19 @@ export async function getCallStatistics(dataSource: DataSource, hours = 24, now 
     errors: { total: Object.values(byType).reduce((a, b) => a + b, 0), byType },
     logging: { droppedEvents: Number(drops?.n ?? 0) },
   };
+}
+
+/**
+ * A release to filter by, or null for none.
+ *
+ * @throws ConversationLogError `INVALID_ARGUMENT` for anything but a name of 1–255 characters
+ */
+export function releaseFilter(release: unknown): string | null {
+  if (release === undefined || release === null) return null;
+  if (typeof release !== 'string' || release === '' || release.length > 255)
+    throw invalidArgument(
+      'release',
+      `must be a release name of 1–255 characters, got ${typeof release === 'string' ? `${release.length} characters` : typeof release}.`,
+    );
+  return release;
 }

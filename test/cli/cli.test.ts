@@ -384,7 +384,20 @@ describe('convlog usage and configuration', () => {
     const top = await convlog(['--help'], {});
     expect(top.code).toBe(0);
     const names = [...top.stdout.matchAll(/^ {2}([a-z]+) +/gm)].map((m) => m[1]);
-    expect(names).toEqual(['migrate', 'calls', 'show', 'search', 'stats', 'tail', 'export', 'import', 'cleanup', 'rebuild', 'serve']);
+    expect(names).toEqual([
+      'migrate',
+      'calls',
+      'show',
+      'search',
+      'stats',
+      'diff',
+      'tail',
+      'export',
+      'import',
+      'cleanup',
+      'rebuild',
+      'serve',
+    ]);
     expect(top.stdout.split('\n').filter((l) => l.length > 80)).toEqual([]);
     for (const name of names) {
       const h = await convlog([name!, '--help'], {});

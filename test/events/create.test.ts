@@ -167,6 +167,22 @@ describe('event factories', () => {
     invalidArgument(() => createQualityScoredEvent({ conversationId: CONV, callId: 7 as never }), 'callId');
   });
 
+  it('given what changed (release, instructions hash, turn models), keeps it; not given, leaves the keys out as events before them had none', () => {
+    const call = createCallStartedEvent({ callId: CALL, occurredAt: AT, release: 'v1.5.0' });
+    const conversation = createConversationStartedEvent({ conversationId: CONV, instructionsHash: '3f9c0a1b2c3d4e5f' });
+    const turn = createTurnCompletedEvent({ conversationId: CONV, turnId: 't', llmModel: 'gpt-4o', sttModel: 'nova-3', ttsModel: null });
+    expect(call.data.release).toBe('v1.5.0');
+    expect(conversation.data.instructionsHash).toBe('3f9c0a1b2c3d4e5f');
+    expect([turn.data.llmModel, turn.data.sttModel, turn.data.ttsModel]).toEqual(['gpt-4o', 'nova-3', null]);
+    for (const [event, key] of [
+      [MINIMAL.call_started(), 'release'],
+      [MINIMAL.conversation_started(), 'instructionsHash'],
+      [MINIMAL.turn_completed(), 'llmModel'],
+    ] as const)
+      expect(JSON.stringify(event.data)).not.toContain(key);
+    invalidArgument(() => createCallStartedEvent({ callId: CALL, release: 42 as never }), 'release');
+  });
+
   it('stores a non-finite number as null, as JSON would', () => {
     const e = createTurnCompletedEvent({ conversationId: CONV, turnId: 't', e2eLatencyMs: Number.POSITIVE_INFINITY });
     expect(e.data.e2eLatencyMs).toBeNull();

@@ -9,7 +9,7 @@ const SORTS = { started: 'started', latency: 'worstLatency', cost: 'cost', durat
 export const calls: Command = {
   name: 'calls',
   summary: 'a table of calls: status, room, duration, turns, cost, worst latency',
-  help: `Usage: convlog calls [--since 24h] [--status failed] [--room R] [--sort started] [--limit 50]
+  help: `Usage: convlog calls [--since 24h] [--status failed] [--room R] [--release R] [--sort started] [--limit 50]
 
 Lists calls, newest first, as wide as the terminal (COLUMNS when piped); call ids are never
 cut, so any of them pastes into "convlog show". Failures and SLA breaches are in colour on a
@@ -17,6 +17,8 @@ terminal (not with NO_COLOR, not into a pipe).
   --since <when>    calls that started since a duration ago (30m, 24h, 7d) or an ISO date (default 24h)
   --status <s>      active, completed, failed or abandoned
   --room <text>     room names containing this text (case-insensitive)
+  --release <r>     calls of this release exactly (a RELEASE column shows when the calls listed
+                    span more than one release)
   --sort <key>      started (newest first, the default), latency (slowest answer first),
                     cost (dearest first), duration or turns (most first)
   --limit <n>       at most n calls (default 50, at most 500)
@@ -27,6 +29,7 @@ ${COMMON_HELP}`,
       since: { type: 'string' },
       status: { type: 'string' },
       room: { type: 'string' },
+      release: { type: 'string' },
       limit: { type: 'string' },
       sort: { type: 'string' },
     });
@@ -35,6 +38,7 @@ ${COMMON_HELP}`,
     const from = parseSince(flag(args, 'since') ?? '24h');
     const limit = parsePositive('limit', flag(args, 'limit'), true) ?? 50;
     const room = flag(args, 'room');
+    const release = flag(args, 'release');
     const { dataSource } = await ctx.openReader(args.values);
     const page = await listCalls(dataSource, {
       from,
@@ -43,7 +47,10 @@ ${COMMON_HELP}`,
       dir: 'desc',
       ...(status ? { status } : {}),
       ...(room !== undefined ? { room } : {}),
+      ...(release !== undefined ? { release } : {}),
     });
+    // The column only when it tells calls apart; the first to go on a narrow terminal.
+    const releases = new Set(page.rows.map((r) => r.release)).size > 1;
     if (args.values['json']) {
       ctx.stdout.write(json(page));
       return 0;
@@ -60,6 +67,7 @@ ${COMMON_HELP}`,
           { header: 'STARTED UTC', value: (r) => utc(r.startedAt).slice(5, 16) },
           { header: 'STATUS', value: (r) => r.status, tone: (r) => (r.status === 'failed' ? 'fail' : undefined) },
           { header: 'ROOM', value: (r) => r.livekitRoom ?? '-', max: 60, flex: true, optional: 3 },
+          ...(releases ? [{ header: 'RELEASE', value: (r: CallListRow) => r.release ?? '-', max: 16, optional: 0 }] : []),
           { header: 'DUR', value: (r) => duration(r.durationMs), align: 'right', optional: 1 },
           { header: 'TURN', value: (r) => String(r.turns), align: 'right', optional: 2 },
           { header: 'COST', value: (r) => usd(r.costUsd), align: 'right' },

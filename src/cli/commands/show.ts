@@ -56,6 +56,7 @@ export function render(d: CallDetail, WIDTH = 80, paint: Paint = plain): string 
   const reason = c.endReason ? ` (${cut(oneLine(c.endReason), Math.max(10, WIDTH - c.id.length - c.status.length - 20))})` : '';
   out.push(`Call ${oneLine(c.id)}  ${c.status === 'failed' ? paint('fail', c.status) : c.status}${reason}  ${duration(c.durationMs)}`);
   out.push(cut(`Started ${utc(c.startedAt)} UTC  room ${oneLine(c.livekitRoom ?? '-')}  caller ${oneLine(c.callerNumber ?? '-')}`, WIDTH));
+  if (c.release !== null) out.push(cut(`Release ${oneLine(c.release)}`, WIDTH));
   out.push(
     cut(
       `Cost ${usd(cost.total)} = LLM ${usd(cost.llm)} + STT ${usd(cost.stt)} + TTS ${usd(cost.tts)}${cost.rt ? ` + realtime ${usd(cost.rt)}` : ''}`,

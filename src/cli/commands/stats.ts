@@ -1,7 +1,7 @@
 import { callsBy, latencyPercentiles, responseLatencyHistogram, type LatencyComponent } from '../../queries/analytics.js';
 import { flag, parse, parseChoice, parsePositive } from '../args.js';
 import { COMMON_HELP, type Command } from '../command.js';
-import { getCallStatistics } from '../../queries/statistics.js';
+import { getCallStatistics, releaseFilter } from '../../queries/statistics.js';
 import { worstTurn } from '../../queries/worst-turn.js';
 import { json, ms, paintFor, pct, table, terminalWidth, usd } from '../output.js';
 
@@ -21,25 +21,28 @@ const cost = (v: number | null): string => (v === null ? 'unknown' : usd(v));
 export const stats: Command = {
   name: 'stats',
   summary: 'statistics, latency percentiles per component, a histogram',
-  help: `Usage: convlog stats [--hours 24] [--by model|day|room]
+  help: `Usage: convlog stats [--hours 24] [--by model|day|room|release] [--release R]
 
 Prints getCallStatistics() for the last --hours (calls, success rate, response times, SLA
 violations, cost, tokens, errors), latency percentiles per waterfall component (p50/p90/p95/
 p99/max), and a histogram of end-to-end response latency. --by adds a table grouped by LLM
-model, UTC day or LiveKit room. The slowest answer names its call, for "convlog show".
+model, UTC day, LiveKit room or release. The slowest answer names its call, for "convlog show".
+--release keeps the calls of one release (as startCall({ release }) or the plugin stamped it).
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
-    const args = parse(argv, { hours: { type: 'string' }, by: { type: 'string' } });
+    const args = parse(argv, { hours: { type: 'string' }, by: { type: 'string' }, release: { type: 'string' } });
+    const release = flag(args, 'release');
     const hours = parsePositive('hours', flag(args, 'hours')) ?? 24;
-    const by = parseChoice('by', flag(args, 'by'), ['model', 'day', 'room'] as const);
+    const by = parseChoice('by', flag(args, 'by'), ['model', 'day', 'room', 'release'] as const);
     const { dataSource: ds } = await ctx.openReader(args.values);
     const now = Date.now();
-    const statistics = await getCallStatistics(ds, hours, now);
-    const latency = await latencyPercentiles(ds, { hours, now });
-    const histogram = await responseLatencyHistogram(ds, { hours, now });
-    const groups = by ? await callsBy(ds, by, { hours, now }) : undefined;
-    const worst = await worstTurn(ds, now - Math.floor(hours * 3_600_000));
+    const window = { hours, now, ...(release === undefined ? {} : { release }) };
+    const statistics = await getCallStatistics(ds, hours, now, window);
+    const latency = await latencyPercentiles(ds, window);
+    const histogram = await responseLatencyHistogram(ds, window);
+    const groups = by ? await callsBy(ds, by, window) : undefined;
+    const worst = await worstTurn(ds, now - Math.floor(hours * 3_600_000), releaseFilter(release));
     if (args.values['json']) {
       ctx.stdout.write(json({ statistics, latency, histogram, worst, ...(groups ? { by, groups } : {}) }));
       return 0;
@@ -48,7 +51,7 @@ ${COMMON_HELP}`,
     const width = terminalWidth(ctx.stdout, ctx.env);
     const s = statistics;
     const out: string[] = [];
-    out.push(`Last ${hours} h`);
+    out.push(`Last ${hours} h${release === undefined ? '' : `, release ${release}`}`);
     out.push(
       `Calls      ${s.calls.total} (${s.calls.completed} completed, ${paint(s.calls.failed ? 'fail' : undefined, `${s.calls.failed} failed`)}, ${s.calls.abandoned} abandoned, ${s.calls.active} active)  success ${s.calls.ended === 0 ? '- (no call ended)' : `${s.calls.successRate.toFixed(1)}%`}`,
     );

@@ -1,0 +1,182 @@
+/**
+ * The bootstrap over calls behind `diffReleases`: resample a side's calls with replacement and
+ * recompute each statistic over the turns (or sums) of the calls drawn.
+ *
+ * @remarks
+ * A resample is a weight per call (how often it was drawn). Percentiles of the turns of a resample
+ * are found without merging or sorting anything: every value of a stage is sorted once, with the
+ * call it belongs to, and for each percentile an anchor position (the original sample's) keeps how
+ * many values each call has below it. The weighted rank of the anchor in a resample is a sum over
+ * the calls; from there a short walk along the sorted values reaches the percentile's rank. So a
+ * resample costs a pass over the calls per sum or count (see {@link CallMatrix}) plus, per
+ * percentile, a walk of a few hundred values, whatever the number of turns.
+ */
+
+/** A seeded PRNG (mulberry32): the same seed gives the same resamples, so results reproduce. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Per-call columns summed over resamples: column `j` holds every call's value of it. A resample
+ * draws the calls with replacement into `weights` (how often each was drawn), then sums each
+ * column weighted by them: one sequential pass per column, no branch. Columns that are all zero
+ * or equal to an earlier one (counts often are) are summed once.
+ */
+export class CallMatrix {
+  private readonly data: Float64Array[];
+  /** The physical column each column is summed in (-1: all zero). */
+  private alias: Int32Array | null = null;
+  private physical: Float64Array[] = [];
+
+  constructor(
+    readonly calls: number,
+    readonly columns: number,
+  ) {
+    this.data = Array.from({ length: columns }, () => new Float64Array(calls));
+  }
+
+  add(call: number, column: number, value: number): void {
+    this.alias = null;
+    this.data[column]![call]! += value;
+  }
+
+  set(call: number, column: number, value: number): void {
+    this.alias = null;
+    this.data[column]![call] = value;
+  }
+
+  /** The column sums of the sample itself (every call once); `weights` all ones. */
+  sample(sums: Float64Array, weights: Uint32Array): void {
+    weights.fill(1);
+    this.sum(sums, weights);
+  }
+
+  /** One resample: `calls` draws with replacement into `weights`, the weighted column sums into `sums`. */
+  resample(sums: Float64Array, weights: Uint32Array, random: () => number): void {
+    weights.fill(0);
+    const n = this.calls;
+    for (let d = 0; d < n; d++) weights[Math.floor(random() * n)]!++;
+    this.sum(sums, weights);
+  }
+
+  private sum(sums: Float64Array, weights: Uint32Array): void {
+    const alias = this.alias ?? this.settle();
+    const n = this.calls;
+    const totals = new Float64Array(this.physical.length);
+    for (let p = 0; p < this.physical.length; p++) {
+      const col = this.physical[p]!;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += weights[i]! * col[i]!;
+      totals[p] = s;
+    }
+    for (let j = 0; j < this.columns; j++) sums[j] = alias[j]! < 0 ? 0 : totals[alias[j]!]!;
+  }
+
+  /** Finds the all-zero and the repeated columns once the matrix is filled. */
+  private settle(): Int32Array {
+    const alias = new Int32Array(this.columns);
+    this.physical = [];
+    const same = (a: Float64Array, b: Float64Array) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+      return true;
+    };
+    for (let j = 0; j < this.columns; j++) {
+      const col = this.data[j]!;
+      if (col.every((v) => v === 0)) {
+        alias[j] = -1;
+        continue;
+      }
+      const p = this.physical.findIndex((q) => same(q, col));
+      alias[j] = p >= 0 ? p : this.physical.push(col) - 1;
+    }
+    this.alias = alias;
+    return alias;
+  }
+}
+
+/** One stage's values over a side's turns, sorted, each with its call, ready for weighted percentiles. */
+export class WeightedValues {
+  /** Values, ascending. */
+  readonly values: Float64Array;
+  /** The call (index) of each value. */
+  readonly callOf: Int32Array;
+
+  constructor(callIndex: ArrayLike<number>, value: ArrayLike<number>) {
+    const n = value.length;
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((x, y) => value[x]! - value[y]! || x - y);
+    this.values = new Float64Array(n);
+    this.callOf = new Int32Array(n);
+    for (let j = 0; j < n; j++) {
+      const i = order[j]!;
+      this.values[j] = value[i]!;
+      this.callOf[j] = callIndex[i]!;
+    }
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** The anchor of percentile `q`: the index the sample's own percentile sits at. */
+  anchor(q: number): number {
+    return Math.round((this.values.length - 1) * q);
+  }
+
+  /** For each value before index `at`, its call (to count per call how many values lie below the anchor). */
+  forEachBelow(at: number, fn: (call: number) => void): void {
+    for (let j = 0; j < at; j++) fn(this.callOf[j]!);
+  }
+
+  /**
+   * The percentile `q` (0–1, linear interpolation as `percentile_cont`) of a resample's values,
+   * each call's counted `weights[call]` times: `total` values in all, `below` of them before the
+   * anchor of `q`. NaN when the resample holds no value.
+   */
+  weightedPercentile(q: number, weights: Uint32Array, total: number, below: number): number {
+    const n = this.values.length;
+    if (n === 0 || total === 0) return Number.NaN;
+    const h = (total - 1) * q;
+    const lo = Math.floor(h);
+    const frac = h - lo;
+    // Walk from the anchor to the value of rank `lo`: `c` values of the resample lie before index `j`.
+    const callOf = this.callOf;
+    let j = this.anchor(q);
+    let c = below;
+    if (c <= lo) {
+      while (j < n && c + weights[callOf[j]!]! <= lo) c += weights[callOf[j++]!]!;
+    } else {
+      while (c > lo) c -= weights[callOf[--j]!]!;
+    }
+    // Index `j` holds ranks c .. c + w - 1, rank lo among them.
+    const x = this.values[j]!;
+    if (frac === 0) return x;
+    let next = j;
+    if (lo + 1 >= c + weights[callOf[j]!]!) {
+      next = j + 1;
+      while (next < n && weights[callOf[next]!]! === 0) next++;
+      if (next >= n) return x;
+    }
+    return x + (this.values[next]! - x) * frac;
+  }
+}
+
+/** The `q` quantile (0–1, linear interpolation) of the finite values of a bootstrap distribution; null when none. */
+export function quantileOfFinite(values: Float64Array, q: number): number | null {
+  const finite = values.filter((v) => Number.isFinite(v)).sort();
+  if (finite.length === 0) return null;
+  const h = (finite.length - 1) * q;
+  const lo = Math.floor(h);
+  const a = finite[lo]!;
+  const b = finite[Math.min(finite.length - 1, lo + 1)]!;
+  return a + (b - a) * (h - lo);
+}
