@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { callsBy, interruptionRate, latencyPercentiles, toolCallStats } from '../queries/analytics.js';
 import { getCallDetail } from '../queries/call-detail.js';
+import { diffReleases, type DiffOptions } from '../queries/diff.js';
 import { CALL_SORT_KEYS, isStale, listCalls, type CallListFilter } from '../queries/call-list.js';
 import { latestLogPosition, readLogAfter, readLogTail } from '../queries/log-after.js';
 import { SEARCH_ROLES, searchMessages } from '../queries/search.js';
@@ -112,6 +113,34 @@ export async function search(ds: DataSource, q: QueryParams, res: ServerResponse
     ...(limit === undefined ? {} : { limit }),
   });
   sendJson(res, 200, result);
+}
+
+/**
+ * `GET /api/diff?base=&head=&by=release|instructions|model&since=&agent=&thresholdPct=`: what
+ * `convlog diff` compares, as {@link diffReleases} returns it; without `base`/`head`, only the
+ * releases of the last 30 days (`releases`: key and calls) to choose from.
+ */
+export async function diff(ds: DataSource, q: QueryParams, res: ServerResponse, now = Date.now()): Promise<void> {
+  const releases = (await callsBy(ds, 'release', { hours: 30 * 24, now })).map((g) => ({ key: g.key, calls: g.calls }));
+  const base = q.string('base');
+  const head = q.string('head');
+  if (base === undefined || head === undefined) {
+    sendJson(res, 200, { releases, result: null });
+    return;
+  }
+  const by = q.oneOf('by', ['release', 'instructions', 'model'] as const);
+  const since = q.int('since', 0, 8.64e15);
+  const agent = q.string('agent');
+  const thresholdPct = q.int('thresholdPct', 0, 1000);
+  const options: DiffOptions = {
+    base,
+    head,
+    ...(by === undefined ? {} : { by }),
+    ...(since === undefined ? {} : { since }),
+    ...(agent === undefined ? {} : { agent }),
+    ...(thresholdPct === undefined ? {} : { thresholdPct }),
+  };
+  sendJson(res, 200, { releases, result: await diffReleases(ds, options) });
 }
 
 /** `GET /api/calls/:id`: everything about one call, or 404. */

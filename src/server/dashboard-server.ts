@@ -62,7 +62,7 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-const PAGES = /^\/(?:|calls|calls\/[^/]+|call|live|search)$/;
+const PAGES = /^\/(?:|calls|calls\/[^/]+|call|live|search|diff)$/;
 
 /**
  * Starts the read-only web dashboard on a store: overview charts, the call list, each call's
@@ -182,6 +182,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       }
       if (path === '/api/events') return api.events(dataSource!, q, res);
       if (path === '/api/search') return api.search(dataSource!, q, res);
+      if (path === '/api/diff') return api.diff(dataSource!, q, res);
       if (path === '/api/health') return api.health(dataSource!, res);
       if (path === '/api/live') return live.serve(req, res, q.int('after', 0, Number.MAX_SAFE_INTEGER), q.string('call'));
       throw new HttpError(404, 'No such API.');

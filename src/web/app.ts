@@ -1,6 +1,7 @@
 import { browser, h, link, type DomElement, type DomEvent } from './dom.js';
 import { renderCall } from './pages/call.js';
 import { renderCalls } from './pages/calls.js';
+import { renderDiff } from './pages/diff.js';
 import { renderLive } from './pages/live.js';
 import { renderOverview } from './pages/overview.js';
 import { renderSearch } from './pages/search.js';
@@ -15,6 +16,7 @@ const NAV: ReadonlyArray<[string, string]> = [
   ['/calls', 'Calls'],
   ['/live', 'Live'],
   ['/search', 'Search'],
+  ['/diff', 'Compare'],
 ];
 
 let cleanup: (() => void) | null = null;
@@ -66,6 +68,9 @@ async function render(): Promise<void> {
       const id = callMatch ? decodeURIComponent(callMatch[1]!) : query.get('id')!;
       title = `Call ${id}`;
       await renderCall(view, id);
+    } else if (path === '/diff') {
+      title = 'Compare releases';
+      await renderDiff(view, query, navigate);
     } else if (path === '/search') {
       title = 'Search';
       await renderSearch(view, query, navigate);

@@ -1,46 +1,21 @@
 import { voice } from '@livekit/agents';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { attachConversationLog } from '../../src/plugin/attach.js';
 import { WeatherAgent, weatherLLM, withTimeout } from '../support/livekit/session.js';
 import { skipWithout } from '../support/requirements.js';
+import { useBuiltCli, type Run } from '../support/built-cli.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger, type Backend } from '../support/stores.js';
 import { callStarted, seedStore, XSS_SCRIPT, type Seeded } from '../server/seed.js';
 
-const execFileP = promisify(execFile);
 const INJECTION = `x' OR '1'='1'; DROP TABLE calls; --`;
 
 // The CLI as users run it: the package built with tsc, run by node as a subprocess.
-let cli: string;
-beforeAll(() => {
-  const out = path.resolve('.tmp', 'test-build', `cli-${process.pid}`);
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { stdio: 'inherit' });
-  cli = path.join(out, 'src', 'cli', 'main.js');
-  return () => fs.rmSync(out, { recursive: true, force: true });
-}, 120_000);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function convlog(args: string[], env: Record<string, string | undefined>, cwd = inject('tmpDir')): Promise<Run> {
-  try {
-    const merged: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: undefined, DEBUG: undefined, ...env }))
-      if (v !== undefined) merged[k] = v;
-    const { stdout, stderr } = await execFileP('node', [cli, ...args], { env: merged, cwd, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const built = useBuiltCli('cli');
+const convlog = (args: string[], env: Record<string, string | undefined>, cwd?: string): Promise<Run> => built.run(args, env, cwd);
 
 /** A real text-path AgentSession call with a tool, recorded by the plugin. */
 async function recordRealCall(logger: ConversationLogger, callId: string) {
@@ -246,7 +221,7 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
   });
 
   it('tail: follows events other processes commit, until Ctrl-C', async () => {
-    const child = spawn('node', [cli, 'tail', '--interval', '50'], { env: { ...process.env, ...env }, cwd: inject('tmpDir') });
+    const child = spawn('node', [built.path, 'tail', '--interval', '50'], { env: { ...process.env, ...env }, cwd: inject('tmpDir') });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     let err = '';
@@ -333,7 +308,7 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
     expect(missingDir.code).toBe(2);
     expect(missingDir.stderr).toContain('the directory /missing/dir does not exist');
     // tail -n 3 --type message_added starts with the last three messages of the call
-    const child = spawn('node', [cli, 'tail', '-n', '3', '--type', 'message_added', '--call', 'call-cli', '--interval', '50'], {
+    const child = spawn('node', [built.path, 'tail', '-n', '3', '--type', 'message_added', '--call', 'call-cli', '--interval', '50'], {
       env: { ...process.env, ...env },
     });
     let out = '';
@@ -359,7 +334,7 @@ describeEachBackend('convlog (the built CLI)', (backend: Backend) => {
   });
 
   it('serve: the dashboard on the same store, until Ctrl-C', async () => {
-    const child = spawn('node', [cli, 'serve', '--port', '0', '--json'], { env: { ...process.env, ...env }, cwd: inject('tmpDir') });
+    const child = spawn('node', [built.path, 'serve', '--port', '0', '--json'], { env: { ...process.env, ...env }, cwd: inject('tmpDir') });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     await withTimeout(
@@ -467,7 +442,7 @@ describe('convlog usage and configuration', () => {
           '80',
           '-y',
           '100',
-          `DATABASE_URL=${url} node ${cli} ${args}; sleep 30`,
+          `DATABASE_URL=${url} node ${built.path} ${args}; sleep 30`,
         ]);
         try {
           for (let i = 0; i < 100; i++) {
@@ -517,7 +492,7 @@ describe('convlog usage and configuration', () => {
           '160',
           '-y',
           '60',
-          `${env} DATABASE_URL=${url} node ${cli} calls --since 30d --limit 50; echo __done__; sleep 30`,
+          `${env} DATABASE_URL=${url} node ${built.path} calls --since 30d --limit 50; echo __done__; sleep 30`,
         ]);
         try {
           for (let i = 0; i < 100; i++) {
@@ -573,7 +548,7 @@ describe('convlog usage and configuration', () => {
           String(width),
           '-y',
           '20',
-          `DATABASE_URL=${url} node ${cli} calls; echo __done__; sleep 30`,
+          `DATABASE_URL=${url} node ${built.path} calls; echo __done__; sleep 30`,
         ]);
         try {
           for (let i = 0; i < 100; i++) {

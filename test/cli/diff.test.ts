@@ -1,41 +1,12 @@
-import { execFile, execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
+import { useBuiltCli, type Run } from '../support/built-cli.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger, type Backend } from '../support/stores.js';
 import { recordRelease } from '../support/releases.js';
 
-const execFileP = promisify(execFile);
-
 // The CLI as users run it: the package built with tsc, run by node as a subprocess.
-let cli: string;
-beforeAll(() => {
-  const out = path.resolve('.tmp', 'test-build', `cli-diff-${process.pid}`);
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { stdio: 'inherit' });
-  cli = path.join(out, 'src', 'cli', 'main.js');
-  return () => fs.rmSync(out, { recursive: true, force: true });
-}, 120_000);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function convlog(args: string[], env: Record<string, string>): Promise<Run> {
-  const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: undefined, DEBUG: undefined, ...env }))
-    if (v !== undefined) merged[k] = v;
-  try {
-    const { stdout, stderr } = await execFileP('node', [cli, ...args], { env: merged, cwd: inject('tmpDir'), timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const built = useBuiltCli('cli-diff');
+const convlog = (args: string[], env: Record<string, string | undefined>, cwd?: string): Promise<Run> => built.run(args, env, cwd);
 
 describeEachBackend('convlog diff (the built CLI)', (backend: Backend) => {
   let logger: ConversationLogger;

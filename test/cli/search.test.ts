@@ -1,46 +1,18 @@
-import { execFile, execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createContext } from '../../src/cli/context.js';
 import { run } from '../../src/cli/run.js';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
+import { useBuiltCli, type Run } from '../support/built-cli.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger, type Backend } from '../support/stores.js';
 
-const execFileP = promisify(execFile);
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
 // eslint-disable-next-line no-control-regex -- looking for escape sequences is the point
 const ESCAPES = /[\u001b\u009b]/;
 
 // The CLI as users run it: the package built with tsc, run by node as a subprocess.
-let cli: string;
-beforeAll(() => {
-  const out = path.resolve('.tmp', 'test-build', `cli-search-${process.pid}`);
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { stdio: 'inherit' });
-  cli = path.join(out, 'src', 'cli', 'main.js');
-  return () => fs.rmSync(out, { recursive: true, force: true });
-}, 120_000);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function convlog(args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  try {
-    const merged: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: undefined, DEBUG: undefined, ...env }))
-      if (v !== undefined) merged[k] = v;
-    const { stdout, stderr } = await execFileP('node', [cli, ...args], { env: merged, cwd: inject('tmpDir'), timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const built = useBuiltCli('cli-search');
+const convlog = (args: string[], env: Record<string, string | undefined>, cwd?: string): Promise<Run> => built.run(args, env, cwd);
 
 /** `convlog` run in this process with a stdout that says it is a terminal. */
 async function onTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
