@@ -11,7 +11,11 @@ afterEach(async () => {
   logger = undefined;
 });
 
-/** The rows the database file itself holds, without its write-ahead log: a copy of the file alone. */
+/**
+ * The rows the database file itself holds, without its write-ahead log: a copy of the file alone.
+ * A copy taken while a checkpoint is writing pages can be torn (SQLITE_CORRUPT on the copy, never
+ * on the store): that reads as "not yet" (-1), and the caller looks again.
+ */
 function callsInFileAlone(file: string, name: string): number {
   const copy = path.join(inject('tmpDir'), `${name}-main-file-only.db`);
   fs.copyFileSync(file, copy);
@@ -19,6 +23,9 @@ function callsInFileAlone(file: string, name: string): number {
   try {
     const exists = db.prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'calls'`).get() as { n: number };
     return exists.n ? (db.prepare(`SELECT COUNT(*) AS n FROM calls`).get() as { n: number }).n : 0;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_CORRUPT' || (error as { code?: string }).code === 'SQLITE_NOTADB') return -1;
+    throw error;
   } finally {
     db.close();
     fs.rmSync(copy, { force: true });
