@@ -247,19 +247,19 @@ async function loadSample(ds: DataSource, o: Checked, key: string): Promise<Samp
   const [where, params] = conversationsOf(o, key);
   // Calls: by release without an agent, every call of the release (one without a conversation fails too).
   // Calls and turns in a fixed order: the resamples, and so the intervals, do not depend on the plan.
-  const callRows =
-    o.by === 'release' && o.agent === null
-      ? await select<Record<string, unknown>>(
-          ds,
-          'SELECT c.id, c.status, c.duration_ms FROM calls c WHERE c.release = ? AND c.started_at >= ? AND c.started_at < ? ORDER BY c.id',
-          params,
-        )
-      : await select<Record<string, unknown>>(
-          ds,
-          `SELECT c.id, c.status, c.duration_ms FROM calls c
+  const wholeCalls = o.by === 'release' && o.agent === null;
+  const callRows = wholeCalls
+    ? await select<Record<string, unknown>>(
+        ds,
+        'SELECT c.id, c.status, c.duration_ms FROM calls c WHERE c.release = ? AND c.started_at >= ? AND c.started_at < ? ORDER BY c.id',
+        params,
+      )
+    : await select<Record<string, unknown>>(
+        ds,
+        `SELECT c.id, c.status, c.duration_ms FROM calls c
            WHERE EXISTS (SELECT 1 FROM conversations cv WHERE cv.call_id = c.id AND ${where}) ORDER BY c.id`,
-          params,
-        );
+        params,
+      );
   const index = new Map<string, number>();
   const calls = callRows.length;
   const sums = Object.fromEntries(SUM_KEYS.map((k) => [k, new Float64Array(calls)])) as Record<SumKey, Float64Array>;
@@ -283,7 +283,12 @@ async function loadSample(ds: DataSource, o: Checked, key: string): Promise<Samp
     `SELECT t.call_id, t.end_of_turn_delay_ms, t.transcription_delay_ms, t.llm_ttft_ms, t.tts_ttfb_ms, t.e2e_latency_ms,
        t.unattributed_ms, t.implausible, t.sla_violation, t.outcome, t.cost_usd
        ${byModel ? ', m.llm_tokens_input, m.llm_tokens_output' : ''}
-     FROM turns t JOIN conversations cv ON cv.id = t.conversation_id JOIN calls c ON c.id = cv.call_id
+     FROM ${
+       // By release alone, a call's turns are found by its id: one index lookup a turn fewer.
+       wholeCalls
+         ? 'calls c JOIN turns t ON t.call_id = c.id'
+         : 'turns t JOIN conversations cv ON cv.id = t.conversation_id JOIN calls c ON c.id = cv.call_id'
+     }
        ${byModel ? 'LEFT JOIN messages m ON m.id = t.assistant_message_id' : ''}
      WHERE ${where}${byModel ? ' AND t.llm_model = ?' : ''}
      ORDER BY t.call_id, t.id`,

@@ -43,12 +43,13 @@ export async function overview(ds: DataSource, q: QueryParams, res: ServerRespon
   const active = await listCalls(ds, { status: 'active', limit: 500 });
   const stale = active.rows.filter((r) => isStale(r, now)).length;
   const window = { hours: (to - from) / 3_600_000, now: to };
-  const [latency, slowest, endReasons, byAgent, byModel, tools, interruptions, everRecorded] = await Promise.all([
+  const [latency, slowest, endReasons, byAgent, byModel, byRelease, tools, interruptions, everRecorded] = await Promise.all([
     latencyPercentiles(ds, window),
     slowestTurns(ds, from, 10),
     callsBy(ds, 'endReason', window),
     callsBy(ds, 'agent', window),
     callsBy(ds, 'model', window),
+    callsBy(ds, 'release', window),
     toolCallStats(ds, window),
     interruptionRate(ds, window),
     select<{ n: unknown }>(ds, 'SELECT COUNT(*) AS n FROM calls'),
@@ -63,13 +64,14 @@ export async function overview(ds: DataSource, q: QueryParams, res: ServerRespon
     endReasons,
     byAgent,
     byModel,
+    byRelease,
     tools,
     interruptions,
     storeCalls: Number(everRecorded[0]?.n ?? 0),
   });
 }
 
-/** `GET /api/calls?status=&room=&minDurationMs=&minTurns=&minCostUsd=&minWorstLatencyMs=&from=&to=&sort=&dir=&limit=&offset=` */
+/** `GET /api/calls?status=&room=&release=&minDurationMs=&minTurns=&minCostUsd=&minWorstLatencyMs=&from=&to=&sort=&dir=&limit=&offset=` */
 export async function calls(ds: DataSource, q: QueryParams, res: ServerResponse): Promise<void> {
   const filter: CallListFilter = {};
   const set = <K extends keyof CallListFilter>(key: K, value: CallListFilter[K] | undefined) => {
@@ -77,6 +79,7 @@ export async function calls(ds: DataSource, q: QueryParams, res: ServerResponse)
   };
   set('status', q.oneOf('status', STATUSES));
   set('room', q.string('room'));
+  set('release', q.string('release'));
   set('from', q.int('from', 0, 8.64e15));
   set('to', q.int('to', 0, 8.64e15));
   set('minDurationMs', q.number('minDurationMs', 0));

@@ -63,5 +63,42 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
       const verdicts = await page.getByTestId('diff-table').locator('tbody .badge').allTextContents();
       expect(new Set(verdicts)).toEqual(new Set(['unclear']));
     });
+    it("given a comparison, when the head's call count is followed, then the Calls page lists that release's calls only", async () => {
+      await page.goto(`${server.url}diff?base=v1&head=v2-tiny`);
+      await page.getByTestId('diff-sides').getByRole('link', { name: '3 calls' }).click();
+      await page.getByTestId('pager-status').filter({ hasText: 'of 3 ' }).waitFor();
+      expect(await page.locator('input[name=release]').inputValue()).toBe('v2-tiny');
+      const releases = await page.locator('[data-testid=calls-table] tbody tr td:nth-child(10)').allTextContents();
+      expect(releases).toEqual(['v2-tiny', 'v2-tiny', 'v2-tiny']);
+    });
+
+    it('given the Calls page, when a release is typed in its filter, then only those calls are listed and the URL holds it', async () => {
+      await page.goto(`${server.url}calls`);
+      await page.getByTestId('pager-status').filter({ hasText: 'of 63 ' }).waitFor();
+      await page.locator('input[name=release]').fill('v2-slow');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.getByTestId('pager-status').filter({ hasText: 'of 30 ' }).waitFor();
+      expect(await page.evaluate(() => (globalThis as unknown as { location: { search: string } }).location.search)).toBe(
+        '?release=v2-slow',
+      );
+      const releases = new Set(await page.locator('[data-testid=calls-table] tbody tr td:nth-child(10)').allTextContents());
+      expect(releases).toEqual(new Set(['v2-slow']));
+    });
+    it('given three releases, when the overview opens, then By release lists each with its calls and links to them', async () => {
+      await page.goto(`${server.url}?range=7d`);
+      const panel = page.getByTestId('by-release');
+      await panel.waitFor();
+      const rows = await panel
+        .locator('tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent]));
+      expect(rows.sort()).toEqual([
+        ['v1', '30'],
+        ['v2-slow', '30'],
+        ['v2-tiny', '3'],
+      ]);
+      await panel.getByRole('link', { name: 'v2-tiny' }).click();
+      await page.getByTestId('pager-status').filter({ hasText: 'of 3 ' }).waitFor();
+      expect(await page.locator('input[name=release]').inputValue()).toBe('v2-tiny');
+    });
   }),
 );

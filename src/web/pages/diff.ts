@@ -1,6 +1,6 @@
-import type { DiffEstimate, DiffResult, DiffRow } from '../../queries/diff.js';
+import type { DiffEstimate, DiffResult, DiffRow, DiffSide } from '../../queries/diff.js';
 import { ApiError, getJson, withQuery } from '../api-client.js';
-import { h, type DomElement } from '../dom.js';
+import { h, link, type DomElement } from '../dom.js';
 import { fmtInt, fmtMs, fmtUsd } from '../format.js';
 
 const SINCE: Record<string, number> = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
@@ -111,7 +111,11 @@ export async function renderDiff(root: DomElement, query: URLSearchParams, navig
       h(
         'p',
         { attrs: { 'data-testid': 'diff-sides' } },
-        `Base ${r.base.key}: ${fmtInt(r.base.calls)} calls, ${fmtInt(r.base.turns)} turns · head ${r.head.key}: ${fmtInt(r.head.calls)} calls, ${fmtInt(r.head.turns)} turns · worse only beyond ${r.thresholdPct}% with a 95% interval that excludes no change.`,
+        `Base ${r.base.key}: `,
+        sideCalls(r, r.base),
+        `, ${fmtInt(r.base.turns)} turns · head ${r.head.key}: `,
+        sideCalls(r, r.head),
+        `, ${fmtInt(r.head.turns)} turns · worse only beyond ${r.thresholdPct}% with a 95% interval that excludes no change.`,
       ),
     );
     if (!r.significant)
@@ -164,4 +168,10 @@ export async function renderDiff(root: DomElement, query: URLSearchParams, navig
     );
   }
   root.replaceChildren(h('h1', {}, 'Compare releases'), form, ...body);
+}
+
+/** A side's call count; for releases, a link to those calls on the Calls page. */
+function sideCalls(r: DiffResult, side: DiffSide): DomElement | string {
+  const text = `${fmtInt(side.calls)} calls`;
+  return r.by === 'release' ? link(withQuery('/calls', { release: side.key }), text) : text;
 }

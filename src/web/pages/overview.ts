@@ -21,6 +21,8 @@ interface OverviewAnswer {
   endReasons: CallGroupStats[];
   byAgent: CallGroupStats[];
   byModel: CallGroupStats[];
+  /** Calls by the agent's release (`(none)` for calls without one). */
+  byRelease: CallGroupStats[];
   tools: ToolCallStats[];
   interruptions: InterruptionRate;
   /** Calls in the whole store, whatever the range (0: nothing recorded yet). */
@@ -68,12 +70,27 @@ const successOf = (g: CallGroupStats) => {
 };
 const costOf = (g: CallGroupStats) => (g.costUsd === null ? 'unknown' : `${fmtUsd(g.costUsd)}${g.unpricedUsage > 0 ? ' + unpriced' : ''}`);
 
-const groupTable = (groups: readonly CallGroupStats[], keyLabel: string, costLabel: string, testId: string) =>
+const groupTable = (
+  groups: readonly CallGroupStats[],
+  keyLabel: string,
+  costLabel: string,
+  testId: string,
+  href: (key: string) => string | null = () => null,
+) =>
   table(
     [keyLabel, ['Calls', 'num'], ['Success', 'num'], ['Avg response', 'num'], [costLabel, 'num']],
-    groups.map((g) =>
-      h('tr', {}, h('td', {}, g.key), num(fmtInt(g.calls)), num(fmtPct(successOf(g))), num(fmtMs(g.avgResponseTimeMs)), num(costOf(g))),
-    ),
+    groups.map((g) => {
+      const to = href(g.key);
+      return h(
+        'tr',
+        {},
+        h('td', {}, to === null ? g.key : link(to, g.key)),
+        num(fmtInt(g.calls)),
+        num(fmtPct(successOf(g))),
+        num(fmtMs(g.avgResponseTimeMs)),
+        num(costOf(g)),
+      );
+    }),
     testId,
   );
 
@@ -304,6 +321,10 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
       ),
       panel('By agent', groupTable(data.byAgent, 'Agent', 'Cost (total)', 'by-agent')),
       panel('By model', groupTable(data.byModel, 'LLM model', 'Cost (LLM)', 'by-model')),
+      panel(
+        'By release',
+        groupTable(data.byRelease, 'Release', 'Cost (total)', 'by-release', (key) => (key === '(none)' ? null : calls({ release: key }))),
+      ),
       panel(
         'Tool calls',
         table(
