@@ -5,10 +5,12 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 /**
  * Where the writer runs its transactions: `worker` — in a worker thread that owns its own
- * database connection (the application's event loop only hands events over); `inline` — on the
+ * database connection (the application's event loop only hands events over); `process` — the
+ * same in a child process of its own, which a fatal signal in the database driver (SIGBUS from
+ * a truncated SQLite `-shm` file) ends without ending the application; `inline` — on the
  * calling thread.
  */
-export type WriterThread = 'worker' | 'inline';
+export type WriterThread = 'worker' | 'process' | 'inline';
 
 /** Resolved configuration of a store and its writer. */
 export interface StoreConfig {
@@ -44,8 +46,11 @@ export interface StoreConfig {
   /**
    * Where database writes run (`CONVERSATION_LOG_WRITER`): `worker` (default) — a worker thread
    * owns the write connection, so no transaction, statement or checkpoint ever runs on the
-   * application's event loop; `inline` — on the calling thread (the default, and the only
-   * choice, for `sqlite::memory:`, which a second thread cannot open).
+   * application's event loop; `process` — a child process owns it (about the RSS of a Node
+   * process more), so a fatal signal in the driver — SQLite raises SIGBUS when its `-shm` file
+   * is truncated under it, which no thread survives — ends the writer, which is replaced, and
+   * not the application; `inline` — on the calling thread (the default, and the only choice,
+   * for `sqlite::memory:`, which a second thread cannot open).
    */
   writerThread: WriterThread;
   /**
@@ -120,8 +125,8 @@ function parseBoolVar(field: string, raw: string | undefined): boolean {
 function parseWriterThread(raw: string | undefined): WriterThread | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   const v = raw.trim().toLowerCase();
-  if (v === 'worker' || v === 'inline') return v;
-  throw configError('CONVERSATION_LOG_WRITER', `must be worker or inline, got ${JSON.stringify(raw)}.`);
+  if (v === 'worker' || v === 'process' || v === 'inline') return v;
+  throw configError('CONVERSATION_LOG_WRITER', `must be worker, process or inline, got ${JSON.stringify(raw)}.`);
 }
 
 function parseLogLevel(raw: string | undefined): LogLevel {
@@ -170,13 +175,13 @@ export function loadConfig(overrides: Partial<StoreConfig> = {}, env: NodeJS.Pro
   const logLevel = overrides.logLevel ?? (debug ? 'debug' : parseLogLevel(env['LOG_LEVEL']));
   const writerThread =
     overrides.writerThread ?? parseWriterThread(env['CONVERSATION_LOG_WRITER']) ?? (sqlitePath === ':memory:' ? 'inline' : 'worker');
-  if (writerThread === 'worker' && sqlitePath === ':memory:')
+  if (writerThread !== 'inline' && sqlitePath === ':memory:')
     throw configError(
       overrides.writerThread !== undefined ? 'writerThread' : 'CONVERSATION_LOG_WRITER',
-      'cannot be worker for sqlite::memory: (a worker thread cannot open the same in-memory database); use inline or a SQLite file.',
+      `cannot be ${String(writerThread)} for sqlite::memory: (another thread or process cannot open the same in-memory database); use inline or a SQLite file.`,
     );
-  if (writerThread !== 'worker' && writerThread !== 'inline')
-    throw configError('writerThread', `must be worker or inline, got ${JSON.stringify(writerThread)}.`);
+  if (writerThread !== 'worker' && writerThread !== 'process' && writerThread !== 'inline')
+    throw configError('writerThread', `must be worker, process or inline, got ${JSON.stringify(writerThread)}.`);
   const config: StoreConfig = {
     ...DEFAULTS,
     poolSize: parseIntVar('DB_POOL_SIZE', env['DB_POOL_SIZE'], 1, DEFAULTS.poolSize),

@@ -16,8 +16,9 @@ export interface JobProcessLike {
 export interface PrewarmOptions extends ConversationLogConfig {
   /**
    * Where batches are written: `inline` (default here: on the job process's own thread and
-   * connection — one connection per process, no second JavaScript heap) or `worker` (a writer
-   * thread with its own connection). `CONVERSATION_LOG_WRITER` overrides the default.
+   * connection — one connection per process, no second JavaScript heap), `worker` (a writer
+   * thread with its own connection) or `process` (a writer process of its own, which a fatal
+   * signal in the driver ends instead of the agent). `CONVERSATION_LOG_WRITER` overrides the default.
    */
   writer?: WriterThread;
 }

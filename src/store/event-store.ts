@@ -27,7 +27,7 @@ export class EventStore implements EventSink {
   constructor(ready: () => Promise<DataSource>, config: StoreConfig, log: Log) {
     this.dialect = config.dialect;
     const inline = (): Appender => inlineAppender(ready, config);
-    this.appender = config.writerThread === 'worker' ? new WorkerAppender(ready, config, log, inline) : inline();
+    this.appender = config.writerThread !== 'inline' ? new WorkerAppender(ready, config, log, inline) : inline();
     const appender = this.appender;
     this.writer = new Writer(
       (items, retry) => appender.run(items, retry),

@@ -1,4 +1,3 @@
-import type { Worker } from 'node:worker_threads';
 import type { DataSource } from 'typeorm';
 import type { StoreConfig } from '../config/config.js';
 import type { Log } from '../config/log.js';
@@ -7,7 +6,8 @@ import type { CheckpointStats } from './checkpoint.js';
 import type { Appender } from './appender.js';
 import type { SqliteDatabaseLike } from './sqlite-executor.js';
 import { BatchNotAttempted } from './batch-not-attempted.js';
-import { startThread } from './thread/start-thread.js';
+import { startProcess } from './thread/start-process.js';
+import { startThread, type ThreadLike } from './thread/start-thread.js';
 import {
   NOT_ATTEMPTED,
   fromWireError,
@@ -19,7 +19,7 @@ import {
   type WorkerData,
 } from './worker-protocol.js';
 
-/** A worker that died this many times in a row without completing a batch is given up for inline writes. */
+/** A worker thread that died this many times in a row without completing a batch is given up for inline writes. */
 const MAX_CRASHES = 3;
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -40,8 +40,8 @@ type Outgoing = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, '
  * committed). If the worker cannot start at all, the writer falls back to inline writes and says so.
  */
 export class WorkerAppender implements Appender {
-  private worker: Worker | null = null;
-  private starting: Promise<Worker | null> | null = null;
+  private worker: ThreadLike | null = null;
+  private starting: Promise<ThreadLike | null> | null = null;
   private fallback: Appender | null = null;
   private readonly requests = new Map<number, Request>();
   private nextId = 1;
@@ -59,6 +59,11 @@ export class WorkerAppender implements Appender {
     private readonly log: Log,
     private readonly inline: () => Appender,
   ) {}
+
+  /** The writer runs in a child process of its own (`writerThread: 'process'`), not a thread. */
+  private get inProcess(): boolean {
+    return this.config.writerThread === 'process';
+  }
 
   /** Two batches may be in flight (the second waits in the thread's queue), unless writes fell back to this thread. */
   get pipelines(): boolean {
@@ -167,42 +172,53 @@ export class WorkerAppender implements Appender {
       .catch(() => undefined);
   }
 
-  private async current(): Promise<Worker | null> {
+  private async current(): Promise<ThreadLike | null> {
     if (this.worker) return this.worker;
     this.starting ??= this.spawn();
     return this.starting;
   }
 
-  private spawn(): Promise<Worker | null> {
+  private spawn(): Promise<ThreadLike | null> {
     const workerData: WorkerData = { config: this.config };
-    let worker: Worker;
+    let worker: ThreadLike;
     try {
       // Its module: ./writer-worker.ts.
-      worker = startThread(new URL('./writer-worker.js', import.meta.url), { workerData, name: 'convlog-writer' });
+      const entry = new URL('./writer-worker.js', import.meta.url);
+      worker = this.inProcess
+        ? startProcess(entry, { workerData, name: 'convlog-writer' })
+        : startThread(entry, { workerData, name: 'convlog-writer' });
     } catch (error) {
       return Promise.resolve(this.giveUp(error));
     }
-    worker.unref();
-    return new Promise<Worker | null>((resolve) => {
+    // A thread starting keeps the process alive until it is up; a child process is unreferenced once it is.
+    if (!this.inProcess) worker.unref();
+    return new Promise<ThreadLike | null>((resolve) => {
       let started = false;
       worker.on('message', (message: FromWorker) => {
         if (message.kind === 'ready') {
           started = true;
+          if (this.requests.size === 0) worker.unref();
           this.worker = worker;
           this.starting = null;
           resolve(worker);
         } else this.receive(message);
       });
-      worker.on('error', (error) => {
+      worker.on('error', (error: Error) => {
         if (!started) resolve(this.giveUp(error));
         else this.log.error('conversation log writer thread failed', { error: error.message });
       });
-      worker.on('exit', (code) => {
+      worker.on('exit', (code: number, signal?: NodeJS.Signals | null) => {
         if (this.worker === worker) this.worker = null;
         this.starting = null;
-        this.failRequests(code);
+        if (signal && !this.closed)
+          this.log.error(`conversation log writer process killed by ${signal}; a new one takes the next batch`, { code, signal });
+        this.failRequests(code, signal ?? null);
         if (!started) resolve(this.fallback ? null : this.giveUp(new Error(`exited with code ${code} while starting`)));
-        else if (!this.closed && ++this.crashes >= MAX_CRASHES) this.giveUp(new Error(`exited ${this.crashes} times in a row`));
+        // A thread that keeps dying is given up for this one; a writer process is only ever
+        // replaced (whatever kills it would kill the application in its place), paced by the
+        // writer's retries.
+        else if (!this.closed && ++this.crashes >= MAX_CRASHES && !this.inProcess)
+          this.giveUp(new Error(`exited ${this.crashes} times in a row`));
       });
     });
   }
@@ -218,7 +234,7 @@ export class WorkerAppender implements Appender {
     return null;
   }
 
-  private request(worker: Worker, message: Outgoing): Promise<unknown> {
+  private request(worker: ThreadLike, message: Outgoing): Promise<unknown> {
     const id = this.nextId++;
     // Posted first: a message that cannot be cloned throws here, and leaves no request waiting.
     worker.postMessage({ ...message, id });
@@ -248,12 +264,14 @@ export class WorkerAppender implements Appender {
     else request.reject(fromWireError(message.error));
   }
 
-  private failRequests(code: number): void {
+  private failRequests(code: number, signal: NodeJS.Signals | null): void {
     const pending = [...this.requests.values()];
     this.requests.clear();
+    const what = this.inProcess ? 'process' : 'thread';
+    const how = signal ? `was killed by ${signal}` : `exited (code ${code})`;
     for (const r of pending)
       r.reject(
-        Object.assign(new Error(`The conversation log writer thread exited (code ${code}); the batch is retried.`), {
+        Object.assign(new Error(`The conversation log writer ${what} ${how}; the batch is retried.`), {
           code: 'CONVLOG_WRITER_EXITED',
         }),
       );

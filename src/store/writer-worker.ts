@@ -1,15 +1,15 @@
 /**
- * The writer's worker thread: owns its own TypeORM DataSource (and so its own database
+ * The writer's worker thread (or writer process, `writerThread: 'process'`): owns its own TypeORM DataSource (and so its own database
  * connection) and runs every batch transaction, the way a pino transport owns its destination.
  * The application thread only hands over batches of events (JSON, or handed-over data serialised here).
  */
 import { Writable } from 'node:stream';
-import { parentPort, workerData } from 'node:worker_threads';
 import winston from 'winston';
 import type { DataSource } from 'typeorm';
 import { BatchAppender } from './batch-appender.js';
 import { createDataSource, openSqliteWrites } from './data-source.js';
 import { lowerThreadPriority } from './thread-priority.js';
+import { parentChannel } from './thread/parent-channel.js';
 import {
   NOT_ATTEMPTED,
   fromWireBatch,
@@ -20,9 +20,9 @@ import {
   type WorkerData,
 } from './worker-protocol.js';
 
-const port = parentPort!;
-const { config } = workerData as WorkerData;
-const post = (message: FromWorker) => port.postMessage(message);
+const port = parentChannel<ToWorker, FromWorker>();
+const { config } = port.data as WorkerData;
+const post = (message: FromWorker) => port.post(message);
 // Under CPU contention the application's threads (its audio path) go first.
 lowerThreadPriority(config.writerNice);
 
@@ -102,7 +102,7 @@ async function handle(message: ToWorker): Promise<unknown> {
 
 // One message at a time, in order: a batch, a state reset and the close never overlap.
 let tail: Promise<void> = Promise.resolve();
-port.on('message', (message: ToWorker) => {
+port.onMessage((message) => {
   tail = tail.then(async () => {
     try {
       post({ kind: 'reply', id: message.id, ok: true, value: await handle(message) });

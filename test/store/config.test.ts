@@ -70,6 +70,20 @@ describe('configuration from the environment', () => {
     expect((error as Error).message).toContain(variable);
   });
 
+  it('given CONVERSATION_LOG_WRITER, when resolved, then worker, process and inline are taken, anything else and a second thread or process on sqlite::memory: are refused by name', () => {
+    expect(['worker', 'process', 'inline', ' Process '].map((w) => loadConfig({}, { CONVERSATION_LOG_WRITER: w }).writerThread)).toEqual([
+      'worker',
+      'process',
+      'inline',
+      'process',
+    ]);
+    expect(() => loadConfig({}, { CONVERSATION_LOG_WRITER: 'fork' })).toThrow(/CONVERSATION_LOG_WRITER.*worker, process or inline/s);
+    expect(() => loadConfig({ databaseUrl: 'sqlite::memory:', writerThread: 'process' }, {})).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', field: 'writerThread' }),
+    );
+    expect(loadConfig({ databaseUrl: 'sqlite::memory:' }, {}).writerThread).toBe('inline');
+  });
+
   it('given a SQLite path that cannot be created, when opened, then open() fails naming DATABASE_URL (a background logger keeps retrying)', async () => {
     await expect(ConversationLogger.open({ databaseUrl: 'sqlite:/dev/null/sub/x.db', log: quietLog })).rejects.toMatchObject({
       code: 'DB_UNAVAILABLE',

@@ -4,6 +4,25 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
+ * What the writer needs of the thread (or process, see `startProcess`) its batches run in: a
+ * `Worker` has it.
+ */
+export interface ThreadLike {
+  postMessage(message: unknown): void;
+  /**
+   * `message` (the data), `error` (an `Error`), `exit` (the exit code and, for a writer process
+   * ended by a fatal signal, the signal's name).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the listener shapes of Worker and EventEmitter
+  on(event: 'message' | 'error' | 'exit', listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+  once(event: 'exit', listener: (...args: any[]) => void): unknown;
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+/**
  * Starts a thread from a module of this package: `startThread(new URL('./x.js', import.meta.url))`.
  *
  * @remarks

@@ -15,11 +15,15 @@ export interface Writer {
   waitForAcks(n: number, timeoutMs?: number): Promise<void>;
 }
 
-export function startWriter(url: string, args: { calls?: number; run: string; parallel?: number; messages?: number }): Writer {
+export function startWriter(
+  url: string,
+  args: { calls?: number; run: string; parallel?: number; messages?: number },
+  env: NodeJS.ProcessEnv = {},
+): Writer {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', WRITER, url, String(args.calls ?? 0), args.run, String(args.parallel ?? 8), String(args.messages ?? 20)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const acked: string[] = [];
   const lines: string[] = [];
