@@ -13,7 +13,7 @@ const exec = promisify(execFile);
  * description's print lines promise: no exception, no undefined, null or NaN, and the store's figures.
  */
 async function runExample(file: string, databaseUrl: string): Promise<string> {
-  const { stdout, stderr } = await exec('npx', ['tsx', `examples/description/${file}`], {
+  const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', `examples/description/${file}`], {
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'error' },
     timeout: 60_000,
   });
@@ -113,7 +113,7 @@ describeEachBackend('the description, transcribed', (backend) => {
 
   it('configuration: the environment the description names is what the logger uses', async () => {
     const url = await freshDatabaseUrl(backend);
-    const { stdout } = await exec('npx', ['tsx', 'examples/description/8-configuration.ts'], {
+    const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'examples/description/8-configuration.ts'], {
       env: {
         ...process.env,
         DATABASE_URL: url,
