@@ -83,7 +83,7 @@ export function createContext(): CliContext {
     openLogger(flags) {
       logger ??= this.storeOptions(flags).then(async ({ overrides, log, redaction }) => {
         const opened = await ConversationLogger.open({ ...overrides, log, ...(redaction === undefined ? {} : { redaction }) });
-        if (!flags.json) process.stderr.write(`store: ${describeStore(opened.config)}\n`);
+        if (!flags.json) this.stderr.write(`store: ${describeStore(opened.config)}\n`);
         return opened;
       });
       return logger;
@@ -93,7 +93,7 @@ export function createContext(): CliContext {
         const config = loadConfig(overrides);
         const dataSource = await openReadOnly(config, log);
         const store = describeStore(config);
-        if (!flags.json) process.stderr.write(`store: ${store}\n`);
+        if (!flags.json) this.stderr.write(`store: ${store}\n`);
         return { dataSource, config, store };
       });
       return reader;
