@@ -25,7 +25,12 @@ function writerPid(agent: Writer): number {
   return writers[0]!;
 }
 
-async function stopAndCheck(agent: Writer, url: string) {
+/**
+ * Stops `agent` (SIGTERM: it flushes and exits 0), records the fault and checks the store: every
+ * acknowledged message stored, once, without gaps, the projections equal to the log. Returns the
+ * store's own reports (system events of no call).
+ */
+async function stopAndCheck(agent: Writer, url: string, task: Parameters<typeof recordFault>[0], fault: string, runs: number) {
   agent.child.kill('SIGTERM');
   expect(await agent.exited, `agent exit code; its stderr: ${agent.stderr()}`).toBe(0);
   const { health, messageIds, logger } = await checkStore(url);
@@ -35,7 +40,22 @@ async function stopAndCheck(agent: Writer, url: string) {
     metadata: string | Record<string, unknown>;
   }>;
   await logger.close();
-  return { health, lost: agent.acked.filter((id) => !messageIds.has(id)).length, reports };
+  const lost = agent.acked.filter((id) => !messageIds.has(id)).length;
+  recordFault(task, {
+    fault,
+    runs,
+    sent: agent.acked.length,
+    stored: agent.acked.length - lost,
+    lost,
+    duplicated: health.duplicatedMessages,
+  });
+  expect(lost).toBe(0);
+  expect(health.duplicateEventIds).toBe(0);
+  expect(health.duplicatedMessages).toBe(0);
+  expect(health.callsWithGaps).toEqual([]);
+  expect(health.projectionsMatchLog).toBe(true);
+  expect(health.integrity).toBe('ok');
+  return reports.filter((r) => r.event_type === 'store_write_failed').map((r) => JSON.stringify(r.metadata));
 }
 
 it('given an agent whose writer runs in its own process, when the store\u2019s -shm file is truncated under it (SIGBUS), then the agent lives on, a new writer takes over, nothing acknowledged is lost and the outage is reported [sqlite]', async ({
@@ -51,22 +71,8 @@ it('given an agent whose writer runs in its own process, when the store\u2019s -
   // then: the agent goes on acknowledging writes, through another writer process
   await agent.waitForAcks(agent.acked.length + 300, 60_000);
   expect(writerPid(agent)).not.toBe(first);
-  const { health, lost, reports } = await stopAndCheck(agent, url);
-  recordFault(task, {
-    fault: 'SQLite -shm truncated under the writer process (SIGBUS)',
-    runs: 1,
-    sent: agent.acked.length,
-    stored: agent.acked.length - lost,
-    lost,
-    duplicated: health.duplicatedMessages,
-  });
-  expect(lost).toBe(0);
-  expect(health.duplicateEventIds).toBe(0);
-  expect(health.callsWithGaps).toEqual([]);
-  expect(health.projectionsMatchLog).toBe(true);
-  expect(health.integrity).toBe('ok');
-  const failed = reports.filter((r) => r.event_type === 'store_write_failed');
-  expect(failed.map((r) => JSON.stringify(r.metadata))).toEqual([expect.stringMatching(/writer process was killed by SIGBUS/)]);
+  const failed = await stopAndCheck(agent, url, task, 'SQLite -shm truncated under the writer process (SIGBUS)', 1);
+  expect(failed).toEqual([expect.stringMatching(/writer process was killed by SIGBUS/)]);
 }, 180_000);
 
 describeEachBackend('the writer process', (backend) => {
@@ -83,21 +89,7 @@ describeEachBackend('the writer process', (backend) => {
       await agent.waitForAcks(agent.acked.length + 150, 60_000);
       expect(writerPid(agent)).not.toBe(pid);
     }
-    const { health, lost, reports } = await stopAndCheck(agent, url);
-    recordFault(task, {
-      fault: `writer process killed ${KILLS}× mid-stream (${backend})`,
-      runs: KILLS,
-      sent: agent.acked.length,
-      stored: agent.acked.length - lost,
-      lost,
-      duplicated: health.duplicatedMessages,
-    });
-    expect(lost).toBe(0);
-    expect(health.duplicateEventIds).toBe(0);
-    expect(health.duplicatedMessages).toBe(0);
-    expect(health.callsWithGaps).toEqual([]);
-    expect(health.projectionsMatchLog).toBe(true);
-    const failed = reports.filter((r) => r.event_type === 'store_write_failed').map((r) => JSON.stringify(r.metadata));
+    const failed = await stopAndCheck(agent, url, task, `writer process killed ${KILLS}× mid-stream (${backend})`, KILLS);
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(failed.every((m) => /writer process was killed by SIGKILL/.test(m))).toBe(true);
   }, 180_000);
