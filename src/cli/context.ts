@@ -73,7 +73,7 @@ export function createContext(): CliContext {
     },
     async storeOptions(flags) {
       const { config } = await loadConfigFile(flags.config);
-      const overrides = storeOverrides(config, env);
+      const overrides = storeOverrides(config, this.env);
       if (flags['database-url']) overrides.databaseUrl = flags['database-url'];
       // Quiet by default: a terminal tool prints results, not info logs (LOG_LEVEL / DEBUG raise it).
       const level =
@@ -93,7 +93,9 @@ export function createContext(): CliContext {
         const config = loadConfig(overrides);
         const dataSource = await openReadOnly(config, log);
         const store = describeStore(config);
-        if (!flags.json) this.stderr.write(`store: ${store}\n`);
+        const replica =
+          config.readUrl === null ? '' : ` (reads from the replica ${describeStore({ ...config, databaseUrl: config.readUrl })})`;
+        if (!flags.json) this.stderr.write(`store: ${store}${replica}\n`);
         return { dataSource, config, store };
       });
       return reader;

@@ -19,6 +19,13 @@ export interface StoreConfig {
   dialect: 'sqlite' | 'postgres';
   /** File path of the SQLite database (`:memory:` allowed); null on PostgreSQL. */
   sqlitePath: string | null;
+  /**
+   * A PostgreSQL read replica (`CONVERSATION_LOG_READ_URL`, `postgres://…`), or null: when set, the
+   * read-only CLI commands, `convlog serve`'s dashboard and the logger's statistics and search
+   * read from it (they see what the replica has replayed); writes, migrations and
+   * `getConversationHistory` (read-your-writes) stay on `databaseUrl`.
+   */
+  readUrl: string | null;
   /** node-postgres pool: connections kept open and reused (`DB_POOL_SIZE`, default 10). */
   poolSize: number;
   /**
@@ -71,7 +78,7 @@ export interface StoreConfig {
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/voice_ai.db';
 
-export const DEFAULTS: Omit<StoreConfig, 'databaseUrl' | 'dialect' | 'sqlitePath' | 'writerThread'> = {
+export const DEFAULTS: Omit<StoreConfig, 'databaseUrl' | 'dialect' | 'sqlitePath' | 'readUrl' | 'writerThread'> = {
   poolSize: 10,
   poolOverflow: 20,
   poolIdleTimeoutMs: 30_000,
@@ -194,10 +201,28 @@ export function loadConfig(overrides: Partial<StoreConfig> = {}, env: NodeJS.Pro
     databaseUrl,
     dialect,
     sqlitePath,
+    readUrl:
+      overrides.readUrl !== undefined
+        ? parseReadUrl('readUrl', overrides.readUrl, dialect)
+        : parseReadUrl('CONVERSATION_LOG_READ_URL', env['CONVERSATION_LOG_READ_URL'], dialect),
     writerThread,
   };
   validateNumbers(config);
   return config;
+}
+
+/** A read replica's URL: PostgreSQL, beside a PostgreSQL store; null when unset. */
+function parseReadUrl(field: string, raw: string | null | undefined, dialect: StoreConfig['dialect']): string | null {
+  if (raw === undefined || raw === null || raw.trim() === '') return null;
+  const url = raw.trim();
+  if (!/^postgres(ql)?:\/\//i.test(url))
+    throw configError(field, 'must be a postgres:// URL of a read replica of the store (reads go there; writes stay on DATABASE_URL).');
+  if (dialect !== 'postgres')
+    throw configError(
+      field,
+      'is for PostgreSQL stores only: a SQLite store has no replica (unset it, or point DATABASE_URL at the primary).',
+    );
+  return url;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

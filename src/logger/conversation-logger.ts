@@ -12,6 +12,7 @@ import { runHandedOn } from '../store/after-listener.js';
 import { createDataSource, discardDataSource, openSqliteWrites, prepareSqliteStore } from '../store/data-source.js';
 import { EventStore } from '../store/event-store.js';
 import { MigrationManager } from '../store/migration-manager.js';
+import { openReadOnly } from '../store/read-only.js';
 import { rebuildProjections, type RebuildOptions, type RebuildResult } from '../store/rebuild.js';
 import type { EnqueueOptions, EventSink } from '../store/sink.js';
 import { DEFAULT_CLOSE_TIMEOUT_MS, type CloseOptions, type CloseReport, type FlushOptions, type WriterStats } from '../store/writer.js';
@@ -86,6 +87,8 @@ export class ConversationLogger implements EventSink {
   private opening: Promise<DataSource> | null;
   private closing: Promise<CloseReport> | null = null;
   private closed = false;
+  /** The read replica, once opened (`readUrl`). */
+  private reading: Promise<DataSource> | null = null;
   /** Applied to every event before it is queued; null when no redaction is configured. */
   private readonly redact: ((event: NewEvent) => NewEvent) | null;
 
@@ -181,6 +184,25 @@ export class ConversationLogger implements EventSink {
    */
   async dataSource(): Promise<DataSource> {
     return this.ready();
+  }
+
+  /**
+   * The DataSource reads go to: the read replica when `readUrl` (`CONVERSATION_LOG_READ_URL`) is
+   * set — opened on first use, read-only, its schema checked — else the same as
+   * {@link dataSource}. A replica shows what it has replayed: a write acknowledged a moment ago
+   * may not be there yet.
+   *
+   * @throws ConversationLogError `DB_UNAVAILABLE` (field `CONVERSATION_LOG_READ_URL`) when the
+   *   replica cannot be opened, `SCHEMA_BEHIND` when it has not replayed the migrations yet
+   */
+  async readDataSource(): Promise<DataSource> {
+    if (this.config.readUrl === null) return this.ready();
+    if (this.closed) throw new ConversationLogError('LOGGER_CLOSED', 'the logger is closed: open a new one to read.');
+    this.reading ??= openReadOnly(this.config, this.log).catch((error: unknown) => {
+      this.reading = null;
+      throw error;
+    });
+    return this.reading;
   }
 
   /** The migration manager of this logger's database. */
@@ -365,7 +387,10 @@ export class ConversationLogger implements EventSink {
 
   // --- Reads ----------------------------------------------------------------------------------
 
-  /** The newest `limit` messages (default 100) of a conversation, oldest first. */
+  /**
+   * The newest `limit` messages (default 100) of a conversation, oldest first. Always read from
+   * the primary (never the replica), so an agent sees the messages it has just logged.
+   */
   async getConversationHistory(options: { conversationId: string; limit?: number }): Promise<HistoryMessage[]> {
     const o = v.requireOptions('options', options);
     const id = v.requireId('conversationId', o['conversationId']);
@@ -373,21 +398,25 @@ export class ConversationLogger implements EventSink {
     return getConversationHistory(await this.ready(), id, limit);
   }
 
-  /** Statistics over the last `hours` (default 24); see {@link CallStatistics} for definitions. */
+  /**
+   * Statistics over the last `hours` (default 24); see {@link CallStatistics} for definitions.
+   * Read from the replica when `readUrl` is set (see {@link readDataSource}).
+   */
   async getCallStatistics(options: { hours?: number } = {}): Promise<CallStatistics> {
     const o = v.requireOptions('options', options);
     const hours = o['hours'] === undefined ? 24 : (o['hours'] as number);
-    return getCallStatistics(await this.ready(), hours);
+    return getCallStatistics(await this.readDataSource(), hours);
   }
 
   /**
    * Full-text search over every stored message (and its call's id and caller number): the
    * matches with a highlighted snippet, newest first or by rank. See {@link searchMessages}.
+   * Read from the replica when `readUrl` is set (see {@link readDataSource}).
    *
    * @throws ConversationLogError `INVALID_SEARCH_QUERY` for a query that cannot be parsed
    */
   async searchMessages(options: SearchOptions): Promise<SearchResult> {
-    return searchMessages(await this.ready(), options);
+    return searchMessages(await this.readDataSource(), options);
   }
 
   /**
@@ -441,6 +470,8 @@ export class ConversationLogger implements EventSink {
       const report = await this.store.close({ timeoutMs });
       // No open is started from now on; one under way is discarded when it ends.
       this.closed = true;
+      const replica = await this.reading?.catch(() => null);
+      if (replica) await replica.destroy().catch(() => undefined);
       const ds = this.opened;
       if (ds !== null) {
         let timer: NodeJS.Timeout | undefined;

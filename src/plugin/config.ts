@@ -4,12 +4,17 @@ import type { PricingTable } from './pricing.js';
 
 /**
  * What `agent.config.ts` may set. Environment variables override the file:
- * `DATABASE_URL` over `databaseUrl`, `CONVERSATION_LOG_SLA_MS` over `slaThresholdMs`,
+ * `DATABASE_URL` over `databaseUrl`, `CONVERSATION_LOG_READ_URL` over `readUrl`, `CONVERSATION_LOG_SLA_MS` over `slaThresholdMs`,
  * `CONVERSATION_LOG_RETENTION_DAYS` over `retentionDays`.
  */
 export interface ConversationLogConfig {
   /** `sqlite:./data/voice_ai.db` (default) or `postgres://…`. */
   databaseUrl?: string;
+  /**
+   * A read replica of a PostgreSQL store (`postgres://…`; `CONVERSATION_LOG_READ_URL` overrides it):
+   * the read-only CLI commands, the dashboard and the logger's statistics and search read there.
+   */
+  readUrl?: string;
   /** Turns slower than this end to end are SLA violations (ms, default 1500). */
   slaThresholdMs?: number;
   retentionDays?: number;
@@ -39,6 +44,8 @@ export function storeOverrides(config: ConversationLogConfig, env: NodeJS.Proces
   const out: Partial<StoreConfig> = {};
   const url = env['DATABASE_URL']?.trim() || config.databaseUrl;
   if (url !== undefined) out.databaseUrl = url;
+  const readUrl = env['CONVERSATION_LOG_READ_URL']?.trim() || config.readUrl;
+  if (readUrl !== undefined) out.readUrl = readUrl;
   const sla = parseSlaVar(env['CONVERSATION_LOG_SLA_MS']) ?? config.slaThresholdMs;
   if (sla !== undefined) out.slaThresholdMs = sla;
   if (!env['CONVERSATION_LOG_RETENTION_DAYS'] && config.retentionDays !== undefined) out.retentionDays = config.retentionDays;

@@ -16,12 +16,16 @@ import { MigrationManager } from './migration-manager.js';
  *
  * @remarks
  * What the CLI's read-only commands (`calls`, `show`, `stats`, `tail`, `export`) use, so a
- * mistyped path is refused instead of becoming an empty store.
+ * mistyped path is refused instead of becoming an empty store. With `readUrl` set (a PostgreSQL
+ * read replica) it opens the replica.
  * @throws ConversationLogError `STORE_NOT_FOUND` when the SQLite file does not exist (or is `:memory:`),
  *   `SCHEMA_BEHIND` when migrations are pending, `DB_UNAVAILABLE` when the database cannot be opened.
  */
 export async function openReadOnly(config: StoreConfig, log: Log): Promise<DataSource> {
-  const where = describeStore(config);
+  // With a read replica, reads go there.
+  const url = config.readUrl ?? config.databaseUrl;
+  const field = config.readUrl === null ? 'DATABASE_URL' : 'CONVERSATION_LOG_READ_URL';
+  const where = describeStore({ ...config, databaseUrl: url });
   const common = {
     entities: ENTITIES,
     namingStrategy: new ConversationLogNamingStrategy(),
@@ -47,7 +51,7 @@ export async function openReadOnly(config: StoreConfig, log: Log): Promise<DataS
     dataSource = new DataSource({
       ...common,
       type: 'postgres',
-      url: config.databaseUrl,
+      url,
       poolSize: max,
       extra: { max, connectionTimeoutMillis: 5_000, application_name: 'livekit-conversation-log (read-only)' },
     });
@@ -59,7 +63,7 @@ export async function openReadOnly(config: StoreConfig, log: Log): Promise<DataS
       'DB_UNAVAILABLE',
       `Cannot open ${where}: ${(error as Error).message}. Check that it is running and reachable.`,
       {
-        field: 'DATABASE_URL',
+        field,
         retryable: true,
         cause: error,
       },
@@ -73,7 +77,7 @@ export async function openReadOnly(config: StoreConfig, log: Log): Promise<DataS
         status.applied.length === 0
           ? `${where} has no conversation-log schema: run "convlog migrate" (or start the agent once), or check DATABASE_URL.`
           : `the schema of ${where} is behind (${status.pendingCount} migration(s) pending: ${status.pending.join(', ')}): run "convlog migrate".`,
-        { field: 'DATABASE_URL' },
+        { field },
       );
     return dataSource;
   } catch (error) {

@@ -130,7 +130,9 @@ ${COMMON_HELP}`,
       ctx.env,
     );
     const logger = await ctx.openLogger(args.values);
-    const server = await startDashboardServer({ logger, host: options.host, port: options.port, token: options.token });
+    // With a read replica (CONVERSATION_LOG_READ_URL) the dashboard reads from it.
+    const dataSource = await logger.readDataSource();
+    const server = await startDashboardServer({ logger, dataSource, host: options.host, port: options.port, token: options.token });
     const store = describeStore(logger.config);
     if (args.values['json'])
       ctx.stdout.write(

@@ -20,8 +20,13 @@ export function freePort(): Promise<number> {
  */
 export class PrivateCluster {
   readonly version = fs.readdirSync('/etc/postgresql').sort().at(-1)!;
-  readonly name = `convlog_faults_${process.pid}`;
-  constructor(readonly port: number) {}
+  readonly name: string;
+  constructor(
+    readonly port: number,
+    role = 'faults',
+  ) {
+    this.name = `convlog_${role}_${process.pid}`;
+  }
 
   get url(): string {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
@@ -31,6 +36,24 @@ export class PrivateCluster {
     execFileSync('pg_createcluster', [this.version, this.name, '-p', String(this.port), '--start', '--', '--auth=trust'], {
       stdio: 'pipe',
     });
+    this.waitReady();
+  }
+
+  /**
+   * Makes this cluster a streaming replica of `primary` (which must be running): created, its
+   * data directory replaced by `pg_basebackup -R` of the primary, started read-only.
+   */
+  createStandbyOf(primary: PrivateCluster): void {
+    execFileSync('pg_createcluster', [this.version, this.name, '-p', String(this.port), '--', '--auth=trust'], { stdio: 'pipe' });
+    const dir = `/var/lib/postgresql/${this.version}/${this.name}`;
+    // Emptied, kept (pg_basebackup fills an empty directory; the parent is not ours to write).
+    for (const entry of fs.readdirSync(dir)) fs.rmSync(`${dir}/${entry}`, { recursive: true, force: true });
+    const asPostgres = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
+    const basebackup = ['pg_basebackup', '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dir, '-R', '-X', 'stream'];
+    execFileSync(asPostgres[0] ?? basebackup[0]!, [...asPostgres.slice(1), ...(asPostgres.length ? basebackup : basebackup.slice(1))], {
+      stdio: 'pipe',
+    });
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', this.version, this.name, 'start'], { stdio: 'pipe' });
     this.waitReady();
   }
 
