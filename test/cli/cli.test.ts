@@ -398,7 +398,7 @@ describe('convlog usage and configuration', () => {
     expect(typo.code).toBe(2);
     expect(typo.stderr).toBe('convlog calls: unknown option --sinse (did you mean --since?)\nRun "convlog calls --help" for usage.\n');
     expect((await convlog(['stast'], {})).stderr).toContain('did you mean "convlog stats"?');
-  });
+  }, 90_000); // seven CLI processes, one after another
 
   it('reads the database URL from agent.config.ts in the working directory, and DATABASE_URL overrides it', async () => {
     const dir = fs.mkdtempSync(path.join(inject('tmpDir'), 'agent-'));
