@@ -2,11 +2,11 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
-import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
+import { skipWithout } from '../support/requirements.js';
+import { launchChromium } from '../support/browser.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
 
 /** Issue 27, item 10: dot-segment call ids, a token kept out of `ps`, a bounded number of live views. */
@@ -31,7 +31,7 @@ describeEachBackend('dashboard edges', (backend) => {
   it.skipIf(skipWithout('chromium'))(
     'given calls with the ids "." and "..", when each is opened from the call list, then its own page shows',
     async () => {
-      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         for (const id of ['.', '..']) {

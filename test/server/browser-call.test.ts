@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
@@ -8,7 +8,8 @@ import { attachConversationLog } from '../../src/plugin/attach.js';
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
 import { audioSession } from '../support/livekit/audio-call.js';
 import { withTimeout } from '../support/livekit/session.js';
-import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
+import { skipWithout } from '../support/requirements.js';
+import { launchChromium } from '../support/browser.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
 
 /**
@@ -16,7 +17,6 @@ import { describeEachBackend, openLogger } from '../support/stores.js';
  * `voice.AgentSession`, a call whose usage has no known price, and active calls (one live, one
  * silent for half an hour), in headless Chromium at desktop and phone widths.
  */
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const ARTIFACTS = path.resolve('test/artifacts/server');
 
 describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
@@ -55,7 +55,7 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
       await logger.startCall({ callId: 'call-silent', livekitRoom: 'room-silent', startedAt: Date.now() - 30 * 60_000 });
       ds = await logger.dataSource();
       server = await startDashboardServer({ logger, port: 0, pollMs: 100 });
-      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+      browser = await launchChromium();
     }, 60_000);
     afterAll(async () => {
       await browser?.close();

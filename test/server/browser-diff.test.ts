@@ -1,9 +1,10 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
 import { recordRelease } from '../support/releases.js';
-import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
+import { skipWithout } from '../support/requirements.js';
+import { launchChromium } from '../support/browser.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
 
 /** The dashboard's Compare page: `convlog diff` of two releases of production calls, in the browser. */
@@ -24,7 +25,7 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
       await recordRelease(logger, { release: 'v2-slow', calls: 30, seed: 12, llmTtftMs: 600 }, start);
       await recordRelease(logger, { release: 'v2-tiny', calls: 3, seed: 13 }, start);
       server = await startDashboardServer({ logger, port: 0 });
-      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+      browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     }, 120_000);
     afterAll(async () => {

@@ -1,8 +1,9 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
-import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
+import { skipWithout } from '../support/requirements.js';
+import { launchChromium } from '../support/browser.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
 import { seedStore, type Seeded } from './seed.js';
 
@@ -12,7 +13,6 @@ import { seedStore, type Seeded } from './seed.js';
  * interruptions, each call on one timeline with its own latency — and empty states that say
  * what to do. Headless Chromium on both backends.
  */
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const search = (p: Page) => p.evaluate(() => (globalThis as unknown as { location: { search: string; hash: string } }).location);
 
 describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
@@ -38,7 +38,7 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
       empty = await openLogger(backend);
       server = await startDashboardServer({ logger, port: 0 });
       emptyServer = await startDashboardServer({ logger: empty, port: 0 });
-      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+      browser = await launchChromium();
       page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     }, 60_000);

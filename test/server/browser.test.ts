@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
-import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
+import { skipWithout } from '../support/requirements.js';
+import { launchChromium } from '../support/browser.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
 import { callStarted, conversationStarted, messageAdded, seedStore, XSS_IMG, XSS_SCRIPT, type Seeded } from './seed.js';
 
@@ -13,17 +14,6 @@ import { callStarted, conversationStarted, messageAdded, seedStore, XSS_IMG, XSS
  * the dashboard on a seeded store, checked for what a person sees, for hostile text staying
  * text, and for console errors (a CSP violation is one). Screenshots go to test/artifacts/.
  */
-const CHROMIUM = CHROMIUM_PATH;
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = path.resolve('test/artifacts/server');
 
 describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
@@ -40,7 +30,7 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
       logger = await openLogger(backend);
       seeded = await seedStore(logger);
       server = await startDashboardServer({ logger, port: 0, pollMs: 100 });
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
       page = await context.newPage();
       page.on('console', (m) => {
