@@ -3,7 +3,8 @@
  * figure, `name: value unit (target …)`, then a summary. Exits non-zero only when a figure could
  * not be measured (a missed target is a result, not a failure).
  *
- * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs,search,diff`,
+ * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs,search,diff` (and
+ * `fleet`, run only when named: `--fleet=1,2,4,8` writer processes, `--fleet-calls=40` each),
  * `--diff-calls=10000,30000` (calls of the `diff` stores, one figure each),
  * `--search-calls=5000` and `--search-pg-calls=2000` (the search stores' sizes),
  * `--calls=50`, `--speed=10`, `--jobs=1,10,25` (the job-process counts), `--no-pg`, `--rebuild` (regenerate the 1M-event store).
@@ -27,6 +28,7 @@ import { figure, percentile, summary, unmeasured } from './report.js';
 import { searchPostgres, searchSqlite, type SearchBench } from './search.js';
 import { measureStall } from './stall.js';
 import { measureDiff } from './diff.js';
+import { fleet } from './fleet.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -525,6 +527,21 @@ if (wants('jobs'))
           .split(',')
           .map(Number) ?? (quick ? [1, 3] : [1, 10, 25]),
       postgres: !flag('no-pg'),
+    }),
+  );
+// Many writer machines, one PostgreSQL (asked for by name: --only=fleet).
+if (only?.includes('fleet') && !flag('no-pg'))
+  await figureGroup('fleet on PostgreSQL', () =>
+    fleet({
+      baseUrl: PG_URL,
+      dir,
+      ns:
+        args
+          .find((x) => x.startsWith('--fleet='))
+          ?.slice(8)
+          .split(',')
+          .map(Number) ?? (quick ? [1, 2] : [1, 2, 4, 8]),
+      callsPerWriter: option('fleet-calls', quick ? 10 : 40),
     }),
   );
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
