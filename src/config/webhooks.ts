@@ -103,7 +103,9 @@ export function webhooksFromEnv(env: NodeJS.ProcessEnv): WebhookEndpoint[] | und
   try {
     return resolveWebhooks([{ url, secret, includeTranscript: ['1', 'true', 'yes', 'on'].includes(transcript ?? '') }]);
   } catch (error) {
-    const field = (error as ConversationLogError).field?.endsWith('.secret') ? 'CONVERSATION_LOG_WEBHOOK_SECRET' : 'CONVERSATION_LOG_WEBHOOK_URL';
+    const field = (error as ConversationLogError).field?.endsWith('.secret')
+      ? 'CONVERSATION_LOG_WEBHOOK_SECRET'
+      : 'CONVERSATION_LOG_WEBHOOK_URL';
     throw configError(field, (error as Error).message.replace(/^\S+ /, ''));
   }
 }

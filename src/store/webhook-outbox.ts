@@ -82,7 +82,19 @@ export async function queueWebhookDeliveries(
     if (event === undefined || e.callId === null) continue;
     for (const t of targets)
       if (t.events.includes(event))
-        rows.push([deliveryIdOf(t.id, e.eventId), t.id, event, e.eventId, e.position, e.callId, 'pending', 0, e.recordedAt, e.recordedAt, 0]);
+        rows.push([
+          deliveryIdOf(t.id, e.eventId),
+          t.id,
+          event,
+          e.eventId,
+          e.position,
+          e.callId,
+          'pending',
+          0,
+          e.recordedAt,
+          e.recordedAt,
+          0,
+        ]);
   }
   if (rows.length) await ctx.insert('webhook_deliveries', COLUMNS, rows);
 }
@@ -191,7 +203,14 @@ export async function markAttemptFailed(
     ctx.exec(
       `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_status = ?, last_error = ?, claimed_until = 0, claimed_by = NULL
        WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
-      [failure.giveUp ? 'failed' : 'pending', failure.nextAttemptAt, failure.status, failure.error.slice(0, 1000), delivery.id, delivery.claim],
+      [
+        failure.giveUp ? 'failed' : 'pending',
+        failure.nextAttemptAt,
+        failure.status,
+        failure.error.slice(0, 1000),
+        delivery.id,
+        delivery.claim,
+      ],
     ),
   );
 }
@@ -236,14 +255,18 @@ export async function listDeliveries(
     where += ' AND call_id = ?';
     params.push(filter.callId);
   }
-  return (await select<Record<string, unknown>>(dataSource, `${SELECT} WHERE ${where} ORDER BY endpoint_id, event_position, id LIMIT ${limit}`, params)).map(
-    toDelivery,
-  );
+  return (
+    await select<Record<string, unknown>>(
+      dataSource,
+      `${SELECT} WHERE ${where} ORDER BY endpoint_id, event_position, id LIMIT ${limit}`,
+      params,
+    )
+  ).map(toDelivery);
 }
 
 /** The endpoints that have pending deliveries (configured or not). */
 export async function endpointsWithPending(dataSource: DataSource): Promise<string[]> {
-  return (await select<{ endpoint_id: string }>(dataSource, `SELECT DISTINCT endpoint_id FROM webhook_deliveries WHERE status = 'pending'`)).map(
-    (r) => String(r.endpoint_id),
-  );
+  return (
+    await select<{ endpoint_id: string }>(dataSource, `SELECT DISTINCT endpoint_id FROM webhook_deliveries WHERE status = 'pending'`)
+  ).map((r) => String(r.endpoint_id));
 }

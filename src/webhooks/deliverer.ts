@@ -4,14 +4,7 @@ import type { Log } from '../config/log.js';
 import type { WebhookEndpoint, WebhookEvent } from '../config/webhooks.js';
 import { getCallReport, type CallReport } from '../queries/call-report.js';
 import { select } from '../queries/sql.js';
-import {
-  claimNext,
-  markAttemptFailed,
-  markDelivered,
-  releaseClaim,
-  toDelivery,
-  type ClaimedDelivery,
-} from '../store/webhook-outbox.js';
+import { claimNext, markAttemptFailed, markDelivered, releaseClaim, toDelivery, type ClaimedDelivery } from '../store/webhook-outbox.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signWebhookPayload } from './signature.js';
 
 /** The JSON body of a delivery. */
@@ -220,7 +213,12 @@ export class WebhookDeliverer {
     if (callReport === null) {
       // The call was deleted (retention) between the claim and now: nothing left to send.
       await this.outbox(() =>
-        markAttemptFailed(ds, dialect, delivery, { status: null, error: 'the call is no longer stored', nextAttemptAt: this.now(), giveUp: true }),
+        markAttemptFailed(ds, dialect, delivery, {
+          status: null,
+          error: 'the call is no longer stored',
+          nextAttemptAt: this.now(),
+          giveUp: true,
+        }),
       );
       report.gaveUp++;
       return true;

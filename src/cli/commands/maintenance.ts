@@ -132,13 +132,18 @@ ${COMMON_HELP}`,
     const logger = await ctx.openLogger(args.values);
     const server = await startDashboardServer({ logger, host: options.host, port: options.port, token: options.token });
     const store = describeStore(logger.config);
+    // With webhooks configured, the dashboard's process is also the long-running deliverer.
+    const stopDelivering = new AbortController();
+    const delivering =
+      logger.config.webhooks.length > 0 ? logger.webhookDeliverer().follow({ signal: stopDelivering.signal }) : Promise.resolve();
     if (args.values['json'])
       ctx.stdout.write(
         `${JSON.stringify({ url: server.url, metrics: `${server.url}metrics`, host: server.host, port: server.port, store })}\n`,
       );
     else ctx.stdout.write(`${describeServing(server.url, options).join('\n')}\n`);
     await ctx.interrupted;
-    await server.close();
+    stopDelivering.abort();
+    await Promise.all([server.close(), delivering]);
     return 0;
   },
 };
