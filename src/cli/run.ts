@@ -15,7 +15,21 @@ import { webhooks } from './commands/webhooks.js';
 import { EXIT, NotFoundError, UsageError } from './errors.js';
 import { nearest } from './suggest.js';
 
-export const COMMANDS: Command[] = [migrate, calls, show, search, stats, diff, tail, exportCommand, importCommand, cleanup, rebuild, serve, webhooks];
+export const COMMANDS: Command[] = [
+  migrate,
+  calls,
+  show,
+  search,
+  stats,
+  diff,
+  tail,
+  exportCommand,
+  importCommand,
+  cleanup,
+  rebuild,
+  serve,
+  webhooks,
+];
 
 const usage = () => `Usage: convlog <command> [options]
 
