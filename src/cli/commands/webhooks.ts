@@ -31,14 +31,16 @@ ${COMMON_HELP}`;
 
 export const webhooks: Command = {
   name: 'webhooks',
-  summary: 'deliver call reports to webhooks (deliver [--follow], status, retry)',
+  summary: 'POST call reports to webhooks: deliver [--follow], status, retry',
   help: HELP,
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
     if (sub === 'deliver') return deliver(rest, ctx);
     if (sub === 'status') return status(rest, ctx);
     if (sub === 'retry') return retry(rest, ctx);
-    throw new UsageError(sub === undefined ? 'name a subcommand: deliver, status or retry' : `unknown subcommand "${sub}"`);
+    throw new UsageError(
+      sub === undefined || sub.startsWith('-') ? 'name a subcommand: deliver, status or retry' : `unknown subcommand "${sub}"`,
+    );
   },
 };
 
