@@ -197,6 +197,34 @@ describeEachBackend('webhooks', (backend: Backend) => {
     }
   });
 
+  it('given two deliverer processes started at once, then each delivery is sent once, in order', async () => {
+    const url = await freshDatabaseUrl(backend);
+    logger = await openLogger(backend, { databaseUrl: url, webhooks: [{ url: receiver.url, secret: SECRET, id: 'hook' }] });
+    const ids = Array.from({ length: 8 }, (_, i) => `proc-${i}`);
+    for (const id of ids) await recordCall(logger, id, 'queue');
+    receiver.respond = () => new Promise((r) => setTimeout(() => r(200), 50));
+    const children = [0, 1].map(() => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, url, receiver.url, SECRET, 'wait'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      const ready = new Promise<void>((resolve) =>
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('ready\n')) resolve();
+        }),
+      );
+      return { child, ready, exited: new Promise<string>((resolve) => child.on('exit', () => resolve(out))) };
+    });
+    // Both opened the store; both start their pass at once.
+    await Promise.all(children.map((c) => c.ready));
+    for (const c of children) c.child.stdin.end('go\n');
+    const outputs = await Promise.all(children.map((c) => c.exited));
+    const delivered = outputs.map((o) => Number(/"delivered":(\d+)/.exec(o)?.[1] ?? NaN));
+    expect(delivered.reduce((a, b) => a + b, 0)).toBe(ids.length);
+    expect(bodies(receiver.requests).map((b) => b.callId)).toEqual(ids);
+  });
+
   it('given delivered and pending deliveries, when the projections are rebuilt, then the outbox is kept as it was; cleanup deletes it with its call', async () => {
     await open();
     await recordCall(logger, 'kept-1', 'queue');
