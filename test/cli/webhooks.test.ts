@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, inject, it } from 'vitest';
@@ -67,6 +68,36 @@ describeEachBackend('convlog webhooks', (backend) => {
     expect((await convlog('webhooks', 'status')).stdout).toBe('no pending or failed deliveries\n');
     expect((await convlog('webhooks', 'status', '--all', '--json')).stdout).toContain('"delivered"');
   });
+
+  it('given deliveries waiting, when deliver --follow and then serve run, then each sends them as they come, until Ctrl-C', async () => {
+    const start = (...args: string[]) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.resolve('src/cli/main.ts'), ...args, '--database-url', url, '--config', config],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      return { child, exited };
+    };
+    const follow = start('webhooks', 'deliver', '--follow', '--interval', '100ms', '--json');
+    await expect.poll(() => receiver.acknowledged.length, { timeout: 30_000 }).toBe(2);
+    // A call that ends while it runs is sent on its next look.
+    await logger.startCall({ callId: 'cli-3' });
+    await logger.append(createCallEndedEvent({ callId: 'cli-3' }));
+    await expect.poll(() => receiver.acknowledged.length, { timeout: 30_000 }).toBe(3);
+    follow.child.kill('SIGINT');
+    expect(await follow.exited).toBe(0);
+
+    const serve = start('serve', '--port', '0', '--json');
+    await logger.startCall({ callId: 'cli-4' });
+    await logger.append(createCallEndedEvent({ callId: 'cli-4' }));
+    await expect.poll(() => receiver.acknowledged.length, { timeout: 30_000 }).toBe(4);
+    serve.child.kill('SIGINT');
+    expect(await serve.exited).toBe(0);
+    expect(bodies(receiver.requests).map((b) => b.callId)).toEqual(['cli-1', 'cli-2', 'cli-3', 'cli-4']);
+  }, 90_000);
 
   it('given no such delivery, when retried, then it exits 3; without a subcommand, 2', async () => {
     expect((await convlog('webhooks', 'retry', 'whd_nope')).code).toBe(3);
