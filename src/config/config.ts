@@ -73,7 +73,13 @@ export interface StoreConfig {
 }
 
 /** What may override the resolved {@link StoreConfig}: any of its fields, webhooks as configured (defaults not filled in). */
-export type StoreOverrides = Omit<Partial<StoreConfig>, 'webhooks'> & { webhooks?: readonly WebhookConfig[] | undefined };
+export type StoreOverrides = Omit<Partial<StoreConfig>, 'webhooks'> & {
+  /**
+   * Where each call's report is POSTed when it ends (and when its analysis completes), signed
+   * and retried from the store's outbox; over `CONVERSATION_LOG_WEBHOOK_URL` and the config file.
+   */
+  webhooks?: readonly WebhookConfig[] | undefined;
+};
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/voice_ai.db';
 

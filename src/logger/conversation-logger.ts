@@ -305,6 +305,8 @@ export class ConversationLogger implements EventSink {
    * Ends a call: `completed` unless told otherwise, now or at `endedAt` (a backfilled call
    * keeps its real duration). Rejects `UNKNOWN_CALL`, `CALL_ALREADY_ENDED`, or
    * `INVALID_ARGUMENT` for an `endedAt` before the call started, without touching what is stored.
+   * With `webhooks` configured, the call's report is then sent in the background (bounded, see
+   * {@link deliverWebhooks}); what is not acknowledged waits in the outbox for a deliverer.
    *
    * @example
    * ```ts
