@@ -199,7 +199,7 @@ export class WebhookDeliverer {
     return rows.length > 0;
   }
 
-  /** Sends one claimed delivery; true when acknowledged (the endpoint's next may go). */
+  /** Sends one claimed delivery; true when the endpoint's next may go (acknowledged, or given up). */
   private async send(
     ds: DataSource,
     endpoint: WebhookEndpoint,
@@ -281,7 +281,8 @@ export class WebhookDeliverer {
       retryInMs: giveUp ? null : nextAttemptAt - now,
     });
     await this.outbox(() => markAttemptFailed(ds, dialect, delivery, { status, error, nextAttemptAt, giveUp }));
-    return false;
+    // Given up, it no longer holds the queue: the endpoint's next delivery may go.
+    return giveUp;
   }
 
   /** The receiver answered 2xx: recorded, retried a few times if the store is busy (else the lease expires and it is sent again). */

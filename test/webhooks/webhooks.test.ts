@@ -5,6 +5,7 @@ import { createCallEndedEvent } from '../../src/events/create.js';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import type { WebhookConfig } from '../../src/config/webhooks.js';
 import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
+import { listDeliveries, retryDelivery } from '../../src/store/webhook-outbox.js';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger, quietLog, type Backend } from '../support/stores.js';
 import { bodies, WebhookReceiver } from '../support/webhook-receiver.js';
@@ -23,8 +24,9 @@ async function recordCall(logger: ConversationLogger, callId: string, end: 'endC
 }
 
 /** A deliverer over `logger`'s store with its own clock, as a second process would run it. */
-const delivererOf = (logger: ConversationLogger, endpoints: WebhookConfig[], now: () => number): WebhookDeliverer =>
+const delivererOf = (logger: ConversationLogger, endpoints: WebhookConfig[], now: () => number, giveUpAfterMs?: number): WebhookDeliverer =>
   new WebhookDeliverer({
+    ...(giveUpAfterMs === undefined ? {} : { giveUpAfterMs }),
     dataSource: () => logger.dataSource(),
     dialect: logger.config.dialect,
     endpoints: endpoints.map((e) => ({ id: 'hook', events: ['call_ended'], includeTranscript: false, ...e })),
@@ -82,7 +84,8 @@ describeEachBackend('webhooks', (backend: Backend) => {
     ]);
     expect(report.cost.llm).toBeCloseTo(0.0012, 9);
     expect(report.analysis).toBeNull();
-    expect(await statuses(logger)).toEqual([['call-signed', 'delivered']]);
+    // Recorded once the answer reached the deliverer.
+    await expect.poll(() => statuses(logger)).toEqual([['call-signed', 'delivered']]);
   });
 
   it('given an endpoint without includeTranscript, when the report is posted, then it carries no transcript', async () => {
@@ -127,6 +130,32 @@ describeEachBackend('webhooks', (backend: Backend) => {
     await deliverer.deliverPending();
     await delivererOf(logger, [{ url: receiver.url, secret: SECRET }], () => clock).deliverPending();
     expect(receiver.requests.length).toBe(sent);
+  });
+
+  it('given a delivery failing past giveUpAfterMs, then it is failed, the later ones go, and retry queues it again', async () => {
+    await open();
+    let clock = Date.now();
+    const deliverer = delivererOf(logger, [{ url: receiver.url, secret: SECRET }], () => clock, 3_600_000);
+    for (const id of ['g1', 'g2']) await recordCall(logger, id, 'queue');
+    receiver.respond = (r) => (r.body.includes('"callId":"g1"') ? 410 : 200);
+    for (let i = 0; i < 30 && (await statuses(logger))[0]![1] === 'pending'; i++) {
+      clock += 5 * 60_000;
+      await deliverer.deliverPending();
+    }
+    expect(await statuses(logger)).toEqual([
+      ['g1', 'failed'],
+      ['g2', 'delivered'],
+    ]);
+    const [failed] = await listDeliveries(await logger.dataSource());
+    expect(failed).toMatchObject({ callId: 'g1', status: 'failed', lastStatus: 410 });
+
+    receiver.respond = () => 200;
+    await logger.store.exclusive(async () => retryDelivery(await logger.dataSource(), logger.config.dialect, failed!.id, clock));
+    expect(await deliverer.deliverPending()).toMatchObject({ delivered: 1 });
+    expect(await statuses(logger)).toEqual([
+      ['g1', 'delivered'],
+      ['g2', 'delivered'],
+    ]);
   });
 
   it('given a deliverer killed after the POST but before it recorded the answer, then the report is sent again with the same id; once recorded, never', async () => {
