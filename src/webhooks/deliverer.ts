@@ -256,7 +256,7 @@ export class WebhookDeliverer {
       status = response.status;
       await response.arrayBuffer().catch(() => undefined);
       if (status >= 200 && status < 300) {
-        await this.acknowledge(ds, delivery, status);
+        await this.acknowledge(ds, delivery, status, deadline);
         report.delivered++;
         return true;
       }
@@ -286,13 +286,13 @@ export class WebhookDeliverer {
   }
 
   /** The receiver answered 2xx: recorded, retried a few times if the store is busy (else the lease expires and it is sent again). */
-  private async acknowledge(ds: DataSource, delivery: ClaimedDelivery, status: number): Promise<void> {
+  private async acknowledge(ds: DataSource, delivery: ClaimedDelivery, status: number, deadline: number | undefined): Promise<void> {
     for (let i = 0; ; i++) {
       try {
         await this.outbox(() => markDelivered(ds, this.options.dialect, delivery.id, status, this.now()));
         return;
       } catch (error) {
-        if (i >= 5) {
+        if (i >= 5 || (deadline !== undefined && this.now() + 100 * 2 ** i > deadline)) {
           this.options.log?.error('webhook delivery acknowledged but not recorded; it will be sent again', {
             delivery: delivery.id,
             error: (error as Error).message,
