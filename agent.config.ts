@@ -3,7 +3,7 @@
  *   import config from './agent.config.js';
  *   await attachConversationLog(session, ctx, config);
  * Environment variables override it: DATABASE_URL, CONVERSATION_LOG_SLA_MS,
- * CONVERSATION_LOG_RETENTION_DAYS (and DB_POOL_SIZE, DB_POOL_OVERFLOW, DEBUG, LOG_LEVEL).
+ * CONVERSATION_LOG_RETENTION_DAYS, CONVERSATION_LOG_WEBHOOK_URL + _SECRET (and DB_POOL_SIZE, DB_POOL_OVERFLOW, DEBUG, LOG_LEVEL).
  */
 import { defineConversationLogConfig } from 'livekit-conversation-log';
 
@@ -23,4 +23,6 @@ export default defineConversationLogConfig({
   // Personal data: redact phone numbers, e-mail addresses and card numbers before anything is
   // written, and store caller numbers as salted hashes (or 'mask', or 'keep').
   // redaction: { redact: true, callerNumber: 'hash', hashSalt: process.env.CALLER_HASH_SALT },
+  // POST each call's report (signed, retried from an outbox in the store) when it ends:
+  // webhooks: [{ url: 'https://crm.example.com/hooks/calls', secret: process.env.CRM_WEBHOOK_SECRET!, includeTranscript: true }],
 });

@@ -5,6 +5,7 @@ import { EventEntity } from './event.entity.js';
 import { MessageEntity } from './message.entity.js';
 import { SystemEventEntity } from './system-event.entity.js';
 import { TurnEntity } from './turn.entity.js';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import { ConversationLogNamingStrategy } from './naming.js';
 
 export {
@@ -16,6 +17,7 @@ export {
   MessageEntity,
   SystemEventEntity,
   TurnEntity,
+  WebhookDeliveryEntity,
 };
 
 /** Every entity, as an array (no globs: they break in ESM and inside node_modules). */
@@ -27,4 +29,5 @@ export const ENTITIES = [
   TurnEntity,
   ConversationMetricsEntity,
   SystemEventEntity,
+  WebhookDeliveryEntity,
 ];

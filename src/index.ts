@@ -37,7 +37,7 @@ export { rebuildProjections } from './store/rebuild.js';
 export type { EnqueueOptions, EventSink } from './store/sink.js';
 export type { CloseOptions, CloseReport, FlushOptions, WriterStats } from './store/writer.js';
 export { loadConfig, DEFAULT_DATABASE_URL } from './config/config.js';
-export type { StoreConfig } from './config/config.js';
+export type { StoreConfig, StoreOverrides } from './config/config.js';
 export { ConversationLogError, isConversationLogError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { getConversationHistory } from './queries/history.js';
@@ -56,6 +56,23 @@ export type { SearchOptions, SearchResult, SearchMatch, SnippetPart, SearchRole 
 export { parseSearchQuery } from './queries/search-query.js';
 export type { SearchQuery, SearchTerm } from './queries/search-query.js';
 export type { CallListRow, CallListPage, CallListFilter } from './queries/call-list.js';
+export { getCallReport, CALL_REPORT_VERSION } from './queries/call-report.js';
+export type { CallReport, CallReportMessage, CallReportTurn } from './queries/call-report.js';
+export {
+  verifyWebhookSignature,
+  signWebhookPayload,
+  SIGNATURE_HEADER,
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  DEFAULT_SIGNATURE_TOLERANCE_MS,
+} from './webhooks/signature.js';
+export type { VerifyWebhookOptions } from './webhooks/signature.js';
+export { WebhookDeliverer } from './webhooks/deliverer.js';
+export type { WebhookDelivererOptions, WebhookDeliveryReport, WebhookPayload } from './webhooks/deliverer.js';
+export { WEBHOOK_EVENTS } from './config/webhooks.js';
+export type { WebhookConfig, WebhookEndpoint, WebhookEvent } from './config/webhooks.js';
+export { listDeliveries, retryDelivery, WEBHOOK_TRIGGERS } from './store/webhook-outbox.js';
+export type { WebhookDelivery, DeliveryStatus } from './store/webhook-outbox.js';
 export { cleanupOldData } from './store/cleanup.js';
 export type { CleanupResult } from './store/cleanup.js';
 export { summarize, percentileOfSorted } from './projections/percentile.js';

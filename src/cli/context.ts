@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { createLog, type Log } from '../config/log.js';
-import { loadConfig, type LogLevel, type StoreConfig } from '../config/config.js';
+import { loadConfig, type LogLevel, type StoreConfig, type StoreOverrides } from '../config/config.js';
 import { describeStore } from '../config/describe-store.js';
 import { openReadOnly } from '../store/read-only.js';
 import { ConversationLogger } from '../logger/conversation-logger.js';
@@ -29,7 +29,7 @@ export interface CliContext {
    * The store settings those sources give, a log at the CLI's level (for commands that open the
    * database themselves) and the config file's personal-data handling (`import` redacts like the agent).
    */
-  storeOptions(flags: StoreFlags): Promise<{ overrides: Partial<StoreConfig>; log: Log; redaction: RedactionOptions | undefined }>;
+  storeOptions(flags: StoreFlags): Promise<{ overrides: StoreOverrides; log: Log; redaction: RedactionOptions | undefined }>;
   /** Resolves when the user presses Ctrl-C (SIGINT) or the process gets SIGTERM. */
   interrupted: Promise<void>;
   close(): Promise<void>;

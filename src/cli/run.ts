@@ -11,10 +11,25 @@ import { show } from './commands/show.js';
 import { stats } from './commands/stats.js';
 import { tail } from './commands/tail.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
+import { webhooks } from './commands/webhooks.js';
 import { EXIT, NotFoundError, UsageError } from './errors.js';
 import { nearest } from './suggest.js';
 
-export const COMMANDS: Command[] = [migrate, calls, show, search, stats, diff, tail, exportCommand, importCommand, cleanup, rebuild, serve];
+export const COMMANDS: Command[] = [
+  migrate,
+  calls,
+  show,
+  search,
+  stats,
+  diff,
+  tail,
+  exportCommand,
+  importCommand,
+  cleanup,
+  rebuild,
+  serve,
+  webhooks,
+];
 
 const usage = () => `Usage: convlog <command> [options]
 

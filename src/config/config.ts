@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConversationLogError } from '../errors.js';
+import { resolveWebhooks, webhooksFromEnv, type WebhookConfig, type WebhookEndpoint } from './webhooks.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -74,11 +75,27 @@ export interface StoreConfig {
   logLevel: LogLevel;
   /** Log every SQL statement (DEBUG=true or LOG_LEVEL=debug). */
   logSql: boolean;
+  /**
+   * Where call reports are POSTed (see `WebhookConfig`): the option, else
+   * `CONVERSATION_LOG_WEBHOOK_URL` + `CONVERSATION_LOG_WEBHOOK_SECRET`, else `agent.config.ts`,
+   * else none. The writer queues a delivery per endpoint in the outbox, in the transaction that
+   * appends the call's `call_ended`.
+   */
+  webhooks: readonly WebhookEndpoint[];
 }
+
+/** What may override the resolved {@link StoreConfig}: any of its fields, webhooks as configured (defaults not filled in). */
+export type StoreOverrides = Omit<Partial<StoreConfig>, 'webhooks'> & {
+  /**
+   * Where each call's report is POSTed when it ends (and when its analysis completes), signed
+   * and retried from the store's outbox; over `CONVERSATION_LOG_WEBHOOK_URL` and the config file.
+   */
+  webhooks?: readonly WebhookConfig[] | undefined;
+};
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/voice_ai.db';
 
-export const DEFAULTS: Omit<StoreConfig, 'databaseUrl' | 'dialect' | 'sqlitePath' | 'readUrl' | 'writerThread'> = {
+export const DEFAULTS: Omit<StoreConfig, 'databaseUrl' | 'dialect' | 'sqlitePath' | 'readUrl' | 'writerThread' | 'webhooks'> = {
   poolSize: 10,
   poolOverflow: 20,
   poolIdleTimeoutMs: 30_000,
@@ -175,7 +192,7 @@ export function parseDatabaseUrl(url: string, field = 'DATABASE_URL'): { dialect
  *
  * @throws ConversationLogError `CONFIG_INVALID` naming the bad variable.
  */
-export function loadConfig(overrides: Partial<StoreConfig> = {}, env: NodeJS.ProcessEnv = process.env): StoreConfig {
+export function loadConfig(overrides: StoreOverrides = {}, env: NodeJS.ProcessEnv = process.env): StoreConfig {
   const databaseUrl = overrides.databaseUrl ?? (env['DATABASE_URL']?.trim() || DEFAULT_DATABASE_URL);
   const { dialect, sqlitePath } = parseDatabaseUrl(databaseUrl, overrides.databaseUrl !== undefined ? 'databaseUrl' : 'DATABASE_URL');
   const debug = parseBoolVar('DEBUG', env['DEBUG']);
@@ -198,6 +215,7 @@ export function loadConfig(overrides: Partial<StoreConfig> = {}, env: NodeJS.Pro
     logLevel,
     logSql: logLevel === 'debug',
     ...stripUndefined(overrides),
+    webhooks: overrides.webhooks !== undefined ? resolveWebhooks(overrides.webhooks) : (webhooksFromEnv(env) ?? []),
     databaseUrl,
     dialect,
     sqlitePath,

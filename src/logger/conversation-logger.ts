@@ -17,6 +17,7 @@ import { rebuildProjections, type RebuildOptions, type RebuildResult } from '../
 import type { EnqueueOptions, EventSink } from '../store/sink.js';
 import { DEFAULT_CLOSE_TIMEOUT_MS, type CloseOptions, type CloseReport, type FlushOptions, type WriterStats } from '../store/writer.js';
 import { eventRedactor } from '../redact/redact-event.js';
+import { WebhookDeliverer, type WebhookDeliveryReport } from '../webhooks/deliverer.js';
 import type {
   ConversationLoggerOptions,
   EndCallOptions,
@@ -41,6 +42,9 @@ import {
   toolCallEvent,
   userMessageEvent,
 } from './write-events.js';
+
+/** How long `deliverWebhooks` sends at most by default (ms). */
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
 
 export type {
   ConversationLoggerOptions,
@@ -91,6 +95,10 @@ export class ConversationLogger implements EventSink {
   private reading: Promise<DataSource> | null = null;
   /** Applied to every event before it is queued; null when no redaction is configured. */
   private readonly redact: ((event: NewEvent) => NewEvent) | null;
+  private deliverer: WebhookDeliverer | null = null;
+  /** Webhook passes started by `endCall`, stopped by `close()`. */
+  private readonly deliveries = new Set<Promise<unknown>>();
+  private readonly stopDeliveries = new AbortController();
 
   /** Use {@link ConversationLogger.open} or {@link getConversationLogger}. */
   constructor(options: ConversationLoggerOptions = {}) {
@@ -319,6 +327,8 @@ export class ConversationLogger implements EventSink {
    * Ends a call: `completed` unless told otherwise, now or at `endedAt` (a backfilled call
    * keeps its real duration). Rejects `UNKNOWN_CALL`, `CALL_ALREADY_ENDED`, or
    * `INVALID_ARGUMENT` for an `endedAt` before the call started, without touching what is stored.
+   * With `webhooks` configured, the call's report is then sent in the background (bounded, see
+   * {@link deliverWebhooks}); what is not acknowledged waits in the outbox for a deliverer.
    *
    * @example
    * ```ts
@@ -327,12 +337,18 @@ export class ConversationLogger implements EventSink {
    * ```
    */
   endCall(callId: string, options: EndCallOptions = {}): Promise<void> {
-    return this.writeEnd(
+    const ended = this.writeEnd(
       () => endCallEvent(callId, options),
       options,
       'calls',
       (e) => e.callId!,
     );
+    if (this.config.webhooks.length === 0) return ended;
+    return ended.then(() => {
+      // The call's report goes out now, best effort, in the background; `close()` waits for it
+      // (bounded) and the outbox keeps whatever is not acknowledged for a deliverer.
+      this.deliverInBackground(callId);
+    });
   }
 
   /**
@@ -366,6 +382,56 @@ export class ConversationLogger implements EventSink {
         );
       await this.append(event);
     })();
+  }
+
+  // --- Webhooks -------------------------------------------------------------------------------
+
+  /**
+   * The deliverer of this logger's webhook outbox, over its configured `webhooks` (the
+   * endpoints `convlog webhooks deliver` sends to).
+   */
+  webhookDeliverer(): WebhookDeliverer {
+    return (this.deliverer ??= new WebhookDeliverer({
+      dataSource: () => this.ready(),
+      dialect: this.config.dialect,
+      endpoints: this.config.webhooks,
+      runExclusive: (fn) => this.store.exclusive(fn),
+      log: this.log,
+    }));
+  }
+
+  /**
+   * Sends the webhook deliveries that are due — only as far as `callId`'s when given (the
+   * earlier deliveries of an endpoint go first, to keep its order) — and resolves with what
+   * it did, within `timeoutMs` (default 5 000): no request outlives it. What is not
+   * acknowledged stays in the outbox for a later pass or `convlog webhooks deliver`.
+   */
+  async deliverWebhooks(options: { callId?: string; timeoutMs?: number } = {}): Promise<WebhookDeliveryReport> {
+    const o = v.requireOptions('options', options);
+    const timeoutMs = v.optionalTimeout('timeoutMs', o['timeoutMs']) ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+    const callId = o['callId'] === undefined ? undefined : v.requireId('callId', o['callId']);
+    return this.webhookDeliverer().deliverPending({
+      ...(callId === undefined ? {} : { callId }),
+      deadline: Date.now() + timeoutMs,
+      signal: this.stopDeliveries.signal,
+    });
+  }
+
+  /**
+   * Call when the analysis of a call has been stored: delivers the reports it made due
+   * (`analysis_completed`, see `WEBHOOK_TRIGGERS`) in the background, as `endCall` does for
+   * `call_ended`; `close()` waits for it (bounded).
+   */
+  analysisCompleted(callId: string): void {
+    if (this.config.webhooks.length > 0) this.deliverInBackground(v.requireId('callId', callId));
+  }
+
+  private deliverInBackground(callId: string): void {
+    if (this.closing !== null) return;
+    const pass: Promise<unknown> = this.deliverWebhooks({ callId })
+      .catch((error: unknown) => this.log.warn('webhook delivery at call end failed', { error: (error as Error).message }))
+      .finally(() => this.deliveries.delete(pass));
+    this.deliveries.add(pass);
   }
 
   /** Writes a row to `system_events` (through the log). */
@@ -467,6 +533,15 @@ export class ConversationLogger implements EventSink {
       const deadline = Date.now() + timeoutMs;
       // Session events already emitted are mapped and queued before the queue closes.
       runHandedOn();
+      // Webhook passes under way finish (their own bound) before the store closes, no later than half the budget.
+      if (this.deliveries.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...this.deliveries]),
+          new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, Math.floor(timeoutMs / 2))))),
+        ]).finally(() => clearTimeout(timer));
+        this.stopDeliveries.abort();
+      }
       const report = await this.store.close({ timeoutMs });
       // No open is started from now on; one under way is discarded when it ends.
       this.closed = true;

@@ -1,4 +1,4 @@
-import type { StoreConfig } from '../config/config.js';
+import type { StoreOverrides } from '../config/config.js';
 import type { Log } from '../config/log.js';
 import type { EndedCallStatus, JsonObject, Severity } from '../events/types.js';
 import type { RedactionOptions } from '../redact/redact-event.js';
@@ -122,7 +122,7 @@ export interface EndCallOptions {
   endedAt?: number;
 }
 
-export interface ConversationLoggerOptions extends Partial<StoreConfig> {
+export interface ConversationLoggerOptions extends StoreOverrides {
   /** Use this winston logger instead of creating one. */
   log?: Log;
   /** Personal data: redact free text and mask or hash caller numbers before anything is written. */

@@ -64,10 +64,18 @@ export interface AttachOptions extends ConversationLogConfig {
    * when it closes at exit).
    */
   shutdownTimeoutMs?: number;
+  /**
+   * With `webhooks` configured: how long `close()` — the job's shutdown callback — then sends the
+   * call's report at most (ms, default 5 000), after its events are written. Past it the close
+   * goes on; the outbox keeps the report for `convlog webhooks deliver` (or `convlog serve`).
+   */
+  webhookTimeoutMs?: number;
 }
 
 /** How long the shutdown callback waits for the call's events by default. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** How long the shutdown callback sends the call's webhooks by default. */
+export const DEFAULT_WEBHOOK_SHUTDOWN_MS = 5_000;
 
 /** What {@link attachConversationLog} returns. */
 export interface ConversationLogHandle {
@@ -79,6 +87,7 @@ export interface ConversationLogHandle {
   /**
    * Stops listening, ends the call if the session did not (reason `job_shutdown`), and flushes,
    * for at most `shutdownTimeoutMs`: past it, rejects `FLUSH_TIMEOUT` (the events stay queued).
+   * Then, with webhooks configured, sends the call's report for at most `webhookTimeoutMs`.
    */
   close(): Promise<void>;
 }
@@ -126,6 +135,7 @@ export async function attachConversationLog(
 ): Promise<ConversationLogHandle> {
   // Checked first: a bad timeout would otherwise surface only at shutdown, as a flush that never ran.
   const shutdownTimeoutMs = optionalTimeout('shutdownTimeoutMs', options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  const webhookTimeoutMs = optionalTimeout('webhookTimeoutMs', options.webhookTimeoutMs) ?? DEFAULT_WEBHOOK_SHUTDOWN_MS;
   const sink = options.sink ?? prewarmedLogger(ctx?.proc) ?? getConversationLogger(storeOverrides(options));
   const info = await loadAgentsInfo();
   const callId = options.callId ?? ctx?.job?.id ?? ctx?.room?.name ?? randomUUID();
@@ -210,6 +220,8 @@ export async function attachConversationLog(
         runHandedOn();
         if (!mapper.isClosed) write(mapper.end('job_shutdown', Date.now()));
         await sink.flush({ timeoutMs: shutdownTimeoutMs });
+        // Best effort, bounded: what is not acknowledged stays in the outbox for a deliverer.
+        await sink.deliverWebhooks?.({ callId, timeoutMs: webhookTimeoutMs }).catch(() => undefined);
       })()),
   };
   // Stop listening once the session closed: LiveKit emits late events (user away ~15 s later).

@@ -1,11 +1,13 @@
-import { parseSlaVar, type StoreConfig } from '../config/config.js';
+import { parseSlaVar, type StoreOverrides } from '../config/config.js';
+import type { WebhookConfig } from '../config/webhooks.js';
 import type { RedactionOptions } from '../redact/redact-event.js';
 import type { PricingTable } from './pricing.js';
 
 /**
  * What `agent.config.ts` may set. Environment variables override the file:
  * `DATABASE_URL` over `databaseUrl`, `CONVERSATION_LOG_READ_URL` over `readUrl`, `CONVERSATION_LOG_SLA_MS` over `slaThresholdMs`,
- * `CONVERSATION_LOG_RETENTION_DAYS` over `retentionDays`.
+ * `CONVERSATION_LOG_RETENTION_DAYS` over `retentionDays`, `CONVERSATION_LOG_WEBHOOK_URL` (with
+ * `CONVERSATION_LOG_WEBHOOK_SECRET`) over `webhooks`.
  */
 export interface ConversationLogConfig {
   /** `sqlite:./data/voice_ai.db` (default) or `postgres://…`. */
@@ -31,6 +33,12 @@ export interface ConversationLogConfig {
    * function); `callerNumber: 'mask' | 'hash'` keeps the caller's number out of the store.
    */
   redaction?: RedactionOptions;
+  /**
+   * Where each call's report is POSTed when the call ends (and again when its analysis
+   * completes): signed with HMAC-SHA256, retried from a durable outbox in the store until the
+   * receiver answers 2xx. See `WebhookConfig` and the README's Webhooks section.
+   */
+  webhooks?: WebhookConfig[];
   /** Writer tuning: queue bound and batch interval. */
   maxQueueSize?: number;
   flushIntervalMs?: number;
@@ -40,8 +48,8 @@ export interface ConversationLogConfig {
 export const defineConversationLogConfig = (config: ConversationLogConfig): ConversationLogConfig => config;
 
 /** The store configuration of a plugin config, with the environment overriding the file. */
-export function storeOverrides(config: ConversationLogConfig, env: NodeJS.ProcessEnv = process.env): Partial<StoreConfig> {
-  const out: Partial<StoreConfig> = {};
+export function storeOverrides(config: ConversationLogConfig, env: NodeJS.ProcessEnv = process.env): StoreOverrides {
+  const out: StoreOverrides = {};
   const url = env['DATABASE_URL']?.trim() || config.databaseUrl;
   if (url !== undefined) out.databaseUrl = url;
   const readUrl = env['CONVERSATION_LOG_READ_URL']?.trim() || config.readUrl;
@@ -51,6 +59,7 @@ export function storeOverrides(config: ConversationLogConfig, env: NodeJS.Proces
   if (!env['CONVERSATION_LOG_RETENTION_DAYS'] && config.retentionDays !== undefined) out.retentionDays = config.retentionDays;
   if (config.maxQueueSize !== undefined) out.maxQueueSize = config.maxQueueSize;
   if (config.flushIntervalMs !== undefined) out.flushIntervalMs = config.flushIntervalMs;
+  if (!env['CONVERSATION_LOG_WEBHOOK_URL']?.trim() && config.webhooks !== undefined) out.webhooks = config.webhooks;
   return out;
 }
 

@@ -69,7 +69,8 @@ each call's transcript with latency waterfalls, and a live view; and GET /metric
 fleet's metrics for Prometheus, counted from the log from the moment serve starts (latency
 buckets around the config's SLA). With a token, /metrics wants "Authorization: Bearer <token>"
 (Prometheus: authorization: { credentials: <token> }). Alert rules and a Grafana dashboard on
-these metrics ship in the package's monitoring/ folder.
+these metrics ship in the package's monitoring/ folder. With webhooks configured, serve also
+delivers the webhook outbox, as "convlog webhooks deliver --follow" does.
 
   --port N     port to listen on (default ${DEFAULT_PORT}; 0 for any free port)
   --host H     address to bind (default ${DEFAULT_HOST}); any non-loopback address needs a token

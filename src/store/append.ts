@@ -4,6 +4,7 @@ import { PROJECTIONS } from '../projections/index.js';
 import type { Projection, ProjectionContext } from '../projections/projection.js';
 import type { EventRow, WriteExecutor } from './executor.js';
 import { isMiss, type ConversationState, type StreamMiss, type StreamState } from './stream-state.js';
+import { queueWebhookDeliveries, type WebhookTarget } from './webhook-outbox.js';
 
 /** An event on its way to the log, with the id the writer gave it and its data as JSON. */
 export interface PendingEvent {
@@ -125,10 +126,12 @@ function decide(item: PendingEvent, state: StreamState): Decision | StreamMiss {
  * Appends a batch inside an open transaction: checks every event against what is stored,
  * inserts the accepted ones into the log (one statement per row on SQLite, one statement of
  * column arrays on PostgreSQL), then applies the inline projections to the batch
- * ({@link projectBatch}).
+ * ({@link projectBatch}) and queues the webhook deliveries its events make due (the outbox,
+ * store state that a rebuild does not replay).
  * Events already in the log (by `eventId`) are skipped, so a retried flush never writes twice.
  *
  * @param checkDuplicates look up the ids first; needed only when retrying a flush
+ * @param webhooks the endpoints a `call_ended` (see `WEBHOOK_TRIGGERS`) queues a delivery for
  */
 export async function appendBatch(
   items: readonly PendingEvent[],
@@ -137,6 +140,7 @@ export async function appendBatch(
   state: StreamState,
   recordedAt: number,
   checkDuplicates: boolean,
+  webhooks: readonly WebhookTarget[] = [],
 ): Promise<AppendOutcome[]> {
   const existing = checkDuplicates ? await existingIds(items, ctx) : null;
   const callIds = new Set<string>();
@@ -199,6 +203,7 @@ export async function appendBatch(
     } as RecordedEvent);
   }
   await projectBatch(recorded, ctx);
+  await queueWebhookDeliveries(recorded, ctx, webhooks);
   return outcomes;
 }
 

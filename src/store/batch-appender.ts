@@ -10,7 +10,8 @@ import { StreamState } from './stream-state.js';
 import { StaleProjectionMemory, type ProjectionContext } from '../projections/projection.js';
 import { inTransaction } from './transaction.js';
 
-export type AppenderConfig = Pick<StoreConfig, 'dialect' | 'sqlitePath' | 'checkpointIntervalMs' | 'writerNice'>;
+export type AppenderConfig = Pick<StoreConfig, 'dialect' | 'sqlitePath' | 'checkpointIntervalMs' | 'writerNice'> &
+  Partial<Pick<StoreConfig, 'webhooks'>>;
 
 /**
  * Appends one batch per transaction on a DataSource, keeping the writer's view of the streams
@@ -53,7 +54,7 @@ export class BatchAppender {
       const dataSource = await this.ready();
       await this.prepare(dataSource);
       const outcomes = await inTransaction(dataSource, this.config.dialect, async ({ ctx, executor }) =>
-        appendBatch(items, await this.withMemory(ctx), executor, this.state, Date.now(), retry),
+        appendBatch(items, await this.withMemory(ctx), executor, this.state, Date.now(), retry, this.config.webhooks),
       );
       this.state.commit();
       this.memory.commit();

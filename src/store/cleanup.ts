@@ -13,6 +13,8 @@ export interface CleanupResult {
   turns: number;
   conversationMetrics: number;
   systemEvents: number;
+  /** Webhook deliveries of the deleted calls (delivered or not): the outbox goes with its call. */
+  webhookDeliveries: number;
   events: number;
   cutoff: number;
   batches: number;
@@ -42,13 +44,14 @@ const CHILD_TABLES: Array<[keyof CleanupResult, string, string]> = [
   ['turns', 'turns', 'call_id'],
   ['messages', 'messages', 'call_id'],
   ['conversations', 'conversations', 'call_id'],
+  ['webhookDeliveries', 'webhook_deliveries', 'call_id'],
   ['events', 'events', 'call_id'],
   ['calls', 'calls', 'id'],
 ];
 
 /**
- * Deletes calls that started more than `retentionDays` ago — their log events and every
- * projection row — plus system-level events older than that, in small transactions so the
+ * Deletes calls that started more than `retentionDays` ago — their log events, every
+ * projection row and their webhook deliveries — plus system-level events older than that, in small transactions so the
  * database is never locked for long. Returns the rows deleted per table.
  */
 export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, options: CleanupOptions): Promise<CleanupResult> {
@@ -69,6 +72,7 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
     turns: 0,
     conversationMetrics: 0,
     systemEvents: 0,
+    webhookDeliveries: 0,
     events: 0,
     cutoff,
     batches: 0,

@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ConversationLogNamingStrategy, ENTITIES } from '../../entities/index.js';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { loadConfig, type StoreConfig } from '../config/config.js';
+import { loadConfig, type StoreConfig, type StoreOverrides } from '../config/config.js';
 import { createLog, WinstonTypeOrmLogger, type Log } from '../config/log.js';
 import { ConversationLogError } from '../errors.js';
 
@@ -181,7 +181,7 @@ function tightenToOwner(file: string, log: Log): void {
  * @throws ConversationLogError `CONFIG_INVALID` for bad configuration, `DB_UNAVAILABLE` when the database cannot be reached.
  */
 export async function initDatabase(
-  overrides: Partial<StoreConfig> = {},
+  overrides: StoreOverrides = {},
   log?: Log,
 ): Promise<{ dataSource: DataSource; config: StoreConfig; log: Log }> {
   const config = loadConfig(overrides);

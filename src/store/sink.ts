@@ -30,4 +30,10 @@ export interface EventSink {
    * (`FLUSH_TIMEOUT`) if that has not happened by then.
    */
   flush(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Sends the webhook deliveries due for `callId` (the ones queued before it for the same
+   * endpoint first) within `timeoutMs`; what is not acknowledged stays in the outbox. Optional:
+   * a sink without webhooks has none.
+   */
+  deliverWebhooks?(options: { callId?: string; timeoutMs?: number }): Promise<unknown>;
 }

@@ -372,6 +372,7 @@ describe('convlog usage and configuration', () => {
       'cleanup',
       'rebuild',
       'serve',
+      'webhooks',
     ]);
     expect(top.stdout.split('\n').filter((l) => l.length > 80)).toEqual([]);
     for (const name of names) {

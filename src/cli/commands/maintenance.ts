@@ -91,7 +91,8 @@ export const rebuild: Command = {
 Empties the projections (calls, conversations, messages, turns, conversation_metrics,
 system_events) and the full-text index, and replays the whole event log into them in one
 transaction; readers see the old rows until it commits. Use it after an upgrade that changes a
-projection.
+projection. The webhook outbox is not a projection: it is left as it is (nothing is
+re-sent).
   --search-config <name>  PostgreSQL: index and search messages with this text search
                           configuration from now on (e.g. english, which stems words; the
                           default is simple). Kept in the store.
@@ -134,13 +135,18 @@ ${COMMON_HELP}`,
     const dataSource = await logger.readDataSource();
     const server = await startDashboardServer({ logger, dataSource, host: options.host, port: options.port, token: options.token });
     const store = describeStore(logger.config);
+    // With webhooks configured, the dashboard's process is also the long-running deliverer.
+    const stopDelivering = new AbortController();
+    const delivering =
+      logger.config.webhooks.length > 0 ? logger.webhookDeliverer().follow({ signal: stopDelivering.signal }) : Promise.resolve();
     if (args.values['json'])
       ctx.stdout.write(
         `${JSON.stringify({ url: server.url, metrics: `${server.url}metrics`, host: server.host, port: server.port, store })}\n`,
       );
     else ctx.stdout.write(`${describeServing(server.url, options).join('\n')}\n`);
     await ctx.interrupted;
-    await server.close();
+    stopDelivering.abort();
+    await Promise.all([server.close(), delivering]);
     return 0;
   },
 };
