@@ -78,6 +78,8 @@ export const KEPT_FIELDS: ReadonlySet<string> = new Set([
   'severity',
   'kind',
   'outcome',
+  'verdict',
+  'errorType',
   'interruptedBy',
 ]);
 

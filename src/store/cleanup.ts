@@ -13,6 +13,8 @@ export interface CleanupResult {
   turns: number;
   conversationMetrics: number;
   systemEvents: number;
+  callAnalyses: number;
+  callTags: number;
   events: number;
   cutoff: number;
   batches: number;
@@ -38,6 +40,8 @@ export interface CleanupOptions {
 
 const CHILD_TABLES: Array<[keyof CleanupResult, string, string]> = [
   ['systemEvents', 'system_events', 'call_id'],
+  ['callAnalyses', 'call_analyses', 'call_id'],
+  ['callTags', 'call_tags', 'call_id'],
   ['conversationMetrics', 'conversation_metrics', 'call_id'],
   ['turns', 'turns', 'call_id'],
   ['messages', 'messages', 'call_id'],
@@ -69,6 +73,8 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
     turns: 0,
     conversationMetrics: 0,
     systemEvents: 0,
+    callAnalyses: 0,
+    callTags: 0,
     events: 0,
     cutoff,
     batches: 0,
