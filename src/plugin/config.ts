@@ -1,3 +1,4 @@
+import type { AnalysisOptions } from '../analysis/options.js';
 import { parseSlaVar, type StoreConfig } from '../config/config.js';
 import type { RedactionOptions } from '../redact/redact-event.js';
 import type { PricingTable } from './pricing.js';
@@ -26,6 +27,12 @@ export interface ConversationLogConfig {
    * function); `callerNumber: 'mask' | 'hash'` keeps the caller's number out of the store.
    */
   redaction?: RedactionOptions;
+  /**
+   * Post-call analysis with an LLM of yours (any `llm.LLM`): a summary, a verdict against your
+   * `criteria` and the fields of your `schema`, run after each call's end is stored and by
+   * `convlog analyze`. See `AnalysisOptions`.
+   */
+  analysis?: AnalysisOptions;
   /** Writer tuning: queue bound and batch interval. */
   maxQueueSize?: number;
   flushIntervalMs?: number;
