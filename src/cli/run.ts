@@ -2,6 +2,7 @@ import { isConversationLogError } from '../errors.js';
 import { PACKAGE_VERSION } from '../plugin/plugin.js';
 import type { Command } from './command.js';
 import { createContext, type CliContext } from './context.js';
+import { analyze } from './commands/analyze.js';
 import { calls } from './commands/calls.js';
 import { diff } from './commands/diff.js';
 import { cleanup, rebuild, serve } from './commands/maintenance.js';
@@ -14,7 +15,21 @@ import { exportCommand, importCommand } from './commands/transfer.js';
 import { EXIT, NotFoundError, UsageError } from './errors.js';
 import { nearest } from './suggest.js';
 
-export const COMMANDS: Command[] = [migrate, calls, show, search, stats, diff, tail, exportCommand, importCommand, cleanup, rebuild, serve];
+export const COMMANDS: Command[] = [
+  migrate,
+  calls,
+  show,
+  search,
+  stats,
+  diff,
+  analyze,
+  tail,
+  exportCommand,
+  importCommand,
+  cleanup,
+  rebuild,
+  serve,
+];
 
 const usage = () => `Usage: convlog <command> [options]
 
