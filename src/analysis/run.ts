@@ -43,8 +43,11 @@ const errorText = (e: unknown): string => {
 
 /** One request: the answer's text, or an {@link AttemptFailure} (error, time limit, empty answer). */
 async function request(a: ResolvedAnalysis, system: string, user: string, usage: Usage): Promise<string> {
-  const { llm: agentsLlm } = await import('@livekit/agents');
-  const chatCtx = agentsLlm.ChatContext.empty();
+  const agents = await import('@livekit/agents');
+  // An LLMStream logs through LiveKit's logger, which throws until initialised: outside an agent
+  // process (convlog analyze, a script) it is initialised here, silent (failures are stored instead).
+  if (agents.loggerOptions() === undefined) agents.initializeLogger({ pretty: false, level: 'silent' });
+  const chatCtx = agents.llm.ChatContext.empty();
   chatCtx.addMessage({ role: 'system', content: system });
   chatCtx.addMessage({ role: 'user', content: user });
   const model = a.llm;
