@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
+import { startDashboardServer } from '../../src/server/index.js';
+import { getJson } from '../server/support.js';
 import { convlogInProcess } from '../support/cli-in-process.js';
 import { analysisAnswer, analysisLLM } from '../support/livekit/analysis-llm.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
@@ -158,6 +160,22 @@ describeEachBackend('convlog analyze, calls --verdict/--tag, stats, over stored 
     const text = await cli(['stats', '--hours', '48']);
     expect(text.stdout).toContain('Verdicts   2 rated: 1 pass, 1 fail, 0 unclear  success 50.0%');
     expect(text.stdout).toMatch(/^refund +1 +0 +1 +0 +0\.0%/m);
+  });
+
+  it('given verdicts and tags, when the dashboard API is asked, then /api/calls filters by them and /api/overview rates them', async () => {
+    const server = await startDashboardServer({ logger, port: 0, pollMs: 50 });
+    try {
+      const base = server.url.replace(/\/$/, '');
+      const fail = await getJson(`${base}/api/calls?verdict=fail`);
+      expect(fail.rows.map((c: { id: string }) => c.id)).toEqual(['call-refund']);
+      const refund = await getJson(`${base}/api/calls?tag=refund`);
+      expect(refund.rows.map((c: { id: string }) => c.id)).toEqual(['call-refund']);
+      const o = await getJson(`${base}/api/overview?range=24h`);
+      expect(o.analysis.overall).toMatchObject({ pass: 1, fail: 1, successRate: 50 });
+      expect(o.analysis.byTag.map((t: { tag: string }) => t.tag)).toEqual(['billing', 'refund']);
+    } finally {
+      await server.close();
+    }
   });
 
   it('given analyses, tags and outcomes, when the projections are rebuilt, then call_analyses, call_tags and calls are the same rows', async () => {

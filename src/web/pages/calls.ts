@@ -13,7 +13,20 @@ const SINCE: Record<string, number> = {
 };
 
 /** The filters as they appear in the page's address (`/calls?status=failed&room=…`). */
-const FIELDS = ['status', 'room', 'since', 'minDurationS', 'minTurns', 'minCostUsd', 'minWorstLatencyMs', 'sort', 'dir', 'page'] as const;
+const FIELDS = [
+  'status',
+  'room',
+  'verdict',
+  'tag',
+  'since',
+  'minDurationS',
+  'minTurns',
+  'minCostUsd',
+  'minWorstLatencyMs',
+  'sort',
+  'dir',
+  'page',
+] as const;
 
 /** What to do when the store holds no call yet: the two ways to get one. */
 export const emptyStoreHint = () => [
@@ -38,6 +51,8 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
     withQuery('/api/calls', {
       status: get('status'),
       room: get('room'),
+      verdict: get('verdict'),
+      tag: get('tag'),
       from: since === undefined ? undefined : Date.now() - since,
       minDurationMs: get('minDurationS') && Number.isFinite(minDurationS) ? minDurationS * 1000 : undefined,
       minTurns: get('minTurns'),
@@ -78,6 +93,13 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
       ['abandoned', 'abandoned'],
     ]),
     input('room', 'Room contains', 'search', { placeholder: 'room name', maxlength: 255 }),
+    select('verdict', 'Verdict', [
+      ['', 'any'],
+      ['pass', 'pass'],
+      ['fail', 'fail'],
+      ['unclear', 'unclear'],
+    ]),
+    input('tag', 'Tag', 'search', { placeholder: 'refund', maxlength: 64 }),
     select('since', 'Started', [
       ['', 'any time'],
       ['1h', 'last hour'],
@@ -96,7 +118,7 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const params: Record<string, string> = {};
-    for (const name of ['status', 'room', 'since', 'minDurationS', 'minTurns', 'minCostUsd', 'minWorstLatencyMs']) {
+    for (const name of ['status', 'room', 'verdict', 'tag', 'since', 'minDurationS', 'minTurns', 'minCostUsd', 'minWorstLatencyMs']) {
       const field = findField(form, name);
       if (field && field.value.trim() !== '') params[name] = field.value.trim();
     }
@@ -135,6 +157,14 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
         c.slaViolations > 0 ? h('span', { class: 'badge bad', attrs: { title: 'SLA violations' } }, ` ${c.slaViolations} SLA`) : '',
       ),
       h('td', { class: 'num' }, c.errors > 0 ? h('span', { class: 'badge bad' }, String(c.errors)) : '0'),
+      h(
+        'td',
+        {},
+        c.verdict === null
+          ? '—'
+          : h('span', { class: `badge ${c.verdict === 'pass' ? 'completed' : c.verdict === 'fail' ? 'bad' : 'warn'}` }, c.verdict),
+        c.tags.length ? h('span', { class: 'muted small' }, ` ${c.tags.join(', ')}`) : '',
+      ),
     );
 
   const first = data.total === 0 ? 0 : data.offset + 1;
@@ -161,6 +191,7 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
           header('cost', 'Cost', true),
           header('worstLatency', 'Worst latency', true),
           header(null, 'Errors', true),
+          header(null, 'Verdict · tags'),
         ),
       ),
       h(
@@ -173,7 +204,7 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
               {},
               h(
                 'td',
-                { attrs: { colspan: 9, 'data-testid': 'calls-empty' }, class: 'muted' },
+                { attrs: { colspan: 10, 'data-testid': 'calls-empty' }, class: 'muted' },
                 FIELDS.some((f) => f !== 'page' && f !== 'sort' && f !== 'dir' && get(f) !== '')
                   ? ['No calls match these filters. ', link('/calls', 'Show every call')]
                   : data.total > 0
