@@ -9,8 +9,8 @@ const SORTS = { started: 'started', latency: 'worstLatency', cost: 'cost', durat
 export const calls: Command = {
   name: 'calls',
   summary: 'a table of calls: status, room, duration, turns, cost, worst latency',
-  help: `Usage: convlog calls [--since 24h] [--status failed] [--room R] [--release R] [--verdict fail] [--tag T]
-                    [--sort started] [--limit 50]
+  help: `Usage: convlog calls [--since 24h] [--status failed] [--room R] [--release R]
+                    [--verdict fail] [--tag T] [--sort started] [--limit 50]
 
 Lists calls, newest first, as wide as the terminal (COLUMNS when piped); call ids are never
 cut, so any of them pastes into "convlog show". Failures and SLA breaches are in colour on a

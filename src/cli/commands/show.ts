@@ -19,8 +19,9 @@ end, SLA marks), tool calls with arguments and results, interruptions, errors, a
 the call, as wide as the terminal (COLUMNS when piped). Above the transcript: the agent's tags
 and outcome, and the post-call analysis (its verdict and reason, summary, the fields extracted —
 marked invalid when they do not match the schema — and the analysis LLM's model, tokens and
-cost), or why the analysis failed. --json gives the same as fields analysis, tags and outcome. A prefix that more than one call id
-starts with is refused, naming them (exit 2). Exit code 3 when there is no such call.
+cost), or why the analysis failed. --json gives the same as fields analysis, tags and outcome. A
+prefix that more than one call id starts with is refused, naming them (exit 2). Exit code 3 when
+there is no such call.
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
