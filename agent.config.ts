@@ -4,6 +4,7 @@
  *   await attachConversationLog(session, ctx, config);
  * Environment variables override it: DATABASE_URL, CONVERSATION_LOG_SLA_MS,
  * CONVERSATION_LOG_RETENTION_DAYS (and DB_POOL_SIZE, DB_POOL_OVERFLOW, DEBUG, LOG_LEVEL).
+ * For `analysis`, import your LLM plugin here, e.g. import * as openai from '@livekit/agents-plugin-openai';
  */
 import { defineConversationLogConfig } from 'livekit-conversation-log';
 
@@ -23,4 +24,11 @@ export default defineConversationLogConfig({
   // Personal data: redact phone numbers, e-mail addresses and card numbers before anything is
   // written, and store caller numbers as salted hashes (or 'mask', or 'keep').
   // redaction: { redact: true, callerNumber: 'hash', hashSalt: process.env.CALLER_HASH_SALT },
+  // Post-call analysis with any llm.LLM of @livekit/agents (also what `convlog analyze` runs):
+  // a summary, a verdict against your criteria and fields matching your zod or JSON Schema.
+  // analysis: {
+  //   llm: new openai.LLM({ model: 'gpt-4o-mini' }),
+  //   criteria: 'The caller got an answer to their question, or was told who can answer it.',
+  //   schema: { type: 'object', properties: { orderId: { type: ['string', 'null'] } }, required: ['orderId'] },
+  // },
 });
