@@ -7,6 +7,8 @@ import type { DataSource } from 'typeorm';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer } from '../../src/server/index.js';
 import { getJson } from '../server/support.js';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
 import { convlogInProcess } from '../support/cli-in-process.js';
 import { analysisAnswer, analysisLLM } from '../support/livekit/analysis-llm.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
@@ -177,6 +179,37 @@ describeEachBackend('convlog analyze, calls --verdict/--tag, stats, over stored 
       await server.close();
     }
   });
+
+  it.skipIf(skipWithout('chromium'))(
+    'given verdicts and tags, when the dashboard pages open, then the call shows its analysis, the calls page filters by verdict and the overview rates tags',
+    async () => {
+      const server = await startDashboardServer({ logger, port: 0, pollMs: 50 });
+      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${server.url}call?id=call-refund`);
+        const analysis = page.getByTestId('analysis');
+        await analysis.waitFor();
+        const text = (await analysis.textContent()) ?? '';
+        expect(text).toContain('no refund was given');
+        expect(text).toContain('billing, refund');
+        expect(text).toContain('could not refund');
+        await page.goto(`${server.url}calls?verdict=fail`);
+        const table = page.getByTestId('calls-table');
+        await table.waitFor();
+        await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+        expect(await page.locator('select[name=verdict]').inputValue()).toBe('fail');
+        await page.goto(`${server.url}?range=24h`);
+        const verdicts = page.getByTestId('verdicts');
+        await verdicts.waitFor();
+        await expect.poll(async () => (await verdicts.textContent()) ?? '').toContain('tag refund');
+      } finally {
+        await browser.close();
+        await server.close();
+      }
+    },
+    60_000,
+  );
 
   it('given analyses, tags and outcomes, when the projections are rebuilt, then call_analyses, call_tags and calls are the same rows', async () => {
     const ds = await logger.dataSource();
