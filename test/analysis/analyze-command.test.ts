@@ -11,6 +11,8 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
 import { convlogInProcess } from '../support/cli-in-process.js';
 import { analysisAnswer, analysisLLM } from '../support/livekit/analysis-llm.js';
+import { ScriptedLLM } from '../support/livekit/scripted-llm.js';
+import type { llm as agentsLlm } from '@livekit/agents';
 import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
 
 const T0 = Date.now() - 3_600_000;
@@ -250,6 +252,38 @@ describeEachBackend('ConversationLogger with analysis options', (backend) => {
       await expect(logger.tagCall(callId, '')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'tag' });
       await expect(logger.setCallOutcome(callId, 'maybe' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'outcome' });
       await expect(logger.tagCall('no-such-call', 'x')).rejects.toMatchObject({ code: 'UNKNOWN_CALL' });
+    } finally {
+      await logger.close();
+    }
+  });
+});
+
+/** A scripted LLM that keeps the text of every request it got. */
+class CapturingLLM extends ScriptedLLM {
+  readonly prompts: string[] = [];
+  override chat(params: Parameters<agentsLlm.LLM['chat']>[0]): agentsLlm.LLMStream {
+    this.prompts.push(params.chatCtx.items.map((i) => (i.type === 'message' ? (i.textContent ?? '') : '')).join('\n'));
+    return super.chat(params);
+  }
+}
+
+describeEachBackend('the transcript the analysis LLM reads', (backend) => {
+  it('given redaction, when a call is analysed, then the LLM gets the stored, redacted transcript and the criteria, never the raw number', async () => {
+    const llm = new CapturingLLM([{ content: analysisAnswer({ summary: 'Callback asked.', verdict: 'pass', reason: 'ok' }) }]);
+    const logger = await openLogger(backend, { redaction: { redact: true }, analysis: { llm, criteria: 'The caller got a callback.' } });
+    try {
+      const callId = await logger.startCall({});
+      const conversationId = await logger.startConversation({ callId });
+      await logger.logUserMessage({ conversationId, content: 'Call me back at +1 415 555 0100 please' });
+      await logger.logAssistantMessage({ conversationId, content: 'We will call you back.', processingTimeMs: 400 });
+      await logger.endCall(callId);
+      await logger.flushAnalyses();
+      expect(llm.prompts).toHaveLength(1);
+      const prompt = llm.prompts[0]!;
+      expect(prompt).toContain('The caller got a callback.');
+      expect(prompt).toMatch(/\[00:0\d\] user: Call me back at \[PHONE\] please/);
+      expect(prompt).toMatch(/\[00:0\d\] agent: We will call you back\./);
+      expect(prompt).not.toContain('555');
     } finally {
       await logger.close();
     }
