@@ -130,9 +130,12 @@ function sipCallerNumber(ctx: JobContextLike | undefined): string | null {
  * the event loop, after the listeners returned; `flush()` and `close()` run it first. If the store fails the session goes
  * on; the failure shows in the logs and in `system_events` once the store is writable. The
  * shutdown callback waits for the call's events at most `shutdownTimeoutMs` (10 000 ms).
+ * With `analysis` set, the call is analysed once its end is stored (never on the session's path;
+ * `handle.analysis()` resolves with the result), and the shutdown callback then waits for that
+ * analysis. `handle.tag()` and `handle.outcome()` label the call from the agent's own code.
  *
  * @throws ConversationLogError `INVALID_ARGUMENT` for a `shutdownTimeoutMs` that is not a whole
- *   number of ms from 0 to 2^31 - 1.
+ *   number of ms from 0 to 2^31 - 1; `CONFIG_INVALID` for bad `analysis` options.
  *
  * @example
  * ```ts
