@@ -5,7 +5,7 @@ import type { AnalysisCompletedData, AnalysisFailedData, NewEvent } from '../eve
 import { ConversationLogError, invalidArgument } from '../errors.js';
 import { callsToAnalyze, getCallTranscript, type CallsToAnalyzeFilter } from '../queries/transcript.js';
 import { isSafeParseSchema, type ResolvedAnalysis } from './options.js';
-import { jsonObjectOf, readAnswer } from './output.js';
+import { jsonObjectOf, jsonSchemaValidator, readAnswer } from './output.js';
 import { systemPrompt, transcriptText } from './prompt.js';
 
 /** Where an analysis reads the call and writes its result: a `ConversationLogger`. */
@@ -117,9 +117,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *
  * @remarks
  * LLM failures are results, never rejections; the promise rejects only when the call is unknown
- * or still active (`UNKNOWN_CALL`, `INVALID_ARGUMENT`) or the store cannot take the result.
+ * or still active (`UNKNOWN_CALL`, `INVALID_ARGUMENT`), the JSON Schema cannot be compiled
+ * (`CONFIG_INVALID`), or the store cannot take the result.
  */
 export async function analyzeCall(store: AnalysisStore, callId: string, a: ResolvedAnalysis): Promise<AnalysisResult> {
+  if (a.schema !== null && !isSafeParseSchema(a.schema)) {
+    try {
+      await jsonSchemaValidator(a.schema);
+    } catch (error) {
+      throw new ConversationLogError(
+        'CONFIG_INVALID',
+        `analysis.schema is not a JSON Schema that can be compiled (draft-07): ${errorText(error)}. Fix the schema, or give a zod schema.`,
+        { field: 'analysis.schema', cause: error },
+      );
+    }
+  }
   const ds = await store.dataSource();
   const transcript = await getCallTranscript(ds, callId);
   if (transcript === null) throw new ConversationLogError('UNKNOWN_CALL', `No call ${callId} in this store.`, { field: 'callId' });

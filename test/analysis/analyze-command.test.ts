@@ -252,6 +252,14 @@ describeEachBackend('ConversationLogger with analysis options', (backend) => {
       await expect(logger.tagCall(callId, '')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'tag' });
       await expect(logger.setCallOutcome(callId, 'maybe' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'outcome' });
       await expect(logger.tagCall('no-such-call', 'x')).rejects.toMatchObject({ code: 'UNKNOWN_CALL' });
+      await expect(logger.analyzeCall(callId, { llm, schema: { type: 'nope' } })).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        field: 'analysis.schema',
+      });
+      await expect(logger.analyzeCall(callId, { llm: {} as never })).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        field: 'analysis.llm',
+      });
     } finally {
       await logger.close();
     }
