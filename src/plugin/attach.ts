@@ -183,7 +183,9 @@ export async function attachConversationLog(
   const startAnalysis = () => {
     if (analysis === null || !analysis.auto || analysisStore === null || analysisTask !== null) return;
     analysisTask = (async () => {
-      await sink.flush();
+      // A store that cannot take the call's end within the shutdown budget gets no analysis now
+      // (convlog analyze runs it later); nothing waits on a store that is down.
+      await sink.flush({ timeoutMs: shutdownTimeoutMs });
       return analyzeCall(analysisStore, callId, analysis);
     })().catch(() => null);
     analysisWanted?.(analysisTask);
