@@ -79,7 +79,6 @@ export const KEPT_FIELDS: ReadonlySet<string> = new Set([
   'kind',
   'outcome',
   'verdict',
-  'errorType',
   'interruptedBy',
 ]);
 
