@@ -177,8 +177,9 @@ export async function attachConversationLog(
   const analysis = options.analysis === undefined ? null : resolveAnalysis(options.analysis, options.pricing);
   const analysisStore = analysisStoreOf(sink);
   let analysisTask: Promise<AnalysisResult | null> | null = null;
-  let analysisWanted: ((task: Promise<AnalysisResult | null>) => void) | null = null;
-  const analysisReady = new Promise<Promise<AnalysisResult | null>>((resolve) => (analysisWanted = resolve));
+  // What handle.analysis() gives: settled by the analysis once the call has ended.
+  let settleAnalysis: (task: Promise<AnalysisResult | null>) => void = () => undefined;
+  const analysisDone = new Promise<AnalysisResult | null>((resolve) => (settleAnalysis = resolve));
   // After the call's end is stored, off the session's path: nothing the analysis does reaches the call.
   const startAnalysis = () => {
     if (analysis === null || !analysis.auto || analysisStore === null || analysisTask !== null) return;
@@ -188,7 +189,7 @@ export async function attachConversationLog(
       await sink.flush({ timeoutMs: shutdownTimeoutMs });
       return analyzeCall(analysisStore, callId, analysis);
     })().catch(() => null);
-    analysisWanted?.(analysisTask);
+    settleAnalysis(analysisTask);
   };
   // The mapper's events are built for the log and never touched again: handed over, so the
   // store serialises them where it appends them (its writer thread), not on this one.
@@ -260,7 +261,7 @@ export async function attachConversationLog(
       })()),
     tag: (tag) => write([createCallTaggedEvent({ callId, tag })], false),
     outcome: (outcome, reason) => write([createCallOutcomeRecordedEvent({ callId, outcome, reason: reason ?? null })], false),
-    analysis: () => (analysis === null || !analysis.auto || analysisStore === null ? Promise.resolve(null) : analysisReady.then((t) => t)),
+    analysis: () => (analysis === null || !analysis.auto || analysisStore === null ? Promise.resolve(null) : analysisDone),
   };
   // Stop listening once the session closed: LiveKit emits late events (user away ~15 s later).
   session.on('close', () => {
