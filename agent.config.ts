@@ -4,6 +4,7 @@
  *   await attachConversationLog(session, ctx, config);
  * Environment variables override it: DATABASE_URL, CONVERSATION_LOG_SLA_MS,
  * CONVERSATION_LOG_RETENTION_DAYS, CONVERSATION_LOG_WEBHOOK_URL + _SECRET (and DB_POOL_SIZE, DB_POOL_OVERFLOW, DEBUG, LOG_LEVEL).
+ * For `analysis`, import your LLM plugin here, e.g. import * as openai from '@livekit/agents-plugin-openai';
  */
 import { defineConversationLogConfig } from 'livekit-conversation-log';
 
@@ -25,4 +26,11 @@ export default defineConversationLogConfig({
   // redaction: { redact: true, callerNumber: 'hash', hashSalt: process.env.CALLER_HASH_SALT },
   // POST each call's report (signed, retried from an outbox in the store) when it ends:
   // webhooks: [{ url: 'https://crm.example.com/hooks/calls', secret: process.env.CRM_WEBHOOK_SECRET!, includeTranscript: true }],
+  // Post-call analysis with any llm.LLM of @livekit/agents (also what `convlog analyze` runs):
+  // a summary, a verdict against your criteria and fields matching your zod or JSON Schema.
+  // analysis: {
+  //   llm: new openai.LLM({ model: 'gpt-4o-mini' }),
+  //   criteria: 'The caller got an answer to their question, or was told who can answer it.',
+  //   schema: { type: 'object', properties: { orderId: { type: ['string', 'null'] } }, required: ['orderId'] },
+  // },
 });

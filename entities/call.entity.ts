@@ -55,4 +55,11 @@ export class CallEntity {
   /** The agent's release the call ran (a version, deploy id or git commit). */
   @Column({ type: 'varchar', length: 255, name: 'release', nullable: true })
   release!: string | null;
+
+  /** The agent's own verdict on the call (`success` / `fail`), when it gave one. */
+  @Column({ type: 'varchar', length: 16, name: 'outcome', nullable: true })
+  outcome!: string | null;
+
+  @Column({ type: 'text', name: 'outcome_reason', nullable: true })
+  outcomeReason!: string | null;
 }

@@ -1,4 +1,6 @@
+import { CallAnalysisEntity } from './call-analysis.entity.js';
 import { CallEntity } from './call.entity.js';
+import { CallTagEntity } from './call-tag.entity.js';
 import { ConversationMetricsEntity } from './conversation-metrics.entity.js';
 import { ConversationEntity } from './conversation.entity.js';
 import { EventEntity } from './event.entity.js';
@@ -10,7 +12,9 @@ import { ConversationLogNamingStrategy } from './naming.js';
 
 export {
   ConversationLogNamingStrategy,
+  CallAnalysisEntity,
   CallEntity,
+  CallTagEntity,
   ConversationEntity,
   ConversationMetricsEntity,
   EventEntity,
@@ -30,4 +34,6 @@ export const ENTITIES = [
   ConversationMetricsEntity,
   SystemEventEntity,
   WebhookDeliveryEntity,
+  CallAnalysisEntity,
+  CallTagEntity,
 ];

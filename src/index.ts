@@ -12,8 +12,16 @@ export { SessionMapper } from './plugin/mapper.js';
 export type { MapperOptions, SessionEventLike, SessionEventSnapshot } from './plugin/mapper.js';
 export { snapshotEvent } from './plugin/snapshot.js';
 export type { ItemSnapshot, ToolCallSnapshot, ToolOutputSnapshot } from './plugin/snapshot.js';
-export { DEFAULT_PRICING, costOf, mergePricing } from './plugin/pricing.js';
-export type { PricingTable, TokenPrice } from './plugin/pricing.js';
+export { DEFAULT_PRICING, costOf, mergePricing } from './config/pricing.js';
+export type { PricingTable, TokenPrice } from './config/pricing.js';
+export { resolveAnalysis } from './analysis/options.js';
+export type { AnalysisOptions, AnalysisSchema, JsonSchemaObject, ResolvedAnalysis, SafeParseSchema } from './analysis/options.js';
+export { analyzeCall, analyzeStoredCalls } from './analysis/run.js';
+export type { AnalysisResult, AnalysisStore, AnalyzeCallsResult } from './analysis/run.js';
+export { getCallAnalysis, getAnalysisStatistics, getCallTags } from './queries/call-analysis.js';
+export type { AnalysisStatistics, CallAnalysis, CallOutcomeRecord, VerdictCounts } from './queries/call-analysis.js';
+export { callsToAnalyze, getCallTranscript } from './queries/transcript.js';
+export type { CallsToAnalyzeFilter, CallTranscript, TranscriptLine } from './queries/transcript.js';
 export { waterfall } from './plugin/turns.js';
 export { ConversationLogger } from './logger/conversation-logger.js';
 export type {
@@ -117,6 +125,10 @@ export type { SessionReportJson, ImportedReport } from './import/session-report.
 export type { PercentileSummary } from './projections/percentile.js';
 export * from './events/types.js';
 export {
+  createAnalysisCompletedEvent,
+  createAnalysisFailedEvent,
+  createCallOutcomeRecordedEvent,
+  createCallTaggedEvent,
   createCallEndedEvent,
   createCallStartedEvent,
   createConversationEndedEvent,
@@ -131,6 +143,10 @@ export {
   createTurnCompletedEvent,
 } from './events/create.js';
 export type {
+  AnalysisCompletedArgs,
+  AnalysisFailedArgs,
+  CallOutcomeRecordedArgs,
+  CallTaggedArgs,
   CallEndedArgs,
   CallStartedArgs,
   ConversationEndedArgs,

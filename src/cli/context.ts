@@ -6,6 +6,8 @@ import { openReadOnly } from '../store/read-only.js';
 import { ConversationLogger } from '../logger/conversation-logger.js';
 import { storeOverrides } from '../plugin/config.js';
 import type { RedactionOptions } from '../redact/redact-event.js';
+import type { AnalysisOptions } from '../analysis/options.js';
+import type { PricingTable } from '../config/pricing.js';
 import { loadConfigFile } from './config-file.js';
 
 /** What every command gets: its streams, and the store opened from the config file and env. */
@@ -27,9 +29,16 @@ export interface CliContext {
   openReader(flags: StoreFlags): Promise<Reader>;
   /**
    * The store settings those sources give, a log at the CLI's level (for commands that open the
-   * database themselves) and the config file's personal-data handling (`import` redacts like the agent).
+   * database themselves), the config file's personal-data handling (`import` redacts like the
+   * agent), and its post-call analysis and prices (`analyze` runs the agent's analysis).
    */
-  storeOptions(flags: StoreFlags): Promise<{ overrides: StoreOverrides; log: Log; redaction: RedactionOptions | undefined }>;
+  storeOptions(flags: StoreFlags): Promise<{
+    overrides: StoreOverrides;
+    log: Log;
+    redaction: RedactionOptions | undefined;
+    analysis: AnalysisOptions | undefined;
+    pricing: Partial<PricingTable> | undefined;
+  }>;
   /** Resolves when the user presses Ctrl-C (SIGINT) or the process gets SIGTERM. */
   interrupted: Promise<void>;
   close(): Promise<void>;
@@ -78,7 +87,13 @@ export function createContext(): CliContext {
       // Quiet by default: a terminal tool prints results, not info logs (LOG_LEVEL / DEBUG raise it).
       const level =
         env['LOG_LEVEL'] && LEVELS.has(env['LOG_LEVEL']) ? (env['LOG_LEVEL'] as LogLevel) : env['DEBUG'] === 'true' ? 'debug' : 'warn';
-      return { overrides: { ...overrides, logSql: level === 'debug' }, log: createLog(level), redaction: config.redaction };
+      return {
+        overrides: { ...overrides, logSql: level === 'debug' },
+        log: createLog(level),
+        redaction: config.redaction,
+        analysis: config.analysis,
+        pricing: config.pricing,
+      };
     },
     openLogger(flags) {
       logger ??= this.storeOptions(flags).then(async ({ overrides, log, redaction }) => {

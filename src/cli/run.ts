@@ -2,6 +2,7 @@ import { isConversationLogError } from '../errors.js';
 import { PACKAGE_VERSION } from '../plugin/plugin.js';
 import type { Command } from './command.js';
 import { createContext, type CliContext } from './context.js';
+import { analyze } from './commands/analyze.js';
 import { calls } from './commands/calls.js';
 import { diff } from './commands/diff.js';
 import { cleanup, rebuild, serve } from './commands/maintenance.js';
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   search,
   stats,
   diff,
+  analyze,
   tail,
   exportCommand,
   importCommand,

@@ -64,3 +64,6 @@ export function object(field: string, v: unknown): JsonObject {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(field, 'must be a plain object.');
   return v as JsonObject;
 }
+
+/** The `INVALID_ARGUMENT` error of a field, for checks of their own. */
+export const invalid = (field: string, message: string) => invalidArgument(field, message);

@@ -3,7 +3,8 @@
  *
  * @remarks
  * Events are appended to the immutable `events` log; the tables `calls`, `conversations`,
- * `messages`, `turns`, `conversation_metrics` and `system_events` are projections of it.
+ * `messages`, `turns`, `conversation_metrics`, `system_events`, `call_analyses` and `call_tags`
+ * are projections of it.
  * All durations are milliseconds, all timestamps milliseconds since the Unix epoch (UTC).
  * Event data is plain JSON: no class instances, no functions, no cycles.
  *
@@ -24,6 +25,12 @@ export type EndedCallStatus = Exclude<CallStatus, 'active'>;
 export type MessageRole = 'user' | 'assistant' | 'system' | 'tool';
 export type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 export type TurnOutcome = 'completed' | 'interrupted' | 'session_closed' | 'failed';
+/** The analysis LLM's verdict on a call, against the success criteria you wrote. */
+export const ANALYSIS_VERDICTS = ['pass', 'fail', 'unclear'] as const;
+export type AnalysisVerdict = (typeof ANALYSIS_VERDICTS)[number];
+/** The agent's own verdict on its call (`handle.outcome()`), distinct from the analysis LLM's. */
+export const CALL_OUTCOMES = ['success', 'fail'] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 export type MetricsKind = 'llm' | 'stt' | 'tts' | 'eou' | 'vad' | 'realtime' | 'interruption' | 'eot_inference' | 'avatar' | 'other';
 
 export interface CallStartedData {
@@ -201,6 +208,64 @@ export interface SessionEventData {
   payload: JsonObject;
 }
 
+/** What the post-call analysis LLM and the analysis run itself report (tokens, cost, attempts). */
+interface AnalysisRunData {
+  /** The analysis LLM's provider and model, as `llm.LLM` reports them. */
+  provider: string | null;
+  model: string | null;
+  /** Tokens over every attempt; null when the LLM reported no usage. */
+  tokensInput: number | null;
+  tokensCachedInput: number | null;
+  tokensOutput: number | null;
+  /** Cost of those tokens in USD from the pricing table; null when the model's price is unknown. */
+  costUsd: number | null;
+  priceVersion: string | null;
+  /** How many requests were made (1 + retries). */
+  attempts: number;
+  /** From the first request to the last answer (ms). */
+  durationMs: number | null;
+}
+
+/**
+ * `analysis_completed`: the post-call analysis of a call (a summary, a verdict with its reason,
+ * the fields extracted). A later one for the same call (`convlog analyze --redo`) replaces it.
+ */
+export interface AnalysisCompletedData extends AnalysisRunData {
+  summary: string | null;
+  /** Null when the LLM gave none of `pass`, `fail`, `unclear` (its raw output is kept). */
+  verdict: AnalysisVerdict | null;
+  verdictReason: string | null;
+  /** The fields extracted, as the LLM gave them (kept even when they fail the schema); null without a schema. */
+  fields: JsonValue;
+  /** Whether `fields` match the schema you gave; null without a schema. */
+  fieldsValid: boolean | null;
+  /** Why they do not (one line per problem); null when valid or without a schema. */
+  fieldsErrors: string[] | null;
+  /** The LLM's answer as text, kept when something in it was invalid; null otherwise. */
+  rawOutput: string | null;
+}
+
+/** `analysis_failed`: every attempt failed (an error, a time limit, an answer that is not JSON). */
+export interface AnalysisFailedData extends AnalysisRunData {
+  /** What went wrong in the last attempt (never the transcript). */
+  error: string;
+  /** `timeout`, `llm_error`, `invalid_output`, `empty_transcript`, … */
+  errorType: string;
+  /** The last answer, when there was one that could not be read. */
+  rawOutput: string | null;
+}
+
+/** `call_tagged`: the agent put a tag on its call (`handle.tag('refund')`). */
+export interface CallTaggedData {
+  tag: string;
+}
+
+/** `call_outcome_recorded`: the agent's own verdict on its call; a later one replaces it. */
+export interface CallOutcomeRecordedData {
+  outcome: CallOutcome;
+  reason: string | null;
+}
+
 /** Maps each event type to its data. */
 export interface EventDataByType {
   call_started: CallStartedData;
@@ -215,6 +280,10 @@ export interface EventDataByType {
   system_event_logged: SystemEventLoggedData;
   quality_scored: QualityScoredData;
   session_event: SessionEventData;
+  analysis_completed: AnalysisCompletedData;
+  analysis_failed: AnalysisFailedData;
+  call_tagged: CallTaggedData;
+  call_outcome_recorded: CallOutcomeRecordedData;
 }
 
 export type EventType = keyof EventDataByType;
@@ -231,6 +300,10 @@ export const EVENT_TYPES = [
   'system_event_logged',
   'quality_scored',
   'session_event',
+  'analysis_completed',
+  'analysis_failed',
+  'call_tagged',
+  'call_outcome_recorded',
 ] as const satisfies readonly EventType[];
 
 /**

@@ -1,4 +1,9 @@
 import type { DataSource } from 'typeorm';
+import { resolveAnalysis, type AnalysisOptions, type ResolvedAnalysis } from '../analysis/options.js';
+import { analyzeCall, analyzeStoredCalls, type AnalysisResult, type AnalyzeCallsResult } from '../analysis/run.js';
+import { createCallOutcomeRecordedEvent, createCallTaggedEvent } from '../events/create.js';
+import type { CallOutcome } from '../events/types.js';
+import type { CallsToAnalyzeFilter } from '../queries/transcript.js';
 import { loadConfig, type StoreConfig } from '../config/config.js';
 import { createLog, type Log } from '../config/log.js';
 import type { NewEvent } from '../events/types.js';
@@ -99,11 +104,16 @@ export class ConversationLogger implements EventSink {
   /** Webhook passes started by `endCall`, stopped by `close()`. */
   private readonly deliveries = new Set<Promise<unknown>>();
   private readonly stopDeliveries = new AbortController();
+  /** The post-call analysis configured, or null. */
+  private readonly analysis: ResolvedAnalysis | null;
+  /** Analyses under way (after `endCall()`), awaited by {@link flushAnalyses} and `close()`. */
+  private readonly analysing = new Set<Promise<unknown>>();
 
   /** Use {@link ConversationLogger.open} or {@link getConversationLogger}. */
   constructor(options: ConversationLoggerOptions = {}) {
-    const { log, redaction, ...overrides } = options;
+    const { log, redaction, analysis, ...overrides } = options;
     this.redact = eventRedactor(redaction);
+    this.analysis = analysis === undefined ? null : resolveAnalysis(analysis);
     this.config = loadConfig(overrides);
     this.log = log ?? createLog(this.config.logLevel);
     this.ownedDataSource = createDataSource(this.config, this.log, { prepare: false });
@@ -233,6 +243,14 @@ export class ConversationLogger implements EventSink {
   }
 
   append(event: NewEvent): Promise<void> {
+    const appended = this.appendEvent(event);
+    // A completed analysis queued the call's `analysis_completed` reports (in its transaction): sent now, best effort.
+    if (event.type !== 'analysis_completed' || event.callId === null || this.config.webhooks.length === 0) return appended;
+    const callId = event.callId;
+    return appended.then(() => this.analysisCompleted(callId));
+  }
+
+  private appendEvent(event: NewEvent): Promise<void> {
     if (this.redact === null) return this.store.append(event);
     let redacted: NewEvent;
     try {
@@ -343,12 +361,101 @@ export class ConversationLogger implements EventSink {
       'calls',
       (e) => e.callId!,
     );
+    if (this.analysis?.auto)
+      void ended.then(
+        () => this.analyzeInBackground(callId),
+        () => undefined,
+      );
     if (this.config.webhooks.length === 0) return ended;
     return ended.then(() => {
       // The call's report goes out now, best effort, in the background; `close()` waits for it
       // (bounded) and the outbox keeps whatever is not acknowledged for a deliverer.
       this.deliverInBackground(callId);
     });
+  }
+
+  // --- Tags, outcomes and post-call analysis -------------------------------------------------
+
+  /**
+   * Puts a tag (1–64 characters, e.g. `refund`) on a call, active or ended: stored as a
+   * `call_tagged` event; `convlog calls --tag refund` and the success rate by tag read it.
+   * Tagging a call twice with the same tag keeps one.
+   *
+   * @throws ConversationLogError `INVALID_ARGUMENT` for a bad tag; `UNKNOWN_CALL` from the writer
+   */
+  tagCall(callId: string, tag: string): Promise<void> {
+    return this.write(() => [createCallTaggedEvent({ callId: v.requireId('callId', callId), tag }), undefined]);
+  }
+
+  /**
+   * Records the agent's own verdict on its call, `success` or `fail`, with a reason (a later one
+   * replaces it): a `call_outcome_recorded` event, distinct from the analysis LLM's verdict.
+   */
+  setCallOutcome(callId: string, outcome: CallOutcome, reason?: string | null): Promise<void> {
+    return this.write(() => [
+      createCallOutcomeRecordedEvent({
+        callId: v.requireId('callId', callId),
+        outcome,
+        reason: v.optionalString('reason', reason, { max: v.MAX_CONTENT_CHARS }),
+      }),
+      undefined,
+    ]);
+  }
+
+  /** The configured analysis, or `options` (over it); `CONFIG_INVALID` when there is neither. */
+  private analysisFor(options: AnalysisOptions | undefined): ResolvedAnalysis {
+    if (options !== undefined) return resolveAnalysis(options);
+    if (this.analysis === null)
+      throw new ConversationLogError(
+        'CONFIG_INVALID',
+        'No analysis is configured: open the logger with { analysis: { llm, criteria, schema } } or pass the options here.',
+        { field: 'analysis' },
+      );
+    return this.analysis;
+  }
+
+  /**
+   * Analyses one ended call now (its events flushed first) and stores the result as
+   * `analysis_completed` or `analysis_failed`; resolves with it. A failing or slow LLM is a
+   * `failed` result, not a rejection.
+   *
+   * @throws ConversationLogError `UNKNOWN_CALL`; `INVALID_ARGUMENT` for a call still active; `CONFIG_INVALID` without analysis options
+   */
+  async analyzeCall(callId: string, options?: AnalysisOptions): Promise<AnalysisResult> {
+    const analysis = this.analysisFor(options);
+    await this.flush();
+    return analyzeCall(this, v.requireId('callId', callId), analysis);
+  }
+
+  /**
+   * Analyses stored calls one by one (what `convlog analyze` runs): ended calls since `from`, or
+   * the call `callId`, that have no completed analysis — all of them with `redo`.
+   */
+  async analyzeCalls(
+    filter: CallsToAnalyzeFilter & { analysis?: AnalysisOptions } = {},
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<AnalyzeCallsResult> {
+    const { analysis, ...which } = v.requireOptions('filter', filter) as CallsToAnalyzeFilter & { analysis?: AnalysisOptions };
+    const resolved = this.analysisFor(analysis);
+    await this.flush();
+    return analyzeStoredCalls(this, resolved, which, onProgress);
+  }
+
+  /** Resolves once every analysis started after an `endCall()` has stored its result. */
+  async flushAnalyses(): Promise<void> {
+    while (this.analysing.size > 0) await Promise.allSettled([...this.analysing]);
+  }
+
+  /** Runs the configured analysis of an ended call off the caller's path; its failures are stored or logged, never thrown. */
+  private analyzeInBackground(callId: string): void {
+    const analysis = this.analysis;
+    if (analysis === null || this.closing !== null) return;
+    const task = analyzeCall(this, callId, analysis).then(
+      () => undefined,
+      (error: unknown) => this.log.warn('post-call analysis not stored', { callId, error: (error as Error).message }),
+    );
+    this.analysing.add(task);
+    void task.finally(() => this.analysing.delete(task));
   }
 
   /**
@@ -418,7 +525,8 @@ export class ConversationLogger implements EventSink {
   }
 
   /**
-   * Call when the analysis of a call has been stored: delivers the reports it made due
+   * Once the analysis of a call is stored (the logger calls it itself when an `analysis_completed`
+   * is appended through it): delivers the reports it made due
    * (`analysis_completed`, see `WEBHOOK_TRIGGERS`) in the background, as `endCall` does for
    * `call_ended`; `close()` waits for it (bounded).
    */
@@ -531,6 +639,14 @@ export class ConversationLogger implements EventSink {
     }
     this.closing ??= (async () => {
       const deadline = Date.now() + timeoutMs;
+      // Analyses under way store their result first, within the deadline.
+      if (this.analysing.size > 0) {
+        let wait: NodeJS.Timeout | undefined;
+        await Promise.race([
+          this.flushAnalyses(),
+          new Promise<void>((r) => (wait = setTimeout(r, Math.max(0, deadline - Date.now())))),
+        ]).finally(() => clearTimeout(wait));
+      }
       // Session events already emitted are mapped and queued before the queue closes.
       runHandedOn();
       // Webhook passes under way finish (their own bound) before the store closes, no later than half the budget.

@@ -1,3 +1,4 @@
+import type { AnalysisOptions } from '../analysis/options.js';
 import type { StoreOverrides } from '../config/config.js';
 import type { Log } from '../config/log.js';
 import type { EndedCallStatus, JsonObject, Severity } from '../events/types.js';
@@ -127,4 +128,9 @@ export interface ConversationLoggerOptions extends StoreOverrides {
   log?: Log;
   /** Personal data: redact free text and mask or hash caller numbers before anything is written. */
   redaction?: RedactionOptions;
+  /**
+   * Post-call analysis with an LLM of yours: run after each `endCall()` once the end is stored
+   * (never on its path), and by `analyzeCall()` / `analyzeCalls()`. See `AnalysisOptions`.
+   */
+  analysis?: AnalysisOptions;
 }

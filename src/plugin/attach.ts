@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { NewEvent } from '../events/types.js';
+import { resolveAnalysis } from '../analysis/options.js';
+import { analyzeCall, type AnalysisResult, type AnalysisStore } from '../analysis/run.js';
+import type { CallOutcome, NewEvent } from '../events/types.js';
 import { getConversationLogger } from '../logger/global.js';
 import { optionalTimeout } from '../logger/validate.js';
 import { metricsRecorderFor, type MetricsOptions } from '../metrics/index.js';
@@ -12,7 +14,7 @@ import { prewarmedLogger, type JobProcessLike } from './prewarm.js';
 import { SessionMapper } from './mapper.js';
 import { snapshotEvent, type SessionEventLike, type SessionEventSnapshot } from './snapshot.js';
 import { mergePricing } from './pricing.js';
-import { createCallStartedEvent } from '../events/create.js';
+import { createCallOutcomeRecordedEvent, createCallStartedEvent, createCallTaggedEvent } from '../events/create.js';
 import { defaultRelease } from '../config/release.js';
 import { currentAgentHash } from './agent-hash.js';
 
@@ -90,7 +92,31 @@ export interface ConversationLogHandle {
    * Then, with webhooks configured, sends the call's report for at most `webhookTimeoutMs`.
    */
   close(): Promise<void>;
+  /**
+   * Puts a tag on the call (1–64 characters, e.g. `refund`), during the call or after: a
+   * `call_tagged` event (`convlog calls --tag refund`, success rate by tag). Queued, never awaited.
+   *
+   * @throws ConversationLogError `INVALID_ARGUMENT` for a bad tag (nothing is queued)
+   */
+  tag(tag: string): void;
+  /**
+   * The agent's own verdict on its call, `success` or `fail`, with a reason (a later one replaces
+   * it): a `call_outcome_recorded` event, distinct from the analysis LLM's verdict.
+   *
+   * @throws ConversationLogError `INVALID_ARGUMENT` for another outcome (nothing is queued)
+   */
+  outcome(outcome: CallOutcome, reason?: string): void;
+  /**
+   * Resolves with the call's post-call analysis once it is stored (after the call ended), or null
+   * when no `analysis` is configured (or the store cannot read calls back). Never rejects: a
+   * failed analysis resolves with `status: 'failed'`.
+   */
+  analysis(): Promise<AnalysisResult | null>;
 }
+
+/** A sink the analysis can read calls back from (a `ConversationLogger`), or null. */
+const analysisStoreOf = (sink: EventSink): AnalysisStore | null =>
+  typeof (sink as Partial<AnalysisStore>).dataSource === 'function' ? (sink as EventSink & AnalysisStore) : null;
 
 /** The caller's number from the SIP participant's attributes, when there is one. */
 function sipCallerNumber(ctx: JobContextLike | undefined): string | null {
@@ -113,9 +139,12 @@ function sipCallerNumber(ctx: JobContextLike | undefined): string | null {
  * the event loop, after the listeners returned; `flush()` and `close()` run it first. If the store fails the session goes
  * on; the failure shows in the logs and in `system_events` once the store is writable. The
  * shutdown callback waits for the call's events at most `shutdownTimeoutMs` (10 000 ms).
+ * With `analysis` set, the call is analysed once its end is stored (never on the session's path;
+ * `handle.analysis()` resolves with the result), and the shutdown callback then waits for that
+ * analysis. `handle.tag()` and `handle.outcome()` label the call from the agent's own code.
  *
  * @throws ConversationLogError `INVALID_ARGUMENT` for a `shutdownTimeoutMs` that is not a whole
- *   number of ms from 0 to 2^31 - 1.
+ *   number of ms from 0 to 2^31 - 1; `CONFIG_INVALID` for bad `analysis` options.
  *
  * @example
  * ```ts
@@ -154,6 +183,24 @@ export async function attachConversationLog(
   // (The writer reports store failures itself, in the logs and in system_events.)
   const redact = eventRedactor(options.redaction);
   const recorder = metricsRecorderFor(options.metrics, sla);
+  // Checked now: a bad analysis config is an error at attach, not a silent nothing after the call.
+  const analysis = options.analysis === undefined ? null : resolveAnalysis(options.analysis, options.pricing);
+  const analysisStore = analysisStoreOf(sink);
+  let analysisTask: Promise<AnalysisResult | null> | null = null;
+  // What handle.analysis() gives: settled by the analysis once the call has ended.
+  let settleAnalysis: (task: Promise<AnalysisResult | null>) => void = () => undefined;
+  const analysisDone = new Promise<AnalysisResult | null>((resolve) => (settleAnalysis = resolve));
+  // After the call's end is stored, off the session's path: nothing the analysis does reaches the call.
+  const startAnalysis = () => {
+    if (analysis === null || !analysis.auto || analysisStore === null || analysisTask !== null) return;
+    analysisTask = (async () => {
+      // A store that cannot take the call's end within the shutdown budget gets no analysis now
+      // (convlog analyze runs it later); nothing waits on a store that is down.
+      await sink.flush({ timeoutMs: shutdownTimeoutMs });
+      return analyzeCall(analysisStore, callId, analysis);
+    })().catch(() => null);
+    settleAnalysis(analysisTask);
+  };
   // The mapper's events are built for the log and never touched again: handed over, so the
   // store serialises them where it appends them (its writer thread), not on this one.
   const owned = { owned: true };
@@ -162,6 +209,7 @@ export async function attachConversationLog(
       try {
         const queued = sink.enqueue(redact ? redact(e) : e, handOver ? owned : undefined);
         recorder?.record(e, queued);
+        if (e.type === 'call_ended' && queued) queueMicrotask(startAnalysis);
       } catch {
         // dropped: the sink could not take it
       }
@@ -223,6 +271,9 @@ export async function attachConversationLog(
         // Best effort, bounded: what is not acknowledged stays in the outbox for a deliverer.
         await sink.deliverWebhooks?.({ callId, timeoutMs: webhookTimeoutMs }).catch(() => undefined);
       })()),
+    tag: (tag) => write([createCallTaggedEvent({ callId, tag })], false),
+    outcome: (outcome, reason) => write([createCallOutcomeRecordedEvent({ callId, outcome, reason: reason ?? null })], false),
+    analysis: () => (analysis === null || !analysis.auto || analysisStore === null ? Promise.resolve(null) : analysisDone),
   };
   // Stop listening once the session closed: LiveKit emits late events (user away ~15 s later).
   session.on('close', () => {
@@ -230,7 +281,11 @@ export async function attachConversationLog(
       for (const t of types) session.off(t, listener);
     });
   });
-  // A shutdown callback must not throw: a store that cannot flush has already reported why.
-  ctx?.addShutdownCallback?.(() => handle.close().catch(() => undefined));
+  // A shutdown callback must not throw: a store that cannot flush has already reported why. The
+  // call's events are flushed first; then the job process waits for the analysis under way.
+  ctx?.addShutdownCallback?.(async () => {
+    await handle.close().catch(() => undefined);
+    await analysisTask;
+  });
   return handle;
 }

@@ -1,3 +1,4 @@
+import type { AnalysisOptions } from '../analysis/options.js';
 import { parseSlaVar, type StoreOverrides } from '../config/config.js';
 import type { WebhookConfig } from '../config/webhooks.js';
 import type { RedactionOptions } from '../redact/redact-event.js';
@@ -39,6 +40,12 @@ export interface ConversationLogConfig {
    * receiver answers 2xx. See `WebhookConfig` and the README's Webhooks section.
    */
   webhooks?: WebhookConfig[];
+  /**
+   * Post-call analysis with an LLM of yours (any `llm.LLM`): a summary, a verdict against your
+   * `criteria` and the fields of your `schema`, run after each call's end is stored and by
+   * `convlog analyze`. See `AnalysisOptions`.
+   */
+  analysis?: AnalysisOptions;
   /** Writer tuning: queue bound and batch interval. */
   maxQueueSize?: number;
   flushIntervalMs?: number;

@@ -6,12 +6,16 @@ const INSERT = `INSERT INTO calls (id, caller_number, livekit_room, job_id, agen
   started_at, status, metadata, release) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`;
 const END = `UPDATE calls SET ended_at = ?, duration_ms = ? - started_at, status = ?, end_reason = ?, error = ?
   WHERE id = ?`;
+const OUTCOME = `UPDATE calls SET outcome = ?, outcome_reason = ? WHERE id = ?`;
 
-/** `calls`: one row per call; `call_ended` sets its status, end reason and duration. */
+/**
+ * `calls`: one row per call; `call_ended` sets its status, end reason and duration,
+ * `call_outcome_recorded` the agent's own outcome (the latest wins).
+ */
 export const callsProjection: Projection = {
   name: 'calls',
   table: 'calls',
-  canHandle: ['call_started', 'call_ended'],
+  canHandle: ['call_started', 'call_ended', 'call_outcome_recorded'],
   async handle(events, ctx) {
     for (const event of events) await apply(event, ctx);
   },
@@ -35,5 +39,7 @@ async function apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void
   } else if (event.type === 'call_ended') {
     const d = event.data;
     await ctx.exec(END, [event.occurredAt, event.occurredAt, d.status, pgSafe(ctx, d.reason), pgSafe(ctx, d.error), event.callId]);
+  } else if (event.type === 'call_outcome_recorded') {
+    await ctx.exec(OUTCOME, [event.data.outcome, pgSafe(ctx, event.data.reason), event.callId]);
   }
 }

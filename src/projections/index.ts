@@ -1,3 +1,5 @@
+import { callAnalysesProjection } from './call-analyses.js';
+import { callTagsProjection } from './call-tags.js';
 import { callsProjection } from './calls.js';
 import { conversationMetricsProjection } from './conversation-metrics.js';
 import { conversationsProjection } from './conversations.js';
@@ -16,4 +18,6 @@ export const PROJECTIONS: readonly Projection[] = [
   turnsProjection,
   conversationMetricsProjection,
   systemEventsProjection,
+  callAnalysesProjection,
+  callTagsProjection,
 ];

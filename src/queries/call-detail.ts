@@ -3,6 +3,7 @@ import type { JsonValue, MessageRole, Severity, TurnOutcome } from '../events/ty
 import { decodeContent } from '../projections/messages.js';
 import { summarize, type PercentileSummary } from '../projections/percentile.js';
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
+import { getCallAnalysis, getCallOutcome, type CallAnalysis, type CallOutcomeRecord } from './call-analysis.js';
 import { getCallListRow, type CallListRow } from './call-list.js';
 import { num, select, wholeNumber } from './sql.js';
 
@@ -123,6 +124,12 @@ export interface CallDetail {
   latency: Record<'e2e' | 'endOfTurn' | 'transcription' | 'llmTtft' | 'ttsTtfb' | 'playback', PercentileSummary>;
   /** The models that served the call, per component, as the usage metrics and messages name them. */
   models: CallModel[];
+  /** The post-call analysis (summary, verdict, fields), or why it failed; null when the call has none. */
+  analysis: CallAnalysis | null;
+  /** The agent's tags on the call, sorted. */
+  tags: string[];
+  /** The agent's own outcome of the call (`handle.outcome()`), or null. */
+  outcome: CallOutcomeRecord | null;
 }
 
 /** One model that served a call: `llm`, `stt`, `tts` or `realtime`, with its provider when known. */
@@ -248,6 +255,9 @@ export async function getCallDetail(
     agents,
     latency,
     models: [...models.values()],
+    analysis: await getCallAnalysis(dataSource, callId),
+    tags: row.tags,
+    outcome: await getCallOutcome(dataSource, callId),
     call: {
       ...row,
       jobId: str(extra?.['job_id']),

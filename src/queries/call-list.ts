@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { CallStatus } from '../events/types.js';
+import { ANALYSIS_VERDICTS, type AnalysisVerdict, type CallOutcome, type CallStatus } from '../events/types.js';
 import { invalidArgument } from '../errors.js';
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
+import { getCallTags } from './call-analysis.js';
 import { MAX_TIME_MS, num, select } from './sql.js';
 
 /** Columns a call list can be sorted by. */
@@ -25,6 +26,10 @@ export interface CallListFilter {
   minWorstLatencyMs?: number;
   /** Calls of this release exactly (as `startCall({ release })` or the plugin stamped it). */
   release?: string;
+  /** Calls whose post-call analysis gave this verdict. */
+  verdict?: AnalysisVerdict;
+  /** Calls the agent tagged with this tag exactly (`handle.tag()`). */
+  tag?: string;
   sort?: CallSortKey;
   dir?: 'asc' | 'desc';
   /** Page size, 1–500 (default 50). */
@@ -58,6 +63,12 @@ export interface CallListRow {
   lastEventAt: number | null;
   /** The agent's release the call ran, when it was recorded. */
   release: string | null;
+  /** The post-call analysis's verdict, when the call was analysed. */
+  verdict: AnalysisVerdict | null;
+  /** The agent's own outcome (`handle.outcome()`), when it gave one. */
+  outcome: CallOutcome | null;
+  /** The agent's tags on the call, sorted. */
+  tags: string[];
 }
 
 /** An active call with no event for longer than this (10 minutes) is stale: its process likely died without ending it. */
@@ -90,13 +101,14 @@ const SORT_COLUMNS: Record<CallSortKey, string> = {
 const BASE = `SELECT c.id, c.livekit_room, c.caller_number,
     COALESCE(c.agent_name, (SELECT cv.agent_name FROM conversations cv WHERE cv.call_id = c.id AND cv.agent_name IS NOT NULL
       ORDER BY cv.started_at LIMIT 1)) AS agent_name,
-    c.status, c.started_at, c.ended_at, c.duration_ms, c.end_reason, c.release,
+    c.status, c.started_at, c.ended_at, c.duration_ms, c.end_reason, c.release, c.outcome, ca.verdict,
     COALESCE(m.turns, 0) AS turns, COALESCE(m.cost_usd, 0) AS cost_usd, COALESCE(m.unpriced, 0) AS unpriced_usage,
     COALESCE(m.errors, 0) AS errors,
     COALESCE(m.sla, 0) AS sla_violations, COALESCE(m.interruptions, 0) AS interruptions,
     COALESCE(w.worst, m.response_max) AS worst_latency_ms,
     (SELECT e.occurred_at FROM events e WHERE e.call_id = c.id ORDER BY e.stream_position DESC LIMIT 1) AS last_event_at
   FROM calls c
+  LEFT JOIN call_analyses ca ON ca.call_id = c.id
   LEFT JOIN (SELECT call_id, SUM(turns) AS turns, SUM(total_cost_usd) AS cost_usd, SUM(unpriced_usage_count) AS unpriced,
       SUM(error_count) AS errors,
       SUM(sla_violations) AS sla, SUM(interruptions) AS interruptions, MAX(response_time_max_ms) AS response_max
@@ -136,6 +148,16 @@ export async function listCalls(dataSource: DataSource, filter: CallListFilter =
     if (typeof filter.release !== 'string' || filter.release === '' || filter.release.length > 255)
       throw invalidArgument('release', `must be a release name of 1–255 characters, got ${typeof filter.release}.`);
     add('release = ?', filter.release);
+  }
+  if (filter.verdict !== undefined) {
+    if (!(ANALYSIS_VERDICTS as readonly string[]).includes(filter.verdict))
+      throw invalidArgument('verdict', `must be pass, fail or unclear, got ${String(filter.verdict)}.`);
+    add('verdict = ?', filter.verdict);
+  }
+  if (filter.tag !== undefined) {
+    if (typeof filter.tag !== 'string' || filter.tag === '' || filter.tag.length > 64)
+      throw invalidArgument('tag', `must be a tag of 1–64 characters, got ${typeof filter.tag}.`);
+    add('id IN (SELECT call_id FROM call_tags WHERE tag = ?)', filter.tag);
   }
   if (filter.room !== undefined && filter.room !== '') {
     const escaped = filter.room.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -178,10 +200,20 @@ export async function listCalls(dataSource: DataSource, filter: CallListFilter =
      LIMIT ${limit} OFFSET ${offset}`,
     params,
   );
-  return { total: Number(count?.n ?? 0), limit, offset, rows: rows.map(toCallListRow), staleAfterMs: STALE_AFTER_MS };
+  const tags = await getCallTags(
+    dataSource,
+    rows.map((r) => String(r['id'])),
+  );
+  return {
+    total: Number(count?.n ?? 0),
+    limit,
+    offset,
+    rows: rows.map((r) => toCallListRow(r, tags.get(String(r['id'])))),
+    staleAfterMs: STALE_AFTER_MS,
+  };
 }
 
-export function toCallListRow(r: Record<string, unknown>): CallListRow {
+export function toCallListRow(r: Record<string, unknown>, tags: string[] = []): CallListRow {
   return {
     id: String(r['id']),
     livekitRoom: (r['livekit_room'] as string | null) ?? null,
@@ -201,11 +233,14 @@ export function toCallListRow(r: Record<string, unknown>): CallListRow {
     worstLatencyMs: num(r['worst_latency_ms']),
     lastEventAt: num(r['last_event_at']),
     release: (r['release'] as string | null) ?? null,
+    verdict: (r['verdict'] as AnalysisVerdict | null) ?? null,
+    outcome: (r['outcome'] as CallOutcome | null) ?? null,
+    tags,
   };
 }
 
 /** The list row of one call, or null when there is no such call. */
 export async function getCallListRow(dataSource: DataSource, callId: string): Promise<CallListRow | null> {
   const [row] = await select<Record<string, unknown>>(dataSource, `SELECT * FROM (${BASE}) x WHERE id = ?`, [callId]);
-  return row === undefined ? null : toCallListRow(row);
+  return row === undefined ? null : toCallListRow(row, (await getCallTags(dataSource, [callId])).get(callId));
 }

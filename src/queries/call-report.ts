@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { getCallAnalysis } from './call-analysis.js';
 import type { JsonValue } from '../events/types.js';
 import { getCallDetail, type CallConversation, type CallDetail, type CallMessage, type CallModel, type CallTurn } from './call-detail.js';
 
@@ -59,11 +60,13 @@ export interface CallReport {
 }
 
 /**
- * The analysis section of a call's report: the one place the report reads it. Null until the
- * post-call analysis is stored.
+ * The analysis section of a call's report: the call's stored post-call analysis (summary,
+ * verdict and reason, fields, model, tokens, cost; or why it failed), as `getCallAnalysis`
+ * reads it; null until one is stored.
  */
-export async function reportAnalysis(_dataSource: DataSource, _callId: string): Promise<JsonValue> {
-  return null;
+export async function reportAnalysis(dataSource: DataSource, callId: string): Promise<JsonValue> {
+  const analysis = await getCallAnalysis(dataSource, callId);
+  return analysis === null ? null : (JSON.parse(JSON.stringify(analysis)) as JsonValue);
 }
 
 const round = (v: number): number => Math.round(v * 1e9) / 1e9;

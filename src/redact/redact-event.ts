@@ -78,6 +78,7 @@ export const KEPT_FIELDS: ReadonlySet<string> = new Set([
   'severity',
   'kind',
   'outcome',
+  'verdict',
   'interruptedBy',
 ]);
 

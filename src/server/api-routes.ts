@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
+import { ANALYSIS_VERDICTS } from '../events/types.js';
 import { callsBy, interruptionRate, latencyPercentiles, toolCallStats } from '../queries/analytics.js';
+import { getAnalysisStatistics } from '../queries/call-analysis.js';
 import { getCallDetail } from '../queries/call-detail.js';
 import { diffReleases, type DiffOptions } from '../queries/diff.js';
 import { CALL_SORT_KEYS, isStale, listCalls, type CallListFilter } from '../queries/call-list.js';
@@ -43,7 +45,7 @@ export async function overview(ds: DataSource, q: QueryParams, res: ServerRespon
   const active = await listCalls(ds, { status: 'active', limit: 500 });
   const stale = active.rows.filter((r) => isStale(r, now)).length;
   const window = { hours: (to - from) / 3_600_000, now: to };
-  const [latency, slowest, endReasons, byAgent, byModel, byRelease, tools, interruptions, everRecorded] = await Promise.all([
+  const [latency, slowest, endReasons, byAgent, byModel, byRelease, tools, interruptions, everRecorded, analysis] = await Promise.all([
     latencyPercentiles(ds, window),
     slowestTurns(ds, from, 10),
     callsBy(ds, 'endReason', window),
@@ -53,6 +55,7 @@ export async function overview(ds: DataSource, q: QueryParams, res: ServerRespon
     toolCallStats(ds, window),
     interruptionRate(ds, window),
     select<{ n: unknown }>(ds, 'SELECT COUNT(*) AS n FROM calls'),
+    getAnalysisStatistics(ds, { from }),
   ]);
   sendJson(res, 200, {
     range: range ?? null,
@@ -68,10 +71,11 @@ export async function overview(ds: DataSource, q: QueryParams, res: ServerRespon
     tools,
     interruptions,
     storeCalls: Number(everRecorded[0]?.n ?? 0),
+    analysis,
   });
 }
 
-/** `GET /api/calls?status=&room=&release=&minDurationMs=&minTurns=&minCostUsd=&minWorstLatencyMs=&from=&to=&sort=&dir=&limit=&offset=` */
+/** `GET /api/calls?status=&room=&release=&verdict=&tag=&minDurationMs=&minTurns=&minCostUsd=&minWorstLatencyMs=&from=&to=&sort=&dir=&limit=&offset=` */
 export async function calls(ds: DataSource, q: QueryParams, res: ServerResponse): Promise<void> {
   const filter: CallListFilter = {};
   const set = <K extends keyof CallListFilter>(key: K, value: CallListFilter[K] | undefined) => {
@@ -80,6 +84,8 @@ export async function calls(ds: DataSource, q: QueryParams, res: ServerResponse)
   set('status', q.oneOf('status', STATUSES));
   set('room', q.string('room'));
   set('release', q.string('release'));
+  set('verdict', q.oneOf('verdict', ANALYSIS_VERDICTS));
+  set('tag', q.string('tag', 64));
   set('from', q.int('from', 0, 8.64e15));
   set('to', q.int('to', 0, 8.64e15));
   set('minDurationMs', q.number('minDurationMs', 0));

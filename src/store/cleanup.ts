@@ -15,6 +15,8 @@ export interface CleanupResult {
   systemEvents: number;
   /** Webhook deliveries of the deleted calls (delivered or not): the outbox goes with its call. */
   webhookDeliveries: number;
+  callAnalyses: number;
+  callTags: number;
   events: number;
   cutoff: number;
   batches: number;
@@ -40,6 +42,8 @@ export interface CleanupOptions {
 
 const CHILD_TABLES: Array<[keyof CleanupResult, string, string]> = [
   ['systemEvents', 'system_events', 'call_id'],
+  ['callAnalyses', 'call_analyses', 'call_id'],
+  ['callTags', 'call_tags', 'call_id'],
   ['conversationMetrics', 'conversation_metrics', 'call_id'],
   ['turns', 'turns', 'call_id'],
   ['messages', 'messages', 'call_id'],
@@ -73,6 +77,8 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
     conversationMetrics: 0,
     systemEvents: 0,
     webhookDeliveries: 0,
+    callAnalyses: 0,
+    callTags: 0,
     events: 0,
     cutoff,
     batches: 0,

@@ -13,6 +13,7 @@ import { inTransaction } from './transaction.js';
  */
 export const WEBHOOK_TRIGGERS: Partial<Record<EventType, WebhookEvent>> = {
   call_ended: 'call_ended',
+  analysis_completed: 'analysis_completed',
 };
 
 /** What the writer needs of an endpoint to queue its deliveries: its id and the events it takes. */

@@ -146,7 +146,8 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; }
   table.data.calls th:nth-child(5), table.data.calls td:nth-child(5),
   table.data.calls th:nth-child(6), table.data.calls td:nth-child(6),
   table.data.calls th:nth-child(9), table.data.calls td:nth-child(9),
-  table.data.calls th:nth-child(10), table.data.calls td:nth-child(10) { display: none; }
+  table.data.calls th:nth-child(10), table.data.calls td:nth-child(10),
+  table.data.calls th:nth-child(11), table.data.calls td:nth-child(11) { display: none; }
   table.data.calls td { overflow-wrap: anywhere; }
   table.data.active-calls th:nth-child(1), table.data.active-calls td:nth-child(1),
   table.data.active-calls th:nth-child(3), table.data.active-calls td:nth-child(3) { display: none; }

@@ -366,6 +366,7 @@ describe('convlog usage and configuration', () => {
       'search',
       'stats',
       'diff',
+      'analyze',
       'tail',
       'export',
       'import',

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isConversationLogError } from '../../src/errors.js';
 import {
+  createAnalysisCompletedEvent,
+  createAnalysisFailedEvent,
+  createCallOutcomeRecordedEvent,
+  createCallTaggedEvent,
   createCallEndedEvent,
   createCallStartedEvent,
   createConversationEndedEvent,
@@ -38,6 +42,11 @@ const MINIMAL: Record<EventType, () => NewEvent> = {
   session_event: () => createSessionEvent({ callId: CALL, occurredAt: AT + 9, conversationId: CONV, name: 'agent_state_changed' }),
   conversation_ended: () => createConversationEndedEvent({ callId: CALL, occurredAt: AT + 10, conversationId: CONV }),
   call_ended: () => createCallEndedEvent({ callId: CALL, occurredAt: AT + 11 }),
+  // After the call's end: what the agent and the analysis add to an ended call.
+  call_tagged: () => createCallTaggedEvent({ callId: CALL, occurredAt: AT + 12, tag: 'refund' }),
+  call_outcome_recorded: () => createCallOutcomeRecordedEvent({ callId: CALL, occurredAt: AT + 13, outcome: 'success' }),
+  analysis_completed: () => createAnalysisCompletedEvent({ callId: CALL, occurredAt: AT + 14 }),
+  analysis_failed: () => createAnalysisFailedEvent({ callId: CALL, occurredAt: AT + 15, error: 'timed out' }),
 };
 
 const invalidArgument = (build: () => unknown, field: string) => {
@@ -146,6 +155,11 @@ describe('event factories', () => {
     invalidArgument(() => createCallStartedEvent({ callId: 'c', callerNumber: 42 as never }), 'callerNumber');
     invalidArgument(() => createCallStartedEvent({ callId: 'c', metadata: [] as never }), 'metadata');
     invalidArgument(() => createCallEndedEvent({ callId: 'c', status: 'active' as never }), 'status');
+    invalidArgument(() => createCallTaggedEvent({ callId: 'c', tag: '' }), 'tag');
+    invalidArgument(() => createCallTaggedEvent({ callId: 'c', tag: 'x'.repeat(65) }), 'tag');
+    invalidArgument(() => createCallTaggedEvent({ callId: 'c', tag: 'a\nb' }), 'tag');
+    invalidArgument(() => createCallOutcomeRecordedEvent({ callId: 'c', outcome: 'maybe' as never }), 'outcome');
+    invalidArgument(() => createAnalysisCompletedEvent({ callId: 'c', verdict: 'ok' as never }), 'verdict');
     invalidArgument(() => createMessageAddedEvent({ messageId: 'm', conversationId: CONV, role: 'bot' as never, content: 'x' }), 'role');
     invalidArgument(() => createMessageAddedEvent({ messageId: 'm', conversationId: '', role: 'user', content: 'x' }), 'conversationId');
     invalidArgument(

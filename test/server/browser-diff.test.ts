@@ -69,7 +69,7 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
       await page.getByTestId('diff-sides').getByRole('link', { name: '3 calls' }).click();
       await page.getByTestId('pager-status').filter({ hasText: 'of 3 ' }).waitFor();
       expect(await page.locator('input[name=release]').inputValue()).toBe('v2-tiny');
-      const releases = await page.locator('[data-testid=calls-table] tbody tr td:nth-child(10)').allTextContents();
+      const releases = await page.locator('[data-testid=calls-table] tbody tr td:nth-child(11)').allTextContents();
       expect(releases).toEqual(['v2-tiny', 'v2-tiny', 'v2-tiny']);
     });
 
@@ -82,7 +82,7 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
       expect(await page.evaluate(() => (globalThis as unknown as { location: { search: string } }).location.search)).toBe(
         '?release=v2-slow',
       );
-      const releases = new Set(await page.locator('[data-testid=calls-table] tbody tr td:nth-child(10)').allTextContents());
+      const releases = new Set(await page.locator('[data-testid=calls-table] tbody tr td:nth-child(11)').allTextContents());
       expect(releases).toEqual(new Set(['v2-slow']));
     });
     it('given three releases, when the overview opens, then By release lists each with its calls and links to them', async () => {

@@ -9,6 +9,9 @@ import { listDeliveries, retryDelivery } from '../../src/store/webhook-outbox.js
 import { verifyWebhookSignature } from '../../src/webhooks/signature.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger, quietLog, type Backend } from '../support/stores.js';
 import { bodies, WebhookReceiver } from '../support/webhook-receiver.js';
+import { voice } from '@livekit/agents';
+import { transcriptText } from '../../src/analysis/prompt.js';
+import { getCallTranscript } from '../../src/queries/transcript.js';
 
 const SECRET = 'whsec-test-0123456789abcdef';
 const CHILD = path.resolve('test/support/webhook-deliver-child.ts');
@@ -55,6 +58,33 @@ describeEachBackend('webhooks', (backend: Backend) => {
   afterEach(async () => {
     await logger?.close();
     await receiver.stop();
+  });
+
+  it('given an endpoint for both events, when a call ends and then its analysis (by the library\u2019s FakeLLM) is stored, then a second report carries the analysis', async () => {
+    await open({ events: ['call_ended', 'analysis_completed'] });
+    await recordCall(logger, 'call-analysed', 'endCall');
+    await expect.poll(() => receiver.acknowledged.length).toBe(1);
+    // The analysis LLM answers the transcript it is sent (FakeLLM replies to a known input).
+    const transcript = await getCallTranscript(await logger.dataSource(), 'call-analysed');
+    const llm = new voice.testing.FakeLLM([
+      {
+        input: `Transcript:\n${transcriptText(transcript!, 100_000)}`,
+        content: JSON.stringify({ summary: 'The caller said hello.', verdict: 'pass', reason: 'greeted' }),
+      },
+    ]);
+    const result = await logger.analyzeCall('call-analysed', { llm, criteria: 'The agent greets the caller.' });
+    expect(result.status).toBe('completed');
+    await expect.poll(() => receiver.acknowledged.length).toBe(2);
+    const [ended, analysed] = bodies(receiver.requests);
+    expect([ended!.event, ended!.report.analysis]).toEqual(['call_ended', null]);
+    expect(receiver.requests[1]!.headers['x-conversationlog-event']).toBe('analysis_completed');
+    expect(analysed).toMatchObject({ event: 'analysis_completed', callId: 'call-analysed' });
+    expect(analysed!.report.analysis).toMatchObject({
+      status: 'completed',
+      verdict: 'pass',
+      verdictReason: 'greeted',
+      summary: 'The caller said hello.',
+    });
   });
 
   it('given a configured endpoint, when a call ends, then its report arrives signed, with the transcript, turns, cost and no analysis yet', async () => {

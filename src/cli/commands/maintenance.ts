@@ -89,10 +89,10 @@ export const rebuild: Command = {
   help: `Usage: convlog rebuild [--search-config <name>]
 
 Empties the projections (calls, conversations, messages, turns, conversation_metrics,
-system_events) and the full-text index, and replays the whole event log into them in one
-transaction; readers see the old rows until it commits. Use it after an upgrade that changes a
-projection. The webhook outbox is not a projection: it is left as it is (nothing is
-re-sent).
+system_events, call_analyses, call_tags) and the full-text index, and replays the whole event
+log into them in one transaction; readers see the old rows until it commits. Use it after an
+upgrade that changes a projection. The webhook outbox is not a projection: it is left as it is
+(nothing is re-sent).
   --search-config <name>  PostgreSQL: index and search messages with this text search
                           configuration from now on (e.g. english, which stems words; the
                           default is simple). Kept in the store.

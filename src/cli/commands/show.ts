@@ -16,8 +16,12 @@ export const show: Command = {
 Prints a call as it happened: each message with its time (UTC), each answer with its latency
 waterfall (end of turn, transcription, LLM time to first token, TTS time to first byte, end to
 end, SLA marks), tool calls with arguments and results, interruptions, errors, and the cost of
-the call, as wide as the terminal (COLUMNS when piped). A prefix that more than one call id
-starts with is refused, naming them (exit 2). Exit code 3 when there is no such call.
+the call, as wide as the terminal (COLUMNS when piped). Above the transcript: the agent's tags
+and outcome, and the post-call analysis (its verdict and reason, summary, the fields extracted —
+marked invalid when they do not match the schema — and the analysis LLM's model, tokens and
+cost), or why the analysis failed. --json gives the same as fields analysis, tags and outcome. A
+prefix that more than one call id starts with is refused, naming them (exit 2). Exit code 3 when
+there is no such call.
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
@@ -69,6 +73,7 @@ export function render(d: CallDetail, WIDTH = 80, paint: Paint = plain): string 
       `errors ${c.errors ? paint('fail', String(c.errors)) : '0'}`,
   );
   if (c.error) out.push(paint('fail', cut(`Error: ${oneLine(c.error)}`, WIDTH)));
+  renderLabels(d, out, WIDTH, paint);
 
   const turnOf = new Map(d.turns.filter((t) => t.assistantMessageId).map((t) => [t.assistantMessageId!, t]));
   const worst = Math.max(sla ?? 0, ...d.turns.map((t) => (t.implausible ? 0 : (t.e2eLatencyMs ?? 0))));
@@ -118,4 +123,37 @@ export function render(d: CallDetail, WIDTH = 80, paint: Paint = plain): string 
       );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The agent's tags and outcome, and the post-call analysis. */
+function renderLabels(d: CallDetail, out: string[], WIDTH: number, paint: Paint): void {
+  if (d.tags.length) out.push(cut(`Tags ${d.tags.map(oneLine).join(', ')}`, WIDTH));
+  if (d.outcome)
+    out.push(
+      `Outcome ${d.outcome.outcome === 'fail' ? paint('fail', 'fail') : 'success'}${d.outcome.reason ? ` (${wrap(d.outcome.reason, WIDTH, 2)})` : ''}`,
+    );
+  const a = d.analysis;
+  if (a === null) return;
+  const tokens = a.tokensInput === null ? '' : `, ${a.tokensInput} + ${a.tokensOutput ?? 0} tokens`;
+  const run = `${a.model ?? 'unknown model'}${tokens}, ${a.costUsd === null ? 'cost unknown' : usd(a.costUsd)}, ${a.attempts} attempt${a.attempts === 1 ? '' : 's'}`;
+  out.push('', cut(`Analysis (${oneLine(run)})`, WIDTH));
+  if (a.status === 'failed') {
+    out.push(paint('fail', `  failed: ${wrap(`${a.errorType ?? 'error'}: ${a.error ?? ''}`, WIDTH, 2)}`));
+    return;
+  }
+  if (a.verdict !== null || a.verdictReason !== null) {
+    const v = a.verdict ?? 'none';
+    out.push(
+      `  Verdict ${v === 'fail' ? paint('fail', v) : v === 'unclear' ? paint('warn', v) : v}${a.verdictReason ? `: ${wrap(a.verdictReason, WIDTH, 4)}` : ''}`,
+    );
+  }
+  if (a.summary !== null) out.push(`  Summary ${wrap(a.summary, WIDTH, 4)}`);
+  if (a.fieldsValid !== null) {
+    out.push(`  Fields${a.fieldsValid ? '' : ` ${paint('warn', '(invalid: they do not match the schema)')}`}`);
+    const fields = a.fields;
+    if (fields !== null && typeof fields === 'object' && !Array.isArray(fields))
+      for (const [k, v] of Object.entries(fields)) out.push(cut(`    ${oneLine(k)}: ${oneLine(JSON.stringify(v))}`, WIDTH));
+    else out.push(cut(`    ${oneLine(JSON.stringify(fields))}`, WIDTH));
+    for (const e of a.fieldsErrors ?? []) out.push(paint('warn', cut(`    ! ${oneLine(e)}`, WIDTH)));
+  }
 }

@@ -1,6 +1,7 @@
 import { callsBy, latencyPercentiles, responseLatencyHistogram, type LatencyComponent } from '../../queries/analytics.js';
 import { flag, parse, parseChoice, parsePositive } from '../args.js';
 import { COMMON_HELP, type Command } from '../command.js';
+import { getAnalysisStatistics, type AnalysisStatistics } from '../../queries/call-analysis.js';
 import { getCallStatistics, releaseFilter } from '../../queries/statistics.js';
 import { worstTurn } from '../../queries/worst-turn.js';
 import { json, ms, paintFor, pct, table, terminalWidth, usd } from '../output.js';
@@ -28,6 +29,8 @@ violations, cost, tokens, errors), latency percentiles per waterfall component (
 p99/max), and a histogram of end-to-end response latency. --by adds a table grouped by LLM
 model, UTC day, LiveKit room or release. The slowest answer names its call, for "convlog show".
 --release keeps the calls of one release (as startCall({ release }) or the plugin stamped it).
+When calls have a post-call analysis or tags: the success rate by verdict (pass ÷ calls with a
+verdict), the agent's own outcomes, the analysis cost, and the same per tag.
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
@@ -43,8 +46,12 @@ ${COMMON_HELP}`,
     const histogram = await responseLatencyHistogram(ds, window);
     const groups = by ? await callsBy(ds, by, window) : undefined;
     const worst = await worstTurn(ds, now - Math.floor(hours * 3_600_000), releaseFilter(release));
+    const analysis = await getAnalysisStatistics(ds, {
+      from: now - Math.floor(hours * 3_600_000),
+      ...(release === undefined ? {} : { release }),
+    });
     if (args.values['json']) {
-      ctx.stdout.write(json({ statistics, latency, histogram, worst, ...(groups ? { by, groups } : {}) }));
+      ctx.stdout.write(json({ statistics, latency, histogram, worst, analysis, ...(groups ? { by, groups } : {}) }));
       return 0;
     }
     const paint = paintFor(ctx.stdout, ctx.env);
@@ -122,7 +129,42 @@ ${COMMON_HELP}`,
       );
       out.push(`Total cost (every component, all calls): ${cost(s.costs.totalUsd)}`);
     }
+    const verdicts = verdictLines(analysis, width);
+    if (verdicts.length) out.push('', ...verdicts);
     ctx.stdout.write(`${out.join('\n')}\n`);
     return 0;
   },
 };
+
+const rate = (v: number | null): string => (v === null ? '-' : `${v.toFixed(1)}%`);
+
+/** The verdict line and the table by tag; nothing when no call of the window was analysed, tagged or given an outcome. */
+function verdictLines(a: AnalysisStatistics, width: number): string[] {
+  const o = a.overall;
+  const rated = o.pass + o.fail + o.unclear;
+  if (rated === 0 && a.byTag.length === 0 && a.analyses.failed === 0 && o.outcomeSuccess + o.outcomeFail === 0) return [];
+  const out = [
+    `Verdicts   ${rated} rated: ${o.pass} pass, ${o.fail} fail, ${o.unclear} unclear  success ${rate(o.successRate)}; ${o.notAnalysed} without a verdict (${a.analyses.failed} analyses failed); analysis cost ${a.analyses.costUsd === null ? '-' : usd(a.analyses.costUsd)}`,
+    `Outcomes   ${o.outcomeSuccess} success, ${o.outcomeFail} fail (as the agent said)`,
+  ];
+  if (a.byTag.length === 0) return out;
+  out.push(
+    '',
+    'By tag',
+    table(
+      a.byTag,
+      [
+        { header: 'TAG', value: (t) => t.tag, max: 40, flex: true },
+        { header: 'CALLS', value: (t) => String(t.calls), align: 'right' },
+        { header: 'PASS', value: (t) => String(t.pass), align: 'right' },
+        { header: 'FAIL', value: (t) => String(t.fail), align: 'right' },
+        { header: 'UNCLEAR', value: (t) => String(t.unclear), align: 'right' },
+        { header: 'SUCCESS', value: (t) => rate(t.successRate), align: 'right' },
+        { header: 'OUTCOME OK', value: (t) => String(t.outcomeSuccess), align: 'right' },
+        { header: 'OUTCOME FAIL', value: (t) => String(t.outcomeFail), align: 'right' },
+      ],
+      width,
+    ).trimEnd(),
+  );
+  return out;
+}

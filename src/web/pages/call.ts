@@ -382,6 +382,7 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
               )
             : h('p', { class: 'muted' }, 'None.'),
         ),
+        analysisPanel(d),
         d.conversations.some((x) => x.summary)
           ? h(
               'section',
@@ -439,4 +440,38 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
 function summarize(data: unknown): string {
   const text = JSON.stringify(data) ?? '';
   return text.length > 110 ? `${text.slice(0, 109)}…` : text;
+}
+
+/** The post-call analysis, the agent's tags and outcome; null when the call has none of them. */
+function analysisPanel(d: CallDetail): DomElement | null {
+  const a = d.analysis;
+  if (a === null && d.tags.length === 0 && d.outcome === null) return null;
+  const rows: Array<[string, string | DomElement]> = [];
+  if (d.tags.length) rows.push(['Tags', d.tags.join(', ')]);
+  if (d.outcome) rows.push(['Agent outcome', `${d.outcome.outcome}${d.outcome.reason ? ` — ${d.outcome.reason}` : ''}`]);
+  if (a !== null && a.status === 'failed') rows.push(['Analysis', `failed (${a.errorType ?? 'error'}): ${a.error ?? ''}`]);
+  if (a !== null && a.status === 'completed') {
+    if (a.verdict !== null || a.verdictReason !== null)
+      rows.push([
+        'Verdict',
+        h(
+          'span',
+          {},
+          h('span', { class: `badge ${a.verdict === 'pass' ? 'completed' : a.verdict === 'fail' ? 'bad' : 'warn'}` }, a.verdict ?? 'none'),
+          a.verdictReason ? ` ${a.verdictReason}` : '',
+        ),
+      ]);
+    if (a.summary !== null) rows.push(['Summary', a.summary]);
+    if (a.fieldsValid !== null)
+      rows.push([
+        a.fieldsValid ? 'Fields' : 'Fields (invalid)',
+        h('pre', { class: 'mono small' }, JSON.stringify(a.fields, null, 2), ...(a.fieldsErrors ?? []).map((e) => `\n! ${e}`)),
+      ]);
+  }
+  if (a !== null)
+    rows.push([
+      'Analysed by',
+      `${a.model ?? 'unknown model'}${a.tokensInput === null ? '' : ` · ${fmtInt(a.tokensInput)} + ${fmtInt(a.tokensOutput ?? 0)} tokens`} · ${a.costUsd === null ? 'cost unknown' : fmtUsd(a.costUsd)}`,
+    ]);
+  return h('section', { class: 'panel', attrs: { 'data-testid': 'analysis' } }, h('h2', {}, 'Analysis'), kv(rows));
 }

@@ -17,6 +17,8 @@ const FIELDS = [
   'status',
   'room',
   'release',
+  'verdict',
+  'tag',
   'since',
   'minDurationS',
   'minTurns',
@@ -51,6 +53,8 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
       status: get('status'),
       room: get('room'),
       release: get('release'),
+      verdict: get('verdict'),
+      tag: get('tag'),
       from: since === undefined ? undefined : Date.now() - since,
       minDurationMs: get('minDurationS') && Number.isFinite(minDurationS) ? minDurationS * 1000 : undefined,
       minTurns: get('minTurns'),
@@ -92,6 +96,13 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
     ]),
     input('room', 'Room contains', 'search', { placeholder: 'room name', maxlength: 255 }),
     input('release', 'Release', 'search', { placeholder: 'exact release', maxlength: 255 }),
+    select('verdict', 'Verdict', [
+      ['', 'any'],
+      ['pass', 'pass'],
+      ['fail', 'fail'],
+      ['unclear', 'unclear'],
+    ]),
+    input('tag', 'Tag', 'search', { placeholder: 'refund', maxlength: 64 }),
     select('since', 'Started', [
       ['', 'any time'],
       ['1h', 'last hour'],
@@ -110,7 +121,18 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const params: Record<string, string> = {};
-    for (const name of ['status', 'room', 'release', 'since', 'minDurationS', 'minTurns', 'minCostUsd', 'minWorstLatencyMs']) {
+    for (const name of [
+      'status',
+      'room',
+      'release',
+      'verdict',
+      'tag',
+      'since',
+      'minDurationS',
+      'minTurns',
+      'minCostUsd',
+      'minWorstLatencyMs',
+    ]) {
       const field = findField(form, name);
       if (field && field.value.trim() !== '') params[name] = field.value.trim();
     }
@@ -149,6 +171,14 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
         c.slaViolations > 0 ? h('span', { class: 'badge bad', attrs: { title: 'SLA violations' } }, ` ${c.slaViolations} SLA`) : '',
       ),
       h('td', { class: 'num' }, c.errors > 0 ? h('span', { class: 'badge bad' }, String(c.errors)) : '0'),
+      h(
+        'td',
+        {},
+        c.verdict === null
+          ? '—'
+          : h('span', { class: `badge ${c.verdict === 'pass' ? 'completed' : c.verdict === 'fail' ? 'bad' : 'warn'}` }, c.verdict),
+        c.tags.length ? h('span', { class: 'muted small' }, ` ${c.tags.join(', ')}`) : '',
+      ),
       h('td', { class: 'mono' }, c.release === null ? '—' : link(here({ release: c.release, page: undefined }), c.release)),
     );
 
@@ -176,6 +206,7 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
           header('cost', 'Cost', true),
           header('worstLatency', 'Worst latency', true),
           header(null, 'Errors', true),
+          header(null, 'Verdict · tags'),
           header(null, 'Release'),
         ),
       ),
@@ -189,7 +220,7 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
               {},
               h(
                 'td',
-                { attrs: { colspan: 10, 'data-testid': 'calls-empty' }, class: 'muted' },
+                { attrs: { colspan: 11, 'data-testid': 'calls-empty' }, class: 'muted' },
                 FIELDS.some((f) => f !== 'page' && f !== 'sort' && f !== 'dir' && get(f) !== '')
                   ? ['No calls match these filters. ', link('/calls', 'Show every call')]
                   : data.total > 0

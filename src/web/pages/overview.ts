@@ -1,4 +1,5 @@
 import type { CallGroupStats, InterruptionRate, LatencyComponent, ToolCallStats } from '../../queries/analytics.js';
+import type { AnalysisStatistics, VerdictCounts } from '../../queries/call-analysis.js';
 import type { WorstTurn } from '../../queries/worst-turn.js';
 import type { PercentileSummary } from '../../projections/percentile.js';
 import type { CallStatistics } from '../../queries/statistics.js';
@@ -27,6 +28,8 @@ interface OverviewAnswer {
   interruptions: InterruptionRate;
   /** Calls in the whole store, whatever the range (0: nothing recorded yet). */
   storeCalls: number;
+  /** Post-call analysis verdicts and the agent's outcomes, overall and by tag. */
+  analysis: AnalysisStatistics;
 }
 
 export const RANGE_CHOICES = ['1h', '6h', '24h', '7d', '30d'] as const;
@@ -95,6 +98,30 @@ const groupTable = (
   );
 
 const panel = (title: string, ...body: DomElement[]) => h('section', { class: 'panel' }, h('h2', {}, title), ...body);
+
+/** Success by the analysis's verdict (pass ÷ calls with a verdict) and the agent's outcomes: all calls, then each tag. */
+const verdictTable = (a: AnalysisStatistics) => {
+  const row = (label: DomElement | string, v: VerdictCounts) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, label),
+      num(fmtInt(v.calls)),
+      num(fmtInt(v.pass)),
+      num(fmtInt(v.fail)),
+      num(fmtInt(v.unclear)),
+      num(fmtPct(v.successRate)),
+      num(`${fmtInt(v.outcomeSuccess)} / ${fmtInt(v.outcomeFail)}`),
+    );
+  const rated = a.overall.pass + a.overall.fail + a.overall.unclear;
+  return table(
+    ['Calls of', ['Calls', 'num'], ['Pass', 'num'], ['Fail', 'num'], ['Unclear', 'num'], ['Success', 'num'], ['Agent ok / fail', 'num']],
+    rated === 0 && a.byTag.length === 0 && a.overall.outcomeSuccess + a.overall.outcomeFail === 0
+      ? []
+      : [row('all calls', a.overall), ...a.byTag.map((t) => row(link(`/calls?tag=${encodeURIComponent(t.tag)}`, `tag ${t.tag}`), t))],
+    'verdicts',
+  );
+};
 
 /** Overview: figures for a time range and charts of calls, success rate, latency, SLA violations and cost. */
 export async function renderOverview(root: DomElement, query: URLSearchParams): Promise<void> {
@@ -317,6 +344,16 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
               ),
             ),
           'end-reasons',
+        ),
+      ),
+      panel(
+        'Analysis verdicts',
+        verdictTable(data.analysis),
+        h(
+          'p',
+          { class: 'muted small' },
+          `Post-call analyses: ${fmtInt(data.analysis.analyses.completed)} completed, ${fmtInt(data.analysis.analyses.failed)} failed`,
+          data.analysis.analyses.costUsd === null ? '.' : `, ${fmtUsd(data.analysis.analyses.costUsd)}.`,
         ),
       ),
       panel('By agent', groupTable(data.byAgent, 'Agent', 'Cost (total)', 'by-agent')),
