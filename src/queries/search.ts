@@ -21,7 +21,10 @@ export interface SearchOptions {
   agent?: string;
   /** Calls whose LiveKit room name contains this text (case-insensitive). */
   room?: string;
-  /** `newest` (default): newest message first; `rank`: best match first. */
+  /**
+   * `newest` (default): newest message first; `rank`: best match first. Either orders the
+   * {@link SEARCH_WINDOW} matches most recently recorded (all of them when fewer match).
+   */
   sort?: 'newest' | 'rank';
   /** Matches returned at most, 1–500 (default 20). */
   limit?: number;
@@ -54,6 +57,12 @@ export interface SearchResult {
   /** True when more messages match than `limit`. */
   more: boolean;
 }
+
+/**
+ * A search orders the most recently recorded this many matches (all of them when fewer match):
+ * newest first by time, or best first by score.
+ */
+export const SEARCH_WINDOW = 1_000;
 
 const START = '\uE000';
 const STOP = '\uE001';
@@ -108,20 +117,24 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
   const filters = where.map((w) => ` AND ${w}`).join('');
   const byCall = options.agent !== undefined || (options.room !== undefined && options.room !== '');
   const callJoin = byCall ? ' JOIN calls c ON c.id = m.call_id' : '';
-  const newest = 'm.created_at DESC, m.event_position DESC';
   let rows: Array<Record<string, unknown>>;
   let more: boolean;
   // Two steps on both engines: the matches are filtered, ordered and cut to the page first, then
   // only the page's rows get their snippet (and, newest first, their score): a common word
-  // matching 10,000 messages costs 21 snippets, not 10,000.
+  // matching 100,000 messages costs 21 snippets, not 100,000. Both indexes hand matches over in
+  // log position order (the order messages were recorded) and stop after SEARCH_WINDOW of them:
+  // those are ordered by time or by score, so neither order reads every match of a common word.
   if (dialectOf(dataSource) === 'sqlite') {
     const match = toFts5Match(query);
+    // CROSS JOIN keeps messages_fts the outer loop: FTS5 hands its matches over newest first.
     const page = await select<{ pos: number }>(
       dataSource,
-      `SELECT m.event_position AS pos
-       FROM messages_fts JOIN messages m ON m.event_position = messages_fts.rowid${callJoin}
-       WHERE messages_fts MATCH ?${filters}
-       ORDER BY ${sort === 'rank' ? `bm25(messages_fts), ${newest}` : newest} LIMIT ${limit + 1}`,
+      `SELECT pos FROM (
+         SELECT messages_fts.rowid AS pos, m.created_at AS t${sort === 'rank' ? ', bm25(messages_fts) AS r' : ''}
+         FROM messages_fts CROSS JOIN messages m ON m.event_position = messages_fts.rowid${callJoin}
+         WHERE messages_fts MATCH ?${filters}
+         ORDER BY messages_fts.rowid DESC LIMIT ${SEARCH_WINDOW})
+       ORDER BY ${sort === 'rank' ? 'r, ' : ''}t DESC, pos DESC LIMIT ${limit + 1}`,
       [match, ...params],
     );
     more = page.length > limit;
@@ -144,26 +157,32 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     // The page is chosen from messages_search alone: it holds each message's role, time and log
     // position, named as in messages, so the filters read the same. The tsquery's SQL follows the
     // query's shape, so its placeholders are numbered here (not through the statement-text
-    // cache); every value is still bound. ts_headline leaves out what its parser reads as HTML
-    // tags; a private-use character after each < (taken out by snippetParts) keeps the text whole.
+    // cache); every value is still bound. The configuration is bound too, not read in the same
+    // statement, so the planner sees the tsquery and estimates its matches: a common word is read
+    // along the log position index until the page is full, a rare one from the GIN index.
+    // ts_headline leaves out what its parser reads as HTML tags; a private-use character after
+    // each < (taken out by snippetParts) keeps the text whole.
+    const [settings] = await dataSource.query<Array<{ cfg: string }>>('SELECT text_search_config AS cfg FROM search_settings WHERE id = 1');
     let n = 0;
     const filterSql = filters.replace(/\?/g, () => `$${++n}`);
-    const ts = toPgTsquery(query, 's.cfg', n + 1);
+    const cfg = `$${++n}::regconfig`;
+    const ts = toPgTsquery(query, cfg, n + 1);
     const headline = n + ts.params.length + 1;
+    const rank = sort === 'rank' ? `ts_rank(search_vector, ${ts.sql}, 1)` : '0';
     rows = await dataSource.query<Array<Record<string, unknown>>>(
-      `WITH q AS (SELECT ${ts.sql} AS q, s.cfg FROM (SELECT text_search_config::regconfig AS cfg FROM search_settings WHERE id = 1) s),
+      `WITH recent AS (
+         SELECT m.message_id AS id, m.created_at, m.event_position, m.search_vector FROM messages_search m${callJoin}
+         WHERE m.search_vector @@ (${ts.sql})${filterSql}
+         ORDER BY m.event_position DESC LIMIT ${SEARCH_WINDOW}),
        hits AS (
-         SELECT m.message_id AS id, m.created_at, m.event_position${sort === 'rank' ? ', ts_rank(m.search_vector, q.q, 1) AS score' : ''}
-         FROM q, messages_search m${callJoin}
-         WHERE m.search_vector @@ q.q${filterSql}
-         ORDER BY ${sort === 'rank' ? `score DESC, ${newest}` : newest} LIMIT ${limit + 1})
-       SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, ts_rank(x.search_vector, q.q, 1) AS score,
-         ts_headline(q.cfg, replace(${PG_TEXT}, '<', '<' || chr(57346)), q.q, $${headline}::text) AS snippet,
+         SELECT id, created_at, event_position, search_vector, ${rank} AS rank FROM recent
+         ORDER BY ${sort === 'rank' ? 'rank DESC, ' : ''}created_at DESC, event_position DESC LIMIT ${limit + 1})
+       SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, ts_rank(hits.search_vector, ${ts.sql}, 1) AS score,
+         ts_headline(${cfg}, replace(${PG_TEXT}, '<', '<' || chr(57346)), ${ts.sql}, $${headline}::text) AS snippet,
          c.caller_number, c.livekit_room, c.agent_name
-       FROM hits JOIN messages m ON m.id = hits.id JOIN messages_search x ON x.message_id = hits.id
-         LEFT JOIN calls c ON c.id = m.call_id, q
-       ORDER BY ${sort === 'rank' ? `hits.score DESC, ${newest}` : newest}`,
-      [...params, ...ts.params, HEADLINE],
+       FROM hits JOIN messages m ON m.id = hits.id LEFT JOIN calls c ON c.id = m.call_id
+       ORDER BY ${sort === 'rank' ? 'hits.rank DESC, ' : ''}hits.created_at DESC, hits.event_position DESC`,
+      [...params, settings?.cfg ?? 'simple', ...ts.params, HEADLINE],
     );
     more = rows.length > limit;
   }
