@@ -120,7 +120,7 @@ export const messagesProjection: Projection = {
       await ctx.insert('messages', COLUMNS, rows);
       await indexMessages(
         ctx,
-        rows.map((r) => r[3] as number),
+        rows.map((r) => [r[3] as number, r[5] as string, r[2] as string] as const),
       );
     }
   },

@@ -8,8 +8,13 @@
  */
 import type { ProjectionContext } from './projection.js';
 
+/**
+ * SQLite: one message into the index, from the values just inserted into `messages` (what the
+ * view `messages_fts_source` reads for it) and its call's caller number: read back through the
+ * view, each message cost several times as much.
+ */
 const SQLITE_INDEX = `INSERT INTO messages_fts (rowid, content, call_id, caller_number)
-  SELECT event_position, content, call_id, caller_number FROM messages_fts_source WHERE event_position = ?`;
+  VALUES (?, ?, ?, (SELECT caller_number FROM calls WHERE id = ?))`;
 
 /** PostgreSQL indexes this many characters of a message at most: a `tsvector` holds at most 1 MB of lexemes. */
 export const PG_INDEXED_CHARS = 100_000;
@@ -42,9 +47,12 @@ export const PG_INDEX_INSERTED = `INSERT INTO messages_search (message_id, call_
     ${pgVector('s.cfg', '(SELECT c.caller_number FROM calls c WHERE c.id = m.call_id)')}
   FROM inserted m, (SELECT text_search_config::regconfig AS cfg FROM search_settings WHERE id = 1) s`;
 
-/** SQLite: indexes messages just inserted, by their log positions (PostgreSQL indexes them with their INSERT: {@link PG_INDEX_INSERTED}). */
-export async function indexMessages(ctx: ProjectionContext, positions: readonly number[]): Promise<void> {
-  for (const position of positions) await ctx.exec(SQLITE_INDEX, [position]);
+/**
+ * SQLite: indexes messages just inserted, each `[log position, stored content, call id]`
+ * (PostgreSQL indexes them with their INSERT: {@link PG_INDEX_INSERTED}).
+ */
+export async function indexMessages(ctx: ProjectionContext, messages: ReadonlyArray<readonly [number, string, string]>): Promise<void> {
+  for (const [position, content, callId] of messages) await ctx.exec(SQLITE_INDEX, [position, content, callId, callId]);
 }
 
 /** Empties the index (before a rebuild replays the log into it). */

@@ -139,20 +139,23 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     );
     more = page.length > limit;
     const positions = page.slice(0, limit).map((r) => Number(r.pos));
-    // One row at a time, the rowid bound as an INTEGER: FTS5 leaves out a rowid constraint whose
-    // value is a REAL (how a JavaScript number is bound) and would return every match.
-    rows = [];
-    for (const position of positions) {
-      const [row] = await select<Record<string, unknown>>(
+    // The page's snippets and scores in one more pass over the matches, between the page's
+    // lowest and highest positions (bound as INTEGERs: FTS5 leaves out a rowid constraint whose
+    // value is a REAL, how a JavaScript number is bound): snippet() and bm25() run for the
+    // page's rows only, the `+` keeping the page's set a filter, not an FTS5 constraint.
+    const byPosition = new Map<number, Record<string, unknown>>();
+    if (positions.length > 0)
+      for (const row of await select<Record<string, unknown>>(
         dataSource,
-        `SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, -bm25(messages_fts) AS score,
+        `SELECT messages_fts.rowid AS pos, m.id, m.call_id, m.conversation_id, m.role, m.created_at, -bm25(messages_fts) AS score,
            snippet(messages_fts, 0, ?, ?, '…', 16) AS snippet, c.caller_number, c.livekit_room, c.agent_name
-         FROM messages_fts JOIN messages m ON m.event_position = messages_fts.rowid LEFT JOIN calls c ON c.id = m.call_id
-         WHERE messages_fts MATCH ? AND messages_fts.rowid = CAST(? AS INTEGER)`,
-        [START, STOP, match, position],
-      );
-      if (row) rows.push(row);
-    }
+         FROM messages_fts CROSS JOIN messages m ON m.event_position = messages_fts.rowid LEFT JOIN calls c ON c.id = m.call_id
+         WHERE messages_fts MATCH ? AND messages_fts.rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER)
+           AND +messages_fts.rowid IN (SELECT value FROM json_each(?))`,
+        [START, STOP, match, Math.min(...positions), Math.max(...positions), JSON.stringify(positions)],
+      ))
+        byPosition.set(Number(row['pos']), row);
+    rows = positions.map((p) => byPosition.get(p)).filter((r): r is Record<string, unknown> => r !== undefined);
   } else {
     // The page is chosen from messages_search alone: it holds each message's role, time and log
     // position, named as in messages, so the filters read the same. The tsquery's SQL follows the
