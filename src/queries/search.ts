@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { PG_TEXT } from '../projections/search-index.js';
 import { parseSearchQuery, toFts5Match, toPgTsquery } from './search-query.js';
+import { rankScores, SCORED_CHARS } from './search-rank.js';
 import { dialectOf, select, timeMs, wholeNumber } from './sql.js';
 
 /** Roles a search can be limited to. */
@@ -127,27 +128,39 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
   if (dialectOf(dataSource) === 'sqlite') {
     const match = toFts5Match(query);
     // CROSS JOIN keeps messages_fts the outer loop: FTS5 hands its matches over newest first.
-    const page = await select<{ pos: number }>(
+    // Ranked, each match's text comes along for its score (see search-rank.ts: FTS5's bm25()
+    // would first count every match of each term in the whole index).
+    const window = await select<{ pos: number; t: number; text?: string }>(
       dataSource,
-      `SELECT pos FROM (
-         SELECT messages_fts.rowid AS pos, m.created_at AS t${sort === 'rank' ? ', bm25(messages_fts) AS r' : ''}
-         FROM messages_fts CROSS JOIN messages m ON m.event_position = messages_fts.rowid${callJoin}
-         WHERE messages_fts MATCH ?${filters}
-         ORDER BY messages_fts.rowid DESC LIMIT ${SEARCH_WINDOW})
-       ORDER BY ${sort === 'rank' ? 'r, ' : ''}t DESC, pos DESC LIMIT ${limit + 1}`,
+      `SELECT messages_fts.rowid AS pos, m.created_at AS t${sort === 'rank' ? `, substr(m.content, 1, ${SCORED_CHARS}) AS text` : ''}
+       FROM messages_fts CROSS JOIN messages m ON m.event_position = messages_fts.rowid${callJoin}
+       WHERE messages_fts MATCH ?${filters}
+       ORDER BY messages_fts.rowid DESC LIMIT ${SEARCH_WINDOW}`,
       [match, ...params],
     );
+    const scores = new Map<number, number>();
+    if (sort === 'rank') {
+      const ranked = rankScores(
+        query,
+        window.map((w) => w.text ?? ''),
+      );
+      window.forEach((w, i) => scores.set(Number(w.pos), ranked[i]!));
+    }
+    const page = window
+      .map((w) => ({ pos: Number(w.pos), t: Number(w.t), score: scores.get(Number(w.pos)) ?? 0 }))
+      .sort((a, b) => b.score - a.score || b.t - a.t || b.pos - a.pos)
+      .slice(0, limit + 1);
     more = page.length > limit;
-    const positions = page.slice(0, limit).map((r) => Number(r.pos));
-    // The page's snippets and scores in one more pass over the matches, between the page's
-    // lowest and highest positions (bound as INTEGERs: FTS5 leaves out a rowid constraint whose
-    // value is a REAL, how a JavaScript number is bound): snippet() and bm25() run for the
-    // page's rows only, the `+` keeping the page's set a filter, not an FTS5 constraint.
+    const positions = page.slice(0, limit).map((r) => r.pos);
+    // The page's snippets in one more pass over the matches, between the page's lowest and
+    // highest positions (bound as INTEGERs: FTS5 leaves out a rowid constraint whose value is a
+    // REAL, how a JavaScript number is bound): snippet() runs for the page's rows only, the `+`
+    // keeping the page's set a filter, not an FTS5 constraint.
     const byPosition = new Map<number, Record<string, unknown>>();
     if (positions.length > 0)
       for (const row of await select<Record<string, unknown>>(
         dataSource,
-        `SELECT messages_fts.rowid AS pos, m.id, m.call_id, m.conversation_id, m.role, m.created_at, -bm25(messages_fts) AS score,
+        `SELECT messages_fts.rowid AS pos, m.id, m.call_id, m.conversation_id, m.role, m.created_at, substr(m.content, 1, ${SCORED_CHARS}) AS text,
            snippet(messages_fts, 0, ?, ?, '…', 16) AS snippet, c.caller_number, c.livekit_room, c.agent_name
          FROM messages_fts CROSS JOIN messages m ON m.event_position = messages_fts.rowid LEFT JOIN calls c ON c.id = m.call_id
          WHERE messages_fts MATCH ? AND messages_fts.rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER)
@@ -156,6 +169,15 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
       ))
         byPosition.set(Number(row['pos']), row);
     rows = positions.map((p) => byPosition.get(p)).filter((r): r is Record<string, unknown> => r !== undefined);
+    // Newest first, the page's scores are BM25 over the page.
+    const pageScores =
+      sort === 'rank'
+        ? rows.map((r) => scores.get(Number(r['pos'])) ?? 0)
+        : rankScores(
+            query,
+            rows.map((r) => String(r['text'] ?? '')),
+          );
+    rows.forEach((r, i) => (r['score'] = pageScores[i]));
   } else {
     // The page is chosen from messages_search alone: it holds each message's role, time and log
     // position, named as in messages, so the filters read the same. The tsquery's SQL follows the
