@@ -56,3 +56,25 @@ export function rankScores(query: SearchQuery, texts: readonly string[]): number
   });
   return docs.map((d, k) => counts[k]!.reduce((s, tf, i) => s + (idf[i]! * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * d.length) / avg)), 0));
 }
+
+/** A prefix is replaced by at most this many words of the page. */
+const MAX_PAGE_WORDS = 32;
+
+/**
+ * The query that finds `texts` (matches of `query`) and highlights the same words, without
+ * prefixes: each prefix becomes the words of `texts` that begin with it (kept as a prefix when
+ * there are none or too many), exclusions are left out (the texts hold none). Only for texts
+ * already found: another text may match one and not the other.
+ */
+export function pageMatch(query: SearchQuery, texts: readonly string[]): SearchQuery {
+  const seen = new Set<string>();
+  for (const t of texts) for (const w of words(t.length > SCORED_CHARS ? t.slice(0, SCORED_CHARS) : t)) seen.add(w);
+  const expand = (t: SearchTerm): SearchTerm[] => {
+    if (t.kind !== 'prefix') return [t];
+    const stem = words(t.text);
+    if (stem.length !== 1) return [t];
+    const found = [...seen].filter((w) => w.startsWith(stem[0]!));
+    return found.length === 0 || found.length > MAX_PAGE_WORDS ? [t] : found.map((w) => ({ kind: 'word', text: w }));
+  };
+  return { all: query.all.map((g) => g.flatMap(expand)), exclude: [] };
+}

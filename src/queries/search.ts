@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { PG_TEXT } from '../projections/search-index.js';
 import { parseSearchQuery, toFts5Match, toPgTsquery } from './search-query.js';
-import { rankScores, SCORED_CHARS } from './search-rank.js';
+import { pageMatch, rankScores, SCORED_CHARS } from './search-rank.js';
 import { dialectOf, select, timeMs, wholeNumber } from './sql.js';
 
 /** Roles a search can be limited to. */
@@ -64,6 +64,9 @@ export interface SearchResult {
  * newest first by time, or best first by score.
  */
 export const SEARCH_WINDOW = 1_000;
+
+/** PostgreSQL: the newest this many messages are read for the window first (see searchMessages). */
+const RECENT_ROWS = 20 * SEARCH_WINDOW;
 
 const START = '\uE000';
 const STOP = '\uE001';
@@ -155,9 +158,11 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     // The page's snippets in one more pass over the matches, between the page's lowest and
     // highest positions (bound as INTEGERs: FTS5 leaves out a rowid constraint whose value is a
     // REAL, how a JavaScript number is bound): snippet() runs for the page's rows only, the `+`
-    // keeping the page's set a filter, not an FTS5 constraint.
-    const byPosition = new Map<number, Record<string, unknown>>();
-    if (positions.length > 0)
+    // keeping the page's set a filter, not an FTS5 constraint. FTS5 reads a prefix by merging
+    // the matches of every word it begins, in the whole index; this pass looks for the words of
+    // the page that begin with it instead (see pageMatch), and for a row it then misses, the prefix.
+    const snippets = async (expression: string, wanted: readonly number[]) => {
+      if (wanted.length === 0) return;
       for (const row of await select<Record<string, unknown>>(
         dataSource,
         `SELECT messages_fts.rowid AS pos, m.id, m.call_id, m.conversation_id, m.role, m.created_at, substr(m.content, 1, ${SCORED_CHARS}) AS text,
@@ -165,9 +170,29 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
          FROM messages_fts CROSS JOIN messages m ON m.event_position = messages_fts.rowid LEFT JOIN calls c ON c.id = m.call_id
          WHERE messages_fts MATCH ? AND messages_fts.rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER)
            AND +messages_fts.rowid IN (SELECT value FROM json_each(?))`,
-        [START, STOP, match, Math.min(...positions), Math.max(...positions), JSON.stringify(positions)],
+        [START, STOP, expression, Math.min(...wanted), Math.max(...wanted), JSON.stringify(wanted)],
       ))
         byPosition.set(Number(row['pos']), row);
+    };
+    const byPosition = new Map<number, Record<string, unknown>>();
+    const hasPrefix = query.all.some((g) => g.some((t) => t.kind === 'prefix'));
+    if (hasPrefix && positions.length > 0) {
+      const texts =
+        sort === 'rank'
+          ? window.filter((w) => positions.includes(Number(w.pos))).map((w) => w.text ?? '')
+          : (
+              await select<{ text: string }>(
+                dataSource,
+                `SELECT substr(content, 1, ${SCORED_CHARS}) AS text FROM messages WHERE event_position IN (SELECT value FROM json_each(?))`,
+                [JSON.stringify(positions)],
+              )
+            ).map((r) => r.text);
+      await snippets(toFts5Match(pageMatch(query, texts)), positions);
+    }
+    await snippets(
+      match,
+      positions.filter((p) => !byPosition.has(p)),
+    );
     rows = positions.map((p) => byPosition.get(p)).filter((r): r is Record<string, unknown> => r !== undefined);
     // Newest first, the page's scores are BM25 over the page.
     const pageScores =
@@ -179,37 +204,55 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
           );
     rows.forEach((r, i) => (r['score'] = pageScores[i]));
   } else {
-    // The page is chosen from messages_search alone: it holds each message's role, time and log
-    // position, named as in messages, so the filters read the same. The tsquery's SQL follows the
-    // query's shape, so its placeholders are numbered here (not through the statement-text
-    // cache); every value is still bound. The configuration is bound too, not read in the same
-    // statement, so the planner sees the tsquery and estimates its matches: a common word is read
-    // along the log position index until the page is full, a rare one from the GIN index.
-    // ts_headline leaves out what its parser reads as HTML tags; a private-use character after
-    // each < (taken out by snippetParts) keeps the text whole.
+    // The window is chosen from messages_search alone: it holds each message's role, time and
+    // log position, named as in messages, so the filters read the same. The tsquery's SQL
+    // follows the query's shape, so its placeholders are numbered here (not through the
+    // statement-text cache); every value is still bound, the configuration too (not read in the
+    // same statement), so the planner sees the tsquery. The window is read newest first along
+    // the primary key from the newest RECENT_ROWS messages (a common word fills it at once);
+    // when they hold too few matches, from the GIN index (a rare word: few rows to sort).
     const [settings] = await dataSource.query<Array<{ cfg: string }>>('SELECT text_search_config AS cfg FROM search_settings WHERE id = 1');
     let n = 0;
     const filterSql = filters.replace(/\?/g, () => `$${++n}`);
     const cfg = `$${++n}::regconfig`;
     const ts = toPgTsquery(query, cfg, n + 1);
-    const headline = n + ts.params.length + 1;
-    const rank = sort === 'rank' ? `ts_rank(search_vector, ${ts.sql}, 1)` : '0';
-    rows = await dataSource.query<Array<Record<string, unknown>>>(
-      `WITH recent AS (
-         SELECT m.message_id AS id, m.created_at, m.event_position, m.search_vector FROM messages_search m${callJoin}
-         WHERE m.search_vector @@ (${ts.sql})${filterSql}
-         ORDER BY m.event_position DESC LIMIT ${SEARCH_WINDOW}),
-       hits AS (
-         SELECT id, created_at, event_position, search_vector, ${rank} AS rank FROM recent
-         ORDER BY ${sort === 'rank' ? 'rank DESC, ' : ''}created_at DESC, event_position DESC LIMIT ${limit + 1})
-       SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, ts_rank(hits.search_vector, ${ts.sql}, 1) AS score,
-         ts_headline(${cfg}, replace(${PG_TEXT}, '<', '<' || chr(57346)), ${ts.sql}, $${headline}::text) AS snippet,
-         c.caller_number, c.livekit_room, c.agent_name
-       FROM hits JOIN messages m ON m.id = hits.id LEFT JOIN calls c ON c.id = m.call_id
-       ORDER BY ${sort === 'rank' ? 'hits.rank DESC, ' : ''}hits.created_at DESC, hits.event_position DESC`,
-      [...params, settings?.cfg ?? 'simple', ...ts.params, HEADLINE],
+    const values = [...params, settings?.cfg ?? 'simple', ...ts.params];
+    const windowSql = (from: string, order: string) =>
+      `SELECT m.event_position AS pos, m.created_at AS t${sort === 'rank' ? `, ts_rank(m.search_vector, ${ts.sql}, 1) AS score` : ''}
+       FROM ${from} m${callJoin}
+       WHERE m.search_vector @@ (${ts.sql})${filterSql}
+       ORDER BY ${order} DESC LIMIT ${SEARCH_WINDOW}`;
+    type WindowRow = { pos: string; t: string; score?: number };
+    let window = await dataSource.query<WindowRow[]>(
+      windowSql(`(SELECT * FROM messages_search ORDER BY event_position DESC LIMIT ${RECENT_ROWS})`, 'm.event_position'),
+      values,
     );
-    more = rows.length > limit;
+    // `+ 0`: not along the primary key (the planner would, expecting more matches than a rare word has).
+    if (window.length < SEARCH_WINDOW)
+      window = await dataSource.query<WindowRow[]>(windowSql('messages_search', 'm.event_position + 0'), values);
+    const page = window
+      .map((w) => ({ pos: Number(w.pos), t: Number(w.t), score: Number(w.score ?? 0) }))
+      .sort((a, b) => b.score - a.score || b.t - a.t || b.pos - a.pos)
+      .slice(0, limit + 1);
+    more = page.length > limit;
+    const positions = page.slice(0, limit).map((r) => r.pos);
+    // ts_headline leaves out what its parser reads as HTML tags; a private-use character after
+    // each < (taken out by snippetParts) keeps the text whole.
+    const dcfg = '$1::regconfig';
+    const dts = toPgTsquery(query, dcfg, 2);
+    const found =
+      positions.length === 0
+        ? []
+        : await dataSource.query<Array<Record<string, unknown>>>(
+            `SELECT x.event_position AS pos, m.id, m.call_id, m.conversation_id, m.role, m.created_at, ts_rank(x.search_vector, ${dts.sql}, 1) AS score,
+               ts_headline(${dcfg}, replace(${PG_TEXT}, '<', '<' || chr(57346)), ${dts.sql}, $${dts.params.length + 2}::text) AS snippet,
+               c.caller_number, c.livekit_room, c.agent_name
+             FROM messages_search x JOIN messages m ON m.id = x.message_id LEFT JOIN calls c ON c.id = m.call_id
+             WHERE x.event_position = ANY($${dts.params.length + 3}::bigint[])`,
+            [settings?.cfg ?? 'simple', ...dts.params, HEADLINE, positions],
+          );
+    const byPosition = new Map(found.map((r) => [Number(r['pos']), r]));
+    rows = positions.map((p) => byPosition.get(p)).filter((r): r is Record<string, unknown> => r !== undefined);
   }
   return { matches: rows.slice(0, limit).map(toMatch), more };
 }
