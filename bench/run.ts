@@ -5,7 +5,7 @@
  *
  * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs,search,diff`,
  * `--diff-calls=10000,30000` (calls of the `diff` stores, one figure each),
- * `--search-calls=5000` and `--search-pg-calls=2000` (the search stores' sizes),
+ * `--search-calls=20000` and `--search-pg-calls=20000` (the search stores' sizes, in calls of 50 messages),
  * `--calls=50`, `--speed=10`, `--jobs=1,10,25` (the job-process counts), `--no-pg`, `--rebuild` (regenerate the 1M-event store).
  * PostgreSQL: `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432/test, the test server).
  */

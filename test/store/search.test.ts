@@ -146,7 +146,9 @@ describeEachBackend('searchMessages', (backend) => {
     ]);
     expect(ranked.matches[0]!.score).toBeGreaterThan(ranked.matches[1]!.score);
     // A prefix and a word: both highlighted; the prefix of a word with a diacritic, on SQLite without it.
-    expect(highlighted(await logger.searchMessages({ query: 'refund* stopped' }))).toEqual([['refund', 'refunded', 'Refunding', 'stopped']]);
+    expect(highlighted(await logger.searchMessages({ query: 'refund* stopped' }))).toEqual([
+      ['refund', 'refunded', 'Refunding', 'stopped'],
+    ]);
     if (backend === 'sqlite') expect(highlighted(await logger.searchMessages({ query: 'cafe*' }))).toEqual([['café']]);
   });
 
