@@ -6,7 +6,7 @@
  * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs,search,diff` (and
  * `fleet`, run only when named: `--fleet=1,2,4,8` writer processes, `--fleet-calls=40` each),
  * `--diff-calls=10000,30000` (calls of the `diff` stores, one figure each),
- * `--search-calls=5000` and `--search-pg-calls=2000` (the search stores' sizes),
+ * `--search-calls=20000` and `--search-pg-calls=20000` (the search stores' sizes, in calls of 50 messages),
  * `--calls=50`, `--speed=10`, `--jobs=1,10,25` (the job-process counts), `--no-pg`, `--rebuild` (regenerate the 1M-event store).
  * PostgreSQL: `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432/test, the test server).
  */
@@ -65,8 +65,9 @@ const sizes = {
       .split(',')
       .map(Number) ?? [quick ? 1_000 : 10_000]
   ).filter((n) => Number.isInteger(n) && n >= 2),
-  searchCalls: option('search-calls', quick ? 1_000 : 5_000),
-  searchPgCalls: option('search-pg-calls', quick ? 300 : 2_000),
+  // Calls of 50 messages: 20,000 make the issue's store of 1M messages.
+  searchCalls: option('search-calls', quick ? 1_000 : 20_000),
+  searchPgCalls: option('search-pg-calls', quick ? 1_000 : 20_000),
   searchRounds: quick ? 5 : 20,
   searchIngestCalls: quick ? 20 : 60,
 };
@@ -416,27 +417,37 @@ function searchFigures(r: SearchBench): void {
       (r.reused ? ' (reused)' : ` (built in ${r.buildSeconds.toFixed(0)} s)`),
   );
   const slowest = Object.entries(r.times.byQuery).sort((a, b) => b[1] - a[1])[0];
+  // The issue's targets are for a store of 1M messages; a smaller store says so in its note.
+  const size = r.messages >= 1_000_000 ? '' : `; the store has ${r.messages.toLocaleString('en-US')} messages, the target is for 1,000,000`;
+  figure({
+    name: `search ${name} p50 (limit 20, 7 queries × newest/rank)`,
+    value: r.times.p50Ms,
+    unit: 'ms',
+    target: '< 50 ms',
+    met: r.times.p50Ms < 50,
+    note: `over ${r.times.samples} searches${size}`,
+  });
   figure({
     name: `search ${name} p99 (limit 20, 7 queries × newest/rank)`,
     value: r.times.p99Ms,
     unit: 'ms',
-    target: '',
-    met: null,
-    note: `p50 ${r.times.p50Ms.toFixed(2)} ms over ${r.times.samples} searches; slowest: ${slowest?.[0]} p99 ${slowest?.[1].toFixed(1)} ms`,
+    target: '< 50 ms',
+    met: r.times.p99Ms < 50,
+    note: `slowest: ${slowest?.[0]} p99 ${slowest?.[1].toFixed(1)} ms${size}`,
   });
   figure({
     name: `ingest ${name} with the search index / without`,
     value: r.ingest.ratio,
     unit: '×',
-    target: '',
-    met: null,
+    target: '≥ 0.9',
+    met: r.ingest.ratio >= 0.9,
     note: `${r.ingest.withIndex.toFixed(0)} vs ${r.ingest.withoutIndex.toFixed(0)} events/s, ${r.ingest.events.toLocaleString('en-US')} events, best of ${r.ingest.rounds} alternating rounds; without = the index replaced by a no-op stand-in`,
   });
 }
 
 async function search(): Promise<void> {
   searchFigures(await searchSqlite(dir, sizes.searchCalls, sizes.searchRounds, sizes.searchIngestCalls, say));
-  if (!flag('no-pg')) searchFigures(await searchPostgres(PG_URL, sizes.searchPgCalls, sizes.searchRounds, sizes.searchIngestCalls));
+  if (!flag('no-pg')) searchFigures(await searchPostgres(PG_URL, sizes.searchPgCalls, sizes.searchRounds, sizes.searchIngestCalls, say));
 }
 
 async function stall(): Promise<void> {

@@ -3,11 +3,17 @@ import path from 'node:path';
 import pg from 'pg';
 import type { NewEvent } from '../src/events/types.js';
 import { ConversationLogger, type ConversationLoggerOptions } from '../src/logger/conversation-logger.js';
-import { callEvents, mappedCalls } from './calls.js';
+import {
+  createCallEndedEvent,
+  createCallStartedEvent,
+  createConversationStartedEvent,
+  createMessageAddedEvent,
+} from '../src/events/create.js';
+import { mappedCalls } from './calls.js';
 import { fullGc } from './gc.js';
-import { bigStore } from './queries.js';
 import { quiet } from './quiet.js';
 import { percentile } from './report.js';
+import { AGENT_LINES, USER_LINES } from './workload.js';
 
 const DAY = 86_400_000;
 
@@ -55,15 +61,19 @@ async function timeSearches(logger: ConversationLogger, calls: number, rounds: n
   };
 }
 
-/** A PostgreSQL URL of a new schema in the bench database, and how to drop it. */
-async function pgSchema(baseUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A PostgreSQL URL of a new schema in the bench database, and how to drop it. `catalogLast`: the
+ * schema is searched before `pg_catalog`, so a function created in it stands in for the built-in
+ * of that name (the no-op index of {@link withoutIndex}).
+ */
+async function pgSchema(baseUrl: string, name: string, catalogLast = false): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
   await admin.query(`CREATE SCHEMA ${name}`);
   await admin.end();
   const url = new URL(baseUrl);
-  url.searchParams.set('options', `-c search_path=${name}`);
+  url.searchParams.set('options', `-c search_path=${name}${catalogLast ? ',pg_catalog' : ''}`);
   return {
     url: url.toString(),
     drop: async () => {
@@ -75,43 +85,125 @@ async function pgSchema(baseUrl: string, name: string): Promise<{ url: string; d
   };
 }
 
-/** Writes `calls` calls of `turns` turns (about 100 events a call at 6) through the logger, spread over 3 days. */
-async function fill(logger: ConversationLogger, calls: number, turns: number): Promise<number> {
+/** Messages per call of the search store. */
+export const MESSAGES_PER_CALL = 50;
+
+/**
+ * The log events of call `c` of the search store: its start, its conversation, {@link
+ * MESSAGES_PER_CALL} messages (caller and agent in turn, the bench workload's lines, each call
+ * starting at another line) and its end, from `at` on, 4 s a message.
+ */
+function transcriptCall(c: number, at: number): NewEvent[] {
+  const callId = `big-${c}`;
+  const conversationId = `conv-${c}`;
+  const out: NewEvent[] = [
+    createCallStartedEvent({ callId, occurredAt: at, callerNumber: '+15550100', livekitRoom: `room-${callId}`, agentName: 'bench-agent' }),
+    createConversationStartedEvent({ callId, occurredAt: at, conversationId, agentName: 'bench-agent' }),
+  ];
+  for (let m = 0; m < MESSAGES_PER_CALL; m++) {
+    const line = (c + (m >> 1)) % USER_LINES.length;
+    const createdAt = at + m * 4_000;
+    out.push(
+      createMessageAddedEvent({
+        callId,
+        occurredAt: createdAt + 2_000,
+        createdAt,
+        conversationId,
+        messageId: `${callId}-m${m}`,
+        role: m % 2 === 0 ? 'user' : 'assistant',
+        content: (m % 2 === 0 ? USER_LINES : AGENT_LINES)[line]!,
+      }),
+    );
+  }
+  out.push(createCallEndedEvent({ callId, occurredAt: at + MESSAGES_PER_CALL * 4_000 }));
+  return out;
+}
+
+/**
+ * Writes `calls` calls of {@link MESSAGES_PER_CALL} messages through the logger (its batch path,
+ * every projection and the index), spread over the 3 days before now: a store of many messages
+ * built from few events besides them. Returns the events written.
+ */
+async function fill(logger: ConversationLogger, calls: number, log: (line: string) => void): Promise<number> {
   const anchor = Date.now();
   let events = 0;
   for (let c = 0; c < calls; c++) {
-    for (const e of callEvents(`big-${c}`, anchor - 3 * DAY + (c * 3 * DAY) / calls, turns)) {
+    for (const e of transcriptCall(c, anchor - 3 * DAY + (c * 3 * DAY) / calls)) {
       if (!logger.enqueue(e)) throw new Error('queue full while building the store');
       events++;
     }
-    if (c % 50 === 49) {
+    if (c % 100 === 99) {
       if (logger.getWriterStats().queued > 50_000) await logger.flush();
       else await new Promise((r) => setImmediate(r));
     }
+    if (c % 2_000 === 1_999)
+      log(`  building the search store: ${(c + 1).toLocaleString('en-US')} calls, ${events.toLocaleString('en-US')} events`);
   }
   await logger.flush();
+  const stats = logger.getWriterStats();
+  if (stats.rejected > 0) throw new Error(`${stats.rejected} events were rejected while building the store`);
   return events;
 }
 
-/** Makes the store's index a no-op stand-in (for the ingest comparison): the projection's statements run, nothing is indexed. */
+/** The SQLite search store of `calls` calls in `dir`, built unless a previous run left one of that size (its meta file says so). */
+async function sqliteSearchStore(
+  dir: string,
+  calls: number,
+  log: (line: string) => void,
+): Promise<{ file: string; events: number; buildSeconds: number; reused: boolean }> {
+  const file = path.join(dir, `search-${calls}x${MESSAGES_PER_CALL}.db`);
+  const metaFile = `${file}.json`;
+  if (fs.existsSync(file) && fs.existsSync(metaFile)) {
+    const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { version: number; events: number };
+    if (meta.version === SEARCH_STORE_VERSION) return { file, events: meta.events, buildSeconds: 0, reused: true };
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`, metaFile]) fs.rmSync(f, { force: true });
+  const t0 = performance.now();
+  const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${file}`, log: quiet, maxQueueSize: 1_000_000 });
+  let events: number;
+  try {
+    events = await fill(logger, calls, log);
+  } finally {
+    await logger.close();
+  }
+  fs.writeFileSync(metaFile, JSON.stringify({ version: SEARCH_STORE_VERSION, events }));
+  return { file, events, buildSeconds: (performance.now() - t0) / 1000, reused: false };
+}
+
+/** Bumped when the search store's content changes: an older file is built again. */
+const SEARCH_STORE_VERSION = 1;
+
+/**
+ * Makes the store's index a no-op stand-in (for the ingest comparison): the projection's
+ * statements run, nothing is indexed. PostgreSQL indexes messages in their own INSERT statement,
+ * so the stand-in keeps that statement and takes out its work: `to_tsvector` is a function of the
+ * store's schema that returns an empty vector (the schema is searched before `pg_catalog`, see
+ * {@link pgSchema}) and a trigger drops each `messages_search` row before it is written.
+ */
 async function withoutIndex(logger: ConversationLogger, backend: 'sqlite' | 'postgres'): Promise<void> {
   const ds = await logger.dataSource();
   if (backend === 'sqlite') {
     await ds.query('DROP TABLE messages_fts');
     await ds.query('CREATE TABLE messages_fts (content, call_id, caller_number)');
     await ds.query('CREATE TRIGGER messages_fts_skip BEFORE INSERT ON messages_fts BEGIN SELECT RAISE(IGNORE); END');
-  } else await ds.query('CREATE RULE messages_search_skip AS ON INSERT TO messages_search DO INSTEAD NOTHING');
+  } else {
+    await ds.query(`CREATE FUNCTION to_tsvector(regconfig, text) RETURNS tsvector LANGUAGE sql IMMUTABLE AS $$ SELECT ''::tsvector $$`);
+    await ds.query(`CREATE FUNCTION messages_search_skip() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`);
+    await ds.query(
+      `CREATE TRIGGER messages_search_skip BEFORE INSERT ON messages_search FOR EACH ROW EXECUTE FUNCTION messages_search_skip()`,
+    );
+  }
 }
 
 /** Events/s of enqueue → committed for `events` into a fresh store (opened by `open`), after a warm-up. */
 async function ingestRate(
-  open: () => Promise<ConversationLogger>,
+  open: (skip: boolean) => Promise<ConversationLogger>,
   events: readonly NewEvent[],
   warm: readonly NewEvent[],
   skip: boolean,
   backend: 'sqlite' | 'postgres',
 ): Promise<number> {
-  const logger = await open();
+  const logger = await open(skip);
   try {
     if (skip) await withoutIndex(logger, backend);
     for (const e of warm) logger.enqueue(e);
@@ -139,7 +231,7 @@ export interface IngestRatio {
 }
 
 async function ingestRatio(
-  open: () => Promise<ConversationLogger>,
+  open: (skip: boolean) => Promise<ConversationLogger>,
   backend: 'sqlite' | 'postgres',
   calls: number,
   rounds: number,
@@ -175,7 +267,7 @@ export async function searchSqlite(
   ingestCalls: number,
   log: (line: string) => void,
 ): Promise<SearchBench> {
-  const store = await bigStore(dir, calls, 6, log);
+  const store = await sqliteSearchStore(dir, calls, log);
   const logger = await ConversationLogger.open({ databaseUrl: `sqlite:${store.file}`, log: quiet, writerThread: 'inline' });
   let times: SearchTimes;
   let messages: number;
@@ -204,7 +296,13 @@ export async function searchSqlite(
 }
 
 /** PostgreSQL: a store of `calls` calls built in a scratch schema (dropped after), its search figures, and ingest with vs without the index. */
-export async function searchPostgres(baseUrl: string, calls: number, rounds: number, ingestCalls: number): Promise<SearchBench> {
+export async function searchPostgres(
+  baseUrl: string,
+  calls: number,
+  rounds: number,
+  ingestCalls: number,
+  log: (line: string) => void,
+): Promise<SearchBench> {
   const options: ConversationLoggerOptions = { log: quiet, maxQueueSize: 1_000_000 };
   const big = await pgSchema(baseUrl, `bench_search_${process.pid}`);
   let result: Omit<SearchBench, 'ingest'>;
@@ -212,7 +310,7 @@ export async function searchPostgres(baseUrl: string, calls: number, rounds: num
     const t0 = performance.now();
     const logger = await ConversationLogger.open({ ...options, databaseUrl: big.url });
     try {
-      const events = await fill(logger, calls, 6);
+      const events = await fill(logger, calls, log);
       const buildSeconds = (performance.now() - t0) / 1000;
       const ds = await logger.dataSource();
       await ds.query('ANALYZE');
@@ -227,9 +325,9 @@ export async function searchPostgres(baseUrl: string, calls: number, rounds: num
   }
   const scratch = `bench_search_ingest_${process.pid}`;
   let current: { url: string; drop: () => Promise<void> } | null = null;
-  const open = async () => {
+  const open = async (skip: boolean) => {
     await current?.drop();
-    current = await pgSchema(baseUrl, scratch);
+    current = await pgSchema(baseUrl, scratch, skip);
     return ConversationLogger.open({ ...options, databaseUrl: current.url });
   };
   try {

@@ -6,14 +6,16 @@ initializeLogger({ pretty: false, level: 'silent' });
 /** A LiveKit AgentSession event, built with the library's own factories. */
 export type SessionEvent = { type: string; createdAt: number; [key: string]: unknown };
 
-const USER_LINES = [
+/** What the bench callers say, turn by turn (and the search bench's transcripts). */
+export const USER_LINES = [
   'Hi, I would like to change the date of my booking to next Thursday if that is possible.',
   'It is under the name Morgan, the reference should be in the confirmation email.',
   'Can you also check whether there is a window seat available on that flight?',
   'Great, and how much would the change cost me in total, including the fees?',
   'Okay, please go ahead and make the change, and send me a new confirmation.',
 ];
-const AGENT_LINES = [
+/** What the bench agent answers, turn by turn. */
+export const AGENT_LINES = [
   'Of course. Let me pull up your booking first; could you give me the reference number?',
   'Thanks, I found it. The Thursday flight at 9:40 has seats, shall I move you to it?',
   'Yes, seat 14A is a window seat and it is free. I can hold it for you right now.',

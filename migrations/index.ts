@@ -1,14 +1,16 @@
 import { InitialSchema1764028800000 } from './1764028800000-initial-schema.js';
 import { MessageSearch1796256000000 } from './1796256000000-message-search.js';
 import { ReleaseStamps1796256000100 } from './1796256000100-release-stamps.js';
-import { CallAnalysis1796256000400 } from './1796256000400-call-analysis.js';
+import { SearchPosition1796256000200 } from './1796256000200-search-position.js';
 import { WebhookOutbox1796256000300 } from './1796256000300-webhook-outbox.js';
+import { CallAnalysis1796256000400 } from './1796256000400-call-analysis.js';
 
 /** Every migration, oldest first, as an array (no globs). */
 export const MIGRATIONS = [
   InitialSchema1764028800000,
   MessageSearch1796256000000,
   ReleaseStamps1796256000100,
+  SearchPosition1796256000200,
   WebhookOutbox1796256000300,
   CallAnalysis1796256000400,
 ];

@@ -1,7 +1,7 @@
 import type { Projection, ProjectionContext } from './projection.js';
 import { jsonOrNull, pgSafe } from './projection.js';
 import { isSlaViolation } from './rules.js';
-import { indexMessages } from './search-index.js';
+import { indexMessages, PG_INDEX_INSERTED } from './search-index.js';
 
 const COLUMNS = [
   'id',
@@ -115,11 +115,13 @@ export const messagesProjection: Projection = {
       }
     }
     if (rows.length === 0) return;
-    await ctx.insert('messages', COLUMNS, rows);
-    await indexMessages(
-      ctx,
-      rows.map((r) => r[0] as string),
-      rows.map((r) => r[3] as number),
-    );
+    if (ctx.dialect === 'postgres') await ctx.insert('messages', COLUMNS, rows, PG_INDEX_INSERTED);
+    else {
+      await ctx.insert('messages', COLUMNS, rows);
+      await indexMessages(
+        ctx,
+        rows.map((r) => [r[3] as number, r[5] as string, r[2] as string] as const),
+      );
+    }
   },
 };

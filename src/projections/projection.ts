@@ -32,8 +32,12 @@ export interface ProjectionContext {
    * Inserts rows into `table` (a fixed name, never input): a prepared one-row statement per row
    * on SQLite; on PostgreSQL one `INSERT … SELECT * FROM unnest(column arrays)` (typed from the
    * catalog). Values are always bound.
+   *
+   * `then` (PostgreSQL only): a statement run on the inserted rows as part of the same statement,
+   * reading them as `inserted` (`WITH inserted AS (INSERT … RETURNING *) <then>`): one statement
+   * per batch, and the rows are not looked up again.
    */
-  insert(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
+  insert(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, then?: string): Promise<void>;
   /**
    * Updates many rows of `table` by key: each row is `[key, ...values]`, the values set
    * (`'set'`) or added (`'add'`) to `columns`. SQLite runs a prepared one-row UPDATE per row;

@@ -8,8 +8,13 @@
  */
 import type { ProjectionContext } from './projection.js';
 
+/**
+ * SQLite: one message into the index, from the values just inserted into `messages` (what the
+ * view `messages_fts_source` reads for it) and its call's caller number: read back through the
+ * view, each message cost several times as much.
+ */
 const SQLITE_INDEX = `INSERT INTO messages_fts (rowid, content, call_id, caller_number)
-  SELECT event_position, content, call_id, caller_number FROM messages_fts_source WHERE event_position = ?`;
+  VALUES (?, ?, ?, (SELECT caller_number FROM calls WHERE id = ?))`;
 
 /** PostgreSQL indexes this many characters of a message at most: a `tsvector` holds at most 1 MB of lexemes. */
 export const PG_INDEXED_CHARS = 100_000;
@@ -27,19 +32,27 @@ export const PG_TEXT = `left(CASE WHEN m.content_encoding = 'json' THEN regexp_r
  * and `-` are read as spaces (as FTS5 does), so `+15550100` and `call-1` index the digits and
  * words, not signed numbers; queries get the same treatment.
  */
-const PG_INDEX = `INSERT INTO messages_search (message_id, call_id, role, created_at, event_position, search_vector)
-  SELECT m.id, m.call_id, m.role, m.created_at, m.event_position,
-    to_tsvector(s.cfg, translate(${PG_TEXT}, '+-', '  ')) || to_tsvector(s.cfg, translate(m.call_id, '+-', '  '))
-        || to_tsvector(s.cfg, translate(COALESCE(c.caller_number, ''), '+-', '  '))
-  FROM messages m LEFT JOIN calls c ON c.id = m.call_id,
-    (SELECT text_search_config::regconfig AS cfg FROM search_settings WHERE id = 1) s
-  WHERE m.id = ANY(?)`;
+export const pgVector = (cfg: string, caller: string) =>
+  `to_tsvector(${cfg}, translate(${PG_TEXT}, '+-', '  ')) || to_tsvector(${cfg}, translate(m.call_id, '+-', '  '))
+    || to_tsvector(${cfg}, translate(COALESCE(${caller}, ''), '+-', '  '))`;
 
-/** Indexes messages just inserted: their ids and log positions. */
-export async function indexMessages(ctx: ProjectionContext, ids: readonly string[], positions: readonly number[]): Promise<void> {
-  if (ids.length === 0) return;
-  if (ctx.dialect === 'postgres') await ctx.exec(PG_INDEX, [ids]);
-  else for (const position of positions) await ctx.exec(SQLITE_INDEX, [position]);
+/**
+ * PostgreSQL: indexes the messages of the `messages` INSERT it is attached to (see
+ * {@link ProjectionContext.insert}'s `then`): one statement per batch with the messages' own
+ * INSERT, their rows read from its `RETURNING`, never looked up again; the caller number read
+ * from the call's row by its key.
+ */
+export const PG_INDEX_INSERTED = `INSERT INTO messages_search (message_id, call_id, role, created_at, event_position, search_vector)
+  SELECT m.id, m.call_id, m.role, m.created_at, m.event_position,
+    ${pgVector('s.cfg', '(SELECT c.caller_number FROM calls c WHERE c.id = m.call_id)')}
+  FROM inserted m, (SELECT text_search_config::regconfig AS cfg FROM search_settings WHERE id = 1) s`;
+
+/**
+ * SQLite: indexes messages just inserted, each `[log position, stored content, call id]`
+ * (PostgreSQL indexes them with their INSERT: {@link PG_INDEX_INSERTED}).
+ */
+export async function indexMessages(ctx: ProjectionContext, messages: ReadonlyArray<readonly [number, string, string]>): Promise<void> {
+  for (const [position, content, callId] of messages) await ctx.exec(SQLITE_INDEX, [position, content, callId, callId]);
 }
 
 /** Empties the index (before a rebuild replays the log into it). */

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { PG_TEXT } from '../projections/search-index.js';
 import { parseSearchQuery, toFts5Match, toPgTsquery } from './search-query.js';
+import { pageMatch, rankScores, SCORED_CHARS } from './search-rank.js';
 import { dialectOf, select, timeMs, wholeNumber } from './sql.js';
 
 /** Roles a search can be limited to. */
@@ -21,7 +22,10 @@ export interface SearchOptions {
   agent?: string;
   /** Calls whose LiveKit room name contains this text (case-insensitive). */
   room?: string;
-  /** `newest` (default): newest message first; `rank`: best match first. */
+  /**
+   * `newest` (default): newest message first; `rank`: best match first. Either orders the
+   * {@link SEARCH_WINDOW} matches most recently recorded (all of them when fewer match).
+   */
   sort?: 'newest' | 'rank';
   /** Matches returned at most, 1–500 (default 20). */
   limit?: number;
@@ -54,6 +58,15 @@ export interface SearchResult {
   /** True when more messages match than `limit`. */
   more: boolean;
 }
+
+/**
+ * A search orders the most recently recorded this many matches (all of them when fewer match):
+ * newest first by time, or best first by score.
+ */
+export const SEARCH_WINDOW = 1_000;
+
+/** PostgreSQL: the newest this many messages are read for the window first (see searchMessages). */
+const RECENT_ROWS = 20 * SEARCH_WINDOW;
 
 const START = '\uE000';
 const STOP = '\uE001';
@@ -108,64 +121,138 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
   const filters = where.map((w) => ` AND ${w}`).join('');
   const byCall = options.agent !== undefined || (options.room !== undefined && options.room !== '');
   const callJoin = byCall ? ' JOIN calls c ON c.id = m.call_id' : '';
-  const newest = 'm.created_at DESC, m.event_position DESC';
   let rows: Array<Record<string, unknown>>;
   let more: boolean;
   // Two steps on both engines: the matches are filtered, ordered and cut to the page first, then
   // only the page's rows get their snippet (and, newest first, their score): a common word
-  // matching 10,000 messages costs 21 snippets, not 10,000.
+  // matching 100,000 messages costs 21 snippets, not 100,000. Both indexes hand matches over in
+  // log position order (the order messages were recorded) and stop after SEARCH_WINDOW of them:
+  // those are ordered by time or by score, so neither order reads every match of a common word.
   if (dialectOf(dataSource) === 'sqlite') {
     const match = toFts5Match(query);
-    const page = await select<{ pos: number }>(
+    // CROSS JOIN keeps messages_fts the outer loop: FTS5 hands its matches over newest first.
+    // Ranked, each match's text comes along for its score (see search-rank.ts: FTS5's bm25()
+    // would first count every match of each term in the whole index).
+    const window = await select<{ pos: number; t: number; text?: string }>(
       dataSource,
-      `SELECT m.event_position AS pos
-       FROM messages_fts JOIN messages m ON m.event_position = messages_fts.rowid${callJoin}
+      `SELECT messages_fts.rowid AS pos, m.created_at AS t${sort === 'rank' ? `, substr(m.content, 1, ${SCORED_CHARS}) AS text` : ''}
+       FROM messages_fts CROSS JOIN messages m ON m.event_position = messages_fts.rowid${callJoin}
        WHERE messages_fts MATCH ?${filters}
-       ORDER BY ${sort === 'rank' ? `bm25(messages_fts), ${newest}` : newest} LIMIT ${limit + 1}`,
+       ORDER BY messages_fts.rowid DESC LIMIT ${SEARCH_WINDOW}`,
       [match, ...params],
     );
-    more = page.length > limit;
-    const positions = page.slice(0, limit).map((r) => Number(r.pos));
-    // One row at a time, the rowid bound as an INTEGER: FTS5 leaves out a rowid constraint whose
-    // value is a REAL (how a JavaScript number is bound) and would return every match.
-    rows = [];
-    for (const position of positions) {
-      const [row] = await select<Record<string, unknown>>(
-        dataSource,
-        `SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, -bm25(messages_fts) AS score,
-           snippet(messages_fts, 0, ?, ?, '…', 16) AS snippet, c.caller_number, c.livekit_room, c.agent_name
-         FROM messages_fts JOIN messages m ON m.event_position = messages_fts.rowid LEFT JOIN calls c ON c.id = m.call_id
-         WHERE messages_fts MATCH ? AND messages_fts.rowid = CAST(? AS INTEGER)`,
-        [START, STOP, match, position],
+    const scores = new Map<number, number>();
+    if (sort === 'rank') {
+      const ranked = rankScores(
+        query,
+        window.map((w) => w.text ?? ''),
       );
-      if (row) rows.push(row);
+      window.forEach((w, i) => scores.set(Number(w.pos), ranked[i]!));
     }
+    const page = window
+      .map((w) => ({ pos: Number(w.pos), t: Number(w.t), score: scores.get(Number(w.pos)) ?? 0 }))
+      .sort((a, b) => b.score - a.score || b.t - a.t || b.pos - a.pos)
+      .slice(0, limit + 1);
+    more = page.length > limit;
+    const positions = page.slice(0, limit).map((r) => r.pos);
+    // The page's snippets in one more pass over the matches, between the page's lowest and
+    // highest positions (bound as INTEGERs: FTS5 leaves out a rowid constraint whose value is a
+    // REAL, how a JavaScript number is bound): snippet() runs for the page's rows only, the `+`
+    // keeping the page's set a filter, not an FTS5 constraint. FTS5 reads a prefix by merging
+    // the matches of every word it begins, in the whole index; this pass looks for the words of
+    // the page that begin with it instead (see pageMatch), and for a row it then misses, the prefix.
+    const snippets = async (expression: string, wanted: readonly number[]) => {
+      if (wanted.length === 0) return;
+      for (const row of await select<Record<string, unknown>>(
+        dataSource,
+        `SELECT messages_fts.rowid AS pos, m.id, m.call_id, m.conversation_id, m.role, m.created_at, substr(m.content, 1, ${SCORED_CHARS}) AS text,
+           snippet(messages_fts, 0, ?, ?, '…', 16) AS snippet, c.caller_number, c.livekit_room, c.agent_name
+         FROM messages_fts CROSS JOIN messages m ON m.event_position = messages_fts.rowid LEFT JOIN calls c ON c.id = m.call_id
+         WHERE messages_fts MATCH ? AND messages_fts.rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER)
+           AND +messages_fts.rowid IN (SELECT value FROM json_each(?))`,
+        [START, STOP, expression, Math.min(...wanted), Math.max(...wanted), JSON.stringify(wanted)],
+      ))
+        byPosition.set(Number(row['pos']), row);
+    };
+    const byPosition = new Map<number, Record<string, unknown>>();
+    const hasPrefix = query.all.some((g) => g.some((t) => t.kind === 'prefix'));
+    if (hasPrefix && positions.length > 0) {
+      const texts =
+        sort === 'rank'
+          ? window.filter((w) => positions.includes(Number(w.pos))).map((w) => w.text ?? '')
+          : (
+              await select<{ text: string }>(
+                dataSource,
+                `SELECT substr(content, 1, ${SCORED_CHARS}) AS text FROM messages WHERE event_position IN (SELECT value FROM json_each(?))`,
+                [JSON.stringify(positions)],
+              )
+            ).map((r) => r.text);
+      await snippets(toFts5Match(pageMatch(query, texts)), positions);
+    }
+    await snippets(
+      match,
+      positions.filter((p) => !byPosition.has(p)),
+    );
+    rows = positions.map((p) => byPosition.get(p)).filter((r): r is Record<string, unknown> => r !== undefined);
+    // Newest first, the page's scores are BM25 over the page.
+    const pageScores =
+      sort === 'rank'
+        ? rows.map((r) => scores.get(Number(r['pos'])) ?? 0)
+        : rankScores(
+            query,
+            rows.map((r) => String(r['text'] ?? '')),
+          );
+    rows.forEach((r, i) => (r['score'] = pageScores[i]));
   } else {
-    // The page is chosen from messages_search alone: it holds each message's role, time and log
-    // position, named as in messages, so the filters read the same. The tsquery's SQL follows the
-    // query's shape, so its placeholders are numbered here (not through the statement-text
-    // cache); every value is still bound. ts_headline leaves out what its parser reads as HTML
-    // tags; a private-use character after each < (taken out by snippetParts) keeps the text whole.
+    // The window is chosen from messages_search alone: it holds each message's role, time and
+    // log position, named as in messages, so the filters read the same. The tsquery's SQL
+    // follows the query's shape, so its placeholders are numbered here (not through the
+    // statement-text cache); every value is still bound, the configuration too (not read in the
+    // same statement), so the planner sees the tsquery. The window is read newest first along
+    // the primary key from the newest RECENT_ROWS messages (a common word fills it at once);
+    // when they hold too few matches, from the GIN index (a rare word: few rows to sort).
+    const [settings] = await dataSource.query<Array<{ cfg: string }>>('SELECT text_search_config AS cfg FROM search_settings WHERE id = 1');
     let n = 0;
     const filterSql = filters.replace(/\?/g, () => `$${++n}`);
-    const ts = toPgTsquery(query, 's.cfg', n + 1);
-    const headline = n + ts.params.length + 1;
-    rows = await dataSource.query<Array<Record<string, unknown>>>(
-      `WITH q AS (SELECT ${ts.sql} AS q, s.cfg FROM (SELECT text_search_config::regconfig AS cfg FROM search_settings WHERE id = 1) s),
-       hits AS (
-         SELECT m.message_id AS id, m.created_at, m.event_position${sort === 'rank' ? ', ts_rank(m.search_vector, q.q, 1) AS score' : ''}
-         FROM q, messages_search m${callJoin}
-         WHERE m.search_vector @@ q.q${filterSql}
-         ORDER BY ${sort === 'rank' ? `score DESC, ${newest}` : newest} LIMIT ${limit + 1})
-       SELECT m.id, m.call_id, m.conversation_id, m.role, m.created_at, ts_rank(x.search_vector, q.q, 1) AS score,
-         ts_headline(q.cfg, replace(${PG_TEXT}, '<', '<' || chr(57346)), q.q, $${headline}::text) AS snippet,
-         c.caller_number, c.livekit_room, c.agent_name
-       FROM hits JOIN messages m ON m.id = hits.id JOIN messages_search x ON x.message_id = hits.id
-         LEFT JOIN calls c ON c.id = m.call_id, q
-       ORDER BY ${sort === 'rank' ? `hits.score DESC, ${newest}` : newest}`,
-      [...params, ...ts.params, HEADLINE],
+    const cfg = `$${++n}::regconfig`;
+    const ts = toPgTsquery(query, cfg, n + 1);
+    const values = [...params, settings?.cfg ?? 'simple', ...ts.params];
+    const windowSql = (from: string, order: string) =>
+      `SELECT m.event_position AS pos, m.created_at AS t${sort === 'rank' ? `, ts_rank(m.search_vector, ${ts.sql}, 1) AS score` : ''}
+       FROM ${from} m${callJoin}
+       WHERE m.search_vector @@ (${ts.sql})${filterSql}
+       ORDER BY ${order} DESC LIMIT ${SEARCH_WINDOW}`;
+    type WindowRow = { pos: string; t: string; score?: number };
+    let window = await dataSource.query<WindowRow[]>(
+      windowSql(`(SELECT * FROM messages_search ORDER BY event_position DESC LIMIT ${RECENT_ROWS})`, 'm.event_position'),
+      values,
     );
-    more = rows.length > limit;
+    // `+ 0`: not along the primary key (the planner would, expecting more matches than a rare word has).
+    if (window.length < SEARCH_WINDOW)
+      window = await dataSource.query<WindowRow[]>(windowSql('messages_search', 'm.event_position + 0'), values);
+    const page = window
+      .map((w) => ({ pos: Number(w.pos), t: Number(w.t), score: Number(w.score ?? 0) }))
+      .sort((a, b) => b.score - a.score || b.t - a.t || b.pos - a.pos)
+      .slice(0, limit + 1);
+    more = page.length > limit;
+    const positions = page.slice(0, limit).map((r) => r.pos);
+    // ts_headline leaves out what its parser reads as HTML tags; a private-use character after
+    // each < (taken out by snippetParts) keeps the text whole.
+    const dcfg = '$1::regconfig';
+    const dts = toPgTsquery(query, dcfg, 2);
+    const found =
+      positions.length === 0
+        ? []
+        : await dataSource.query<Array<Record<string, unknown>>>(
+            `SELECT x.event_position AS pos, m.id, m.call_id, m.conversation_id, m.role, m.created_at, ts_rank(x.search_vector, ${dts.sql}, 1) AS score,
+               ts_headline(${dcfg}, replace(${PG_TEXT}, '<', '<' || chr(57346)), ${dts.sql}, $${dts.params.length + 2}::text) AS snippet,
+               c.caller_number, c.livekit_room, c.agent_name
+             FROM messages_search x JOIN messages m ON m.id = x.message_id LEFT JOIN calls c ON c.id = m.call_id
+             WHERE x.event_position = ANY($${dts.params.length + 3}::bigint[])`,
+            [settings?.cfg ?? 'simple', ...dts.params, HEADLINE, positions],
+          );
+    const byPosition = new Map(found.map((r) => [Number(r['pos']), r]));
+    rows = positions.map((p) => byPosition.get(p)).filter((r): r is Record<string, unknown> => r !== undefined);
   }
   return { matches: rows.slice(0, limit).map(toMatch), more };
 }

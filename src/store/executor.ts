@@ -53,7 +53,7 @@ export interface WriteExecutor {
     mode: 'set' | 'add',
   ): Promise<void>;
   /** Inserts rows into a projection table (fixed table and column names); see {@link ProjectionContext.insert}. */
-  insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
+  insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, then?: string): Promise<void>;
   /** Appends rows to the log and returns their global positions, in order. */
   insertEvents(rows: readonly EventRow[]): Promise<number[]>;
   /** PostgreSQL only; see {@link VersionedWrites.insert}. */

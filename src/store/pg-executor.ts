@@ -196,9 +196,11 @@ export class PostgresExecutor implements WriteExecutor {
     await this.exec(updateSql(table, key, columns, mode, false), transpose(rows));
   }
 
-  async insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+  async insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, then?: string): Promise<void> {
     if (rows.length === 0) return;
-    await this.exec(insertUnnestSql(table, columns, await this.typesOf(table, columns), null), transpose(rows));
+    const insert = insertUnnestSql(table, columns, await this.typesOf(table, columns), null);
+    const text = then === undefined ? insert : memoized(`then ${insert} ${then}`, () => `WITH inserted AS (${insert} RETURNING *) ${then}`);
+    await this.exec(text, transpose(rows));
   }
 
   async insertVersioned(

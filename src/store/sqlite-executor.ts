@@ -117,8 +117,9 @@ export class SqliteExecutor implements WriteExecutor {
     }
   }
 
-  insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+  insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, then?: string): Promise<void> {
     try {
+      if (then !== undefined) throw new Error('insertRows: a statement on the inserted rows is PostgreSQL only');
       // One prepared one-row statement, run per row: as fast as multi-row text in SQLite, one plan.
       const stmt = this.statement(insertOneSql(table, columns));
       for (const row of rows) stmt.run(bind(row));

@@ -24,7 +24,7 @@ export function contextFor(executor: WriteExecutor): ProjectionContext {
     query: <T>(sql: string, params: readonly unknown[]) => executor.query<T>(sql, params),
     queryByKeys: (sql, keyColumn, keys) => executor.queryByKeys(sql, keyColumn, keys),
     update: (table, key, columns, rows, mode) => executor.updateRows(table, key, columns, rows, mode),
-    insert: (table, columns, rows) => executor.insertRows(table, columns, rows),
+    insert: (table, columns, rows, then) => executor.insertRows(table, columns, rows, then),
   };
 }
 

@@ -128,6 +128,30 @@ describeEachBackend('searchMessages', (backend) => {
     expect(texts(await logger.searchMessages({ query: 'process refund' }))).toEqual(['I can start the refund process now']);
   });
 
+  it('given words sharing a beginning, when searching it as a prefix, then each message is found with every such word highlighted', async () => {
+    await seed(logger, [
+      {
+        callId: 'prefix-1',
+        at: T0,
+        user: ['The refund was refunded, then Refunding stopped', 'Un café, s’il vous plaît'],
+        assistant: ['Nothing to see here', 'REFUNDABLE tickets only'],
+      },
+    ]);
+    const r = await logger.searchMessages({ query: 'refund*' });
+    expect(highlighted(r)).toEqual([['REFUNDABLE'], ['refund', 'refunded', 'Refunding']]);
+    const ranked = await logger.searchMessages({ query: 'refund*', sort: 'rank' });
+    expect(ranked.matches.map((m) => m.snippet.map((p) => p.text).join(''))).toEqual([
+      'The refund was refunded, then Refunding stopped',
+      'REFUNDABLE tickets only',
+    ]);
+    expect(ranked.matches[0]!.score).toBeGreaterThan(ranked.matches[1]!.score);
+    // A prefix and a word: both highlighted; the prefix of a word with a diacritic, on SQLite without it.
+    expect(highlighted(await logger.searchMessages({ query: 'refund* stopped' }))).toEqual([
+      ['refund', 'refunded', 'Refunding', 'stopped'],
+    ]);
+    if (backend === 'sqlite') expect(highlighted(await logger.searchMessages({ query: 'cafe*' }))).toEqual([['café']]);
+  });
+
   it('given three calls, when filtering by role, time, agent and room, then only matches within all filters remain', async () => {
     await seed(logger, standard);
     const calls = async (options: Omit<SearchOptions, 'query'>) =>

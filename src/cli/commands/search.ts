@@ -27,7 +27,8 @@ A query starting with - goes after --:  convlog search -- "-voicemail refund"
   --since <when>    messages since a duration ago (30m, 24h, 7d) or an ISO date (default: all)
   --agent <name>    calls of this agent (its name or id)
   --room <text>     calls whose room name contains this text (case-insensitive)
-  --sort <order>    newest (the default) or rank (best match first)
+  --sort <order>    newest (the default) or rank (best match first); either orders the
+                    1,000 matches recorded last (all of them when fewer match)
   -n, --limit <n>   at most n matches (default 20, at most 500)
 
 ${COMMON_HELP}`,
