@@ -22,6 +22,8 @@ export interface SearchOptions {
   agent?: string;
   /** Calls whose LiveKit room name contains this text (case-insensitive). */
   room?: string;
+  /** Calls of this release exactly (as the plugin or `startCall({ release })` stamped it). */
+  release?: string;
   /**
    * `newest` (default): newest message first; `rank`: best match first. Either orders the
    * {@link SEARCH_WINDOW} matches most recently recorded (all of them when fewer match).
@@ -118,8 +120,14 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     where.push(`LOWER(c.livekit_room) LIKE ? ESCAPE '\\'`);
     params.push(`%${options.room.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   }
+  if (options.release !== undefined) {
+    if (typeof options.release !== 'string' || options.release === '' || options.release.length > 255)
+      throw invalidArgument('release', 'must be a release name of 1–255 characters.');
+    where.push('c.release = ?');
+    params.push(options.release);
+  }
   const filters = where.map((w) => ` AND ${w}`).join('');
-  const byCall = options.agent !== undefined || (options.room !== undefined && options.room !== '');
+  const byCall = options.agent !== undefined || (options.room !== undefined && options.room !== '') || options.release !== undefined;
   const callJoin = byCall ? ' JOIN calls c ON c.id = m.call_id' : '';
   let rows: Array<Record<string, unknown>>;
   let more: boolean;

@@ -100,7 +100,7 @@ export async function calls(ds: DataSource, q: QueryParams, res: ServerResponse)
   sendJson(res, 200, await listCalls(ds, filter));
 }
 
-/** `GET /api/search?q=&role=&since=&until=&agent=&room=&sort=newest|rank&limit=`: full-text search over messages. */
+/** `GET /api/search?q=&role=&since=&until=&agent=&room=&release=&sort=newest|rank&limit=`: full-text search over messages. */
 export async function search(ds: DataSource, q: QueryParams, res: ServerResponse): Promise<void> {
   const query = q.string('q', MAX_QUERY_LENGTH);
   if (query === undefined) throw new HttpError(400, 'q (the search query) is required.');
@@ -109,6 +109,7 @@ export async function search(ds: DataSource, q: QueryParams, res: ServerResponse
   const until = q.int('until', 0, 8.64e15);
   const agent = q.string('agent');
   const room = q.string('room');
+  const release = q.string('release');
   const sort = q.oneOf('sort', ['newest', 'rank'] as const);
   const limit = q.int('limit', 1, 500);
   const result = await searchMessages(ds, {
@@ -118,6 +119,7 @@ export async function search(ds: DataSource, q: QueryParams, res: ServerResponse
     ...(until === undefined ? {} : { until }),
     ...(agent === undefined ? {} : { agent }),
     ...(room === undefined ? {} : { room }),
+    ...(release === undefined ? {} : { release }),
     ...(sort === undefined ? {} : { sort }),
     ...(limit === undefined ? {} : { limit }),
   });

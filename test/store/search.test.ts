@@ -17,6 +17,7 @@ interface Fixture {
   caller?: string;
   room?: string;
   agent?: string;
+  release?: string;
   at: number;
   user: string[];
   assistant: string[];
@@ -31,6 +32,7 @@ async function seed(logger: ConversationLogger, calls: Fixture[]): Promise<void>
       callerNumber: c.caller ?? null,
       livekitRoom: c.room ?? null,
       agentName: c.agent ?? null,
+      release: c.release ?? null,
       startedAt: c.at,
     });
     const conversationId = await logger.startConversation({ callId: c.callId });
@@ -71,6 +73,7 @@ describeEachBackend('searchMessages', (backend) => {
       caller: '+15550100',
       room: 'Support-Room-1',
       agent: 'billing-agent',
+      release: 'v1',
       at: T0,
       user: ['I want a refund for my order', 'The parcel never arrived'],
       assistant: ['I can start the refund process now', 'Sorry to hear the parcel is lost'],
@@ -80,6 +83,7 @@ describeEachBackend('searchMessages', (backend) => {
       caller: '+15550199',
       room: 'sales-room-2',
       agent: 'sales-agent',
+      release: 'v2',
       at: T0 + DAY,
       user: ['Do you have a discount on refurbished phones?'],
       assistant: ['Refurbished phones are 20 percent off this week'],
@@ -90,6 +94,7 @@ describeEachBackend('searchMessages', (backend) => {
       caller: '+15550142',
       room: 'support-room-3',
       agent: 'billing-agent',
+      release: 'v2',
       at: T0 + 2 * DAY,
       user: ['Please call me back about the refund', 'I will leave a voicemail otherwise'],
       assistant: ['We will call you back about the refund today'],
@@ -152,7 +157,7 @@ describeEachBackend('searchMessages', (backend) => {
     if (backend === 'sqlite') expect(highlighted(await logger.searchMessages({ query: 'cafe*' }))).toEqual([['café']]);
   });
 
-  it('given three calls, when filtering by role, time, agent and room, then only matches within all filters remain', async () => {
+  it('given three calls, when filtering by role, time, agent, room and release, then only matches within all filters remain', async () => {
     await seed(logger, standard);
     const calls = async (options: Omit<SearchOptions, 'query'>) =>
       (await logger.searchMessages({ query: 'refund OR refurbished', ...options })).matches.map((m) => `${m.callId}/${m.role}`);
@@ -167,6 +172,9 @@ describeEachBackend('searchMessages', (backend) => {
     expect(await calls({ agent: 'billing-agent', role: 'user' })).toEqual(['call-gamma/user', 'call-alpha/user']);
     expect(await calls({ room: 'SUPPORT-room', until: T0 + DAY })).toEqual(['call-alpha/assistant', 'call-alpha/user']);
     expect(await calls({ room: '%' })).toEqual([]);
+    expect(await calls({ release: 'v2', role: 'user' })).toEqual(['call-gamma/user', 'call-beta/user']);
+    expect(await calls({ release: 'v1', agent: 'billing-agent', role: 'assistant' })).toEqual(['call-alpha/assistant']);
+    expect(await calls({ release: 'v3' })).toEqual([]);
   });
 
   it('given three calls, when searching a caller number or a call id, then that call’s messages are found', async () => {
@@ -269,6 +277,7 @@ describeEachBackend('searchMessages', (backend) => {
   });
 
   it('given bad options, when searched, then each is a typed INVALID_ARGUMENT', async () => {
+    expect(await searchError(logger, { query: 'refund', release: '' })).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'release' });
     for (const options of [
       { query: 'x', role: 'robot' },
       { query: 'x', limit: 0 },

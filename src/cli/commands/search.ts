@@ -7,7 +7,7 @@ import { highlighterFor, json, oneLine, utc } from '../output.js';
 export const search: Command = {
   name: 'search',
   summary: 'full-text search across every transcript, newest first',
-  help: `Usage: convlog search "<query>" [--role user] [--since 7d] [--agent A] [--room R] [--sort newest|rank] [-n 20]
+  help: `Usage: convlog search "<query>" [--role user] [--since 7d] [--agent A] [--room R] [--release R] [--sort newest|rank] [-n 20]
 
 Searches every stored message, and each call's id and caller number, and prints the matches,
 newest first: time (UTC), role and call id (whole, ready for "convlog show"), then a snippet with
@@ -27,6 +27,7 @@ A query starting with - goes after --:  convlog search -- "-voicemail refund"
   --since <when>    messages since a duration ago (30m, 24h, 7d) or an ISO date (default: all)
   --agent <name>    calls of this agent (its name or id)
   --room <text>     calls whose room name contains this text (case-insensitive)
+  --release <name>  calls of this release exactly
   --sort <order>    newest (the default) or rank (best match first); either orders the
                     1,000 matches recorded last (all of them when fewer match)
   -n, --limit <n>   at most n matches (default 20, at most 500)
@@ -40,6 +41,7 @@ ${COMMON_HELP}`,
         since: { type: 'string' },
         agent: { type: 'string' },
         room: { type: 'string' },
+        release: { type: 'string' },
         sort: { type: 'string' },
         limit: { type: 'string', short: 'n' },
       },
@@ -54,6 +56,7 @@ ${COMMON_HELP}`,
     if (limit > 500) throw new UsageError(`--limit must be at most 500, got ${limit}`);
     const agent = flag(args, 'agent');
     const room = flag(args, 'room');
+    const release = flag(args, 'release');
     const { dataSource } = await ctx.openReader(args.values);
     const result = await searchMessages(dataSource, {
       query,
@@ -63,6 +66,7 @@ ${COMMON_HELP}`,
       ...(since !== undefined ? { since: parseSince(since) } : {}),
       ...(agent !== undefined ? { agent } : {}),
       ...(room !== undefined ? { room } : {}),
+      ...(release !== undefined ? { release } : {}),
     });
     if (args.values['json']) {
       ctx.stdout.write(json(result));
