@@ -8,7 +8,9 @@ import {
   createErrorOccurredEvent,
   createMessageAddedEvent,
   createMetricsRecordedEvent,
+  createHeardLatencyMeasuredEvent,
   createQualityScoredEvent,
+  createRecordingAvailableEvent,
   createSessionEvent,
   createSystemEventLoggedEvent,
   createToolExecutedEvent,
@@ -38,6 +40,15 @@ const MINIMAL: Record<EventType, () => NewEvent> = {
   session_event: () => createSessionEvent({ callId: CALL, occurredAt: AT + 9, conversationId: CONV, name: 'agent_state_changed' }),
   conversation_ended: () => createConversationEndedEvent({ callId: CALL, occurredAt: AT + 10, conversationId: CONV }),
   call_ended: () => createCallEndedEvent({ callId: CALL, occurredAt: AT + 11 }),
+  recording_available: () => createRecordingAvailableEvent({ callId: CALL, occurredAt: AT + 12, path: '/rec/call-f.ogg', startedAt: AT }),
+  heard_latency_measured: () =>
+    createHeardLatencyMeasuredEvent({
+      callId: CALL,
+      occurredAt: AT + 13,
+      conversationId: CONV,
+      turnId: 'turn-1',
+      mismatchThresholdMs: 150,
+    }),
 };
 
 const invalidArgument = (build: () => unknown, field: string) => {
@@ -85,6 +96,35 @@ describe('event factories', () => {
     expect(MINIMAL.system_event_logged().data).toMatchObject({ severity: 'INFO', component: null, metadata: null });
     expect(MINIMAL.tool_executed().data).toMatchObject({ arguments: '', output: null, isError: false });
     expect(createSessionEvent({ name: 'agent_state_changed' }).data.payload).toEqual({});
+    expect(MINIMAL.recording_available().data).toEqual({
+      path: '/rec/call-f.ogg',
+      startedAt: AT,
+      durationMs: null,
+      channels: 2,
+      format: 'ogg/opus',
+      sizeBytes: null,
+      userChannel: 0,
+      agentChannel: 1,
+    });
+    expect(MINIMAL.heard_latency_measured().data).toMatchObject({ heardLatencyMs: null, mismatch: false });
+  });
+
+  it('given a heard latency and a reported one, flags a mismatch only past the threshold', () => {
+    const heard = (heardLatencyMs: number, reportedLatencyMs: number) =>
+      createHeardLatencyMeasuredEvent({
+        callId: CALL,
+        conversationId: CONV,
+        turnId: 't',
+        heardLatencyMs,
+        reportedLatencyMs,
+        mismatchThresholdMs: 150,
+      }).data.mismatch;
+    expect([heard(900, 800), heard(900, 750), heard(951, 800), heard(600, 800)]).toEqual([false, false, true, true]);
+    invalidArgument(() => createRecordingAvailableEvent({ callId: CALL, path: '/r.ogg', startedAt: AT, channels: 1.5 }), 'channels');
+    invalidArgument(
+      () => createHeardLatencyMeasuredEvent({ callId: CALL, conversationId: CONV, turnId: 't', mismatchThresholdMs: -1 }),
+      'mismatchThresholdMs',
+    );
   });
 
   it('given no time, stamps now; given arguments, keeps them', () => {
