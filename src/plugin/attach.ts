@@ -15,6 +15,8 @@ import { mergePricing } from './pricing.js';
 import { createCallStartedEvent } from '../events/create.js';
 import { defaultRelease } from '../config/release.js';
 import { currentAgentHash } from './agent-hash.js';
+import { recorderOf, recordingAvailable } from './recording.js';
+import path from 'node:path';
 
 /** Any AgentSession-like emitter: `voice.AgentSession`, or a plain EventEmitter in tests. */
 export interface SessionLike {
@@ -193,6 +195,23 @@ export async function attachConversationLog(
   const types = [...new Set([...KNOWN_EVENTS, ...info.events])];
   for (const t of types) session.on(t, listener);
 
+  // The session's audio recording (`record: true`): once the recorder has closed (before the
+  // session's `close` event), its file is copied into the recordings directory if one is
+  // configured and a `recording_available` event names it. Off the audio path: after the call.
+  const envDir = process.env['CONVERSATION_LOG_RECORDINGS_DIR']?.trim();
+  const recordingsDir = envDir ? path.resolve(envDir) : options.recordings?.dir ? path.resolve(options.recordings.dir) : null;
+  let recordingNoted: Promise<void> | null = null;
+  const noteRecording = () => {
+    const recorder = recorderOf(session);
+    if (recorder === null || recorder.recording === true) return;
+    recordingNoted ??= recordingAvailable(callId, recorder, recordingsDir).then(
+      (event) => {
+        if (event) write([event]);
+      },
+      () => undefined, // a recording that cannot be read or copied is left unlinked, the call is not
+    );
+  };
+
   let closing: Promise<void> | null = null;
   const handle: ConversationLogHandle = {
     callId,
@@ -209,6 +228,8 @@ export async function attachConversationLog(
         for (const t of types) session.off(t, listener);
         runHandedOn();
         if (!mapper.isClosed) write(mapper.end('job_shutdown', Date.now()));
+        noteRecording();
+        if (recordingNoted) await recordingNoted;
         await sink.flush({ timeoutMs: shutdownTimeoutMs });
       })()),
   };
@@ -217,6 +238,7 @@ export async function attachConversationLog(
     queueMicrotask(() => {
       for (const t of types) session.off(t, listener);
     });
+    noteRecording();
   });
   // A shutdown callback must not throw: a store that cannot flush has already reported why.
   ctx?.addShutdownCallback?.(() => handle.close().catch(() => undefined));

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import { attachConversationLog } from '../../src/plugin/attach.js';
+import { measureHeardLatency, type HeardLatencyResult } from '../../src/logger/heard-latency.js';
+import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
+import { spokenSession, type SpokenTurn } from '../support/livekit/spoken-call.js';
+import { withTimeout } from '../support/livekit/session.js';
+import { skipWithout } from '../support/requirements.js';
+import { describeEachBackend, openLogger } from '../support/stores.js';
+
+/** Three turns; the second reply's audio opens with 600 ms of silence the SDK's TTS TTFB cannot see. */
+const TURNS: SpokenTurn[] = [
+  { pauseBeforeMs: 900, said: 'Hello, I would like to book a table for tonight', reply: 'Of course. For how many people?', replyLeadMs: 0 },
+  { pauseBeforeMs: 4000, said: 'Four people, at eight', reply: 'Four people at eight is booked.', replyLeadMs: 600 },
+  { pauseBeforeMs: 4000, said: 'Thank you, goodbye', reply: 'Goodbye!', replyLeadMs: 0 },
+];
+
+type Row = Record<string, unknown>;
+
+describe.skipIf(skipWithout('espeak', 'ffmpeg'))('heard latency (espeak-ng speech, ffmpeg)', () => {
+  describeEachBackend('a spoken call recorded by a real AgentSession, measured from its audio', (backend) => {
+    let logger: ConversationLogger;
+    let ds: DataSource;
+    let dir: string;
+    let truth: Array<number | null>;
+    let measured: HeardLatencyResult;
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convlog-heard-'));
+      logger = await openLogger(backend, { recordingsDir: path.join(dir, 'recordings') } as never);
+      const call = await spokenSession(TURNS, path.join(dir, 'session', 'audio.ogg'));
+      const log = await attachConversationLog(call.session, undefined, {
+        callId: 'call-spoken',
+        room: 'room-spoken',
+        sink: logger,
+        recordings: { dir: path.join(dir, 'recordings') },
+      });
+      await call.session.start({ agent: call.agent });
+      await call.play();
+      await withTimeout(call.finished, 40_000);
+      // Let the last reply play out before the call ends.
+      await new Promise((r) => setTimeout(r, 2500));
+      call.stop();
+      await call.session.close();
+      await log.close();
+      truth = call.truth();
+      ds = await logger.dataSource();
+      measured = await measureHeardLatency(logger, 'call-spoken');
+    }, 90_000);
+    afterAll(async () => {
+      await logger.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('stores the recording with the call: a stereo ogg/opus copy in the recordings directory, its start, duration and size', async () => {
+      const [call] = (await ds.query(`SELECT * FROM calls WHERE id = 'call-spoken'`)) as Row[];
+      const file = String(call!['recording_path']);
+      expect(path.dirname(file)).toBe(path.join(dir, 'recordings'));
+      expect(fs.statSync(file).size).toBe(Number(call!['recording_size_bytes']));
+      expect(call).toMatchObject({ recording_format: 'ogg/opus' });
+      expect(Number(call!['recording_channels'])).toBe(2);
+      expect([Number(call!['recording_user_channel']), Number(call!['recording_agent_channel'])]).toEqual([0, 1]);
+      const startedAt = Number(call!['recording_started_at']);
+      expect(startedAt).toBeGreaterThanOrEqual(Number(call!['started_at']));
+      expect(Number(call!['recording_duration_ms'])).toBeGreaterThan(TURNS.reduce((ms, t) => ms + t.pauseBeforeMs, 0));
+    });
+
+    // The silences as the recorder laid them down: it places the caller's frames where they
+    // arrived, so on a busy machine the user channel can sit up to 100 ms off the audio clock
+    // (`scriptedTruth()`); the measure is of the recording, and checked against it.
+    it('measures each turn within 30 ms of the scripted silence between the speech, as the recording holds it', () => {
+      expect(measured.turns).toHaveLength(TURNS.length);
+      for (const [i, t] of measured.turns.entries()) {
+        expect(truth[i], `turn ${i + 1} played`).not.toBeNull();
+        expect(t.heardLatencyMs, `turn ${i + 1}`).not.toBeNull();
+        expect(Math.abs(t.heardLatencyMs! - truth[i]!), `turn ${i + 1}: heard ${t.heardLatencyMs} vs ${truth[i]}`).toBeLessThanOrEqual(30);
+      }
+    });
+
+    it('flags the turn whose reported latency misses the silence at the head of its reply, and stores the heard figures on the turns', async () => {
+      const rows = (await ds.query(
+        `SELECT id, heard_latency_ms, heard_mismatch, e2e_latency_ms FROM turns WHERE call_id = 'call-spoken' ORDER BY started_at`,
+      )) as Row[];
+      expect(rows.map((r) => Number(r['heard_latency_ms']))).toEqual(measured.turns.map((t) => t.heardLatencyMs));
+      const flagged = rows.map((r) => r['heard_mismatch'] === true || Number(r['heard_mismatch']) === 1);
+      expect(flagged[1]).toBe(true);
+      // The SDK's figure misses the reply's 600 ms of lead silence; the heard one has it.
+      expect(measured.turns[1]!.heardLatencyMs! - measured.turns[1]!.reportedLatencyMs!).toBeGreaterThan(450);
+    });
+  });
+});
