@@ -35,17 +35,6 @@ export async function getRecording(dataSource: DataSource, callId: string): Prom
   };
 }
 
-/** The recording paths of calls `callIds` (for `cleanup`, before their rows go). */
-export async function recordingPaths(dataSource: DataSource, callIds: readonly string[]): Promise<string[]> {
-  if (callIds.length === 0) return [];
-  const rows = await select<{ recording_path: unknown }>(
-    dataSource,
-    `SELECT recording_path FROM calls WHERE recording_path IS NOT NULL AND id IN (${callIds.map(() => '?').join(', ')})`,
-    callIds,
-  );
-  return rows.map((r) => String(r.recording_path));
-}
-
 /** What the store says of each turn of a call, to find it in the recording. */
 export interface StoredTurnTiming {
   turnId: string;

@@ -4,6 +4,7 @@ import type { Dialect } from '../config/dialect.js';
 import { unindexCalls } from '../projections/search-index.js';
 import { inTransaction } from './transaction.js';
 import { MAX_TIME_MS, timeMs, wholeNumber } from '../queries/sql.js';
+import { deleteRecordings } from '../audio/recording-path.js';
 
 /** Rows deleted per table. */
 export interface CleanupResult {
@@ -14,6 +15,8 @@ export interface CleanupResult {
   conversationMetrics: number;
   systemEvents: number;
   events: number;
+  /** Recording files deleted (those of the deleted calls inside the recordings directory). */
+  recordingFiles: number;
   cutoff: number;
   batches: number;
   /** The longest single transaction (ms): how long the database was locked at most. */
@@ -34,6 +37,11 @@ export interface CleanupOptions {
   /** Runs each batch; the logger passes its writer's exclusive lane so batches never overlap a flush. */
   runBatch?: <T>(fn: () => Promise<T>) => Promise<T>;
   onProgress?: (deletedCalls: number) => void;
+  /**
+   * The recordings directory: the recording files of the calls deleted are deleted too, those
+   * inside it only (no symlink followed, nothing outside it touched). Null or absent: no file is.
+   */
+  recordingsDir?: string | null;
 }
 
 const CHILD_TABLES: Array<[keyof CleanupResult, string, string]> = [
@@ -47,8 +55,8 @@ const CHILD_TABLES: Array<[keyof CleanupResult, string, string]> = [
 ];
 
 /**
- * Deletes calls that started more than `retentionDays` ago — their log events and every
- * projection row — plus system-level events older than that, in small transactions so the
+ * Deletes calls that started more than `retentionDays` ago — their log events, every
+ * projection row and their recording files inside `recordingsDir` — plus system-level events older than that, in small transactions so the
  * database is never locked for long. Returns the rows deleted per table.
  */
 export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, options: CleanupOptions): Promise<CleanupResult> {
@@ -70,13 +78,16 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
     conversationMetrics: 0,
     systemEvents: 0,
     events: 0,
+    recordingFiles: 0,
     cutoff,
     batches: 0,
     longestBatchMs: 0,
   };
   let size = batchCalls;
+  const recordingsDir = options.recordingsDir ?? null;
   for (;;) {
     let elapsed = 0;
+    const files: string[] = [];
     const limit = size;
     const more = await runBatch(async () => {
       const t0 = performance.now();
@@ -86,6 +97,11 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
         ).map((r) => r.id);
         if (ids.length === 0) return 0;
         const marks = ids.map(() => '?').join(', ');
+        for (const r of await ctx.query<{ recording_path: unknown }>(
+          `SELECT recording_path FROM calls WHERE recording_path IS NOT NULL AND id IN (${marks})`,
+          ids,
+        ))
+          files.push(String(r.recording_path));
         await unindexCalls(ctx, ids);
         for (const [key, table, column] of CHILD_TABLES) {
           const rows = await ctx.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} IN (${marks})`, ids);
@@ -99,6 +115,8 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
       result.longestBatchMs = Math.max(result.longestBatchMs, elapsed);
       return found;
     });
+    // Once the rows are gone (committed): a file whose row stays is never deleted.
+    result.recordingFiles += await deleteRecordings(recordingsDir, files);
     options.onProgress?.(result.calls);
     if (more < limit) break;
     if (elapsed > targetMs) size = Math.max(1, Math.floor(size / 2));
