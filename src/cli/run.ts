@@ -5,6 +5,7 @@ import { createContext, type CliContext } from './context.js';
 import { calls } from './commands/calls.js';
 import { diff } from './commands/diff.js';
 import { cleanup, rebuild, serve } from './commands/maintenance.js';
+import { measureAudio } from './commands/measure-audio.js';
 import { migrate } from './commands/migrate.js';
 import { search } from './commands/search.js';
 import { show } from './commands/show.js';
@@ -14,7 +15,21 @@ import { exportCommand, importCommand } from './commands/transfer.js';
 import { EXIT, NotFoundError, UsageError } from './errors.js';
 import { nearest } from './suggest.js';
 
-export const COMMANDS: Command[] = [migrate, calls, show, search, stats, diff, tail, exportCommand, importCommand, cleanup, rebuild, serve];
+export const COMMANDS: Command[] = [
+  migrate,
+  calls,
+  show,
+  search,
+  stats,
+  diff,
+  tail,
+  exportCommand,
+  importCommand,
+  measureAudio,
+  cleanup,
+  rebuild,
+  serve,
+];
 
 const usage = () => `Usage: convlog <command> [options]
 
@@ -22,7 +37,7 @@ See, follow, export and maintain the call record of your LiveKit agents.
 Reads DATABASE_URL and ./agent.config.ts like the plugin does.
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(13)} ${c.summary}`).join('\n')}
 
 Run "convlog <command> --help" for a command's options.
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 not found;

@@ -24,7 +24,10 @@ export function waterfallBar(t: CallTurn, msPerChar: number, slaMs: number | nul
   return bar;
 }
 
-/** One line of figures (ms): `e2e 669: EOU 151 LLM 355 TTS 141 other 21 STT 62`. */
+/**
+ * One line of figures (ms): `e2e 669: EOU 151 LLM 355 TTS 141 other 21 STT 62`, then
+ * ` · heard 702` once the turn was measured from its recording (`convlog measure-audio`).
+ */
 export function waterfallFigures(t: CallTurn): string {
   const r = (v: number | null) => (v === null ? '-' : String(Math.round(v)));
   const eou = t.endOfTurnDelayMs === null ? null : t.endOfTurnDelayMs + (t.onUserTurnCompletedDelayMs ?? 0);
@@ -32,5 +35,6 @@ export function waterfallFigures(t: CallTurn): string {
   if (t.playbackLatencyMs) s += ` play ${r(t.playbackLatencyMs)}`;
   if (t.unattributedMs !== null) s += ` other ${r(t.unattributedMs)}`;
   if (t.transcriptionDelayMs !== null) s += ` STT ${r(t.transcriptionDelayMs)}`;
+  if (t.heardLatencyMs !== null) s += ` · heard ${r(t.heardLatencyMs)}`;
   return s;
 }
