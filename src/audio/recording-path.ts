@@ -18,17 +18,17 @@ export async function recordingInside(dir: string, file: string): Promise<string
   } catch {
     return null;
   }
-  const candidate = path.resolve(root, file);
-  const within = (p: string) => {
-    const rel = path.relative(root, p);
-    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-  };
-  // The path as stored may name the directory by another spelling (a symlinked parent): compare
-  // against the directory as given too, then resolve the parent's symlinks, never the file's.
   const given = path.resolve(dir);
-  const relGiven = path.relative(given, path.resolve(file));
-  const spelled = !relGiven.startsWith('..') && !path.isAbsolute(relGiven) && relGiven !== '' ? path.join(root, relGiven) : candidate;
-  if (!within(spelled)) return null;
+  const absolute = path.isAbsolute(file) ? path.resolve(file) : path.resolve(given, file);
+  const inside = (rel: string) => rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+  const within = (p: string) => inside(path.relative(root, p));
+  // The stored path may name the directory as configured or by its real path (a symlinked
+  // parent); the file's own parents are then resolved, the file itself never followed.
+  const viaGiven = path.relative(given, absolute);
+  const viaReal = path.relative(root, absolute);
+  const sub = inside(viaGiven) ? viaGiven : inside(viaReal) ? viaReal : null;
+  if (sub === null) return null;
+  const spelled = path.join(root, sub);
   try {
     const parent = await fs.realpath(path.dirname(spelled));
     const real = path.join(parent, path.basename(spelled));
