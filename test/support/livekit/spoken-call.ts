@@ -191,7 +191,7 @@ async function loadRecorderIO(): Promise<new (o: { agentSession: unknown }) => R
   const root = path.dirname(require.resolve('@livekit/agents'));
   const mod = (await import(pathToFileURL(path.join(root, 'voice', 'recorder_io', 'recorder_io.js')).href)) as {
     RecorderIO: new (o: { agentSession: unknown }) => RecorderIOLike;
-    Track: { prototype: { push(this: TrackState, startedAt: number, frame: unknown): void; __observed?: boolean } };
+    Track: { prototype: { push: (this: TrackState, startedAt: number, frame: unknown) => void; __observed?: boolean } };
   };
   const proto = mod.Track.prototype;
   if (!proto.__observed) {
