@@ -37,7 +37,7 @@ See, follow, export and maintain the call record of your LiveKit agents.
 Reads DATABASE_URL and ./agent.config.ts like the plugin does.
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(13)} ${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
 
 Run "convlog <command> --help" for a command's options.
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 not found;

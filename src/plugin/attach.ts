@@ -106,6 +106,8 @@ function sipCallerNumber(ctx: JobContextLike | undefined): string | null {
  * the event loop, after the listeners returned; `flush()` and `close()` run it first. If the store fails the session goes
  * on; the failure shows in the logs and in `system_events` once the store is writable. The
  * shutdown callback waits for the call's events at most `shutdownTimeoutMs` (10 000 ms).
+ * When the session records audio (`record: true`), the recording is linked to the call once the
+ * session has closed it (`recording_available`; copied into `recordings.dir` when configured).
  *
  * @throws ConversationLogError `INVALID_ARGUMENT` for a `shutdownTimeoutMs` that is not a whole
  *   number of ms from 0 to 2^31 - 1.

@@ -8,7 +8,7 @@ import { json } from '../output.js';
 
 export const measureAudio: Command = {
   name: 'measure-audio',
-  summary: "each turn's latency as the caller heard it, measured from the call recordings",
+  summary: "each turn's latency as heard in the call recordings",
   help: `Usage: convlog measure-audio [--call <id>] [--threshold-ms 150] [--dry-run] [-n 1000]
 
 Measures each turn from the call's stereo recording (the user on one channel, the agent on the
