@@ -10,6 +10,21 @@ import { spokenSession, type SpokenTurn } from '../support/livekit/spoken-call.j
 import { withTimeout } from '../support/livekit/session.js';
 import { skipWithout } from '../support/requirements.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
+import { PassThrough } from 'node:stream';
+import { run } from '../../src/cli/run.js';
+import { createContext } from '../../src/cli/context.js';
+
+/** `convlog` run in this process on the test's store; what it printed. */
+async function convlog(args: string[], databaseUrl: string): Promise<{ code: number; stdout: string }> {
+  const ctx = createContext();
+  const out = new PassThrough();
+  let stdout = '';
+  out.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  ctx.stdout = Object.assign(out, { isTTY: false });
+  ctx.env = { DATABASE_URL: databaseUrl, NO_COLOR: '1' };
+  const code = await run([...args, '--database-url', databaseUrl], ctx);
+  return { code, stdout };
+}
 
 /** Three turns; the second reply's audio opens with 600 ms of silence the SDK's TTS TTFB cannot see. */
 const TURNS: SpokenTurn[] = [
@@ -88,6 +103,25 @@ describe.skipIf(skipWithout('espeak', 'ffmpeg'))('heard latency (espeak-ng speec
       expect(flagged[1]).toBe(true);
       // The SDK's figure misses the reply's 600 ms of lead silence; the heard one has it.
       expect(measured.turns[1]!.heardLatencyMs! - measured.turns[1]!.reportedLatencyMs!).toBeGreaterThan(450);
+    });
+
+    it('is what convlog show, stats and measure-audio print: heard beside reported, the mismatch marked', async () => {
+      const url = logger.config.databaseUrl;
+      const show = await convlog(['show', 'call-spoken'], url);
+      expect(show.code).toBe(0);
+      expect(show.stdout.match(/e2e \d+\*? heard \d+:/g)).toHaveLength(TURNS.length);
+      expect(show.stdout.match(/⚠ heard ≠ reported/g)).toHaveLength(measured.turns.filter((t) => t.mismatch).length);
+      const stats = JSON.parse((await convlog(['stats', '--hours', '1', '--json'], url)).stdout) as {
+        latency: Record<string, { num: number; p50: number | null; p95: number | null }>;
+      };
+      expect(stats.latency['heard']!.num).toBe(TURNS.length);
+      expect(stats.latency['e2e']!.num).toBe(TURNS.length);
+      const again = await convlog(['measure-audio', '--call', 'call-spoken', '--dry-run', '--json'], url);
+      expect(again.code).toBe(0);
+      const [result] = JSON.parse(again.stdout) as HeardLatencyResult[];
+      expect(result!.turns.map((t) => t.heardLatencyMs)).toEqual(measured.turns.map((t) => t.heardLatencyMs));
+      // every recorded call is measured: none left
+      expect((await convlog(['measure-audio'], url)).stdout).toBe('no recorded call left to measure\n');
     });
   });
 });
