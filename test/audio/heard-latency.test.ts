@@ -120,6 +120,14 @@ describe.skipIf(skipWithout('espeak', 'ffmpeg'))('heard latency (espeak-ng speec
       expect(again.code).toBe(0);
       const [result] = JSON.parse(again.stdout) as HeardLatencyResult[];
       expect(result!.turns.map((t) => t.heardLatencyMs)).toEqual(measured.turns.map((t) => t.heardLatencyMs));
+      // the projections rebuild from the log to the same rows, recording and heard figures included
+      const snapshot = async () => [
+        await ds.query(`SELECT * FROM calls ORDER BY id`),
+        await ds.query(`SELECT * FROM turns ORDER BY started_at, id`),
+      ];
+      const before = await snapshot();
+      await logger.rebuildProjections();
+      expect(await snapshot()).toEqual(before);
       // every recorded call is measured: none left
       expect((await convlog(['measure-audio'], url)).stdout).toBe('no recorded call left to measure\n');
     });
