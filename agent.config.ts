@@ -19,6 +19,9 @@ export default defineConversationLogConfig({
     version: 'my-prices-2026-11',
     llm: { 'gpt-4o-mini': { inputPerMTok: 0.15, cachedInputPerMTok: 0.075, outputPerMTok: 0.6 } },
   },
+  // Call recordings (session.start({ record: true })): copied here, played by the dashboard,
+  // deleted with their calls by cleanup; heard latency flagged past heardMismatchMs.
+  // recordings: { dir: './data/recordings', heardMismatchMs: 150 },
   // Session events kept besides messages, tools, metrics, errors and close.
   events: { exclude: [] },
   // Personal data: redact phone numbers, e-mail addresses and card numbers before anything is

@@ -62,4 +62,30 @@ export class CallEntity {
 
   @Column({ type: 'text', name: 'outcome_reason', nullable: true })
   outcomeReason!: string | null;
+
+  /** The call's stereo audio recording (see the `recording_available` event), when there is one. */
+  @Column({ type: 'text', name: 'recording_path', nullable: true })
+  recordingPath!: string | null;
+
+  @Column({ type: 'bigint', name: 'recording_started_at', nullable: true, transformer: bigintNumber })
+  recordingStartedAt!: number | null;
+
+  @Column({ type: 'bigint', name: 'recording_duration_ms', nullable: true, transformer: bigintNumber })
+  recordingDurationMs!: number | null;
+
+  @Column({ type: 'integer', name: 'recording_channels', nullable: true })
+  recordingChannels!: number | null;
+
+  /** e.g. `ogg/opus` */
+  @Column({ type: 'varchar', length: 32, name: 'recording_format', nullable: true })
+  recordingFormat!: string | null;
+
+  @Column({ type: 'bigint', name: 'recording_size_bytes', nullable: true, transformer: bigintNumber })
+  recordingSizeBytes!: number | null;
+
+  @Column({ type: 'integer', name: 'recording_user_channel', nullable: true })
+  recordingUserChannel!: number | null;
+
+  @Column({ type: 'integer', name: 'recording_agent_channel', nullable: true })
+  recordingAgentChannel!: number | null;
 }

@@ -80,4 +80,18 @@ export class TurnEntity {
 
   @Column({ type: 'varchar', length: 255, name: 'tts_model', nullable: true })
   ttsModel!: string | null;
+
+  /** The latency heard in the recording: user speech end → agent speech start (ms). */
+  @Column({ type: 'double precision', name: 'heard_latency_ms', nullable: true })
+  heardLatencyMs!: number | null;
+
+  @Column({ type: 'bigint', name: 'heard_user_end_at', nullable: true, transformer: bigintNumber })
+  heardUserEndAt!: number | null;
+
+  @Column({ type: 'bigint', name: 'heard_agent_start_at', nullable: true, transformer: bigintNumber })
+  heardAgentStartAt!: number | null;
+
+  /** The heard latency differs from the reported end-to-end one by more than the threshold. */
+  @Column({ type: 'boolean', name: 'heard_mismatch', transformer: booleanValue, default: false })
+  heardMismatch!: boolean;
 }

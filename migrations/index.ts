@@ -4,6 +4,7 @@ import { ReleaseStamps1796256000100 } from './1796256000100-release-stamps.js';
 import { SearchPosition1796256000200 } from './1796256000200-search-position.js';
 import { WebhookOutbox1796256000300 } from './1796256000300-webhook-outbox.js';
 import { CallAnalysis1796256000400 } from './1796256000400-call-analysis.js';
+import { Recordings1796256000500 } from './1796256000500-recordings.js';
 
 /** Every migration, oldest first, as an array (no globs). */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   SearchPosition1796256000200,
   WebhookOutbox1796256000300,
   CallAnalysis1796256000400,
+  Recordings1796256000500,
 ];

@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'INVALID_SEARCH_QUERY'
   | 'FLUSH_TIMEOUT'
   | 'WRITE_ABANDONED'
-  | 'STORE_LOST';
+  | 'STORE_LOST'
+  | 'RECORDING_UNREADABLE';
 
 const BRAND = Symbol.for('livekit-conversation-log.ConversationLogError');
 

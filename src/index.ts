@@ -137,6 +137,8 @@ export {
   createMessageAddedEvent,
   createMetricsRecordedEvent,
   createQualityScoredEvent,
+  createRecordingAvailableEvent,
+  createHeardLatencyMeasuredEvent,
   createSessionEvent,
   createSystemEventLoggedEvent,
   createToolExecutedEvent,
@@ -160,7 +162,14 @@ export type {
   SystemEventLoggedArgs,
   ToolExecutedArgs,
   TurnCompletedArgs,
+  RecordingAvailableArgs,
+  HeardLatencyMeasuredArgs,
 } from './events/create.js';
+export { measureHeardLatency } from './logger/heard-latency.js';
+export type { HeardLatencyResult, MeasuredTurn, MeasureOptions } from './logger/heard-latency.js';
+export { decodeToPcm } from './audio/decode.js';
+export { detectSpeech, type SpeechSegment, type VadOptions } from './audio/vad.js';
+export { getRecording, type CallRecording } from './queries/recordings.js';
 export { ENTITIES } from '../entities/index.js';
 export { MIGRATIONS } from '../migrations/index.js';
 export { FleetMetrics, startDashboardServer } from './server/index.js';

@@ -6,6 +6,7 @@ import { analyze } from './commands/analyze.js';
 import { calls } from './commands/calls.js';
 import { diff } from './commands/diff.js';
 import { cleanup, rebuild, serve } from './commands/maintenance.js';
+import { measureAudio } from './commands/measure-audio.js';
 import { migrate } from './commands/migrate.js';
 import { search } from './commands/search.js';
 import { show } from './commands/show.js';
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   tail,
   exportCommand,
   importCommand,
+  measureAudio,
   cleanup,
   rebuild,
   serve,

@@ -24,11 +24,15 @@ export function waterfallBar(t: CallTurn, msPerChar: number, slaMs: number | nul
   return bar;
 }
 
-/** One line of figures (ms): `e2e 669: EOU 151 LLM 355 TTS 141 other 21 STT 62`. */
+/**
+ * One line of figures (ms): `e2e 669: EOU 151 LLM 355 TTS 141 other 21 STT 62`; once the turn
+ * was measured from its recording (`convlog measure-audio`), `e2e 669 heard 702: …`.
+ */
 export function waterfallFigures(t: CallTurn): string {
   const r = (v: number | null) => (v === null ? '-' : String(Math.round(v)));
   const eou = t.endOfTurnDelayMs === null ? null : t.endOfTurnDelayMs + (t.onUserTurnCompletedDelayMs ?? 0);
-  let s = `e2e ${r(t.e2eLatencyMs)}${t.e2eDerived ? '*' : ''}: EOU ${r(eou)} LLM ${r(t.llmTtftMs)} TTS ${r(t.ttsTtfbMs)}`;
+  const heard = t.heardLatencyMs === null ? '' : ` heard ${r(t.heardLatencyMs)}`;
+  let s = `e2e ${r(t.e2eLatencyMs)}${t.e2eDerived ? '*' : ''}${heard}: EOU ${r(eou)} LLM ${r(t.llmTtftMs)} TTS ${r(t.ttsTtfbMs)}`;
   if (t.playbackLatencyMs) s += ` play ${r(t.playbackLatencyMs)}`;
   if (t.unattributedMs !== null) s += ` other ${r(t.unattributedMs)}`;
   if (t.transcriptionDelayMs !== null) s += ` STT ${r(t.transcriptionDelayMs)}`;

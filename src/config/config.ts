@@ -72,6 +72,20 @@ export interface StoreConfig {
    * 0 leaves them at the process's priority. Other platforms ignore it.
    */
   writerNice: number;
+  /**
+   * Where call recordings are kept (`CONVERSATION_LOG_RECORDINGS_DIR`, or `recordings.dir` in
+   * the config file; absolute once resolved): the plugin copies each call's recording here,
+   * the dashboard serves recordings from here only, and `cleanup` deletes the files here of the
+   * calls it deletes. Null (the default): recordings stay where LiveKit wrote them, the
+   * dashboard plays none and `cleanup` deletes no file.
+   */
+  recordingsDir: string | null;
+  /**
+   * A turn whose heard latency (measured from the recording) differs from its reported
+   * end-to-end latency by more than this is flagged a mismatch
+   * (`CONVERSATION_LOG_HEARD_MISMATCH_MS`, ms, default 150).
+   */
+  heardMismatchMs: number;
   logLevel: LogLevel;
   /** Log every SQL statement (DEBUG=true or LOG_LEVEL=debug). */
   logSql: boolean;
@@ -109,6 +123,8 @@ export const DEFAULTS: Omit<StoreConfig, 'databaseUrl' | 'dialect' | 'sqlitePath
   retryMaxDelayMs: 5_000,
   checkpointIntervalMs: 1_000,
   writerNice: 10,
+  recordingsDir: null,
+  heardMismatchMs: 150,
   logLevel: 'info',
   logSql: false,
 };
@@ -136,6 +152,14 @@ export function parseSlaVar(raw: string | undefined): number | undefined {
   if (!/^\d+(\.\d+)?$/.test(trimmed))
     throw configError('CONVERSATION_LOG_SLA_MS', `must be a number of milliseconds >= 0, got ${JSON.stringify(raw)}.`);
   return Number(trimmed);
+}
+
+/** A directory setting: trimmed, absolute; undefined or empty is none. */
+function parseDirVar(field: string, raw: string | null | undefined): string | null {
+  if (raw === undefined || raw === null || raw.trim() === '') return null;
+  if (typeof raw !== 'string') throw configError(field, `must be a directory path, got ${JSON.stringify(raw)}.`);
+  if (raw.includes('\0')) throw configError(field, 'contains a NUL byte.');
+  return path.resolve(raw.trim());
 }
 
 function parseBoolVar(field: string, raw: string | undefined): boolean {
@@ -212,6 +236,13 @@ export function loadConfig(overrides: StoreOverrides = {}, env: NodeJS.ProcessEn
     poolOverflow: parseIntVar('DB_POOL_OVERFLOW', env['DB_POOL_OVERFLOW'], 0, DEFAULTS.poolOverflow),
     retentionDays: parseIntVar('CONVERSATION_LOG_RETENTION_DAYS', env['CONVERSATION_LOG_RETENTION_DAYS'], 1, DEFAULTS.retentionDays),
     slaThresholdMs: parseSlaVar(env['CONVERSATION_LOG_SLA_MS']) ?? DEFAULTS.slaThresholdMs,
+    recordingsDir: parseDirVar('CONVERSATION_LOG_RECORDINGS_DIR', env['CONVERSATION_LOG_RECORDINGS_DIR']),
+    heardMismatchMs: parseIntVar(
+      'CONVERSATION_LOG_HEARD_MISMATCH_MS',
+      env['CONVERSATION_LOG_HEARD_MISMATCH_MS'],
+      0,
+      DEFAULTS.heardMismatchMs,
+    ),
     logLevel,
     logSql: logLevel === 'debug',
     ...stripUndefined(overrides),
@@ -225,6 +256,7 @@ export function loadConfig(overrides: StoreOverrides = {}, env: NodeJS.ProcessEn
         : parseReadUrl('CONVERSATION_LOG_READ_URL', env['CONVERSATION_LOG_READ_URL'], dialect),
     writerThread,
   };
+  if (config.recordingsDir !== null) config.recordingsDir = parseDirVar('recordingsDir', config.recordingsDir);
   validateNumbers(config);
   return config;
 }
@@ -261,6 +293,7 @@ function validateNumbers(c: StoreConfig): void {
     ['retryMaxDelayMs', 1],
     ['checkpointIntervalMs', 1],
     ['writerNice', 0],
+    ['heardMismatchMs', 0],
   ];
   for (const [key, min] of checks) {
     const v = c[key];

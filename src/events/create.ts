@@ -1,4 +1,5 @@
 import * as c from './check.js';
+import { invalidArgument } from '../errors.js';
 import {
   EVENT_SCHEMA_VERSION,
   type AnalysisCompletedData,
@@ -12,11 +13,13 @@ import {
   type ConversationEndedData,
   type ConversationStartedData,
   type ErrorOccurredData,
+  type HeardLatencyMeasuredData,
   type MessageAddedData,
   type MetricsKind,
   type MetricsRecordedData,
   type NewEventOf,
   type QualityScoredData,
+  type RecordingAvailableData,
   type SessionEventData,
   type SystemEventLoggedData,
   type ToolExecutedData,
@@ -490,5 +493,67 @@ export function createCallOutcomeRecordedEvent(a: CallOutcomeRecordedArgs): NewE
     occurredAt: when(a.occurredAt),
     schemaVersion: EVENT_SCHEMA_VERSION,
     data,
+  };
+}
+
+export type RecordingAvailableArgs = Args<RecordingAvailableData, 'path' | 'startedAt'> & { callId: string };
+
+/**
+ * A `recording_available` event: the call's stereo recording (user on channel 0, agent on 1
+ * unless told otherwise, `ogg/opus` by default) is at `path`.
+ */
+export function createRecordingAvailableEvent(a: RecordingAvailableArgs): NewEventOf<'recording_available'> {
+  const channel = (field: string, v: number | undefined, fallback: number) => {
+    const n = c.numberOrNull(field, v ?? fallback) ?? fallback;
+    if (!Number.isInteger(n) || n < 0) throw invalidArgument(field, `must be a whole number >= 0, got ${n}.`);
+    return n;
+  };
+  return {
+    type: 'recording_available',
+    callId: c.id('callId', a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      path: c.text('path', a.path),
+      startedAt: c.timestamp('startedAt', a.startedAt),
+      durationMs: c.numberOrNull('durationMs', a.durationMs),
+      channels: channel('channels', a.channels, 2),
+      format: a.format === undefined ? 'ogg/opus' : c.text('format', a.format),
+      sizeBytes: c.numberOrNull('sizeBytes', a.sizeBytes),
+      userChannel: channel('userChannel', a.userChannel, 0),
+      agentChannel: channel('agentChannel', a.agentChannel, 1),
+    },
+  };
+}
+
+export type HeardLatencyMeasuredArgs = Args<HeardLatencyMeasuredData, 'conversationId' | 'turnId' | 'mismatchThresholdMs'> & {
+  callId: string;
+};
+
+/**
+ * A `heard_latency_measured` event: a turn's latency measured from the recording. `mismatch`
+ * defaults to |heard − reported| > `mismatchThresholdMs` when both are known.
+ */
+export function createHeardLatencyMeasuredEvent(a: HeardLatencyMeasuredArgs): NewEventOf<'heard_latency_measured'> {
+  const heard = c.numberOrNull('heardLatencyMs', a.heardLatencyMs);
+  const reported = c.numberOrNull('reportedLatencyMs', a.reportedLatencyMs);
+  const threshold = c.numberOrNull('mismatchThresholdMs', a.mismatchThresholdMs);
+  if (threshold === null || threshold < 0) throw invalidArgument('mismatchThresholdMs', `must be a number >= 0, got ${String(threshold)}.`);
+  const differs = heard !== null && reported !== null && Math.abs(heard - reported) > threshold;
+  return {
+    type: 'heard_latency_measured',
+    callId: c.id('callId', a.callId),
+    occurredAt: when(a.occurredAt),
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    data: {
+      conversationId: c.id('conversationId', a.conversationId),
+      turnId: c.id('turnId', a.turnId),
+      heardLatencyMs: heard,
+      userSpeechEndedAt: c.timestampOrNull('userSpeechEndedAt', a.userSpeechEndedAt),
+      agentSpeechStartedAt: c.timestampOrNull('agentSpeechStartedAt', a.agentSpeechStartedAt),
+      reportedLatencyMs: reported,
+      mismatchThresholdMs: threshold,
+      mismatch: c.flag('mismatch', a.mismatch, differs),
+    },
   };
 }

@@ -266,6 +266,44 @@ export interface CallOutcomeRecordedData {
   reason: string | null;
 }
 
+/**
+ * The call's audio recording is on disk: a stereo file whose channel `userChannel` is what the
+ * caller said and `agentChannel` what the agent played (`@livekit/agents`' `RecorderIO`: channel
+ * 0 the input, 1 the output), both on one timeline that begins at `startedAt`.
+ */
+export interface RecordingAvailableData {
+  /** Absolute path of the file (the copy in the configured recordings directory, when there is one). */
+  path: string;
+  /** Wall time of the recording's first sample, ms UTC. */
+  startedAt: number;
+  durationMs: number | null;
+  channels: number;
+  /** Container and codec, e.g. `ogg/opus`. */
+  format: string;
+  sizeBytes: number | null;
+  userChannel: number;
+  agentChannel: number;
+}
+
+/**
+ * A turn's latency as the caller heard it, measured from the recording: from the end of the
+ * user's speech on the user channel to the start of the agent's reply on the agent channel.
+ */
+export interface HeardLatencyMeasuredData {
+  conversationId: string;
+  turnId: string;
+  /** Agent speech start − user speech end, ms; null when either could not be found in the audio. */
+  heardLatencyMs: number | null;
+  /** Where the user's speech ended and the agent's began, ms UTC (the recording's clock). */
+  userSpeechEndedAt: number | null;
+  agentSpeechStartedAt: number | null;
+  /** The SDK's end-to-end figure for the turn when measured, ms. */
+  reportedLatencyMs: number | null;
+  /** |heard − reported| above this is a mismatch (ms). */
+  mismatchThresholdMs: number;
+  mismatch: boolean;
+}
+
 /** Maps each event type to its data. */
 export interface EventDataByType {
   call_started: CallStartedData;
@@ -284,6 +322,8 @@ export interface EventDataByType {
   analysis_failed: AnalysisFailedData;
   call_tagged: CallTaggedData;
   call_outcome_recorded: CallOutcomeRecordedData;
+  recording_available: RecordingAvailableData;
+  heard_latency_measured: HeardLatencyMeasuredData;
 }
 
 export type EventType = keyof EventDataByType;
@@ -304,6 +344,8 @@ export const EVENT_TYPES = [
   'analysis_failed',
   'call_tagged',
   'call_outcome_recorded',
+  'recording_available',
+  'heard_latency_measured',
 ] as const satisfies readonly EventType[];
 
 /**

@@ -597,7 +597,8 @@ export class ConversationLogger implements EventSink {
    * Deletes calls older than `retentionDays` (default: the configured
    * `CONVERSATION_LOG_RETENTION_DAYS`) with their events and rows, in short batches that
    * interleave with the writer: at most `batchCalls` calls (25) per transaction, fewer while
-   * transactions take longer than `targetBatchMs` (20). Returns rows deleted per table.
+   * transactions take longer than `targetBatchMs` (20). The recording files of the deleted calls
+   * go too, those inside `recordingsDir` only. Returns rows deleted per table.
    */
   async cleanupOldData(
     options: { retentionDays?: number; batchCalls?: number; targetBatchMs?: number; onProgress?: (n: number) => void } = {},
@@ -611,6 +612,7 @@ export class ConversationLogger implements EventSink {
       ...(options.targetBatchMs === undefined ? {} : { targetBatchMs: options.targetBatchMs }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       runBatch: (fn) => this.store.exclusive(fn),
+      recordingsDir: this.config.recordingsDir,
     });
   }
 

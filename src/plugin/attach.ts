@@ -17,6 +17,8 @@ import { mergePricing } from './pricing.js';
 import { createCallOutcomeRecordedEvent, createCallStartedEvent, createCallTaggedEvent } from '../events/create.js';
 import { defaultRelease } from '../config/release.js';
 import { currentAgentHash } from './agent-hash.js';
+import { recorderOf, recordingAvailable } from './recording.js';
+import path from 'node:path';
 
 /** Any AgentSession-like emitter: `voice.AgentSession`, or a plain EventEmitter in tests. */
 export interface SessionLike {
@@ -142,6 +144,8 @@ function sipCallerNumber(ctx: JobContextLike | undefined): string | null {
  * With `analysis` set, the call is analysed once its end is stored (never on the session's path;
  * `handle.analysis()` resolves with the result), and the shutdown callback then waits for that
  * analysis. `handle.tag()` and `handle.outcome()` label the call from the agent's own code.
+ * When the session records audio (`record: true`), the recording is linked to the call once the
+ * session has closed it (`recording_available`; copied into `recordings.dir` when configured).
  *
  * @throws ConversationLogError `INVALID_ARGUMENT` for a `shutdownTimeoutMs` that is not a whole
  *   number of ms from 0 to 2^31 - 1; `CONFIG_INVALID` for bad `analysis` options.
@@ -251,6 +255,23 @@ export async function attachConversationLog(
   const types = [...new Set([...KNOWN_EVENTS, ...info.events])];
   for (const t of types) session.on(t, listener);
 
+  // The session's audio recording (`record: true`): once the recorder has closed (before the
+  // session's `close` event), its file is copied into the recordings directory if one is
+  // configured and a `recording_available` event names it. Off the audio path: after the call.
+  const envDir = process.env['CONVERSATION_LOG_RECORDINGS_DIR']?.trim();
+  const recordingsDir = envDir ? path.resolve(envDir) : options.recordings?.dir ? path.resolve(options.recordings.dir) : null;
+  let recordingNoted: Promise<void> | null = null;
+  const noteRecording = () => {
+    const recorder = recorderOf(session);
+    if (recorder === null || recorder.recording === true) return;
+    recordingNoted ??= recordingAvailable(callId, recorder, recordingsDir).then(
+      (event) => {
+        if (event) write([event]);
+      },
+      () => undefined, // a recording that cannot be read or copied is left unlinked, the call is not
+    );
+  };
+
   let closing: Promise<void> | null = null;
   const handle: ConversationLogHandle = {
     callId,
@@ -267,6 +288,8 @@ export async function attachConversationLog(
         for (const t of types) session.off(t, listener);
         runHandedOn();
         if (!mapper.isClosed) write(mapper.end('job_shutdown', Date.now()));
+        noteRecording();
+        if (recordingNoted) await recordingNoted;
         await sink.flush({ timeoutMs: shutdownTimeoutMs });
         // Best effort, bounded: what is not acknowledged stays in the outbox for a deliverer.
         await sink.deliverWebhooks?.({ callId, timeoutMs: webhookTimeoutMs }).catch(() => undefined);
@@ -280,6 +303,7 @@ export async function attachConversationLog(
     queueMicrotask(() => {
       for (const t of types) session.off(t, listener);
     });
+    noteRecording();
   });
   // A shutdown callback must not throw: a store that cannot flush has already reported why. The
   // call's events are flushed first; then the job process waits for the analysis under way.

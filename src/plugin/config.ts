@@ -46,6 +46,14 @@ export interface ConversationLogConfig {
    * `convlog analyze`. See `AnalysisOptions`.
    */
   analysis?: AnalysisOptions;
+  /**
+   * Call recordings (when the session records audio: `session.start({ record: true })`).
+   * `dir`: copy each recording here (the directory the dashboard serves and `cleanup` deletes
+   * from; `CONVERSATION_LOG_RECORDINGS_DIR` overrides it). `heardMismatchMs`: flag a turn whose
+   * heard latency differs from the reported one by more than this (default 150 ms;
+   * `CONVERSATION_LOG_HEARD_MISMATCH_MS` overrides it).
+   */
+  recordings?: { dir?: string; heardMismatchMs?: number };
   /** Writer tuning: queue bound and batch interval. */
   maxQueueSize?: number;
   flushIntervalMs?: number;
@@ -64,6 +72,9 @@ export function storeOverrides(config: ConversationLogConfig, env: NodeJS.Proces
   const sla = parseSlaVar(env['CONVERSATION_LOG_SLA_MS']) ?? config.slaThresholdMs;
   if (sla !== undefined) out.slaThresholdMs = sla;
   if (!env['CONVERSATION_LOG_RETENTION_DAYS'] && config.retentionDays !== undefined) out.retentionDays = config.retentionDays;
+  if (!env['CONVERSATION_LOG_RECORDINGS_DIR']?.trim() && config.recordings?.dir !== undefined) out.recordingsDir = config.recordings.dir;
+  if (!env['CONVERSATION_LOG_HEARD_MISMATCH_MS']?.trim() && config.recordings?.heardMismatchMs !== undefined)
+    out.heardMismatchMs = config.recordings.heardMismatchMs;
   if (config.maxQueueSize !== undefined) out.maxQueueSize = config.maxQueueSize;
   if (config.flushIntervalMs !== undefined) out.flushIntervalMs = config.flushIntervalMs;
   if (!env['CONVERSATION_LOG_WEBHOOK_URL']?.trim() && config.webhooks !== undefined) out.webhooks = config.webhooks;

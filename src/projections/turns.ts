@@ -25,14 +25,27 @@ const COLUMNS = [
   'tts_model',
 ] as const;
 
-/** `turns`: one row per turn with its latency waterfall; the SLA mark uses the threshold stored with the turn. */
+const HEARD = `UPDATE turns SET heard_latency_ms = ?, heard_user_end_at = ?, heard_agent_start_at = ?, heard_mismatch = ? WHERE id = ?`;
+
+/**
+ * `turns`: one row per turn with its latency waterfall; the SLA mark uses the threshold stored
+ * with the turn. `heard_latency_measured` sets the latency heard in the recording (the latest wins).
+ */
 export const turnsProjection: Projection = {
   name: 'turns',
   table: 'turns',
-  canHandle: ['turn_completed'],
+  canHandle: ['turn_completed', 'heard_latency_measured'],
   async handle(events, ctx) {
     const rows: unknown[][] = [];
     for (const event of events) {
+      if (event.type === 'heard_latency_measured') {
+        // In log order: the turn's own row goes in first.
+        if (rows.length > 0) await ctx.insert('turns', COLUMNS, rows.splice(0));
+        const h = event.data;
+        const at = (v: number | null) => (v === null ? null : Math.round(v));
+        await ctx.exec(HEARD, [h.heardLatencyMs, at(h.userSpeechEndedAt), at(h.agentSpeechStartedAt), h.mismatch, h.turnId]);
+        continue;
+      }
       if (event.type !== 'turn_completed') continue;
       const d = event.data;
       const sla = !d.implausible && d.e2eLatencyMs !== null && d.slaThresholdMs !== null && d.e2eLatencyMs > d.slaThresholdMs;

@@ -38,13 +38,16 @@ export const LATENCY_COMPONENTS = {
   llmTtft: 'llm_ttft_ms',
   ttsTtfb: 'tts_ttfb_ms',
   playback: 'playback_latency_ms',
+  /** Measured from the call's recording (`convlog measure-audio`), not reported by the SDK. */
+  heard: 'heard_latency_ms',
 } as const;
 export type LatencyComponent = keyof typeof LATENCY_COMPONENTS;
 
 /**
  * Latency percentiles per component of the turn waterfall (ms): end to end, end-of-turn delay,
  * transcription delay, on-user-turn-completed delay, LLM time to first token, TTS time to first
- * byte and playback latency.
+ * byte and playback latency, and the end-to-end latency heard in the recordings (`heard`, from
+ * the turns `convlog measure-audio` measured).
  *
  * @remarks
  * Reads the real columns of the `turns` projection for turns that started in the window. Turns

@@ -5,6 +5,7 @@ import { summarize, type PercentileSummary } from '../projections/percentile.js'
 import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
 import { getCallAnalysis, getCallOutcome, type CallAnalysis, type CallOutcomeRecord } from './call-analysis.js';
 import { getCallListRow, type CallListRow } from './call-list.js';
+import { getRecording, type CallRecording } from './recordings.js';
 import { num, select, wholeNumber } from './sql.js';
 
 /** One conversation of a call. */
@@ -73,6 +74,13 @@ export interface CallTurn {
   llmModel: string | null;
   sttModel: string | null;
   ttsModel: string | null;
+  /** The latency heard in the recording (user speech end → agent speech start, ms), once measured. */
+  heardLatencyMs: number | null;
+  /** Where the user's speech ended and the reply began in the recording (ms UTC). */
+  heardUserEndAt: number | null;
+  heardAgentStartAt: number | null;
+  /** Heard and reported end-to-end latency differ by more than the threshold. */
+  heardMismatch: boolean;
 }
 
 /** An operational event of the call (errors, SLA violations, failures, your own `logEvent`s). */
@@ -121,7 +129,7 @@ export interface CallDetail {
   /** The agents that spoke in the call, in order of their first conversation. */
   agents: string[];
   /** Per-stage latency of the call's plausible turns (ms), as `latencyPercentiles` summarises a window. */
-  latency: Record<'e2e' | 'endOfTurn' | 'transcription' | 'llmTtft' | 'ttsTtfb' | 'playback', PercentileSummary>;
+  latency: Record<'e2e' | 'endOfTurn' | 'transcription' | 'llmTtft' | 'ttsTtfb' | 'playback' | 'heard', PercentileSummary>;
   /** The models that served the call, per component, as the usage metrics and messages name them. */
   models: CallModel[];
   /** The post-call analysis (summary, verdict, fields), or why it failed; null when the call has none. */
@@ -130,6 +138,8 @@ export interface CallDetail {
   tags: string[];
   /** The agent's own outcome of the call (`handle.outcome()`), or null. */
   outcome: CallOutcomeRecord | null;
+  /** The call's audio recording, when one was linked (`recording_available`). */
+  recording: CallRecording | null;
 }
 
 /** One model that served a call: `llm`, `stt`, `tts` or `realtime`, with its provider when known. */
@@ -250,7 +260,9 @@ export async function getCallDetail(
     llmTtft: stageOf('llm_ttft_ms'),
     ttsTtfb: stageOf('tts_ttfb_ms'),
     playback: stageOf('playback_latency_ms'),
+    heard: stageOf('heard_latency_ms'),
   };
+  const recording = await getRecording(dataSource, callId);
   return {
     agents,
     latency,
@@ -258,6 +270,7 @@ export async function getCallDetail(
     analysis: await getCallAnalysis(dataSource, callId),
     tags: row.tags,
     outcome: await getCallOutcome(dataSource, callId),
+    recording,
     call: {
       ...row,
       jobId: str(extra?.['job_id']),
@@ -334,6 +347,10 @@ export async function getCallDetail(
       llmModel: str(t['llm_model']),
       sttModel: str(t['stt_model']),
       ttsModel: str(t['tts_model']),
+      heardLatencyMs: num(t['heard_latency_ms']),
+      heardUserEndAt: num(t['heard_user_end_at']),
+      heardAgentStartAt: num(t['heard_agent_start_at']),
+      heardMismatch: bool(t['heard_mismatch']),
     })),
     systemEvents: systemEvents.map((s) => ({
       id: String(s['id']),

@@ -12,12 +12,13 @@ import { LiveStreams } from './live-stream.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { describeDataSource } from '../config/describe-store.js';
 import { indexHtml, StaticAssets } from './static-assets.js';
+import { serveRecording } from './recording-route.js';
 
 /** Anything that can hand over an opened DataSource, such as a `ConversationLogger`. */
 export interface DataSourceProvider {
   dataSource(): Promise<DataSource>;
   /** The store's configuration, when known: its SLA threshold places `/metrics`' latency buckets. */
-  readonly config?: { readonly slaThresholdMs?: number };
+  readonly config?: { readonly slaThresholdMs?: number; readonly recordingsDir?: string | null };
 }
 
 export interface DashboardServerOptions {
@@ -49,6 +50,12 @@ export interface DashboardServerOptions {
    * `config.slaThresholdMs`, else 1500. (Violations are counted by each answer's own threshold.)
    */
   slaThresholdMs?: number;
+  /**
+   * The directory call recordings are served from (`GET /api/recording?call=…`, the call page's
+   * player); default the logger's `config.recordingsDir`. Null: no recording is served. Only
+   * files inside it are, whatever path a call's recording names.
+   */
+  recordingsDir?: string | null;
   /** Called with unexpected errors (default: a line on stderr). */
   onError?: (error: unknown) => void;
 }
@@ -114,6 +121,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           onError,
         });
   let guard: AccessGuard | null = null;
+  const recordingsDir = options.recordingsDir !== undefined ? options.recordingsDir : (options.logger?.config?.recordingsDir ?? null);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -184,6 +192,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       if (path === '/api/search') return api.search(dataSource!, q, res);
       if (path === '/api/diff') return api.diff(dataSource!, q, res);
       if (path === '/api/health') return api.health(dataSource!, res);
+      if (path === '/api/recording') {
+        const id = q.string('call');
+        if (id === undefined) throw new HttpError(400, 'call is required.');
+        return serveRecording(dataSource!, recordingsDir, id, req, res);
+      }
       if (path === '/api/live') return live.serve(req, res, q.int('after', 0, Number.MAX_SAFE_INTEGER), q.string('call'));
       throw new HttpError(404, 'No such API.');
     }

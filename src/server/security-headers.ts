@@ -2,13 +2,14 @@ import type { ServerResponse } from 'node:http';
 
 /**
  * Content-Security-Policy of every response: scripts, styles and connections from this origin
- * only; no inline script or style, no plugins, no framing, no form posts elsewhere.
+ * only (and call recordings, `media-src`); no inline script or style, no plugins, no framing, no form posts elsewhere.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self'",
+  "media-src 'self'",
   "connect-src 'self'",
   "base-uri 'none'",
   "form-action 'self'",

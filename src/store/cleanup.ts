@@ -4,6 +4,7 @@ import type { Dialect } from '../config/dialect.js';
 import { unindexCalls } from '../projections/search-index.js';
 import { inTransaction } from './transaction.js';
 import { MAX_TIME_MS, timeMs, wholeNumber } from '../queries/sql.js';
+import { deleteRecordings } from '../audio/recording-path.js';
 
 /** Rows deleted per table. */
 export interface CleanupResult {
@@ -18,6 +19,8 @@ export interface CleanupResult {
   callAnalyses: number;
   callTags: number;
   events: number;
+  /** Recording files deleted (those of the deleted calls inside the recordings directory). */
+  recordingFiles: number;
   cutoff: number;
   batches: number;
   /** The longest single transaction (ms): how long the database was locked at most. */
@@ -38,6 +41,11 @@ export interface CleanupOptions {
   /** Runs each batch; the logger passes its writer's exclusive lane so batches never overlap a flush. */
   runBatch?: <T>(fn: () => Promise<T>) => Promise<T>;
   onProgress?: (deletedCalls: number) => void;
+  /**
+   * The recordings directory: the recording files of the calls deleted are deleted too, those
+   * inside it only (no symlink followed, nothing outside it touched). Null or absent: no file is.
+   */
+  recordingsDir?: string | null;
 }
 
 const CHILD_TABLES: Array<[keyof CleanupResult, string, string]> = [
@@ -55,7 +63,7 @@ const CHILD_TABLES: Array<[keyof CleanupResult, string, string]> = [
 
 /**
  * Deletes calls that started more than `retentionDays` ago — their log events, every
- * projection row and their webhook deliveries — plus system-level events older than that, in small transactions so the
+ * projection row, their webhook deliveries and their recording files inside `recordingsDir` — plus system-level events older than that, in small transactions so the
  * database is never locked for long. Returns the rows deleted per table.
  */
 export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, options: CleanupOptions): Promise<CleanupResult> {
@@ -80,13 +88,16 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
     callAnalyses: 0,
     callTags: 0,
     events: 0,
+    recordingFiles: 0,
     cutoff,
     batches: 0,
     longestBatchMs: 0,
   };
   let size = batchCalls;
+  const recordingsDir = options.recordingsDir ?? null;
   for (;;) {
     let elapsed = 0;
+    const files: string[] = [];
     const limit = size;
     const more = await runBatch(async () => {
       const t0 = performance.now();
@@ -96,6 +107,11 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
         ).map((r) => r.id);
         if (ids.length === 0) return 0;
         const marks = ids.map(() => '?').join(', ');
+        for (const r of await ctx.query<{ recording_path: unknown }>(
+          `SELECT recording_path FROM calls WHERE recording_path IS NOT NULL AND id IN (${marks})`,
+          ids,
+        ))
+          files.push(String(r.recording_path));
         await unindexCalls(ctx, ids);
         for (const [key, table, column] of CHILD_TABLES) {
           const rows = await ctx.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} IN (${marks})`, ids);
@@ -109,6 +125,8 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
       result.longestBatchMs = Math.max(result.longestBatchMs, elapsed);
       return found;
     });
+    // Once the rows are gone (committed): a file whose row stays is never deleted.
+    result.recordingFiles += await deleteRecordings(recordingsDir, files);
     options.onProgress?.(result.calls);
     if (more < limit) break;
     if (elapsed > targetMs) size = Math.max(1, Math.floor(size / 2));

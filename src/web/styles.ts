@@ -79,6 +79,7 @@ td.bar progress { width: 100%; min-width: 60px; height: 10px; }
 .c-other { fill: #d0d7de; stroke: #8c959f; background: #d0d7de; }
 ul.models { margin: 0; padding: 0; list-style: none; }
 .c-e2e { fill: #0d1117; stroke: #0d1117; background: #0d1117; }
+.c-heard { fill: #bf3989; stroke: #bf3989; background: #bf3989; }
 table.data { width: 100%; border-collapse: collapse; background: var(--panel); }
 table.data th, table.data td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 table.data th { font-size: 12px; color: var(--muted); font-weight: 600; white-space: nowrap; }
@@ -103,6 +104,10 @@ button.secondary { background: #fff; color: var(--ink); border-color: #c4c9d2; }
 .msg.assistant { align-self: flex-end; background: #fff; }
 .msg.system { align-self: center; background: #f3f4f6; font-size: 12px; }
 .msg.interrupted { border-color: var(--warn); }
+.msg.playing, .tool.playing { outline: 2px solid var(--accent); outline-offset: 2px; }
+.player { margin: 6px 0 10px; }
+.player audio { width: 100%; }
+.seek { margin-left: 8px; font-size: 11px; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); cursor: pointer; padding: 0 6px; }
 .who { font-size: 11px; font-weight: 700; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin-bottom: 2px; }
 .tool { align-self: flex-end; width: 78%; border: 1px dashed #c4c9d2; border-radius: 10px; padding: 8px 12px; background: #fbfbfc; }
 .tool.error { border-color: var(--bad); }

@@ -358,7 +358,7 @@ describe('convlog usage and configuration', () => {
   it('answers --help for every command, and a usage error with exit code 2', async () => {
     const top = await convlog(['--help'], {});
     expect(top.code).toBe(0);
-    const names = [...top.stdout.matchAll(/^ {2}([a-z]+) +/gm)].map((m) => m[1]);
+    const names = [...top.stdout.matchAll(/^ {2}([a-z-]+) +/gm)].map((m) => m[1]);
     expect(names).toEqual([
       'migrate',
       'calls',
@@ -370,6 +370,7 @@ describe('convlog usage and configuration', () => {
       'tail',
       'export',
       'import',
+      'measure-audio',
       'cleanup',
       'rebuild',
       'serve',

@@ -12,7 +12,9 @@ import {
   createErrorOccurredEvent,
   createMessageAddedEvent,
   createMetricsRecordedEvent,
+  createHeardLatencyMeasuredEvent,
   createQualityScoredEvent,
+  createRecordingAvailableEvent,
   createSessionEvent,
   createSystemEventLoggedEvent,
   createToolExecutedEvent,
@@ -47,6 +49,15 @@ const MINIMAL: Record<EventType, () => NewEvent> = {
   call_outcome_recorded: () => createCallOutcomeRecordedEvent({ callId: CALL, occurredAt: AT + 13, outcome: 'success' }),
   analysis_completed: () => createAnalysisCompletedEvent({ callId: CALL, occurredAt: AT + 14 }),
   analysis_failed: () => createAnalysisFailedEvent({ callId: CALL, occurredAt: AT + 15, error: 'timed out' }),
+  recording_available: () => createRecordingAvailableEvent({ callId: CALL, occurredAt: AT + 16, path: '/rec/call-f.ogg', startedAt: AT }),
+  heard_latency_measured: () =>
+    createHeardLatencyMeasuredEvent({
+      callId: CALL,
+      occurredAt: AT + 17,
+      conversationId: CONV,
+      turnId: 'turn-1',
+      mismatchThresholdMs: 150,
+    }),
 };
 
 const invalidArgument = (build: () => unknown, field: string) => {
@@ -94,6 +105,35 @@ describe('event factories', () => {
     expect(MINIMAL.system_event_logged().data).toMatchObject({ severity: 'INFO', component: null, metadata: null });
     expect(MINIMAL.tool_executed().data).toMatchObject({ arguments: '', output: null, isError: false });
     expect(createSessionEvent({ name: 'agent_state_changed' }).data.payload).toEqual({});
+    expect(MINIMAL.recording_available().data).toEqual({
+      path: '/rec/call-f.ogg',
+      startedAt: AT,
+      durationMs: null,
+      channels: 2,
+      format: 'ogg/opus',
+      sizeBytes: null,
+      userChannel: 0,
+      agentChannel: 1,
+    });
+    expect(MINIMAL.heard_latency_measured().data).toMatchObject({ heardLatencyMs: null, mismatch: false });
+  });
+
+  it('given a heard latency and a reported one, flags a mismatch only past the threshold', () => {
+    const heard = (heardLatencyMs: number, reportedLatencyMs: number) =>
+      createHeardLatencyMeasuredEvent({
+        callId: CALL,
+        conversationId: CONV,
+        turnId: 't',
+        heardLatencyMs,
+        reportedLatencyMs,
+        mismatchThresholdMs: 150,
+      }).data.mismatch;
+    expect([heard(900, 800), heard(900, 750), heard(951, 800), heard(600, 800)]).toEqual([false, false, true, true]);
+    invalidArgument(() => createRecordingAvailableEvent({ callId: CALL, path: '/r.ogg', startedAt: AT, channels: 1.5 }), 'channels');
+    invalidArgument(
+      () => createHeardLatencyMeasuredEvent({ callId: CALL, conversationId: CONV, turnId: 't', mismatchThresholdMs: -1 }),
+      'mismatchThresholdMs',
+    );
   });
 
   it('given no time, stamps now; given arguments, keeps them', () => {

@@ -48,6 +48,16 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ slaThresholdMs: 700 }, env).slaThresholdMs).toBe(700);
   });
 
+  it('given a recordings directory and a heard-mismatch threshold, resolves them option > environment > config file > default', () => {
+    expect(loadConfig({}, {})).toMatchObject({ recordingsDir: null, heardMismatchMs: 150 });
+    const file = { recordings: { dir: 'rec-file', heardMismatchMs: 90 } };
+    expect(loadConfig(storeOverrides(file, {}), {})).toMatchObject({ recordingsDir: path.resolve('rec-file'), heardMismatchMs: 90 });
+    const env = { CONVERSATION_LOG_RECORDINGS_DIR: '/srv/rec', CONVERSATION_LOG_HEARD_MISMATCH_MS: '200' };
+    expect(loadConfig(storeOverrides(file, env), env)).toMatchObject({ recordingsDir: '/srv/rec', heardMismatchMs: 200 });
+    expect(loadConfig({ recordingsDir: 'opt' }, env).recordingsDir).toBe(path.resolve('opt'));
+    expect(() => loadConfig({}, { CONVERSATION_LOG_HEARD_MISMATCH_MS: 'soon' })).toThrow(/CONVERSATION_LOG_HEARD_MISMATCH_MS/);
+  });
+
   it.each([
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'postgres://' }, 'DATABASE_URL'],

@@ -16,7 +16,9 @@ export const cleanup: Command = {
 
 Deletes the calls that started more than N days ago (default: CONVERSATION_LOG_RETENTION_DAYS,
 else the config file's retentionDays, else 30) with their log events and every projection row,
-in small transactions so agents writing to the store are never held up for long.
+in small transactions so agents writing to the store are never held up for long. Their
+recording files go too, those inside the recordings directory (CONVERSATION_LOG_RECORDINGS_DIR,
+else the config file's recordings.dir) only: nothing outside it is deleted, no symlink followed.
   --dry-run   count what would go and delete nothing
   --yes       delete without asking. On a terminal cleanup asks first; elsewhere (a script,
               cron, a pipe) it deletes nothing without --yes (exit 2)
@@ -63,7 +65,8 @@ ${COMMON_HELP}`,
     else
       ctx.stdout.write(
         `deleted ${result.calls} call(s) older than ${retentionDays} days: ${result.events} events, ${result.messages} messages, ` +
-          `${result.turns} turns, ${result.conversations} conversations, ${result.systemEvents} system events ` +
+          `${result.turns} turns, ${result.conversations} conversations, ${result.systemEvents} system events, ` +
+          `${result.recordingFiles} recording file(s) ` +
           `(${result.batches} batches, longest ${result.longestBatchMs.toFixed(1)} ms)\n`,
       );
     return 0;

@@ -15,13 +15,14 @@ export const show: Command = {
 
 Prints a call as it happened: each message with its time (UTC), each answer with its latency
 waterfall (end of turn, transcription, LLM time to first token, TTS time to first byte, end to
-end, SLA marks), tool calls with arguments and results, interruptions, errors, and the cost of
-the call, as wide as the terminal (COLUMNS when piped). Above the transcript: the agent's tags
-and outcome, and the post-call analysis (its verdict and reason, summary, the fields extracted —
-marked invalid when they do not match the schema — and the analysis LLM's model, tokens and
-cost), or why the analysis failed. --json gives the same as fields analysis, tags and outcome. A
-prefix that more than one call id starts with is refused, naming them (exit 2). Exit code 3 when
-there is no such call.
+end, SLA marks; once "convlog measure-audio" has run, the latency heard in the recording beside
+the reported one, marked when they differ by more than the threshold), tool calls with arguments
+and results, interruptions, errors, and the cost of the call, as wide as the terminal (COLUMNS
+when piped). Above the transcript: the agent's tags and outcome, and the post-call analysis (its
+verdict and reason, summary, the fields extracted — marked invalid when they do not match the
+schema — and the analysis LLM's model, tokens and cost), or why the analysis failed. --json gives
+the same as fields analysis, tags and outcome. A prefix that more than one call id starts with is
+refused, naming them (exit 2). Exit code 3 when there is no such call.
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
@@ -100,7 +101,7 @@ export function render(d: CallDetail, WIDTH = 80, paint: Paint = plain): string 
     out.push(`${time}  ${who}${wrap(text, WIDTH, INDENT)}`);
     const t = turnOf.get(m.id);
     if (t) {
-      const mark = t.slaViolation ? '  ⚠ SLA' : t.implausible ? '  ⚠ implausible' : '';
+      const mark = (t.slaViolation ? '  ⚠ SLA' : t.implausible ? '  ⚠ implausible' : '') + (t.heardMismatch ? '  ⚠ heard ≠ reported' : '');
       out.push(`${' '.repeat(INDENT)}${cut(waterfallFigures(t), WIDTH - INDENT - mark.length)}${paint(mark ? 'warn' : undefined, mark)}`);
       if (t.e2eLatencyMs !== null && !t.implausible)
         out.push(`${' '.repeat(INDENT)}${cut(waterfallBar(t, msPerChar, sla), WIDTH - INDENT)}`);

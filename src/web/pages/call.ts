@@ -47,6 +47,8 @@ export function turnStages(t: CallTurn): Stage[] {
   if (t.unattributedMs !== null)
     stages.push({ label: 'Other (unattributed)', cls: 'c-other', start: afterTts + (t.playbackLatencyMs ?? 0), ms: t.unattributedMs });
   stages.push({ label: t.e2eDerived ? 'End to end (derived)' : 'End to end', cls: 'c-e2e', start: 0, ms: t.e2eLatencyMs });
+  // Measured from the recording (`convlog measure-audio`): what the caller heard, beside what the SDK reported.
+  if (t.heardLatencyMs !== null) stages.push({ label: 'Heard (recording)', cls: 'c-heard', start: 0, ms: t.heardLatencyMs });
   return stages;
 }
 
@@ -62,7 +64,8 @@ function turnBlock(t: CallTurn, scale: number, sla: number | null): DomElement {
     h(
       'div',
       { class: 'small muted' },
-      `Turn latency · end to end ${fmtMs(t.e2eLatencyMs)} · ${t.outcome}`,
+      `Turn latency · end to end ${fmtMs(t.e2eLatencyMs)}${t.heardLatencyMs !== null ? ` · heard ${fmtMs(t.heardLatencyMs)}` : ''} · ${t.outcome}`,
+      t.heardMismatch ? h('span', { class: 'badge warn', attrs: { 'data-testid': 'heard-mismatch' } }, 'heard ≠ reported') : '',
       t.slaViolation ? h('span', { class: 'badge bad' }, 'SLA violation') : '',
       t.implausible ? h('span', { class: 'badge warn' }, 'implausible') : '',
       t.costUsd !== null ? ` · turn cost ${fmtUsd(t.costUsd)}` : '',
@@ -179,9 +182,96 @@ function toolRows(messages: readonly CallMessage[]): DomElement[] {
   );
 }
 
+/** The parts of an `<audio>` element the player uses. */
+interface AudioElement extends DomElement {
+  currentTime: number;
+  play(): Promise<void>;
+}
+
+/** The call's recording, played from `/api/recording` (range requests; the session cookie carries the token). */
+function player(callId: string, recording: NonNullable<CallDetail['recording']>): DomElement {
+  return h(
+    'div',
+    { class: 'player' },
+    h('audio', {
+      attrs: {
+        controls: true,
+        preload: 'metadata',
+        src: `/api/recording?call=${encodeURIComponent(callId)}`,
+        'data-testid': 'recording',
+        'data-started-at': recording.startedAt,
+      },
+    }),
+    h(
+      'div',
+      { class: 'small muted' },
+      `Recording · ${recording.format} · ${recording.channels} channels (user left, agent right) · ${fmtDuration(recording.durationMs)}`,
+    ),
+  );
+}
+
+/**
+ * Ties the transcript to the player: each message and turn seeks the recording to its moment
+ * (its time − the recording's start), and the message being heard is highlighted as it plays.
+ */
+function followRecording(root: DomElement, d: CallDetail, blocks: ReadonlyMap<string, DomElement>): void {
+  const rec = d.recording;
+  const audio = root.querySelector('audio[data-testid="recording"]') as AudioElement | null;
+  if (rec === null || audio === null) return;
+  const offsetOf = (at: number) => Math.max(0, (at - rec.startedAt) / 1000);
+  const marks: Array<{ at: number; el: DomElement }> = [];
+  const seek = (at: number) => {
+    audio.currentTime = offsetOf(at);
+    void audio.play().catch(() => undefined);
+  };
+  for (const m of d.messages) {
+    const el = blocks.get(m.id);
+    if (el === undefined) continue;
+    marks.push({ at: offsetOf(m.createdAt), el });
+    const who = el.querySelector('.who') ?? el;
+    who.appendChild(
+      h(
+        'button',
+        {
+          class: 'seek',
+          attrs: { type: 'button', title: 'Play from here', 'data-seek': offsetOf(m.createdAt).toFixed(2) },
+          on: { click: () => seek(m.createdAt) },
+        },
+        `▶ ${fmtOffset(m.createdAt, rec.startedAt)}`,
+      ),
+    );
+  }
+  for (const t of d.turns) {
+    const el = t.assistantMessageId === null ? null : (blocks.get(t.assistantMessageId)?.querySelector('.waterfall') ?? null);
+    const at = t.heardUserEndAt ?? t.startedAt;
+    el?.appendChild(
+      h(
+        'button',
+        { class: 'seek', attrs: { type: 'button', 'data-seek': offsetOf(at).toFixed(2) }, on: { click: () => seek(at) } },
+        '▶ hear this turn',
+      ),
+    );
+  }
+  marks.sort((a, b) => a.at - b.at);
+  let current: DomElement | null = null;
+  audio.addEventListener('timeupdate', () => {
+    let next: DomElement | null = null;
+    for (const m of marks) if (m.at <= audio.currentTime) next = m.el;
+    if (next === current) return;
+    current?.classList.remove('playing');
+    next?.classList.add('playing');
+    current = next;
+  });
+}
+
 /** One call: its figures, the transcript as a chat with per-turn waterfalls and tool calls, errors, and the raw event log. */
 export async function renderCall(root: DomElement, callId: string): Promise<void> {
   const d = await getJson<CallDetail>(callApi(callId));
+  const blocks = new Map<string, DomElement>();
+  const remember = (id: string, el: DomElement) => {
+    blocks.set(id, el);
+    return el;
+  };
   const c = d.call;
   const sla = d.conversations.find((x) => x.slaThresholdMs !== null)?.slaThresholdMs ?? null;
   const byAssistant = new Map(d.turns.filter((t) => t.assistantMessageId !== null).map((t) => [t.assistantMessageId!, t]));
@@ -238,6 +328,7 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
         'section',
         { class: 'panel' },
         h('h2', {}, 'Transcript'),
+        d.recording ? player(c.id, d.recording) : null,
         legend([
           { label: 'EOU', cls: 'c-eou' },
           { label: 'Transcription', cls: 'c-stt' },
@@ -246,13 +337,14 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
           { label: 'Playback', cls: 'c-play' },
           { label: 'Other', cls: 'c-other' },
           { label: 'End to end', cls: 'c-e2e' },
+          ...(d.turns.some((t) => t.heardLatencyMs !== null) ? [{ label: 'Heard', cls: 'c-heard' }] : []),
         ]),
         h(
           'div',
           { class: 'chat', attrs: { 'data-testid': 'transcript' } },
           d.messages.length || problems.length
             ? timeline(d.messages, problems).map((x) =>
-                'role' in x ? messageBlock(x, byAssistant.get(x.id), scale, sla, c.startedAt) : eventBlock(x, c.startedAt),
+                'role' in x ? remember(x.id, messageBlock(x, byAssistant.get(x.id), scale, sla, c.startedAt)) : eventBlock(x, c.startedAt),
               )
             : h('p', { class: 'muted' }, 'No messages.'),
         ),
@@ -328,6 +420,7 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
               stageRow('TTS TTFB', d.latency.ttsTtfb),
               stageRow('Playback', d.latency.playback),
               stageRow('End to end', d.latency.e2e),
+              d.latency.heard.num > 0 ? stageRow('Heard (recording)', d.latency.heard) : null,
             ),
           ),
         ),
@@ -435,6 +528,7 @@ export async function renderCall(root: DomElement, callId: string): Promise<void
       ),
     ),
   );
+  followRecording(root, d, blocks);
 }
 
 function summarize(data: unknown): string {
