@@ -66,6 +66,7 @@ ${COMMON_HELP}`,
       ctx.stdout.write(
         `deleted ${result.calls} call(s) older than ${retentionDays} days: ${result.events} events, ${result.messages} messages, ` +
           `${result.turns} turns, ${result.conversations} conversations, ${result.systemEvents} system events, ` +
+          `${result.callAnalyses} analyses, ${result.callTags} tags, ${result.webhookDeliveries} webhook deliveries, ` +
           `${result.recordingFiles} recording file(s) ` +
           `(${result.batches} batches, longest ${result.longestBatchMs.toFixed(1)} ms)\n`,
       );
