@@ -10,6 +10,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Three test files at a time: vitest's default on 2 cores is one, and most files wait on
+    // child processes, PostgreSQL or Chromium rather than on the CPU.
+    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
     // expect.poll waits up to 10 s (browser pages, live streams on a loaded 2-core machine); not a timing assertion.
     expect: { poll: { timeout: 10_000 } },
   },
