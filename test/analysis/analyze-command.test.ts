@@ -7,8 +7,8 @@ import type { DataSource } from 'typeorm';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer } from '../../src/server/index.js';
 import { getJson } from '../server/support.js';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
+import { skipWithout } from '../support/requirements.js';
+import { launchChromium } from '../support/browser.js';
 import { convlogInProcess } from '../support/cli-in-process.js';
 import { analysisAnswer, analysisLLM } from '../support/livekit/analysis-llm.js';
 import { ScriptedLLM } from '../support/livekit/scripted-llm.js';
@@ -186,7 +186,7 @@ describeEachBackend('convlog analyze, calls --verdict/--tag, stats, over stored 
     'given verdicts and tags, when the dashboard pages open, then the call shows its analysis, the calls page filters by verdict and the overview rates tags',
     async () => {
       const server = await startDashboardServer({ logger, port: 0, pollMs: 50 });
-      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         await page.goto(`${server.url}call?id=call-refund`);

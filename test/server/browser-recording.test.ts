@@ -2,21 +2,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHeardLatencyMeasuredEvent, createRecordingAvailableEvent, createTurnCompletedEvent } from '../../src/events/create.js';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
-import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
+import { skipWithout } from '../support/requirements.js';
+import { launchChromium } from '../support/browser.js';
 import { openLogger } from '../support/stores.js';
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--autoplay-policy=no-user-gesture-required',
-];
 const TOKEN = 'player-token-0123456789abcdef';
 
 /** The call page's player on a recorded call: served under the token and the CSP, each message seeking to its moment. */
@@ -69,7 +63,7 @@ describe.skipIf(skipWithout('chromium', 'ffmpeg'))('needs Chromium and ffmpeg', 
       }),
     );
     server = await startDashboardServer({ logger, port: 0, token: TOKEN });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,21 +1,11 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { startDashboardServer, type DashboardServer } from '../../src/server/index.js';
-import { CHROMIUM_PATH, skipWithout } from '../support/requirements.js';
+import { skipWithout } from '../support/requirements.js';
+import { launchChromium } from '../support/browser.js';
 import { describeEachBackend, openLogger } from '../support/stores.js';
 import { seedStore, XSS_SCRIPT } from './seed.js';
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
   describeEachBackend('dashboard search in Chromium', (backend) => {
@@ -43,7 +33,7 @@ describe.skipIf(skipWithout('chromium'))('needs Chromium', () =>
       }
       await logger.logUserMessage({ conversationId, content: 'and how about a zeppelin ride?', createdAt: t0 + 90_000 });
       server = await startDashboardServer({ logger, port: 0, pollMs: 100 });
-      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+      browser = await launchChromium();
       page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
       page.on('console', (m) => {
         if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
