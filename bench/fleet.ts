@@ -13,6 +13,7 @@ import pg from 'pg';
 import { ConversationLogger } from '../src/logger/conversation-logger.js';
 import { mappedCalls } from './calls.js';
 import type { FleetInit, FleetReport } from './fleet-child.js';
+import { freshSchema, type PgSchema } from './pg-schema.js';
 import { quiet } from './quiet.js';
 import { figure, percentile } from './report.js';
 import { rowBatches, type Row, type Table } from './rows.js';
@@ -29,27 +30,13 @@ const CALL_COLUMN: Record<Table, string> = {
   system_events: 'call_id',
 };
 
-async function schema(baseUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-  await admin.query(`CREATE SCHEMA ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.searchParams.set('options', `-c search_path=${name}`);
-  // Migrated once, before the writers start (as a fleet's store is).
+/** A fresh schema of the bench database, migrated once before the writers start (as a fleet's store is). */
+async function schema(baseUrl: string, name: string): Promise<PgSchema> {
+  const fresh = await freshSchema(baseUrl, name);
   await (
-    await ConversationLogger.open({ databaseUrl: url.toString(), log: quiet, writerThread: 'inline', poolSize: 1, poolOverflow: 0 })
+    await ConversationLogger.open({ databaseUrl: fresh.url, log: quiet, writerThread: 'inline', poolSize: 1, poolOverflow: 0 })
   ).close();
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-      await c.end();
-    },
-  };
+  return fresh;
 }
 
 function message(child: ChildProcess, kind: string): Promise<Record<string, unknown>> {

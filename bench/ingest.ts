@@ -10,6 +10,7 @@ import { rawPgInsert, rawSqliteInsert } from './raw.js';
 import { rowBatches, rowCount, TABLES, type Row, type Table } from './rows.js';
 
 import { quiet } from './quiet.js';
+import { freshSchema } from './pg-schema.js';
 const BATCH = 500;
 const CHUNK = 500;
 
@@ -116,26 +117,6 @@ export async function ingestSqlite(dir: string, calls: number, rounds: number): 
     removeDb(rawFile);
   }
   return { ours, raw, pairs, events: events.length, rows, rounds };
-}
-
-/** A fresh schema on the PostgreSQL server of `baseUrl`; its URL and a function that drops it. */
-async function freshSchema(baseUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-  await admin.query(`CREATE SCHEMA ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.searchParams.set('options', `-c search_path=${name}`);
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-      await c.end();
-    },
-  };
 }
 
 const orderOf = (table: Table) => (table === 'events' ? 'position' : '1');

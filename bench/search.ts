@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import type { NewEvent } from '../src/events/types.js';
 import { ConversationLogger, type ConversationLoggerOptions } from '../src/logger/conversation-logger.js';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../src/events/create.js';
 import { mappedCalls } from './calls.js';
 import { fullGc } from './gc.js';
+import { freshSchema } from './pg-schema.js';
 import { quiet } from './quiet.js';
 import { percentile } from './report.js';
 import { AGENT_LINES, USER_LINES } from './workload.js';
@@ -58,30 +58,6 @@ async function timeSearches(logger: ConversationLogger, calls: number, rounds: n
     p99Ms: percentile(all, 99),
     samples: all.length,
     byQuery: Object.fromEntries(Object.entries(per).map(([k, v]) => [k, percentile(v, 99)])),
-  };
-}
-
-/**
- * A PostgreSQL URL of a new schema in the bench database, and how to drop it. `catalogLast`: the
- * schema is searched before `pg_catalog`, so a function created in it stands in for the built-in
- * of that name (the no-op index of {@link withoutIndex}).
- */
-async function pgSchema(baseUrl: string, name: string, catalogLast = false): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-  await admin.query(`CREATE SCHEMA ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.searchParams.set('options', `-c search_path=${name}${catalogLast ? ',pg_catalog' : ''}`);
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-      await c.end();
-    },
   };
 }
 
@@ -178,7 +154,7 @@ const SEARCH_STORE_VERSION = 1;
  * statements run, nothing is indexed. PostgreSQL indexes messages in their own INSERT statement,
  * so the stand-in keeps that statement and takes out its work: `to_tsvector` is a function of the
  * store's schema that returns an empty vector (the schema is searched before `pg_catalog`, see
- * {@link pgSchema}) and a trigger drops each `messages_search` row before it is written.
+ * {@link freshSchema}) and a trigger drops each `messages_search` row before it is written.
  */
 async function withoutIndex(logger: ConversationLogger, backend: 'sqlite' | 'postgres'): Promise<void> {
   const ds = await logger.dataSource();
@@ -304,7 +280,7 @@ export async function searchPostgres(
   log: (line: string) => void,
 ): Promise<SearchBench> {
   const options: ConversationLoggerOptions = { log: quiet, maxQueueSize: 1_000_000 };
-  const big = await pgSchema(baseUrl, `bench_search_${process.pid}`);
+  const big = await freshSchema(baseUrl, `bench_search_${process.pid}`);
   let result: Omit<SearchBench, 'ingest'>;
   try {
     const t0 = performance.now();
@@ -327,7 +303,7 @@ export async function searchPostgres(
   let current: { url: string; drop: () => Promise<void> } | null = null;
   const open = async (skip: boolean) => {
     await current?.drop();
-    current = await pgSchema(baseUrl, scratch, skip);
+    current = await freshSchema(baseUrl, scratch, skip);
     return ConversationLogger.open({ ...options, databaseUrl: current.url });
   };
   try {

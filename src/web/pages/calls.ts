@@ -12,8 +12,8 @@ const SINCE: Record<string, number> = {
   '30d': 30 * 86_400_000,
 };
 
-/** The filters as they appear in the page's address (`/calls?status=failed&room=…`). */
-const FIELDS = [
+/** The form's filters, as they appear in the page's address (`/calls?status=failed&room=…`). */
+const FILTERS = [
   'status',
   'room',
   'release',
@@ -24,10 +24,9 @@ const FIELDS = [
   'minTurns',
   'minCostUsd',
   'minWorstLatencyMs',
-  'sort',
-  'dir',
-  'page',
 ] as const;
+/** Everything the address holds: the filters, the order and the page. */
+const FIELDS = [...FILTERS, 'sort', 'dir', 'page'] as const;
 
 /** What to do when the store holds no call yet: the two ways to get one. */
 export const emptyStoreHint = () => [
@@ -121,18 +120,7 @@ export async function renderCalls(root: DomElement, query: URLSearchParams, navi
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const params: Record<string, string> = {};
-    for (const name of [
-      'status',
-      'room',
-      'release',
-      'verdict',
-      'tag',
-      'since',
-      'minDurationS',
-      'minTurns',
-      'minCostUsd',
-      'minWorstLatencyMs',
-    ]) {
+    for (const name of FILTERS) {
       const field = findField(form, name);
       if (field && field.value.trim() !== '') params[name] = field.value.trim();
     }
