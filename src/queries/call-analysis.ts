@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { AnalysisVerdict, CallOutcome, JsonValue } from '../events/types.js';
-import { MAX_TIME_MS, num, select, timeMs } from './sql.js';
+import { boolOrNull, json, MAX_TIME_MS, num, select, str, timeMs } from './sql.js';
 import { releaseFilter } from './statistics.js';
 
 /** A call's post-call analysis as stored (`call_analyses`): completed, or why it failed. */
@@ -38,17 +38,6 @@ export interface CallOutcomeRecord {
   reason: string | null;
 }
 
-const bool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === true || v === 1 || v === '1' || v === 't');
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const json = (v: unknown): JsonValue => {
-  if (v === null || v === undefined) return null;
-  try {
-    return JSON.parse(String(v)) as JsonValue;
-  } catch {
-    return String(v);
-  }
-};
-
 /** The stored analysis of a call, or null when it has none. */
 export async function getCallAnalysis(dataSource: DataSource, callId: string): Promise<CallAnalysis | null> {
   const [r] = await select<Record<string, unknown>>(dataSource, 'SELECT * FROM call_analyses WHERE call_id = ?', [callId]);
@@ -60,7 +49,7 @@ export async function getCallAnalysis(dataSource: DataSource, callId: string): P
     verdict: str(r['verdict']) as AnalysisVerdict | null,
     verdictReason: str(r['verdict_reason']),
     fields: json(r['fields']),
-    fieldsValid: bool(r['fields_valid']),
+    fieldsValid: boolOrNull(r['fields_valid']),
     fieldsErrors: Array.isArray(errors) ? errors.map(String) : null,
     rawOutput: str(r['raw_output']),
     error: str(r['error']),

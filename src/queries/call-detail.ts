@@ -6,7 +6,7 @@ import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
 import { getCallAnalysis, getCallOutcome, type CallAnalysis, type CallOutcomeRecord } from './call-analysis.js';
 import { getCallListRow, type CallListRow } from './call-list.js';
 import { getRecording, type CallRecording } from './recordings.js';
-import { num, select, wholeNumber } from './sql.js';
+import { bool, boolOrNull, json, num, select, str, wholeNumber } from './sql.js';
 
 /** One conversation of a call. */
 export interface CallConversation {
@@ -148,18 +148,6 @@ export interface CallModel {
   provider: string | null;
   model: string;
 }
-
-const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't';
-const boolOrNull = (v: unknown): boolean | null => (v === null || v === undefined ? null : bool(v));
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const json = (v: unknown): JsonValue => {
-  if (v === null || v === undefined) return null;
-  try {
-    return JSON.parse(String(v)) as JsonValue;
-  } catch {
-    return String(v);
-  }
-};
 
 export function toLogEvent(r: Record<string, unknown>): LogEvent {
   return {

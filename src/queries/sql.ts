@@ -1,3 +1,4 @@
+import type { JsonValue } from '../events/types.js';
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { toDialect, type Dialect } from '../config/dialect.js';
@@ -14,6 +15,20 @@ export const percentileSql = (dialect: Dialect, column: string, fraction: number
   dialect === 'postgres' ? `percentile_cont(${fraction}) WITHIN GROUP (ORDER BY ${column})` : `percentile_cont(${column}, ${fraction})`;
 
 export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** A boolean column as either driver returns it (`true`, 1, '1', 't'). */
+export const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't';
+export const boolOrNull = (v: unknown): boolean | null => (v === null || v === undefined ? null : bool(v));
+export const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** A JSON text column, parsed; text that is not JSON comes back as it is; null stays null. */
+export const json = (v: unknown): JsonValue => {
+  if (v === null || v === undefined) return null;
+  try {
+    return JSON.parse(String(v)) as JsonValue;
+  } catch {
+    return String(v);
+  }
+};
 
 /**
  * A token total, exact: a `number` while it is at most `Number.MAX_SAFE_INTEGER` (2^53 − 1), else
