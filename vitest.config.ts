@@ -7,7 +7,9 @@ export default defineConfig({
     exclude: ['test/faults/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/backend-reporter.ts'],
-    testTimeout: 30_000,
+    // A test that drives the built CLI starts several node processes; three files at a time on 2
+    // cores can make one take over 30 s. Not a timing assertion: how long a hung test takes to fail.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Three test files at a time: vitest's default on 2 cores is one, and most files wait on
