@@ -1,4 +1,9 @@
-import type { RecordedEvent } from '../events/types.js';
+import type { AnalysisFailedData, RecordedEvent } from '../events/types.js';
+
+type AnalysisRunFields = Pick<
+  AnalysisFailedData,
+  'provider' | 'model' | 'tokensInput' | 'tokensOutput' | 'costUsd' | 'priceVersion' | 'attempts' | 'durationMs'
+>;
 import type { Projection, ProjectionContext } from './projection.js';
 import { jsonOrNull, pgSafe } from './projection.js';
 
@@ -49,6 +54,18 @@ export const callAnalysesProjection: Projection = {
 
 const tokens = (n: number | null): number | null => (n === null ? null : Math.round(n));
 
+/** The analysis run's columns (model, tokens, cost, attempts, duration), the same for a completed and a failed one. */
+const runValues = (ctx: ProjectionContext, d: AnalysisRunFields): unknown[] => [
+  pgSafe(ctx, d.provider),
+  pgSafe(ctx, d.model),
+  tokens(d.tokensInput),
+  tokens(d.tokensOutput),
+  d.costUsd,
+  d.priceVersion,
+  d.attempts,
+  d.durationMs,
+];
+
 async function apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void> {
   if (event.type === 'analysis_completed') {
     const d = event.data;
@@ -65,14 +82,7 @@ async function apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void
       pgSafe(ctx, d.rawOutput),
       null,
       null,
-      pgSafe(ctx, d.provider),
-      pgSafe(ctx, d.model),
-      tokens(d.tokensInput),
-      tokens(d.tokensOutput),
-      d.costUsd,
-      d.priceVersion,
-      d.attempts,
-      d.durationMs,
+      ...runValues(ctx, d),
       event.occurredAt,
     ]);
   } else if (event.type === 'analysis_failed') {
@@ -90,14 +100,7 @@ async function apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void
       pgSafe(ctx, d.rawOutput),
       pgSafe(ctx, d.error),
       pgSafe(ctx, d.errorType),
-      pgSafe(ctx, d.provider),
-      pgSafe(ctx, d.model),
-      tokens(d.tokensInput),
-      tokens(d.tokensOutput),
-      d.costUsd,
-      d.priceVersion,
-      d.attempts,
-      d.durationMs,
+      ...runValues(ctx, d),
       event.occurredAt,
     ]);
   }

@@ -1,18 +1,12 @@
+import type { RecordingAvailableData } from '../events/types.js';
 import type { DataSource } from 'typeorm';
 import { num, select } from './sql.js';
 
-/** A call's audio recording, as `recording_available` stored it. */
-export interface CallRecording {
-  path: string;
-  /** Wall time of the first sample, ms UTC: a message at time t plays at offset t − startedAt. */
-  startedAt: number;
-  durationMs: number | null;
-  channels: number;
-  format: string;
-  sizeBytes: number | null;
-  userChannel: number;
-  agentChannel: number;
-}
+/**
+ * A call's audio recording, as `recording_available` stored it (its data, read back): a message
+ * at time t plays at offset t − `startedAt`.
+ */
+export type CallRecording = RecordingAvailableData;
 
 /** The recording of call `callId`, or null when it has none (or there is no such call). */
 export async function getRecording(dataSource: DataSource, callId: string): Promise<CallRecording | null> {
