@@ -22,6 +22,8 @@ import {
 /** A worker thread that died this many times in a row without completing a batch is given up for inline writes. */
 const MAX_CRASHES = 3;
 const CLOSE_TIMEOUT_MS = 10_000;
+/** How long past the close deadline a thread told to abort has before it is terminated. */
+const ABORT_GRACE_MS = 5_000;
 
 type Request = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 type Outgoing = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
@@ -155,12 +157,16 @@ export class WorkerAppender implements Appender {
     const worker = this.worker ?? (await this.starting?.catch(() => null)) ?? null;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    // A thread still in a batch (a database that does not answer) at the deadline is stopped:
-    // its open transaction dies with its connection.
-    const timer = setTimeout(() => void worker.terminate(), Math.max(0, deadline - Date.now()));
+    // A thread still in a batch (a database that does not answer) at the deadline is told to
+    // end: its open transaction dies with its connection. It ends between two statements (a
+    // SQLite statement waits `busyTimeoutMs` at most, a PostgreSQL one is asynchronous), so
+    // terminating it is left for a thread that never comes back to its event loop.
+    const abort = setTimeout(() => worker.postMessage({ kind: 'abort' } satisfies ToWorker), Math.max(0, deadline - Date.now()));
+    const terminate = setTimeout(() => void worker.terminate(), Math.max(0, deadline - Date.now()) + ABORT_GRACE_MS);
     this.request(worker, { kind: 'close' }).catch(() => undefined); // gone already: `exit` comes
     await exited;
-    clearTimeout(timer);
+    clearTimeout(abort);
+    clearTimeout(terminate);
   }
 
   /** The application's own connection commits without checkpointing too (cleanup, rebuilds); the worker checkpoints. */

@@ -43,7 +43,14 @@ export type ToWorker =
   | { kind: 'pause-checkpoints'; id: number }
   | { kind: 'resume-checkpoints'; id: number }
   | { kind: 'stats'; id: number }
-  | { kind: 'close'; id: number };
+  | { kind: 'close'; id: number }
+  /**
+   * Ends the thread at once, between two statements, abandoning what it is doing (an open
+   * transaction dies with its connection). Sent at the close deadline instead of
+   * `Worker.terminate()`: a thread terminated while better-sqlite3 waits on a lock aborts the
+   * whole process (its error cannot be created in a terminating isolate).
+   */
+  | { kind: 'abort' };
 
 export type FromWorker =
   | { kind: 'ready' }

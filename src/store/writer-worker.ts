@@ -103,6 +103,8 @@ async function handle(message: ToWorker): Promise<unknown> {
 // One message at a time, in order: a batch, a state reset and the close never overlap.
 let tail: Promise<void> = Promise.resolve();
 port.onMessage((message) => {
+  // Not queued: it runs as soon as the thread is back from its current statement.
+  if (message.kind === 'abort') process.exit(0);
   tail = tail.then(async () => {
     try {
       post({ kind: 'reply', id: message.id, ok: true, value: await handle(message) });

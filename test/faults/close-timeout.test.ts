@@ -61,6 +61,17 @@ describeEachBackend('closing while the store cannot be written', (backend) => {
       expect(result.retryable).toEqual(Array(40).fill(false));
     });
 
+  if (backend === 'sqlite')
+    it('given the writer thread waiting on SQLite\'s write lock at the close deadline, when close ends the thread, then the process does not abort and exits by itself with every write counted', async () => {
+      // A busy wait of 1.5 s in each attempt: the deadline falls inside one.
+      const child = await runOutageChild(['unwritable', backend, await storeUrl(backend), 'worker', '1500']);
+      expect(child.endedByItself, `still running; stderr: ${child.stderr}`).toBe(true);
+      expect(child.code, `stderr: ${child.stderr}`).toBe(0);
+      const result = JSON.parse(child.lines.at(-1)!) as { report: unknown; codes: string[] };
+      expect(result.report).toEqual({ timedOut: true, unwritten: 40 });
+      expect(result.codes).toEqual(Array(40).fill('WRITE_ABANDONED'));
+    });
+
   it('given a store that cannot be written, when flush({ timeoutMs }) is called, then it rejects FLUSH_TIMEOUT (retryable) and the events stay queued', async () => {
     const logger = await unwritableLogger(backend);
     const write = logger.logEvent({ eventType: 'queued', message: 'not yet', callId: 'unwritable' });

@@ -6,8 +6,8 @@
  * - `down <url> end`: the process-wide logger on a store that is down from the start; logs a
  *   call and five events and ends its script (the logger closes at `beforeExit`). Prints `end`.
  * - `down <url> close`: the same with a logger of its own, then `close({ timeoutMs: 1000 })`.
- * - `unwritable <backend> <url> <writerThread>`: opens a logger (PostgreSQL through a proxy of
- *   its own), starts a call, then the store cannot be written (the proxy stops; another
+ * - `unwritable <backend> <url> <writerThread> [busyTimeoutMs]`: opens a logger (PostgreSQL through
+ *   a proxy of its own), starts a call, then the store cannot be written (the proxy stops; another
  *   connection holds SQLite's write lock); logs 40 messages, then `close({ timeoutMs: 2000 })`.
  */
 import Database from 'better-sqlite3';
@@ -47,13 +47,14 @@ if (mode === 'down') {
     out({ report, codes, retryable });
   }
 } else if (mode === 'unwritable') {
-  const [backend, url, writerThread] = args as [string, string, 'worker' | 'inline'];
+  const [backend, url, writerThread, busyTimeoutMs] = args as [string, string, 'worker' | 'inline', string | undefined];
   const proxy = backend === 'postgres' ? new TcpProxy(await freePort()) : null;
   await proxy?.start();
   const logger = await ConversationLogger.open({
     databaseUrl: proxy ? viaPort(url, proxy.port) : url,
     writerThread,
     ...tuning,
+    ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs: Number(busyTimeoutMs) }),
   });
   await logger.startCall({ callId: 'unwritable' });
   const conversationId = await logger.startConversation({ callId: 'unwritable' });
