@@ -27,16 +27,18 @@ export function seededRandom(seed: number): () => number {
 /**
  * Per-call columns summed over resamples: column `j` holds every call's value of it. A resample
  * draws the calls with replacement into `weights` (how often each was drawn), then sums each
- * column weighted by them: one sequential pass per column, no branch. Columns that are all zero
- * or equal to an earlier one (counts often are) are summed once.
+ * column weighted by them: one sequential pass over the calls drawn, no branch a column. Columns
+ * that are all zero or equal to an earlier one (counts often are) are summed once, and counts are
+ * summed several to a number (see {@link packLanes}).
  */
 export class CallMatrix {
   private readonly data: Float64Array[];
   /** The physical column each column is summed in (-1: all zero). */
   private alias: Int32Array | null = null;
-  private physical: Float64Array[] = [];
-  /** The physical columns row by row (call-major), and their sums, for {@link sum}. */
+  private layout: LaneLayout = { lanes: 0, lane: new Int32Array(0), scale: new Float64Array(0), size: new Float64Array(0) };
+  /** The lanes row by row (call-major), their sums, and the physical columns' sums, for {@link sum}. */
   private rows = new Float64Array(0);
+  private laneTotals = new Float64Array(0);
   private totals = new Float64Array(0);
 
   constructor(
@@ -73,24 +75,30 @@ export class CallMatrix {
   private sum(sums: Float64Array, weights: Uint32Array): void {
     const alias = this.alias ?? this.settle();
     const n = this.calls;
-    const width = this.physical.length;
+    const { lanes, lane, scale, size } = this.layout;
     const rows = this.rows;
-    const totals = this.totals;
-    totals.fill(0);
+    const laneTotals = this.laneTotals;
+    laneTotals.fill(0);
     // Row by row over the calls drawn: about a third of the calls are not drawn in a resample.
     for (let i = 0; i < n; i++) {
       const w = weights[i]!;
       if (w === 0) continue;
-      const at = i * width;
-      for (let p = 0; p < width; p++) totals[p]! += w * rows[at + p]!;
+      const at = i * lanes;
+      for (let l = 0; l < lanes; l++) laneTotals[l]! += w * rows[at + l]!;
+    }
+    const totals = this.totals;
+    for (let p = 0; p < totals.length; p++) {
+      const t = laneTotals[lane[p]!]!;
+      // Exact: a lane's sum is a whole number below 2^53 and its scales are powers of two.
+      totals[p] = size[p] === 0 ? t : Math.floor(t / scale[p]!) % size[p]!;
     }
     for (let j = 0; j < this.columns; j++) sums[j] = alias[j]! < 0 ? 0 : totals[alias[j]!]!;
   }
 
-  /** Finds the all-zero and the repeated columns once the matrix is filled. */
+  /** Finds the all-zero and the repeated columns once the matrix is filled, and lays the rest out in lanes. */
   private settle(): Int32Array {
     const alias = new Int32Array(this.columns);
-    this.physical = [];
+    const physical: Float64Array[] = [];
     const same = (a: Float64Array, b: Float64Array) => {
       for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
       return true;
@@ -101,18 +109,72 @@ export class CallMatrix {
         alias[j] = -1;
         continue;
       }
-      const p = this.physical.findIndex((q) => same(q, col));
-      alias[j] = p >= 0 ? p : this.physical.push(col) - 1;
+      const p = physical.findIndex((q) => same(q, col));
+      alias[j] = p >= 0 ? p : physical.push(col) - 1;
     }
-    const width = this.physical.length;
-    this.rows = new Float64Array(this.calls * width);
-    this.totals = new Float64Array(width);
-    this.physical.forEach((col, p) => {
-      for (let i = 0; i < this.calls; i++) this.rows[i * width + p] = col[i]!;
+    const layout = packLanes(physical, this.calls);
+    const rows = new Float64Array(this.calls * layout.lanes);
+    physical.forEach((col, p) => {
+      const at = layout.lane[p]!;
+      const scale = layout.size[p] === 0 ? 1 : layout.scale[p]!;
+      for (let i = 0; i < this.calls; i++) rows[i * layout.lanes + at]! += col[i]! * scale;
     });
+    this.layout = layout;
+    this.rows = rows;
+    this.laneTotals = new Float64Array(layout.lanes);
+    this.totals = new Float64Array(physical.length);
     this.alias = alias;
     return alias;
   }
+}
+
+/** Where each physical column is summed: its lane, and within a packed lane its scale (2^shift) and field size (2^bits; 0: not packed). */
+interface LaneLayout {
+  lanes: number;
+  lane: Int32Array;
+  scale: Float64Array;
+  size: Float64Array;
+}
+
+/**
+ * Several count columns summed as one number: a column of whole numbers from 0 to `max` sums,
+ * over any resample of `calls` draws, to at most `max × calls`, so it needs `bits` bits; columns
+ * whose bits add up to 53 or fewer share one float64 (each at its own power of two), whose sum
+ * stays exact. Columns of other values (costs, minutes) have a lane each.
+ */
+export function packLanes(columns: Float64Array[], calls: number): LaneLayout {
+  const lane = new Int32Array(columns.length);
+  const scale = new Float64Array(columns.length);
+  const size = new Float64Array(columns.length);
+  const used: number[] = [];
+  const packed: boolean[] = [];
+  columns.forEach((col, p) => {
+    let max = 0;
+    let whole = true;
+    for (const v of col) {
+      if (!Number.isInteger(v) || v < 0) {
+        whole = false;
+        break;
+      }
+      if (v > max) max = v;
+    }
+    const bits = Math.ceil(Math.log2(max * calls + 1)) || 1;
+    if (whole && bits <= 26) {
+      const l = used.findIndex((u, k) => packed[k] && u + bits <= 53);
+      const at = l >= 0 ? l : used.push(0) - 1;
+      packed[at] = true;
+      lane[p] = at;
+      scale[p] = 2 ** used[at]!;
+      size[p] = 2 ** bits;
+      used[at]! += bits;
+    } else {
+      lane[p] = used.push(53) - 1;
+      packed[lane[p]] = false;
+      scale[p] = 1;
+      size[p] = 0;
+    }
+  });
+  return { lanes: used.length, lane, scale, size };
 }
 
 /** One stage's values over a side's turns, sorted, each with its call, ready for weighted percentiles. */

@@ -63,3 +63,37 @@ it('the interval of a bootstrap distribution leaves out the NaN of empty resampl
   expect(quantileOfFinite(Float64Array.from([Number.NaN, 3, 1, 2, Number.NaN]), 0.5)).toBe(2);
   expect(quantileOfFinite(Float64Array.from([Number.NaN]), 0.5)).toBeNull();
 });
+
+it('given counts, large counts, costs and repeated columns, when resampled, then every column sum is the weighted sum spelled out, exactly', () => {
+  const random = seededRandom(11);
+  for (let round = 0; round < 50; round++) {
+    // Given calls with small counts (packed several to a number), counts large enough to need a
+    // number of their own, fractional costs, negative values, an all-zero and a repeated column
+    const calls = 1 + Math.floor(random() * 300);
+    const columns: Array<(i: number) => number> = [
+      () => Math.floor(random() * 7),
+      () => Math.floor(random() * 2),
+      () => Math.floor(random() * 40_000_000),
+      () => random() * 0.013,
+      () => Math.floor(random() * 5) - 2,
+      () => 0,
+      () => Math.floor(random() * 1000),
+    ];
+    const values = columns.map((f) => Array.from({ length: calls }, (_, i) => f(i)));
+    values.push(values[0]!.slice());
+    const matrix = new CallMatrix(calls, values.length);
+    values.forEach((col, j) => col.forEach((v, i) => matrix.set(i, j, v)));
+    const sums = new Float64Array(values.length);
+    const weights = new Uint32Array(calls);
+    for (let r = 0; r < 5; r++) {
+      // when resampled
+      matrix.resample(sums, weights, random);
+      // then each sum is the sum over the calls drawn, as often as drawn
+      values.forEach((col, j) => {
+        const expected = col.reduce((a, v, i) => a + v * weights[i]!, 0);
+        if (Number.isInteger(expected)) expect(sums[j]).toBe(expected);
+        else expect(sums[j]).toBeCloseTo(expected, 9);
+      });
+    }
+  }
+});
