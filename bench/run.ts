@@ -4,7 +4,8 @@
  * not be measured (a missed target is a result, not a failure).
  *
  * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs,search,diff` (and
- * `fleet`, run only when named: `--fleet=1,2,4,8` writer processes, `--fleet-calls=40` each),
+ * `fleet`, run only when named: `--fleet=1,2,4,8` writer processes, `--fleet-calls=40` each; and
+ * `reads`, run only when named: reads of a 10M-event store on both backends, `--reads-calls=100000`),
  * `--diff-calls=10000,30000` (calls of the `diff` stores, one figure each),
  * `--search-calls=20000` and `--search-pg-calls=20000` (the search stores' sizes, in calls of 50 messages),
  * `--calls=50`, `--speed=10`, `--jobs=1,10,25` (the job-process counts), `--no-pg`, `--rebuild` (regenerate the 1M-event store).
@@ -29,6 +30,7 @@ import { searchPostgres, searchSqlite, type SearchBench } from './search.js';
 import { measureStall } from './stall.js';
 import { measureDiff } from './diff.js';
 import { fleet } from './fleet.js';
+import { measureReads } from './reads.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -555,5 +557,48 @@ if (only?.includes('fleet') && !flag('no-pg'))
       callsPerWriter: option('fleet-calls', quick ? 10 : 40),
     }),
   );
+// Reads of a store of 10M events (asked for by name: --only=reads; the stores are kept and reused).
+if (only?.includes('reads'))
+  await figureGroup('reads at 10M events', async () => {
+    for (const backend of flag('no-pg') ? (['sqlite'] as const) : (['sqlite', 'postgres'] as const)) {
+      const r = await measureReads(
+        backend,
+        { dir, pgUrl: PG_URL },
+        option('reads-calls', quick ? 2_000 : 100_000),
+        sizes.historySamples,
+        say,
+      );
+      const size = `${(r.events / 1e6).toFixed(2)}M events, ${r.calls.toLocaleString('en-US')} calls over 90 days`;
+      say(`  ${backend} store: ${size}` + (r.reused ? ' (reused)' : ` (built in ${r.buildSeconds.toFixed(0)} s)`));
+      figure({
+        name: `${backend} getConversationHistory p99 at ${(r.events / 1e6).toFixed(1)}M events`,
+        value: r.historyP99Ms,
+        unit: 'ms',
+        target: '< 2 ms',
+        met: r.historyP99Ms < 2,
+        note: `p50 ${r.historyP50Ms.toFixed(2)} ms, ${r.historySamples} random conversations`,
+      });
+      figure({
+        name: `${backend} getCallStatistics({hours: 24}) at ${(r.events / 1e6).toFixed(1)}M events`,
+        value: r.statisticsMs,
+        unit: 'ms',
+        target: '< 100 ms',
+        met: r.statisticsMs < 100,
+        note: `median of 5 warm runs; ${r.statisticsCalls} calls in the window`,
+      });
+      for (const [route, value] of [
+        ['/api/overview (24 h)', r.overviewP95Ms],
+        ['/api/calls (first page)', r.callsP95Ms],
+      ] as const)
+        figure({
+          name: `${backend} dashboard ${route} p95 at ${(r.events / 1e6).toFixed(1)}M events`,
+          value,
+          unit: 'ms',
+          target: '< 200 ms',
+          met: value < 200,
+          note: `${r.apiSamples} requests over HTTP after 2 warm-ups`,
+        });
+    }
+  });
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 process.exitCode = summary();

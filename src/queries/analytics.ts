@@ -304,8 +304,10 @@ export async function callsBy(
          AVG(CASE WHEN m.implausible = FALSE AND m.processing_time_ms >= 0 AND m.processing_time_ms <= ? THEN m.processing_time_ms END) AS avg_rt,
          SUM(COALESCE(m.llm_cost_usd, 0)) AS cost,
          SUM(CASE WHEN m.llm_cost_usd IS NULL AND m.llm_tokens_input IS NOT NULL THEN 1 ELSE 0 END) AS unpriced
-       FROM messages m JOIN calls c ON c.id = m.call_id
-       WHERE m.role = 'assistant' AND c.started_at >= ?${rel}
+       -- The window's calls first, then their messages by call (not every reply stored, then their
+       -- calls); the || '' keeps SQLite from choosing the role index, which holds every reply of every call.
+       FROM calls c CROSS JOIN messages m
+       WHERE m.call_id = c.id AND (m.role || '') = 'assistant' AND c.started_at >= ?${rel}
        GROUP BY COALESCE(m.llm_model, '(unknown)') ORDER BY k`,
       [MAX_PLAUSIBLE_MS, from, ...relParams],
     );
@@ -334,10 +336,13 @@ export async function callsBy(
      FROM calls c LEFT JOIN (
        SELECT call_id, SUM(turns) AS turns, SUM(total_cost_usd) AS cost, SUM(unpriced_usage_count) AS unpriced,
          SUM(response_time_avg_ms * response_time_count) AS rt_sum, SUM(response_time_count) AS rt_n
-       FROM conversation_metrics GROUP BY call_id) m ON m.call_id = c.id
+       FROM conversation_metrics
+       -- Summed for the window's calls only, not for every call stored.
+       WHERE call_id IN (SELECT w.id FROM calls w WHERE w.started_at >= ?${rel.replace('c.', 'w.')})
+       GROUP BY call_id) m ON m.call_id = c.id
      WHERE c.started_at >= ?${rel}
      GROUP BY ${key} ORDER BY k`,
-    [from, ...relParams],
+    [from, ...relParams, from, ...relParams],
   );
   return rows.map((r) => {
     const g = groupRow(r, 'total');

@@ -97,8 +97,14 @@ const SORT_COLUMNS: Record<CallSortKey, string> = {
   status: 'status',
 };
 
-/** Every call with its per-call figures, as one derived table `x`. */
-const BASE = `SELECT c.id, c.livekit_room, c.caller_number,
+/**
+ * Calls with their per-call figures, as one derived table `x`: every call, or (`ids`: that many
+ * `?` parameters, given three times over, see {@link idParams}) only the calls of those ids, whose
+ * figures are then summed over their own rows alone.
+ */
+const base = (ids = 0): string => {
+  const only = (column: string) => (ids === 0 ? '' : `${column} IN (${Array(ids).fill('?').join(', ')})`);
+  return `SELECT c.id, c.livekit_room, c.caller_number,
     COALESCE(c.agent_name, (SELECT cv.agent_name FROM conversations cv WHERE cv.call_id = c.id AND cv.agent_name IS NOT NULL
       ORDER BY cv.started_at LIMIT 1)) AS agent_name,
     c.status, c.started_at, c.ended_at, c.duration_ms, c.end_reason, c.release, c.outcome, ca.verdict,
@@ -112,10 +118,27 @@ const BASE = `SELECT c.id, c.livekit_room, c.caller_number,
   LEFT JOIN (SELECT call_id, SUM(turns) AS turns, SUM(total_cost_usd) AS cost_usd, SUM(unpriced_usage_count) AS unpriced,
       SUM(error_count) AS errors,
       SUM(sla_violations) AS sla, SUM(interruptions) AS interruptions, MAX(response_time_max_ms) AS response_max
-    FROM conversation_metrics GROUP BY call_id) m ON m.call_id = c.id
+    FROM conversation_metrics ${ids === 0 ? '' : `WHERE ${only('call_id')}`} GROUP BY call_id) m ON m.call_id = c.id
   LEFT JOIN (SELECT call_id, MAX(e2e_latency_ms) AS worst FROM turns
-    WHERE implausible = FALSE AND e2e_latency_ms >= 0 AND e2e_latency_ms <= ${MAX_PLAUSIBLE_MS} GROUP BY call_id) w
-    ON w.call_id = c.id`;
+    WHERE implausible = FALSE AND e2e_latency_ms >= 0 AND e2e_latency_ms <= ${MAX_PLAUSIBLE_MS}${ids === 0 ? '' : ` AND ${only('call_id')}`}
+    GROUP BY call_id) w ON w.call_id = c.id
+  ${ids === 0 ? '' : `WHERE ${only('c.id')}`}`;
+};
+
+/** The parameters of `base(ids.length)`, in the order its placeholders appear. */
+const idParams = (ids: readonly string[]): string[] => [...ids, ...ids, ...ids];
+
+/** Every call with its per-call figures. */
+const BASE = base();
+
+/** The columns of calls a filter or sort can name without the per-call figures: a page is chosen from these first. */
+const callsOnly = (verdict: boolean) =>
+  `SELECT c.id, c.livekit_room, c.status, c.started_at, c.ended_at, c.duration_ms, c.release${verdict ? ', ca.verdict' : ''}
+   FROM calls c${verdict ? ' LEFT JOIN call_analyses ca ON ca.call_id = c.id' : ''}`;
+
+/** Filters and sorts that need the per-call figures (summed over turns and conversations). */
+const FIGURE_FILTERS: ReadonlyArray<keyof CallListFilter> = ['minTurns', 'minCostUsd', 'minWorstLatencyMs'];
+const FIGURE_SORTS: readonly CallSortKey[] = ['turns', 'cost', 'worstLatency'];
 
 const finiteOrUndefined = (name: string, v: number | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -192,14 +215,36 @@ export async function listCalls(dataSource: DataSource, filter: CallListFilter =
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalidArgument('offset', `must be a whole number >= 0, got ${offset}.`);
 
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const [count] = await select<{ n: unknown }>(dataSource, `SELECT COUNT(*) AS n FROM (${BASE}) x ${whereSql}`, params);
-  const rows = await select<Record<string, unknown>>(
-    dataSource,
-    `SELECT * FROM (${BASE}) x ${whereSql}
-     ORDER BY CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END, ${column} ${dir.toUpperCase()}, id
-     LIMIT ${limit} OFFSET ${offset}`,
-    params,
-  );
+  // Started is never null: ordered by the column alone, an index on it serves the page.
+  const order = `${column === 'started_at' ? '' : `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END, `}${column} ${dir.toUpperCase()}, id`;
+  // A page chosen from the calls alone when neither filter nor sort needs the per-call figures:
+  // those are then summed for that page only, not for every call of the store.
+  const figures = FIGURE_SORTS.includes(sort) || FIGURE_FILTERS.some((k) => filter[k] !== undefined);
+  const from = figures ? BASE : callsOnly(filter.verdict !== undefined);
+  const [count] = await select<{ n: unknown }>(dataSource, `SELECT COUNT(*) AS n FROM (${from}) x ${whereSql}`, params);
+  let rows: Record<string, unknown>[];
+  if (figures) {
+    rows = await select<Record<string, unknown>>(
+      dataSource,
+      `SELECT * FROM (${BASE}) x ${whereSql} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
+      params,
+    );
+  } else {
+    const page = (
+      await select<{ id: unknown }>(
+        dataSource,
+        `SELECT id FROM (${from}) x ${whereSql} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
+        params,
+      )
+    ).map((r) => String(r.id));
+    const byId = new Map(
+      (page.length === 0 ? [] : await select<Record<string, unknown>>(dataSource, base(page.length), idParams(page))).map((r) => [
+        String(r['id']),
+        r,
+      ]),
+    );
+    rows = page.map((id) => byId.get(id)).filter((r): r is Record<string, unknown> => r !== undefined);
+  }
   const tags = await getCallTags(
     dataSource,
     rows.map((r) => String(r['id'])),
@@ -241,6 +286,6 @@ export function toCallListRow(r: Record<string, unknown>, tags: string[] = []): 
 
 /** The list row of one call, or null when there is no such call. */
 export async function getCallListRow(dataSource: DataSource, callId: string): Promise<CallListRow | null> {
-  const [row] = await select<Record<string, unknown>>(dataSource, `SELECT * FROM (${BASE}) x WHERE id = ?`, [callId]);
+  const [row] = await select<Record<string, unknown>>(dataSource, base(1), idParams([callId]));
   return row === undefined ? null : toCallListRow(row, (await getCallTags(dataSource, [callId])).get(callId));
 }

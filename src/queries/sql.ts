@@ -28,7 +28,11 @@ export async function selectArrays(dataSource: DataSource, sql: string, params: 
   const runner = dataSource.createQueryRunner();
   try {
     const connection = (await runner.connect()) as ArrayRowConnection;
-    if (connection.prepare) return connection.prepare(text).raw(true).all(...params);
+    if (connection.prepare)
+      return connection
+        .prepare(text)
+        .raw(true)
+        .all(...params);
     if (connection.query) return (await connection.query({ text, values: [...params], rowMode: 'array' })).rows;
     throw new Error(`selectArrays: no array rows on a ${dataSource.options.type} connection`);
   } finally {

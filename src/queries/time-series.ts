@@ -101,7 +101,8 @@ export async function getTimeSeries(dataSource: DataSource, options: { from: num
        SELECT created_at AS t, processing_time_ms AS v, CASE WHEN sla_violation THEN 1 ELSE 0 END AS sla FROM messages
        WHERE role = 'assistant' AND created_at >= ? AND created_at < ? AND implausible = FALSE
          AND processing_time_ms >= 0 AND processing_time_ms <= ${MAX_PLAUSIBLE_MS}
-         AND id NOT IN (SELECT assistant_message_id FROM turns WHERE assistant_message_id IS NOT NULL)
+         -- Replies a turn already counts are left out; looked up among their own call's turns.
+         AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.call_id = messages.call_id AND t.assistant_message_id = messages.id)
      ) r GROUP BY 1`,
     [start, bucketMs, start, end, start, end],
   );

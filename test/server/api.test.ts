@@ -73,6 +73,22 @@ describeEachBackend('dashboard server', (backend) => {
     expect(xss.durationMs).toBe(95_000);
   });
 
+  it('given a page chosen by the calls alone (newest, by duration) and one chosen by the figures (by cost), then every call shows the same turns, cost, errors and worst latency in both, and calls without a duration come last', async () => {
+    const byFigures = await getJson(`${base}/api/calls?sort=cost&limit=500`);
+    const figuresOf = new Map(byFigures.rows.map((r: { id: string }) => [r.id, r]));
+    for (const route of ['/api/calls?limit=500', '/api/calls?sort=duration&dir=asc&limit=500', '/api/calls?status=completed&limit=500']) {
+      const page = await getJson(`${base}${route}`);
+      expect(page.rows.length).toBeGreaterThan(0);
+      for (const row of page.rows) expect(row).toEqual(figuresOf.get(row.id));
+    }
+    const durations = (await getJson(`${base}/api/calls?sort=duration&dir=asc&limit=500`)).rows.map(
+      (r: { durationMs: number | null }) => r.durationMs,
+    );
+    const known = durations.filter((d: number | null) => d !== null);
+    expect(durations).toEqual([...known.sort((a: number, b: number) => a - b), ...durations.filter((d: number | null) => d === null)]);
+    expect(durations.at(-1)).toBeNull(); // the active call
+  });
+
   it('filters calls by status, room, duration, turns, cost and worst latency, and sorts them', async () => {
     const failed = await getJson(`${base}/api/calls?status=failed`);
     expect(failed.rows.map((r: { id: string }) => r.id)).toContain(seeded.failedCallId);
