@@ -18,4 +18,5 @@ export const COMMON_HELP = `Common options:
   --database-url <url> the store; default: DATABASE_URL, else the config file, else sqlite:./data/voice_ai.db
   -h, --help           this help
 Environment: CONVERSATION_LOG_READ_URL=postgres://… (a read replica of a PostgreSQL store): the
-  read-only commands (calls, show, stats, search, tail, export, diff) and serve's dashboard read from it.`;
+  read-only commands (calls, show, stats, search, tail, export, diff) and serve's dashboard
+  read from it.`;

@@ -28,8 +28,9 @@ export const stats: Command = {
 Prints getCallStatistics() for the last --hours (calls, success rate, response times, SLA
 violations, cost, tokens, errors), latency percentiles per waterfall component (p50/p90/p95/
 p99/max; "heard" is the end-to-end latency measured from the call recordings by
-"convlog measure-audio", beside the reported "end to end"), and a histogram of end-to-end response latency. --by adds a table grouped by LLM
-model, UTC day, LiveKit room or release. The slowest answer names its call, for "convlog show".
+"convlog measure-audio", beside the reported "end to end"), and a histogram of end-to-end
+response latency. --by adds a table grouped by LLM model, UTC day, LiveKit room or release.
+The slowest answer names its call, for "convlog show".
 --release keeps the calls of one release (as startCall({ release }) or the plugin stamped it).
 When calls have a post-call analysis or tags: the success rate by verdict (pass ÷ calls with a
 verdict), the agent's own outcomes, the analysis cost, and the same per tag.

@@ -6,7 +6,7 @@ import { flag, parse, parsePositive } from '../args.js';
 import { COMMON_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { nearest } from '../suggest.js';
-import { oneLine, paintFor, plain, utc, type Paint, type Tone } from '../output.js';
+import { oneLine, paintFor, plain, utc, wrap, type Paint, type Tone } from '../output.js';
 
 export const tail: Command = {
   name: 'tail',
@@ -18,7 +18,7 @@ log order, until Ctrl-C (exit 0). Ids are printed whole; answers over the SLA ar
 "⚠ SLA", and failures and warnings are in colour on a terminal (not with NO_COLOR or a pipe).
   --call <id>       one call only (its id or a unique prefix of it)
   --type <types>    these event types only, comma-separated:
-                    ${EVENT_TYPES.join(', ')}
+                    ${wrap(EVENT_TYPES.join(', '), 98, 20)}
   -n, --lines <N>   start with the last N events (that match), then follow
   --interval <ms>   poll period (default 500)
 With --json, prints one JSON event per line.
