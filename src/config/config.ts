@@ -63,7 +63,9 @@ export interface StoreConfig {
   writerThread: WriterThread;
   /**
    * SQLite: how often (ms) the checkpoint thread copies the WAL into the database file. Commits
-   * never checkpoint; the thread does, off every writer's path.
+   * never checkpoint; the thread does, off every writer's path. 0: no thread; the store
+   * checkpoints when it closes (a LiveKit job process's default, see `prewarmConversationLog`:
+   * one call's events, and no second JavaScript heap in every job process).
    */
   checkpointIntervalMs: number;
   /**
@@ -291,7 +293,7 @@ function validateNumbers(c: StoreConfig): void {
     ['maxQueueSize', 1],
     ['retryBaseDelayMs', 1],
     ['retryMaxDelayMs', 1],
-    ['checkpointIntervalMs', 1],
+    ['checkpointIntervalMs', 0],
     ['writerNice', 0],
     ['heardMismatchMs', 0],
   ];

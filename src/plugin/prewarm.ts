@@ -32,7 +32,8 @@ export interface PrewarmOptions extends ConversationLogConfig {
  * happen here, while the process waits for a job; {@link attachConversationLog} in `entry` then
  * finds the logger in `proc.userData` (and the process-wide one is the same), so the call
  * opens nothing. In a job process the writer runs inline on one connection (PostgreSQL: a pool
- * of one), which is the budget of a process per call; `DB_POOL_SIZE`, `DB_POOL_OVERFLOW` and
+ * of one; SQLite: no checkpoint thread, the WAL is checkpointed when the process closes the
+ * store), which is the budget of a process per call; `DB_POOL_SIZE`, `DB_POOL_OVERFLOW` and
  * `CONVERSATION_LOG_WRITER` override that. The logger flushes with the call's shutdown callback
  * (for at most `shutdownTimeoutMs`, see {@link attachConversationLog}) and closes when the process
  * is about to exit.
@@ -58,6 +59,8 @@ export async function prewarmConversationLog(proc: JobProcessLike, config: Prewa
     ...(env['CONVERSATION_LOG_WRITER'] ? {} : { writerThread: config.writer ?? 'inline' }),
     ...(env['DB_POOL_SIZE'] ? {} : { poolSize: 1 }),
     ...(env['DB_POOL_OVERFLOW'] ? {} : { poolOverflow: 0 }),
+    // SQLite: no checkpoint thread; the process checkpoints the WAL when it closes, after its call.
+    checkpointIntervalMs: 0,
   } as const;
   const logger = getConversationLogger({ ...onePerProcess, ...storeOverrides(config) });
   await Promise.all([logger.dataSource(), loadAgentsInfo()]);

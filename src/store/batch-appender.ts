@@ -28,6 +28,8 @@ export class BatchAppender {
   private dataVersion: number | null = null;
   private checkpointer: CheckpointThread | null = null;
   private checkpointerFor: DataSource | null = null;
+  /** With `checkpointIntervalMs` 0: the connection that checkpoints when the appender stops. */
+  private checkpointOnStop: SqliteDatabaseLike | null = null;
   /** The SQLite file as it was when its connection opened: a batch that commits checks it is still at its path. */
   private file: { path: string; dev: number; ino: number } | null = null;
 
@@ -129,16 +131,25 @@ export class BatchAppender {
     return (await this.checkpointer?.stats()) ?? null;
   }
 
-  /** Stops the checkpoint thread after a last checkpoint. */
+  /** Stops the checkpoint thread after a last checkpoint (without a thread, checkpoints on the writer's connection). */
   async stop(): Promise<void> {
     const checkpointer = this.checkpointer;
     this.checkpointer = null;
     await checkpointer?.stop();
+    const db = this.checkpointOnStop;
+    this.checkpointOnStop = null;
+    try {
+      // PASSIVE: copies what no reader still needs, waits for nobody; the next checkpoint does the rest.
+      db?.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Busy or closed: another process's checkpoint (or the last connection's close) copies it.
+    }
   }
 
   /**
    * On a SQLite file: commits never checkpoint (`wal_autocheckpoint = 0`); a thread of its own
    * does, on a timer. If that thread cannot start, SQLite's automatic checkpoints come back.
+   * With `checkpointIntervalMs` 0 there is no thread: the connection checkpoints when it stops.
    */
   private async prepare(dataSource: DataSource): Promise<void> {
     const file = this.config.sqlitePath;
@@ -152,6 +163,13 @@ export class BatchAppender {
     db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     db.pragma('wal_autocheckpoint = 0');
     await this.checkpointer?.stop();
+    if (this.config.checkpointIntervalMs === 0) {
+      // A job process's store: no thread (no second JavaScript heap for one call's events); its
+      // connection checkpoints when the store closes, after the call.
+      this.checkpointer = null;
+      this.checkpointOnStop = db;
+      return;
+    }
     const checkpointer = new CheckpointThread(file, this.config.checkpointIntervalMs, this.config.writerNice);
     this.checkpointer = checkpointer;
     if (!(await checkpointer.ready())) {

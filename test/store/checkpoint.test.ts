@@ -79,3 +79,25 @@ describe('WAL checkpoints [sqlite, in memory]', () => {
     expect(await logger.store.checkpointStats()).toBeNull();
   });
 });
+
+describe('WAL checkpoints in a job process [sqlite, checkpointIntervalMs 0]', () => {
+  it('given a store without a checkpoint thread, when calls are written, then the WAL holds them; when it closes while another process keeps the file open, then the database file does', async () => {
+    const url = await freshDatabaseUrl('sqlite');
+    const file = url.slice('sqlite:'.length);
+    logger = await openLogger('sqlite', { databaseUrl: url, writerThread: 'inline', checkpointIntervalMs: 0 });
+    // Another process's connection: closing the store is then not the file's last close, which would checkpoint by itself.
+    const other = new Database(file);
+    other.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+    try {
+      for (let i = 0; i < 40; i++) await logger.startCall({ callId: `j-${i}` });
+      await logger.flush();
+      expect(await logger.store.checkpointStats()).toBeNull();
+      expect(callsInFileAlone(file, 'job-a')).toBe(0);
+      await logger.close();
+      logger = undefined;
+      expect(callsInFileAlone(file, 'job-b')).toBe(40);
+    } finally {
+      other.close();
+    }
+  });
+});
