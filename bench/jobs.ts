@@ -207,7 +207,7 @@ export async function jobs(options: { dir: string; pgUrl: string; ks: number[]; 
             unit: '',
             target: '',
             met: null,
-            note: 'the writer and the WAL checkpoint thread; no server connection',
+            note: 'the writer, which also checkpoints the WAL when it closes; no server connection',
           });
         else
           figure({
