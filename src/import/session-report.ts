@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { NewEvent } from '../events/types.js';
 import { ConversationLogError, invalidArgument } from '../errors.js';
 import { SessionMapper, type SessionEventLike } from '../plugin/mapper.js';
 import { costOf, DEFAULT_PRICING, type PricingTable, type UsageKind } from '../plugin/pricing.js';
 import { toPlainObject } from '../plugin/plain.js';
-import { createCallStartedEvent, createConversationStartedEvent, createMetricsRecordedEvent } from '../events/create.js';
+import {
+  createCallStartedEvent,
+  createConversationStartedEvent,
+  createMetricsRecordedEvent,
+  createRecordingAvailableEvent,
+} from '../events/create.js';
 
 /**
  * A LiveKit `SessionReport` as agents-js (`sessionReportToJSON`) and the Python SDK
@@ -67,10 +73,16 @@ function normaliseTimes(item: Record<string, unknown>): Record<string, unknown> 
  * preferring one with its id). Reports leave out metrics events; the report's `usage` totals
  * are recorded instead, one `metrics_recorded` event per provider and model, priced with
  * `pricing` (the default table when not given), in the call's last conversation. When the
- * report's events do carry metrics, those are used and `usage` is not counted again.
+ * report's events do carry metrics, those are used and `usage` is not counted again. The
+ * report's `audio_recording_path` (with `audio_recording_started_at`) is linked as the call's
+ * recording (`recording_available`), a relative path resolved against `recordingBaseDir` when
+ * given; its size and duration are left unknown (the CLI's import reads them from the file).
  * @throws ConversationLogError `INVALID_ARGUMENT` when the JSON is not a session report.
  */
-export function sessionReportEvents(raw: unknown, options: { callId?: string; pricing?: PricingTable } = {}): ImportedReport {
+export function sessionReportEvents(
+  raw: unknown,
+  options: { callId?: string; pricing?: PricingTable; recordingBaseDir?: string } = {},
+): ImportedReport {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw invalidArgument('report', 'must be a JSON object (a LiveKit SessionReport).');
   const r = raw as SessionReportJson;
@@ -140,6 +152,18 @@ export function sessionReportEvents(raw: unknown, options: { callId?: string; pr
     opened.add(e.data.conversationId);
     return true;
   });
+  // The session's recording (`record: true`), as the report names it: linked after the call, as the plugin links it.
+  const recordingPath = str(r['audio_recording_path']);
+  const recordingStartedAt = toMs(r['audio_recording_started_at']);
+  if (recordingPath !== null && recordingStartedAt !== null)
+    appended.push(
+      createRecordingAvailableEvent({
+        callId,
+        occurredAt: endedAt,
+        path: options.recordingBaseDir === undefined ? recordingPath : path.resolve(options.recordingBaseDir, recordingPath),
+        startedAt: Math.round(recordingStartedAt),
+      }),
+    );
   return { callId, room, events: appended };
 }
 

@@ -1,14 +1,17 @@
 import { voice } from '@livekit/agents';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { attachConversationLog } from '../../src/plugin/attach.js';
 import { costOf, DEFAULT_PRICING, mergePricing } from '../../src/plugin/pricing.js';
+import { getCallDetail } from '../../src/queries/call-detail.js';
 import { getCallListRow } from '../../src/queries/call-list.js';
 import { convlogInProcess as convlog } from '../support/cli-in-process.js';
 import { WeatherAgent, withTimeout } from '../support/livekit/session.js';
 import { ScriptedLLM, type ScriptedAnswer } from '../support/livekit/scripted-llm.js';
+import { skipWithout } from '../support/requirements.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger, type Backend } from '../support/stores.js';
 
 /** Two tool rounds whose calls share one id (as FakeLLM's `fake_call_0`, or the Responses plugin's `''`). */
@@ -178,4 +181,60 @@ describeEachBackend('import of a LiveKit SessionReport', (backend: Backend) => {
     const [event] = await q(`SELECT data FROM events WHERE call_id = ? AND type = ?`, ['usage-config', 'metrics_recorded']);
     expect(JSON.parse(String(event!['data'])).priceVersion).toBe('team-prices-1');
   });
+});
+
+describeEachBackend('import of a SessionReport with its recording', (backend: Backend) => {
+  it.skipIf(skipWithout('ffmpeg'))(
+    'given a report whose audio_recording_path names a file beside it, when imported, then the call links that recording with its size and duration; a report whose file is gone links it with neither',
+    async () => {
+      // Given a report of a recorded session and its stereo ogg/opus beside it (1.5 s)
+      const dir = fs.mkdtempSync(path.join(inject('tmpDir'), `report-rec-${backend}-`));
+      fs.mkdirSync(path.join(dir, 'recordings'));
+      execFileSync('ffmpeg', [
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:duration=1.5',
+        '-ac',
+        '2',
+        '-c:a',
+        'libopus',
+        path.join(dir, 'recordings', 'audio.ogg'),
+      ]);
+      const startedAt = Date.UTC(2026, 10, 20, 9, 0, 0);
+      const report = {
+        job_id: 'AJ_recorded',
+        room: 'room-recorded',
+        timestamp: startedAt + 60_000,
+        audio_recording_path: 'recordings/audio.ogg',
+        audio_recording_started_at: startedAt / 1000,
+        chat_history: { items: [{ type: 'message', role: 'user', content: ['hello'], created_at: startedAt / 1000 + 1 }] },
+      };
+      fs.writeFileSync(path.join(dir, 'with-file.json'), JSON.stringify(report));
+      fs.writeFileSync(path.join(dir, 'no-file.json'), JSON.stringify({ ...report, audio_recording_path: 'recordings/gone.ogg' }));
+      const url = await freshDatabaseUrl(backend);
+      // When each is imported
+      for (const [file, callId] of [
+        ['with-file.json', 'rec-with-file'],
+        ['no-file.json', 'rec-no-file'],
+      ] as const)
+        expect((await convlog(['import', path.join(dir, file), '--call-id', callId, '--database-url', url])).code).toBe(0);
+      // Then the call's recording is the file, its start as reported, its size and duration read from it
+      const logger = await openLogger(backend, { databaseUrl: url });
+      try {
+        const ds = await logger.dataSource();
+        const withFile = (await getCallDetail(ds, 'rec-with-file'))!.recording!;
+        expect(withFile).toMatchObject({ path: path.join(dir, 'recordings', 'audio.ogg'), startedAt, channels: 2, format: 'ogg/opus' });
+        expect(withFile.sizeBytes).toBe(fs.statSync(path.join(dir, 'recordings', 'audio.ogg')).size);
+        expect(withFile.durationMs).toBeGreaterThan(1400);
+        expect(withFile.durationMs).toBeLessThan(1600);
+        const gone = (await getCallDetail(ds, 'rec-no-file'))!.recording!;
+        expect(gone).toMatchObject({ path: path.join(dir, 'recordings', 'gone.ogg'), startedAt, sizeBytes: null, durationMs: null });
+      } finally {
+        await logger.close();
+      }
+    },
+  );
 });

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
+import { probeDurationMs } from '../../audio/probe.js';
+import type { NewEventOf } from '../../events/types.js';
 import { select } from '../../queries/sql.js';
 import { toCsv } from '../../export/csv.js';
 import { toJsonl } from '../../export/jsonl.js';
@@ -223,6 +225,8 @@ room id. Importing the same report again changes nothing (exit 0, "already in th
 The report's usage totals (tokens, audio, characters per provider and model) become the call's
 cost, priced with the config file's pricing over the built-in table. In a report without
 session events, tool calls are paired with their outputs by order and name (call ids repeat).
+The report's audio recording (audio_recording_path, relative to the report's directory) becomes
+the call's recording, its size and duration read from the file when it is there.
 
 ${COMMON_HELP}`,
   async run(argv, ctx) {
@@ -239,7 +243,13 @@ ${COMMON_HELP}`,
     // Priced as the agent prices: the config file's table over the built-in one.
     const { config } = await loadConfigFile(flag(args, 'config'), ctx.cwd);
     const pricing = mergePricing(config.pricing);
-    const report = sessionReportEvents(parseReport(text, file), { pricing, ...(callIdFlag === undefined ? {} : { callId: callIdFlag }) });
+    const report = sessionReportEvents(parseReport(text, file), {
+      pricing,
+      // A recording the report names by a relative path is found beside the report.
+      recordingBaseDir: path.dirname(path.resolve(file)),
+      ...(callIdFlag === undefined ? {} : { callId: callIdFlag }),
+    });
+    report.events = await Promise.all(report.events.map((e) => (e.type === 'recording_available' ? withFileFacts(e) : e)));
     const logger = await ctx.openLogger(args.values);
     if (await getCallListRow(await logger.dataSource(), report.callId)) {
       if (args.values['json']) ctx.stdout.write(json({ callId: report.callId, imported: false, reason: 'already in the store' }));
@@ -263,3 +273,13 @@ ${COMMON_HELP}`,
     return 0;
   },
 };
+
+/** A linked recording's size and duration, read from the file when it is there (else left unknown). */
+async function withFileFacts(e: NewEventOf<'recording_available'>): Promise<NewEventOf<'recording_available'>> {
+  const size = await fs.promises.stat(e.data.path).then(
+    (st) => st.size,
+    () => null,
+  );
+  if (size === null) return e;
+  return { ...e, data: { ...e.data, sizeBytes: size, durationMs: await probeDurationMs(e.data.path).catch(() => null) } };
+}
