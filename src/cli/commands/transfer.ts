@@ -249,7 +249,7 @@ ${COMMON_HELP}`,
       recordingBaseDir: path.dirname(path.resolve(file)),
       ...(callIdFlag === undefined ? {} : { callId: callIdFlag }),
     });
-    report.events = await Promise.all(report.events.map((e) => (e.type === 'recording_available' ? withFileFacts(e) : e)));
+    report.events = await Promise.all(report.events.map((e) => (e.type === 'recording_available' ? withFileFacts(e) : Promise.resolve(e))));
     const logger = await ctx.openLogger(args.values);
     if (await getCallListRow(await logger.dataSource(), report.callId)) {
       if (args.values['json']) ctx.stdout.write(json({ callId: report.callId, imported: false, reason: 'already in the store' }));
