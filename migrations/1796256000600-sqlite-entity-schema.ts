@@ -272,9 +272,10 @@ export class SqliteEntitySchema1796256000600 implements MigrationInterface {
   }
 
   /**
-   * Leaves the tables as they are: the earlier spelling and this one store and constrain the same
-   * values (same affinities, keys, defaults and foreign keys), so the code of the earlier
-   * migrations reads and writes them alike.
+   * Leaves the tables as they are: they store the same values with the same affinities, keys,
+   * defaults and foreign keys as the earlier spelling (which let SQLite store a NULL primary key
+   * no code of this package ever writes), so the earlier migrations' code reads and writes them
+   * alike, and running this migration again rebuilds them to the same definitions.
    */
   async down(): Promise<void> {}
 }
