@@ -262,7 +262,9 @@ export const SQLITE_TABLES: readonly SqliteTableDefinition[] = [
  * change on either backend (PostgreSQL's tables already agree: nothing to do there). SQLite cannot
  * alter a column's type or add a named constraint, so each table is rebuilt with its rows, its
  * indexes, and the search index's view ({@link rebuildSqliteTables}); the FTS5 index is keyed by
- * the messages' log positions, which are copied as they are, and stays valid.
+ * the messages' log positions, which are copied as they are, and stays valid. Every table is
+ * written once more, in one transaction: the migration takes time, and free disk for the WAL, in
+ * proportion to the store's size.
  */
 export class SqliteEntitySchema1796256000600 implements MigrationInterface {
   name = 'SqliteEntitySchema1796256000600';

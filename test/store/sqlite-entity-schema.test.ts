@@ -218,6 +218,8 @@ describe('the migration that makes SQLite tables as the entities declare them [s
       expect(await dataSource.query('SELECT type, name, sql FROM sqlite_master ORDER BY name')).toEqual(schemaBefore);
       expect(await dataSource.query('SELECT id FROM calls ORDER BY started_at')).toEqual([{ id: null }, { id: 'kept' }]);
       expect((await new MigrationManager(dataSource).getMigrationStatus()).pending).toEqual([LAST.name]);
+      // and its connection checks foreign keys again (TypeORM turned them off for the migration)
+      expect(await dataSource.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
     } finally {
       await dataSource.destroy();
     }
