@@ -7,6 +7,10 @@ import { ConversationEntity } from './conversation.entity.js';
 @Index('ix_messages_conversation_created', ['conversationId', 'createdAt', 'eventPosition'])
 @Index('ix_messages_call', ['callId'])
 @Index('ix_messages_role_created', ['role', 'createdAt'])
+// SQLite only: the unique index on `event_position` the message-search migration makes (the FTS5
+// index's rowid is the message's log position, and finds its row by it). TypeORM neither creates
+// nor drops it; PostgreSQL's search table is keyed by the position instead.
+@Index('ux_messages_event_position', { synchronize: false })
 export class MessageEntity {
   @PrimaryColumn({ type: 'varchar', length: 64, name: 'id' })
   id!: string;

@@ -170,7 +170,7 @@ export type { HeardLatencyResult, MeasuredTurn, MeasureOptions } from './logger/
 export { decodeToPcm } from './audio/decode.js';
 export { detectSpeech, type SpeechSegment, type VadOptions } from './audio/vad.js';
 export { getRecording, type CallRecording } from './queries/recordings.js';
-export { ENTITIES } from '../entities/index.js';
+export { entitiesFor } from '../entities/index.js';
 export { MIGRATIONS } from '../migrations/index.js';
 export { FleetMetrics, startDashboardServer } from './server/index.js';
 export type { DashboardServer, DashboardServerOptions, FleetMetricsOptions } from './server/index.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { ConversationLogNamingStrategy, ENTITIES } from '../../entities/index.js';
+import { ConversationLogNamingStrategy, entitiesFor } from '../../entities/index.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { loadConfig, type StoreConfig, type StoreOverrides } from '../config/config.js';
 import { createLog, WinstonTypeOrmLogger, type Log } from '../config/log.js';
@@ -22,7 +22,7 @@ export function createDataSource(config: StoreConfig, log: Log, options: { role?
   const writer = options.role === 'writer';
   const logger = new WinstonTypeOrmLogger(log, config.logSql);
   const common = {
-    entities: ENTITIES,
+    entities: entitiesFor(config.dialect),
     namingStrategy: new ConversationLogNamingStrategy(),
     migrations: MIGRATIONS,
     migrationsTableName: MIGRATIONS_TABLE,

@@ -98,6 +98,8 @@ export class MigrationManager {
         const done = await this.dataSource.runMigrations({ transaction: 'all' });
         return done.map((m) => m.name);
       } catch (error) {
+        // TypeORM turns foreign keys off for the migrations and on again only after they commit.
+        await this.dataSource.query('PRAGMA foreign_keys = ON').catch(() => undefined);
         // Another process may have applied them meanwhile: then there is nothing left to do.
         const status = await this.getMigrationStatus().catch(() => null);
         if (status && status.pendingCount === 0) return [];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { ConversationLogNamingStrategy, ENTITIES } from '../../entities/index.js';
+import { ConversationLogNamingStrategy, entitiesFor } from '../../entities/index.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { StoreConfig } from '../config/config.js';
 import { describeStore } from '../config/describe-store.js';
@@ -27,7 +27,7 @@ export async function openReadOnly(config: StoreConfig, log: Log): Promise<DataS
   const field = config.readUrl === null ? 'DATABASE_URL' : 'CONVERSATION_LOG_READ_URL';
   const where = describeStore({ ...config, databaseUrl: url });
   const common = {
-    entities: ENTITIES,
+    entities: entitiesFor(config.dialect),
     namingStrategy: new ConversationLogNamingStrategy(),
     migrations: MIGRATIONS,
     migrationsTableName: MIGRATIONS_TABLE,
