@@ -3,6 +3,7 @@ import type { NewEvent } from '../events/types.js';
 import { ConversationLogError, isConversationLogError } from '../errors.js';
 import type { Log } from '../config/log.js';
 import { dataJsonOf } from './append.js';
+import { DroppedEvents } from './dropped-events.js';
 import { BatchNotAttempted } from './batch-not-attempted.js';
 import { EventSettler } from './event-settler.js';
 import { classifyFailure, isLockWait } from './failures.js';
@@ -10,7 +11,6 @@ import type { EnqueueOptions, EventSink } from './sink.js';
 import { InFlightBatches, type InFlight } from './in-flight.js';
 import { OutageTracker } from './outage-tracker.js';
 import { WriteQueue } from './write-queue.js';
-import { droppedReport } from './writer-reports.js';
 import type { BatchRunner, CloseOptions, CloseReport, FlushOptions, Item, WriterOptions, WriterStats } from './writer-types.js';
 
 export type { BatchRunner, CloseOptions, CloseReport, FlushOptions, WriterOptions, WriterStats } from './writer-types.js';
@@ -65,7 +65,7 @@ export class Writer implements EventSink {
     lost: 0,
     abandoned: 0,
   };
-  private droppedUnreported = 0;
+  private readonly dropped: DroppedEvents;
   private readonly outages: OutageTracker;
   private readonly settler: EventSettler;
   /** Batches taken from the queue and not settled yet (given up with the queue at close or on a lost store). */
@@ -86,6 +86,7 @@ export class Writer implements EventSink {
     private readonly log: Log,
     private readonly pipelined: () => boolean = () => false,
   ) {
+    this.dropped = new DroppedEvents(options.maxQueueSize, this.stats, log);
     this.outages = new OutageTracker(this.stats, log);
     this.inFlight = new InFlightBatches(run);
     this.settler = new EventSettler(this.queue, this.stats, log);
@@ -120,19 +121,7 @@ export class Writer implements EventSink {
       return false;
     }
     if (this.pending >= this.options.maxQueueSize) {
-      this.stats.dropped++;
-      this.droppedUnreported++;
-      if (this.droppedUnreported === 1)
-        this.log.error('conversation log queue full: dropping events until the database catches up', {
-          maxQueueSize: this.options.maxQueueSize,
-        });
-      reject?.(
-        new ConversationLogError(
-          'QUEUE_FULL',
-          `The write queue is full (${this.options.maxQueueSize} events): the database is not keeping up or is down. The event was dropped and counted.`,
-          { retryable: true },
-        ),
-      );
+      this.dropped.drop(reject);
       return false;
     }
     // Handed over (`owned`): the producer built this data for the event and never touches it
@@ -299,10 +288,8 @@ export class Writer implements EventSink {
 
   /** System events the writer owes: events it had to drop (reported with the next batch). */
   private reportItems(): Item[] {
-    if (this.droppedUnreported === 0) return [];
-    const count = this.droppedUnreported;
-    this.droppedUnreported = 0;
-    return [this.queue.owe(droppedReport(count, this.options.maxQueueSize, this.stats.dropped))];
+    const report = this.dropped.report();
+    return report === null ? [] : [this.queue.owe(report)];
   }
 
   /**
