@@ -62,7 +62,7 @@ describeEachBackend('closing while the store cannot be written', (backend) => {
     });
 
   if (backend === 'sqlite')
-    it('given the writer thread waiting on SQLite\'s write lock at the close deadline, when close ends the thread, then the process does not abort and exits by itself with every write counted', async () => {
+    it("given the writer thread waiting on SQLite's write lock at the close deadline, when close ends the thread, then the process does not abort and exits by itself with every write counted", async () => {
       // A busy wait of 1.5 s in each attempt: the deadline falls inside one.
       const child = await runOutageChild(['unwritable', backend, await storeUrl(backend), 'worker', '1500']);
       expect(child.endedByItself, `still running; stderr: ${child.stderr}`).toBe(true);
