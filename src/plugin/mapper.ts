@@ -3,26 +3,16 @@ import {
   createCallEndedEvent,
   createConversationEndedEvent,
   createConversationStartedEvent,
-  createErrorOccurredEvent,
-  createMessageAddedEvent,
   createSessionEvent,
-  createToolExecutedEvent,
 } from '../events/create.js';
 import type { JsonObject, NewEvent } from '../events/types.js';
 import { time } from './coerce.js';
+import { errorEvent, messageEvent, toolEvents, type ItemContext } from './item-events.js';
 import { chargeReply, chargesReply, messageMetrics, metricsEvent } from './metrics.js';
 import { str, toPlainObject } from './plain.js';
 import { DEFAULT_PRICING, type PricingTable } from './pricing.js';
 import { replyEvents, unansweredTurnEvent } from './reply.js';
-import {
-  EVENT_ENVELOPE,
-  snapshotEvent,
-  type ItemSnapshot,
-  type SessionEventLike,
-  type SessionEventSnapshot,
-  type ToolCallSnapshot,
-  type ToolOutputSnapshot,
-} from './snapshot.js';
+import { EVENT_ENVELOPE, snapshotEvent, type ItemSnapshot, type SessionEventLike, type SessionEventSnapshot } from './snapshot.js';
 import { emptyTurn, emptyUsage, Speeches, type ReplyUsage, type SpeechTurn, type TurnAccumulator } from './speeches.js';
 import { outcomeOf } from './turns.js';
 
@@ -97,6 +87,11 @@ export class SessionMapper {
     this.conversationId = this.newId();
   }
 
+  /** The call, the conversation now open and the SLA: what every item's events carry. */
+  private context(): ItemContext {
+    return { callId: this.callId, conversationId: this.conversationId, slaThresholdMs: this.slaThresholdMs };
+  }
+
   get currentConversationId(): string {
     return this.conversationId;
   }
@@ -131,11 +126,11 @@ export class SessionMapper {
       case 'user_input_transcribed':
         return this.transcribed(ev, at);
       case 'function_tools_executed':
-        return this.tools(ev.functionCalls, ev.functionCallOutputs, at);
+        return this.tools(ev, at);
       case 'metrics_collected':
         return this.metrics(ev.metrics, at);
       case 'error':
-        return this.error(ev, at);
+        return [...this.ensureConversation(at), errorEvent(this.context(), ev, at)];
       case 'close':
         return this.close(ev.reason, ev.error, at);
       case 'user_state_changed':
@@ -213,46 +208,17 @@ export class SessionMapper {
       const metadata = messageMetrics(metrics);
       metadata['interimTranscripts'] = this.interimCount;
       this.interimCount = 0;
-      out.push(this.message(messageId, 'user', it, createdAt, it.transcriptConfidence, this.language, metadata, at));
+      out.push(messageEvent(this.context(), messageId, 'user', it, createdAt, it.transcriptConfidence, this.language, metadata, at));
       return out;
     }
     if (it.role !== 'assistant') {
-      out.push(this.message(messageId, 'system', it, createdAt, null, null, null, at));
+      out.push(messageEvent(this.context(), messageId, 'system', it, createdAt, null, null, null, at));
       return out;
     }
     const reply = this.assistant(messageId, it, createdAt, at);
     if (out.length === 0) return reply;
     for (const e of reply) out.push(e);
     return out;
-  }
-
-  /** A user or system message: what LiveKit reports of it, no usage of its own. */
-  private message(
-    messageId: string,
-    role: 'user' | 'system',
-    it: ItemSnapshot & { type: 'message' },
-    createdAt: number | null,
-    sttConfidence: number | null,
-    language: string | null,
-    metadata: JsonObject | null,
-    at: number,
-  ): NewEvent {
-    return createMessageAddedEvent({
-      callId: this.callId,
-      occurredAt: at,
-      messageId,
-      conversationId: this.conversationId,
-      role,
-      content: it.content,
-      createdAt,
-      sttConfidence,
-      usageCounted: false,
-      interrupted: it.interrupted,
-      language,
-      itemId: it.id,
-      slaThresholdMs: this.slaThresholdMs,
-      metadata,
-    });
   }
 
   private assistant(messageId: string, it: ItemSnapshot & { type: 'message' }, itemCreatedAt: number | null, at: number): NewEvent[] {
@@ -356,28 +322,9 @@ export class SessionMapper {
     });
   }
 
-  private tools(calls: ToolCallSnapshot[], outputs: ToolOutputSnapshot[], at: number): NewEvent[] {
+  private tools(ev: SessionEventSnapshot & { type: 'function_tools_executed' }, at: number): NewEvent[] {
     const out = this.ensureConversation(at);
-    calls.forEach((call, i) => {
-      const output = outputs[i];
-      const started = time(call.createdAt);
-      const finished = output ? time(output.createdAt) : null;
-      out.push(
-        createToolExecutedEvent({
-          callId: this.callId,
-          occurredAt: at,
-          messageId: this.newId(),
-          conversationId: this.conversationId,
-          toolCallId: call.callId,
-          name: call.name ?? 'unknown',
-          arguments: call.args ?? '',
-          output: output ? output.output : null,
-          isError: output?.isError === true,
-          durationMs: started !== null && finished !== null ? Math.max(0, finished - started) : null,
-          createdAt: started,
-        }),
-      );
-    });
+    for (const e of toolEvents(this.context(), ev.functionCalls, ev.functionCallOutputs, at, () => this.newId())) out.push(e);
     return out;
   }
 
@@ -390,21 +337,6 @@ export class SessionMapper {
     if (e.data.kind === 'stt' && e.data.model !== null) this.sttModel = e.data.model;
     if (chargesReply(e.data)) chargeReply(speech ? speech.usage : this.usage, e.data);
     return [...this.ensureConversation(at), e];
-  }
-
-  private error(ev: SessionEventSnapshot & { type: 'error' }, at: number): NewEvent[] {
-    return [
-      ...this.ensureConversation(at),
-      createErrorOccurredEvent({
-        callId: this.callId,
-        occurredAt: at,
-        conversationId: this.conversationId,
-        source: ev.source,
-        errorType: ev.errorType,
-        message: ev.message,
-        recoverable: ev.recoverable,
-      }),
-    ];
   }
 
   private close(reason: string | null, errorText: string | null, at: number): NewEvent[] {

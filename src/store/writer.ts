@@ -2,29 +2,21 @@ import { newEventId } from './event-id.js';
 import type { NewEvent } from '../events/types.js';
 import { ConversationLogError, isConversationLogError } from '../errors.js';
 import type { Log } from '../config/log.js';
-import { dataJsonOf, type AppendOutcome } from './append.js';
+import { dataJsonOf } from './append.js';
+import { DroppedEvents } from './dropped-events.js';
 import { BatchNotAttempted } from './batch-not-attempted.js';
+import { EventSettler } from './event-settler.js';
 import { classifyFailure, isLockWait } from './failures.js';
 import type { EnqueueOptions, EventSink } from './sink.js';
-import { droppedReport, lockWaitReport, outageReport, type Outage } from './writer-reports.js';
+import { InFlightBatches, type InFlight } from './in-flight.js';
+import { OutageTracker } from './outage-tracker.js';
+import { WriteQueue } from './write-queue.js';
 import type { BatchRunner, CloseOptions, CloseReport, FlushOptions, Item, WriterOptions, WriterStats } from './writer-types.js';
 
 export type { BatchRunner, CloseOptions, CloseReport, FlushOptions, WriterOptions, WriterStats } from './writer-types.js';
 
-/** One attempt of a batch, settled either way (a pipelined attempt is awaited later, never left rejected). */
-type Attempt = { outcomes: AppendOutcome[] } | { error: unknown };
-
-/** A batch taken from the queue and not settled yet; items before `from` are settled already. */
-interface InFlight {
-  batch: Item[];
-  first: Promise<Attempt>;
-  from: number;
-}
-
 /** How long `close()` waits for the queue to be written unless told otherwise. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
-/** A lock wait at least this long is recorded (`store_lock_wait`, WARNING); shorter ones are only counted. */
-const LOCK_WAIT_REPORT_MS = 1_000;
 
 /**
  * For this long from the start of an outage the retries keep the process alive: a script whose
@@ -57,14 +49,10 @@ const sleep = (ms: number, keepAlive: boolean) =>
  * An event the database refuses for good (bad data) is isolated and rejected alone.
  */
 export class Writer implements EventSink {
-  private queue: Item[] = [];
-  private head = 0;
+  private readonly queue = new WriteQueue();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
-  private readonly waiters: Array<{ seq: number; resolve: () => void }> = [];
-  private pushed = 0;
-  private settled = 0;
   private exclusiveTail: Promise<unknown> = Promise.resolve();
   private readonly stats: WriterStats = {
     queued: 0,
@@ -77,10 +65,11 @@ export class Writer implements EventSink {
     lost: 0,
     abandoned: 0,
   };
-  private droppedUnreported = 0;
-  private outage: Outage | null = null;
+  private readonly dropped: DroppedEvents;
+  private readonly outages: OutageTracker;
+  private readonly settler: EventSettler;
   /** Batches taken from the queue and not settled yet (given up with the queue at close or on a lost store). */
-  private readonly inFlight = new Set<InFlight>();
+  private readonly inFlight: InFlightBatches;
   /** Set once close() gave up at its timeout: nothing is retried any more. */
   private abandoned = false;
   /** Set once the store's file was found deleted or replaced: every write is refused from then on. */
@@ -96,10 +85,15 @@ export class Writer implements EventSink {
     private readonly options: WriterOptions,
     private readonly log: Log,
     private readonly pipelined: () => boolean = () => false,
-  ) {}
+  ) {
+    this.dropped = new DroppedEvents(options.maxQueueSize, this.stats, log);
+    this.outages = new OutageTracker(this.stats, log);
+    this.inFlight = new InFlightBatches(run);
+    this.settler = new EventSettler(this.queue, this.stats, log);
+  }
 
   get pending(): number {
-    return this.queue.length - this.head;
+    return this.queue.pending;
   }
 
   getStats(): WriterStats {
@@ -127,19 +121,7 @@ export class Writer implements EventSink {
       return false;
     }
     if (this.pending >= this.options.maxQueueSize) {
-      this.stats.dropped++;
-      this.droppedUnreported++;
-      if (this.droppedUnreported === 1)
-        this.log.error('conversation log queue full: dropping events until the database catches up', {
-          maxQueueSize: this.options.maxQueueSize,
-        });
-      reject?.(
-        new ConversationLogError(
-          'QUEUE_FULL',
-          `The write queue is full (${this.options.maxQueueSize} events): the database is not keeping up or is down. The event was dropped and counted.`,
-          { retryable: true },
-        ),
-      );
+      this.dropped.drop(reject);
       return false;
     }
     // Handed over (`owned`): the producer built this data for the event and never touches it
@@ -157,7 +139,7 @@ export class Writer implements EventSink {
         else this.log.warn('conversation log event rejected', { eventType: event.type, code: refusal.code });
         return false;
       }
-    this.queue.push({ event, eventId: newEventId(), dataJson, resolve, reject, seq: ++this.pushed });
+    this.queue.push(event, newEventId(), dataJson, resolve, reject);
     this.schedule();
     return true;
   }
@@ -165,7 +147,7 @@ export class Writer implements EventSink {
   private schedule(): void {
     if (this.running) return;
     // A flush() waiting (one that came while the last drain was ending) is not left to the timer.
-    if (this.pending >= this.options.batchSize || this.waiters.length > 0) {
+    if (this.pending >= this.options.batchSize || this.queue.waiting) {
       this.start();
     } else if (this.timer === null) {
       this.timer = setTimeout(() => this.start(), this.options.flushIntervalMs);
@@ -190,45 +172,12 @@ export class Writer implements EventSink {
    * events stay queued.
    */
   flush(options: FlushOptions = {}): Promise<void> {
-    const seq = this.pushed;
-    if (this.settled >= seq) return Promise.resolve();
-    const waiter = { seq, resolve: () => {} };
-    const done = new Promise<void>((resolve) => {
-      waiter.resolve = resolve;
-      this.waiters.push(waiter);
-    });
+    const flushing = this.queue.flushed();
+    if (flushing === null) return Promise.resolve();
     this.start();
     const { timeoutMs } = options;
-    if (timeoutMs === undefined) return done;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(
-          new ConversationLogError(
-            'FLUSH_TIMEOUT',
-            `${Math.max(0, waiter.seq - this.settled)} queued events were not written within ${timeoutMs} ms: the database is failing or slow. They stay queued and are written when it recovers; close() gives up on them at its timeout.`,
-            { field: 'timeoutMs', retryable: true },
-          ),
-        );
-      }, timeoutMs);
-      void done.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private done(_item: Item): void {
-    this.settled++;
-    if (this.waiters.length === 0) return;
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      const w = this.waiters[i]!;
-      if (this.settled >= w.seq) {
-        this.waiters.splice(i, 1);
-        w.resolve();
-      }
-    }
+    if (timeoutMs === undefined) return flushing.done;
+    return this.queue.within(flushing, timeoutMs);
   }
 
   /**
@@ -276,14 +225,10 @@ export class Writer implements EventSink {
     let n = 0;
     const reject = (item: Item) => {
       n++;
-      item.reject?.(error());
-      this.done(item);
+      this.settler.givenUp(item, error);
     };
-    for (const entry of this.inFlight) for (let i = entry.from; i < entry.batch.length; i++) reject(entry.batch[i]!);
-    this.inFlight.clear();
-    for (let i = this.head; i < this.queue.length; i++) reject(this.queue[i]!);
-    this.queue = [];
-    this.head = 0;
+    this.inFlight.clear(reject);
+    this.queue.clear(reject);
     return n;
   }
 
@@ -315,7 +260,7 @@ export class Writer implements EventSink {
         const earlier = await current.first;
         // Not again once given up (close() timed out, the store is lost): its events are rejected.
         if (!('outcomes' in earlier) && this.inFlight.has(current))
-          current.first = this.attempt(current.batch, !(earlier.error instanceof BatchNotAttempted));
+          current.first = this.inFlight.attempt(current.batch, !(earlier.error instanceof BatchNotAttempted));
       }
       // Hand the next full batch over before this one settles: a writer thread starts on it the
       // moment this one commits instead of waiting for this thread to take the result.
@@ -326,62 +271,25 @@ export class Writer implements EventSink {
       if (ahead === null && this.pending > 0) await yieldToLoop();
       // Go on with full batches, or while a flush() waits; a few stragglers wait for the
       // interval instead (fewer, fuller transactions and hand-overs).
-    } while (ahead !== null || this.pending >= this.options.batchSize || (this.pending > 0 && this.waiters.length > 0));
+    } while (ahead !== null || this.pending >= this.options.batchSize || (this.pending > 0 && this.queue.waiting));
   }
 
   /** Takes a batch and starts its first attempt. */
   private launch(): InFlight {
-    const batch = this.takeBatch();
-    const entry: InFlight = { batch, first: this.attempt(batch, false), from: 0 };
-    this.inFlight.add(entry);
-    return entry;
-  }
-
-  private attempt(batch: Item[], retry: boolean): Promise<Attempt> {
-    let run: Promise<AppendOutcome[]>;
-    try {
-      run = this.run(batch, retry);
-    } catch (error) {
-      return Promise.resolve({ error });
-    }
-    return run.then(
-      (outcomes) => ({ outcomes }),
-      (error: unknown) => ({ error }),
-    );
+    return this.inFlight.launch(this.takeBatch());
   }
 
   private takeBatch(): Item[] {
     const report = this.reportItems();
     const room = Math.max(1, this.options.batchSize - report.length);
-    const batch = this.queue.slice(this.head, this.head + room);
-    this.head += batch.length;
-    // Drop taken items from the queue at once: kept referenced until a later compaction, they
-    // outlive the young generation and every event would be promoted to the old one.
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    } else this.queue.fill(undefined as unknown as Item, this.head - batch.length, this.head);
+    const batch = this.queue.take(room);
     return report.length ? [...report, ...batch] : batch;
   }
 
   /** System events the writer owes: events it had to drop (reported with the next batch). */
   private reportItems(): Item[] {
-    if (this.droppedUnreported === 0) return [];
-    const count = this.droppedUnreported;
-    this.droppedUnreported = 0;
-    return [{ ...droppedReport(count, this.options.maxQueueSize, this.stats.dropped), seq: this.owed() }];
-  }
-
-  /**
-   * A sequence number for a system event the writer owes: a flush pending now waits for it too
-   * (it reports on what happened before that flush — an outage, dropped events).
-   */
-  private owed(): number {
-    for (const w of this.waiters) w.seq++;
-    return ++this.pushed;
+    const report = this.dropped.report();
+    return report === null ? [] : [this.queue.owe(report)];
   }
 
   /**
@@ -398,18 +306,18 @@ export class Writer implements EventSink {
 
   private async retrying(entry: InFlight): Promise<boolean> {
     const { batch } = entry;
-    let next: Promise<Attempt> | undefined = entry.first;
+    let next: InFlight['first'] | undefined = entry.first;
     let notAttempted = 0;
     let clean = true;
     for (let attempt = 0; ; attempt++) {
-      const result = await (next ?? this.attempt(batch, attempt > 0));
+      const result = await (next ?? this.inFlight.attempt(batch, attempt > 0));
       next = undefined;
       // Given up while this attempt ran: its events are rejected already.
       if (!this.inFlight.has(entry)) return false;
       if ('outcomes' in result) {
         // The outage report is queued before the batch settles, so a flush waiting on the batch waits for it too.
         this.recovered();
-        this.settle(batch, result.outcomes);
+        this.settler.committed(batch, result.outcomes);
         return clean;
       }
       const { error } = result;
@@ -430,9 +338,9 @@ export class Writer implements EventSink {
         await this.isolate(entry);
         return false;
       }
-      this.degraded(error, attempt, lockWait);
+      this.outages.failed(error, attempt, lockWait, this.pending);
       const delay = Math.min(this.options.retryMaxDelayMs, this.options.retryBaseDelayMs * 2 ** attempt);
-      const keepAlive = this.waiters.length > 0 || Date.now() - this.outage!.since < OUTAGE_KEEPALIVE_MS;
+      const keepAlive = this.queue.waiting || Date.now() - this.outages.since < OUTAGE_KEEPALIVE_MS;
       await sleep(delay * (0.5 + Math.random() * 0.5), keepAlive);
       if (!this.inFlight.has(entry)) return false;
     }
@@ -465,7 +373,7 @@ export class Writer implements EventSink {
       try {
         const outcomes = await this.run([item], true);
         if (!this.inFlight.has(entry)) return;
-        this.settle([item], outcomes);
+        this.settler.committed([item], outcomes);
       } catch (error) {
         if (!this.inFlight.has(entry)) return;
         if (isConversationLogError(error) && error.code === 'STORE_LOST') {
@@ -473,98 +381,24 @@ export class Writer implements EventSink {
           return;
         }
         if (classifyFailure(error) !== 'permanent') {
-          const single: InFlight = { batch: [item], first: this.attempt([item], true), from: 0 };
+          const single = this.inFlight.launch([item], true);
           // Settled by the retry (or given up with it), not again by this one.
           entry.from = i + 1;
-          this.inFlight.add(single);
           await this.writeWithRetry(single);
           continue;
         }
-        this.stats.rejected++;
-        this.log.error('conversation log event refused by the database', {
-          eventType: item.event.type,
-          error: (error as Error).message,
-        });
-        item.reject?.(
-          new ConversationLogError('STORE_REJECTED', `The database refused this ${item.event.type} event: ${(error as Error).message}`, {
-            cause: error,
-          }),
-        );
-        this.done(item);
+        this.settler.refused(item, error);
       }
       entry.from = i + 1;
     }
   }
 
-  private settle(batch: Item[], outcomes: AppendOutcome[]): void {
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i]!;
-      const outcome = outcomes[i];
-      if (outcome?.status === 'rejected') {
-        this.stats.rejected++;
-        if (item.reject) item.reject(outcome.error);
-        else
-          this.log.warn('conversation log event rejected', {
-            eventType: item.event.type,
-            code: outcome.error.code,
-          });
-      } else {
-        this.stats.appended++;
-        item.resolve?.();
-      }
-      this.done(item);
-    }
-  }
-
-  /**
-   * A failed attempt, retried. A wait on another writer's lock is contention, logged at debug;
-   * any other failure makes it an outage, logged once at error.
-   */
-  private degraded(error: unknown, attempt: number, lockWait: boolean): void {
-    const message = (error as Error)?.message ?? String(error);
-    if (!this.outage) {
-      this.outage = { since: Date.now(), attempts: 0, error: message, lockOnly: lockWait };
-      this.stats.degraded = true;
-      if (lockWait) this.log.debug('conversation log database locked by another writer; retrying', { queued: this.pending });
-      else this.outageStarted(message);
-    } else if (this.outage.lockOnly && !lockWait) {
-      this.outage.lockOnly = false;
-      this.outage.error = message;
-      this.outageStarted(message);
-    }
-    this.outage.attempts = attempt + 1;
-  }
-
-  private outageStarted(message: string): void {
-    this.log.error('conversation log database write failed; retrying with backoff, the agent is not affected', {
-      error: message,
-      queued: this.pending,
-    });
-  }
-
+  /** A batch committed: the outage it ends, if any, goes on record with the next batch. */
   private recovered(): void {
-    if (!this.outage) return;
-    const outage = this.outage;
-    this.outage = null;
-    this.stats.degraded = false;
-    const durationMs = Date.now() - outage.since;
-    const { attempts } = outage;
-    let report;
-    if (outage.lockOnly) {
-      // A wait that committed: counted; on record (WARNING) only when it was long.
-      this.stats.lockWaits++;
-      if (durationMs < LOCK_WAIT_REPORT_MS) {
-        this.log.debug('conversation log database lock wait over', { durationMs, attempts });
-        return;
-      }
-      this.log.warn('conversation log database writes waited for another writer and committed', { durationMs, attempts });
-      report = lockWaitReport(outage, durationMs);
-    } else {
-      this.log.warn('conversation log database writes recovered', { durationMs, attempts });
-      report = outageReport(outage, durationMs, this.stats.dropped);
-    }
+    const report = this.outages.recovered();
+    if (report === null) return;
     // Written with the next batch: the outage is on record once writing works again.
-    this.queue.splice(this.head, 0, { ...report, seq: this.owed() });
+    this.queue.pushFront(report);
     if (!this.running) this.schedule();
   }
 }
