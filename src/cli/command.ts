@@ -15,7 +15,8 @@ export interface Command {
 export const COMMON_HELP = `Common options:
   --json               machine-readable output (JSON) on stdout
   --config <file>      agent.config.ts (or .js) to read; default: ./agent.config.* if present
-  --database-url <url> the store; default: DATABASE_URL, else the config file, else sqlite:./data/voice_ai.db
+  --database-url <url> the store; default: DATABASE_URL, else the config file,
+                       else sqlite:./data/voice_ai.db
   -h, --help           this help
 Environment: CONVERSATION_LOG_READ_URL=postgres://… (a read replica of a PostgreSQL store): the
   read-only commands (calls, show, stats, search, tail, export, diff) and serve's dashboard

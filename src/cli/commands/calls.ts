@@ -15,7 +15,8 @@ export const calls: Command = {
 Lists calls, newest first, as wide as the terminal (COLUMNS when piped); call ids are never
 cut, so any of them pastes into "convlog show". Failures and SLA breaches are in colour on a
 terminal (not with NO_COLOR, not into a pipe).
-  --since <when>    calls that started since a duration ago (30m, 24h, 7d) or an ISO date (default 24h)
+  --since <when>    calls that started since a duration ago (30m, 24h, 7d) or an ISO date
+                    (default 24h)
   --status <s>      active, completed, failed or abandoned
   --room <text>     room names containing this text (case-insensitive)
   --release <r>     calls of this release exactly (a RELEASE column shows when the calls listed

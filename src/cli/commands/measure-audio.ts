@@ -20,8 +20,9 @@ end-to-end figure; a turn where they differ by more than the threshold is flagge
 agent's path: schedule it (cron) or run it by hand.
 
   --call <id>          that call (or a unique prefix of its id), measured again if it was
-  --threshold-ms <ms>  flag |heard - reported| above this (default CONVERSATION_LOG_HEARD_MISMATCH_MS,
-                       else the config file's recordings.heardMismatchMs, else 150)
+  --threshold-ms <ms>  flag |heard - reported| above this (default
+                       CONVERSATION_LOG_HEARD_MISMATCH_MS, else the config file's
+                       recordings.heardMismatchMs, else 150)
   --dry-run            print what is measured, store nothing
   -n, --limit <n>      without --call: at most n calls not measured yet (default 1000)
 

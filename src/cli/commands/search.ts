@@ -7,7 +7,8 @@ import { highlighterFor, json, oneLine, utc } from '../output.js';
 export const search: Command = {
   name: 'search',
   summary: 'full-text search across every transcript, newest first',
-  help: `Usage: convlog search "<query>" [--role user] [--since 7d] [--agent A] [--room R] [--release R] [--sort newest|rank] [-n 20]
+  help: `Usage: convlog search "<query>" [--role user] [--since 7d] [--agent A] [--room R]
+                      [--release R] [--sort newest|rank] [-n 20]
 
 Searches every stored message, and each call's id and caller number, and prints the matches,
 newest first: time (UTC), role and call id (whole, ready for "convlog show"), then a snippet with

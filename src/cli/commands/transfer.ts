@@ -23,8 +23,9 @@ export const exportCommand: Command = {
   name: 'export',
   summary: 'stream the record out as jsonl, csv or otlp (OpenTelemetry traces)',
   help: `Usage: convlog export --format jsonl|csv|otlp [--since 7d] [--out file] [--with-content]
-       convlog export --format otlp --endpoint http://collector:4318/v1/traces [--otlp-encoding protobuf|json]
-                      [--batch-size 20] [--max-attempts 5] [--since 7d] [--with-content]
+       convlog export --format otlp --endpoint http://collector:4318/v1/traces
+                      [--otlp-encoding protobuf|json] [--batch-size 20] [--max-attempts 5]
+                      [--since 7d] [--with-content]
 
 Streams what happened since --since (a duration like 24h or an ISO date; default: everything)
 to --out, or to stdout. Pages through the store: memory stays flat whatever its size.
