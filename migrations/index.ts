@@ -5,6 +5,7 @@ import { SearchPosition1796256000200 } from './1796256000200-search-position.js'
 import { WebhookOutbox1796256000300 } from './1796256000300-webhook-outbox.js';
 import { CallAnalysis1796256000400 } from './1796256000400-call-analysis.js';
 import { Recordings1796256000500 } from './1796256000500-recordings.js';
+import { SearchIndexSize1796256000700 } from './1796256000700-search-index-size.js';
 
 /** Every migration, oldest first, as an array (no globs). */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   WebhookOutbox1796256000300,
   CallAnalysis1796256000400,
   Recordings1796256000500,
+  SearchIndexSize1796256000700,
 ];

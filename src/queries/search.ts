@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { PG_TEXT } from '../projections/search-index.js';
+import { expandPrefixes } from './search-prefix.js';
 import { parseSearchQuery, toFts5Match, toPgTsquery } from './search-query.js';
 import { pageMatch, rankScores, SCORED_CHARS } from './search-rank.js';
 import { dialectOf, select, timeMs, wholeNumber } from './sql.js';
@@ -137,7 +138,9 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
   // log position order (the order messages were recorded) and stop after SEARCH_WINDOW of them:
   // those are ordered by time or by score, so neither order reads every match of a common word.
   if (dialectOf(dataSource) === 'sqlite') {
-    const match = toFts5Match(query);
+    // Prefixes are read as the words they stand for where the index lists them (search-prefix.ts).
+    const matched = await expandPrefixes(dataSource, query);
+    const match = toFts5Match(matched);
     // CROSS JOIN keeps messages_fts the outer loop: FTS5 hands its matches over newest first.
     // Ranked, each match's text comes along for its score (see search-rank.ts: FTS5's bm25()
     // would first count every match of each term in the whole index).
@@ -167,8 +170,9 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     // highest positions (bound as INTEGERs: FTS5 leaves out a rowid constraint whose value is a
     // REAL, how a JavaScript number is bound): snippet() runs for the page's rows only, the `+`
     // keeping the page's set a filter, not an FTS5 constraint. FTS5 reads a prefix by merging
-    // the matches of every word it begins, in the whole index; this pass looks for the words of
-    // the page that begin with it instead (see pageMatch), and for a row it then misses, the prefix.
+    // the matches of every word it begins, in the whole index; for a prefix left so (see
+    // search-prefix.ts), this pass looks for the words of the page that begin with it instead
+    // (see pageMatch), and for a row it then misses, the prefix.
     const snippets = async (expression: string, wanted: readonly number[]) => {
       if (wanted.length === 0) return;
       for (const row of await select<Record<string, unknown>>(
@@ -183,7 +187,7 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
         byPosition.set(Number(row['pos']), row);
     };
     const byPosition = new Map<number, Record<string, unknown>>();
-    const hasPrefix = query.all.some((g) => g.some((t) => t.kind === 'prefix'));
+    const hasPrefix = matched.all.some((g) => g.some((t) => t.kind === 'prefix'));
     if (hasPrefix && positions.length > 0) {
       const texts =
         sort === 'rank'
@@ -195,7 +199,7 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
                 [JSON.stringify(positions)],
               )
             ).map((r) => r.text);
-      await snippets(toFts5Match(pageMatch(query, texts)), positions);
+      await snippets(toFts5Match(pageMatch(matched, texts)), positions);
     }
     await snippets(
       match,
