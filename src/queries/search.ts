@@ -69,6 +69,8 @@ export interface SearchResult {
 export const SEARCH_WINDOW = 1_000;
 
 /** PostgreSQL: the newest this many messages are read for the window first (see searchMessages). */
+const PROBE_ROWS = SEARCH_WINDOW;
+/** PostgreSQL: then, when the probe's share of matches says they hold the window, the newest this many. */
 const RECENT_ROWS = 20 * SEARCH_WINDOW;
 
 const START = '\uE000';
@@ -221,8 +223,10 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     // follows the query's shape, so its placeholders are numbered here (not through the
     // statement-text cache); every value is still bound, the configuration too (not read in the
     // same statement), so the planner sees the tsquery. The window is read newest first along
-    // the primary key from the newest RECENT_ROWS messages (a common word fills it at once);
-    // when they hold too few matches, from the GIN index (a rare word: few rows to sort).
+    // the primary key from the newest PROBE_ROWS messages (a very common word fills it at once),
+    // then from the newest RECENT_ROWS when the probe's share of matches says they hold it (a
+    // common word); else from the GIN index (a rare word: few rows to sort, and no RECENT_ROWS
+    // read for nothing). Ranked, only the window's rows are scored, after it is cut.
     const [settings] = await dataSource.query<Array<{ cfg: string }>>('SELECT text_search_config AS cfg FROM search_settings WHERE id = 1');
     let n = 0;
     const filterSql = filters.replace(/\?/g, () => `$${++n}`);
@@ -230,15 +234,17 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     const ts = toPgTsquery(query, cfg, n + 1);
     const values = [...params, settings?.cfg ?? 'simple', ...ts.params];
     const windowSql = (from: string, order: string) =>
-      `SELECT m.event_position AS pos, m.created_at AS t${sort === 'rank' ? `, ts_rank(m.search_vector, ${ts.sql}, 1) AS score` : ''}
-       FROM ${from} m${callJoin}
-       WHERE m.search_vector @@ (${ts.sql})${filterSql}
-       ORDER BY ${order} DESC LIMIT ${SEARCH_WINDOW}`;
+      `SELECT w.pos, w.t${sort === 'rank' ? `, ts_rank(w.v, ${ts.sql}, 1) AS score` : ''}
+       FROM (SELECT m.event_position AS pos, m.created_at AS t${sort === 'rank' ? ', m.search_vector AS v' : ''}
+         FROM ${from} m${callJoin}
+         WHERE m.search_vector @@ (${ts.sql})${filterSql}
+         ORDER BY ${order} DESC LIMIT ${SEARCH_WINDOW}) w`;
+    const newest = (rows: number) =>
+      windowSql(`(SELECT * FROM messages_search ORDER BY event_position DESC LIMIT ${rows})`, 'm.event_position');
     type WindowRow = { pos: string; t: string; score?: number };
-    let window = await dataSource.query<WindowRow[]>(
-      windowSql(`(SELECT * FROM messages_search ORDER BY event_position DESC LIMIT ${RECENT_ROWS})`, 'm.event_position'),
-      values,
-    );
+    let window = await dataSource.query<WindowRow[]>(newest(PROBE_ROWS), values);
+    if (window.length < SEARCH_WINDOW && window.length * RECENT_ROWS >= SEARCH_WINDOW * PROBE_ROWS)
+      window = await dataSource.query<WindowRow[]>(newest(RECENT_ROWS), values);
     // `+ 0`: not along the primary key (the planner would, expecting more matches than a rare word has).
     if (window.length < SEARCH_WINDOW)
       window = await dataSource.query<WindowRow[]>(windowSql('messages_search', 'm.event_position + 0'), values);
