@@ -146,8 +146,11 @@ async function sqliteSearchStore(
   return { file, events, buildSeconds: (performance.now() - t0) / 1000, reused: false };
 }
 
-/** Bumped when the search store's content changes: an older file is built again. */
-const SEARCH_STORE_VERSION = 1;
+/**
+ * Bumped when the search store's content or index layout changes: an older file is built again
+ * (migrating it would rebuild its index in one go, not as the batches of a live store write it).
+ */
+const SEARCH_STORE_VERSION = 2;
 
 /**
  * Makes the store's index a no-op stand-in (for the ingest comparison): the projection's
