@@ -71,7 +71,7 @@ const sizes = {
   searchCalls: option('search-calls', quick ? 1_000 : 20_000),
   searchPgCalls: option('search-pg-calls', quick ? 1_000 : 20_000),
   searchRounds: quick ? 5 : 20,
-  searchIngestCalls: quick ? 20 : 60,
+  searchIngestCalls: quick ? 20 : 120,
 };
 const PG_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const dir = fileURLToPath(new URL('../.tmp/bench/', import.meta.url));

@@ -6,6 +6,7 @@ import { WebhookOutbox1796256000300 } from './1796256000300-webhook-outbox.js';
 import { CallAnalysis1796256000400 } from './1796256000400-call-analysis.js';
 import { Recordings1796256000500 } from './1796256000500-recordings.js';
 import { SqliteEntitySchema1796256000600 } from './1796256000600-sqlite-entity-schema.js';
+import { SearchIndexSize1796256000700 } from './1796256000700-search-index-size.js';
 
 /** Every migration, oldest first, as an array (no globs). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   CallAnalysis1796256000400,
   Recordings1796256000500,
   SqliteEntitySchema1796256000600,
+  SearchIndexSize1796256000700,
 ];

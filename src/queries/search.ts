@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { invalidArgument } from '../errors.js';
 import { PG_TEXT } from '../projections/search-index.js';
+import { expandPrefixes } from './search-prefix.js';
 import { parseSearchQuery, toFts5Match, toPgTsquery } from './search-query.js';
 import { pageMatch, rankScores, SCORED_CHARS } from './search-rank.js';
 import { dialectOf, select, timeMs, wholeNumber } from './sql.js';
@@ -68,6 +69,8 @@ export interface SearchResult {
 export const SEARCH_WINDOW = 1_000;
 
 /** PostgreSQL: the newest this many messages are read for the window first (see searchMessages). */
+const PROBE_ROWS = SEARCH_WINDOW;
+/** PostgreSQL: then, when the probe's share of matches says they hold the window, the newest this many. */
 const RECENT_ROWS = 20 * SEARCH_WINDOW;
 
 const START = '\uE000';
@@ -137,7 +140,9 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
   // log position order (the order messages were recorded) and stop after SEARCH_WINDOW of them:
   // those are ordered by time or by score, so neither order reads every match of a common word.
   if (dialectOf(dataSource) === 'sqlite') {
-    const match = toFts5Match(query);
+    // Prefixes are read as the words they stand for where the index lists them (search-prefix.ts).
+    const matched = await expandPrefixes(dataSource, query);
+    const match = toFts5Match(matched);
     // CROSS JOIN keeps messages_fts the outer loop: FTS5 hands its matches over newest first.
     // Ranked, each match's text comes along for its score (see search-rank.ts: FTS5's bm25()
     // would first count every match of each term in the whole index).
@@ -167,8 +172,9 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     // highest positions (bound as INTEGERs: FTS5 leaves out a rowid constraint whose value is a
     // REAL, how a JavaScript number is bound): snippet() runs for the page's rows only, the `+`
     // keeping the page's set a filter, not an FTS5 constraint. FTS5 reads a prefix by merging
-    // the matches of every word it begins, in the whole index; this pass looks for the words of
-    // the page that begin with it instead (see pageMatch), and for a row it then misses, the prefix.
+    // the matches of every word it begins, in the whole index; for a prefix left so (see
+    // search-prefix.ts), this pass looks for the words of the page that begin with it instead
+    // (see pageMatch), and for a row it then misses, the prefix.
     const snippets = async (expression: string, wanted: readonly number[]) => {
       if (wanted.length === 0) return;
       for (const row of await select<Record<string, unknown>>(
@@ -183,7 +189,7 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
         byPosition.set(Number(row['pos']), row);
     };
     const byPosition = new Map<number, Record<string, unknown>>();
-    const hasPrefix = query.all.some((g) => g.some((t) => t.kind === 'prefix'));
+    const hasPrefix = matched.all.some((g) => g.some((t) => t.kind === 'prefix'));
     if (hasPrefix && positions.length > 0) {
       const texts =
         sort === 'rank'
@@ -195,7 +201,7 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
                 [JSON.stringify(positions)],
               )
             ).map((r) => r.text);
-      await snippets(toFts5Match(pageMatch(query, texts)), positions);
+      await snippets(toFts5Match(pageMatch(matched, texts)), positions);
     }
     await snippets(
       match,
@@ -217,8 +223,10 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     // follows the query's shape, so its placeholders are numbered here (not through the
     // statement-text cache); every value is still bound, the configuration too (not read in the
     // same statement), so the planner sees the tsquery. The window is read newest first along
-    // the primary key from the newest RECENT_ROWS messages (a common word fills it at once);
-    // when they hold too few matches, from the GIN index (a rare word: few rows to sort).
+    // the primary key from the newest PROBE_ROWS messages (a very common word fills it at once),
+    // then from the newest RECENT_ROWS when the probe's share of matches says they hold it (a
+    // common word); else from the GIN index (a rare word: few rows to sort, and no RECENT_ROWS
+    // read for nothing). Ranked, only the window's rows are scored, after it is cut.
     const [settings] = await dataSource.query<Array<{ cfg: string }>>('SELECT text_search_config AS cfg FROM search_settings WHERE id = 1');
     let n = 0;
     const filterSql = filters.replace(/\?/g, () => `$${++n}`);
@@ -226,15 +234,17 @@ export async function searchMessages(dataSource: DataSource, options: SearchOpti
     const ts = toPgTsquery(query, cfg, n + 1);
     const values = [...params, settings?.cfg ?? 'simple', ...ts.params];
     const windowSql = (from: string, order: string) =>
-      `SELECT m.event_position AS pos, m.created_at AS t${sort === 'rank' ? `, ts_rank(m.search_vector, ${ts.sql}, 1) AS score` : ''}
-       FROM ${from} m${callJoin}
-       WHERE m.search_vector @@ (${ts.sql})${filterSql}
-       ORDER BY ${order} DESC LIMIT ${SEARCH_WINDOW}`;
+      `SELECT w.pos, w.t${sort === 'rank' ? `, ts_rank(w.v, ${ts.sql}, 1) AS score` : ''}
+       FROM (SELECT m.event_position AS pos, m.created_at AS t${sort === 'rank' ? ', m.search_vector AS v' : ''}
+         FROM ${from} m${callJoin}
+         WHERE m.search_vector @@ (${ts.sql})${filterSql}
+         ORDER BY ${order} DESC LIMIT ${SEARCH_WINDOW}) w`;
+    const newest = (rows: number) =>
+      windowSql(`(SELECT * FROM messages_search ORDER BY event_position DESC LIMIT ${rows})`, 'm.event_position');
     type WindowRow = { pos: string; t: string; score?: number };
-    let window = await dataSource.query<WindowRow[]>(
-      windowSql(`(SELECT * FROM messages_search ORDER BY event_position DESC LIMIT ${RECENT_ROWS})`, 'm.event_position'),
-      values,
-    );
+    let window = await dataSource.query<WindowRow[]>(newest(PROBE_ROWS), values);
+    if (window.length < SEARCH_WINDOW && window.length * RECENT_ROWS >= SEARCH_WINDOW * PROBE_ROWS)
+      window = await dataSource.query<WindowRow[]>(newest(RECENT_ROWS), values);
     // `+ 0`: not along the primary key (the planner would, expecting more matches than a rare word has).
     if (window.length < SEARCH_WINDOW)
       window = await dataSource.query<WindowRow[]>(windowSql('messages_search', 'm.event_position + 0'), values);
