@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteEntitySchema1796256000600 } from '../../migrations/1796256000600-sqlite-entity-schema.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { createAnalysisCompletedEvent, createRecordingAvailableEvent, createTurnCompletedEvent } from '../../src/events/create.js';
 import type { ConversationLogger } from '../../src/logger/conversation-logger.js';
@@ -9,15 +10,19 @@ import { MigrationManager } from '../../src/store/migration-manager.js';
 import { freshDatabaseUrl, openLogger, quietLog } from '../support/stores.js';
 
 const DAY = 86_400_000;
-const LAST = new MIGRATIONS[MIGRATIONS.length - 1]!();
-const LAST_TIMESTAMP = Number(/(\d{13})$/.exec(LAST.name!)![1]);
+/** The migration under test, and it with every later one: what a store of the previous release has yet to run. */
+const AT = MIGRATIONS.indexOf(SqliteEntitySchema1796256000600);
+const PENDING = MIGRATIONS.slice(AT).map((M) => {
+  const name = new M().name!;
+  return { name, timestamp: Number(/(\d{13})$/.exec(name)![1]) };
+});
 
-/** A SQLite store made by every migration before the last one, as a store of the previous release is. */
+/** A SQLite store made by every migration before the one under test, as a store of the previous release is. */
 async function storeBeforeLastMigration(file: string): Promise<void> {
   const ds = new DataSource({
     type: 'better-sqlite3',
     database: file,
-    migrations: MIGRATIONS.slice(0, -1),
+    migrations: MIGRATIONS.slice(0, AT),
     migrationsTableName: MIGRATIONS_TABLE,
   });
   await ds.initialize();
@@ -25,11 +30,12 @@ async function storeBeforeLastMigration(file: string): Promise<void> {
   await ds.destroy();
 }
 
-/** Marks the last migration applied (true) or not (false) without running it. */
+/** Marks the migration under test and the later ones applied (true) or not (false) without running them. */
 function markLastMigration(file: string, applied: boolean): void {
   const db = new Database(file);
-  if (applied) db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (timestamp, name) VALUES (?, ?)`).run(LAST_TIMESTAMP, LAST.name);
-  else db.prepare(`DELETE FROM ${MIGRATIONS_TABLE} WHERE name = ?`).run(LAST.name);
+  for (const m of PENDING)
+    if (applied) db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (timestamp, name) VALUES (?, ?)`).run(m.timestamp, m.name);
+    else db.prepare(`DELETE FROM ${MIGRATIONS_TABLE} WHERE name = ?`).run(m.name);
   db.close();
 }
 
@@ -217,7 +223,7 @@ describe('the migration that makes SQLite tables as the entities declare them [s
       expect(result).toMatchObject({ ok: false, error: { code: 'MIGRATION_FAILED', message: expect.stringContaining('NOT NULL') } });
       expect(await dataSource.query('SELECT type, name, sql FROM sqlite_master ORDER BY name')).toEqual(schemaBefore);
       expect(await dataSource.query('SELECT id FROM calls ORDER BY started_at')).toEqual([{ id: null }, { id: 'kept' }]);
-      expect((await new MigrationManager(dataSource).getMigrationStatus()).pending).toEqual([LAST.name]);
+      expect((await new MigrationManager(dataSource).getMigrationStatus()).pending).toEqual(PENDING.map((m) => m.name));
       // and its connection checks foreign keys again (TypeORM turned them off for the migration)
       expect(await dataSource.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
     } finally {
