@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConversationLogger } from '../src/logger/conversation-logger.js';
 import { cleanupOldData, type CleanupResult } from '../src/store/cleanup.js';
+import { select } from '../src/queries/sql.js';
 import { getCallStatistics } from '../src/queries/statistics.js';
 import { callEvents } from './calls.js';
 import { fullGc } from './gc.js';
@@ -87,6 +88,39 @@ export async function bigStore(dir: string, calls: number, turns: number, log: (
   return { file, anchor, events, calls, reused: false, buildSeconds: (performance.now() - t0) / 1000 };
 }
 
+/**
+ * `getConversationHistory` of `samples` random conversations (after 100 more that warm the
+ * caches), then `getCallStatistics` of the 24 h before `anchor`, 6 times (the first cold).
+ */
+export async function timeReads(
+  reader: ConversationLogger,
+  anchor: number,
+  samples: number,
+): Promise<{ history: number[]; statistics: number[]; statisticsCalls: number }> {
+  const ds = await reader.dataSource();
+  const ids = (await select<{ id: string }>(ds, 'SELECT id FROM conversations ORDER BY random() LIMIT ?', [samples + 100])).map(
+    (r) => r.id,
+  );
+  const history: number[] = [];
+  fullGc();
+  for (const [i, conversationId] of ids.entries()) {
+    const t0 = performance.now();
+    const messages = await reader.getConversationHistory({ conversationId });
+    const ms = performance.now() - t0;
+    if (messages.length === 0) throw new Error(`conversation ${conversationId} has no history`);
+    if (i >= 100) history.push(ms);
+  }
+  const statistics: number[] = [];
+  let statisticsCalls = 0;
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    const stats = await getCallStatistics(ds, 24, anchor);
+    statistics.push(performance.now() - t0);
+    statisticsCalls = stats.calls.total;
+  }
+  return { history, statistics, statisticsCalls };
+}
+
 export interface QueryResult {
   historyP50Ms: number;
   historyP99Ms: number;
@@ -108,27 +142,7 @@ export async function measureQueries(store: BigStore, dir: string, samples: numb
   readThrough(store.file);
   // Reads: the application's DataSource, as a user's code would use it.
   const reader = await ConversationLogger.open({ databaseUrl: `sqlite:${store.file}`, log: quiet, writerThread: 'inline' });
-  const ds = await reader.dataSource();
-  const ids = ((await ds.query(`SELECT id FROM conversations ORDER BY random() LIMIT ?`, [samples + 100])) as Array<{ id: string }>).map(
-    (r) => r.id,
-  );
-  const times: number[] = [];
-  fullGc();
-  for (const [i, conversationId] of ids.entries()) {
-    const t0 = performance.now();
-    const messages = await reader.getConversationHistory({ conversationId });
-    const ms = performance.now() - t0;
-    if (messages.length === 0) throw new Error(`conversation ${conversationId} has no history`);
-    if (i >= 100) times.push(ms); // the first 100 warm the caches
-  }
-  const statsTimes: number[] = [];
-  let statisticsCalls = 0;
-  for (let i = 0; i < 6; i++) {
-    const t0 = performance.now();
-    const stats = await getCallStatistics(ds, 24, store.anchor);
-    statsTimes.push(performance.now() - t0);
-    statisticsCalls = stats.calls.total;
-  }
+  const { history: times, statistics: statsTimes, statisticsCalls } = await timeReads(reader, store.anchor, samples);
   await reader.close();
 
   // Cleanup deletes: run it on a copy, so the store is reused as it is.

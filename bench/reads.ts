@@ -2,12 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { ConversationLogger } from '../src/logger/conversation-logger.js';
-import { select } from '../src/queries/sql.js';
-import { getCallStatistics } from '../src/queries/statistics.js';
 import { startDashboardServer } from '../src/server/dashboard-server.js';
 import { callEvents } from './calls.js';
-import { fullGc } from './gc.js';
 import { freshSchema } from './pg-schema.js';
+import { timeReads } from './queries.js';
 import { quiet } from './quiet.js';
 import { percentile } from './report.js';
 
@@ -60,26 +58,7 @@ export async function measureReads(
   const reader = await ConversationLogger.open({ databaseUrl: url, log: quiet, writerThread: 'inline' });
   try {
     const ds = await reader.dataSource();
-    const ids = (await select<{ id: string }>(ds, 'SELECT id FROM conversations ORDER BY random() LIMIT ?', [samples + 100])).map(
-      (r) => r.id,
-    );
-    const history: number[] = [];
-    fullGc();
-    for (const [i, conversationId] of ids.entries()) {
-      const t0 = performance.now();
-      const messages = await reader.getConversationHistory({ conversationId });
-      const ms = performance.now() - t0;
-      if (messages.length === 0) throw new Error(`conversation ${conversationId} has no history`);
-      if (i >= 100) history.push(ms); // the first 100 warm the caches
-    }
-    const statistics: number[] = [];
-    let statisticsCalls = 0;
-    for (let i = 0; i < 6; i++) {
-      const t0 = performance.now();
-      const stats = await getCallStatistics(ds, 24, meta.anchor);
-      statistics.push(performance.now() - t0);
-      statisticsCalls = stats.calls.total;
-    }
+    const { history, statistics, statisticsCalls } = await timeReads(reader, meta.anchor, samples);
     const server = await startDashboardServer({ dataSource: ds, port: 0, metrics: false });
     const api = async (route: string): Promise<number[]> => {
       const times: number[] = [];
