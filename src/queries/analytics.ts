@@ -272,7 +272,10 @@ export interface CallGroupStats {
    */
   costUsd: number | null;
   costKind: 'llm' | 'total';
-  /** Usage records (or replies, by model) with no known price: their cost is unknown, not zero. */
+  /**
+   * Usage records (or replies, by model: with tokens but no price, or with no model reported)
+   * with no known price: their cost is unknown, not zero.
+   */
   unpricedUsage: number;
 }
 
@@ -303,7 +306,8 @@ export async function callsBy(
          COUNT(*) AS turns,
          AVG(CASE WHEN m.implausible = FALSE AND m.processing_time_ms >= 0 AND m.processing_time_ms <= ? THEN m.processing_time_ms END) AS avg_rt,
          SUM(COALESCE(m.llm_cost_usd, 0)) AS cost,
-         SUM(CASE WHEN m.llm_cost_usd IS NULL AND m.llm_tokens_input IS NOT NULL THEN 1 ELSE 0 END) AS unpriced
+         -- Unpriced: a reply with tokens but no price, or one that reported no model (nothing to price it by).
+         SUM(CASE WHEN m.llm_cost_usd IS NULL AND (m.llm_tokens_input IS NOT NULL OR m.llm_model IS NULL) THEN 1 ELSE 0 END) AS unpriced
        -- The window's calls first, then their messages by call (not every reply stored, then their
        -- calls); the || '' keeps SQLite from choosing the role index, which holds every reply of every call.
        FROM calls c CROSS JOIN messages m

@@ -132,3 +132,34 @@ describeEachBackend('analytics helpers', (backend) => {
     await expect(callsBy(ds, 'room', { hours: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
+
+describeEachBackend('calls by model, replies without a model', (backend) => {
+  it('given replies that reported no model and no usage, when calls are grouped by model, then their row says the cost is unknown, not $0', async () => {
+    const logger = await openLogger(backend);
+    try {
+      // Given a call with one priced reply and two that reported no LLM metrics at all
+      const at = TODAY + 7_200_000;
+      const events: NewEvent[] = [callStarted('c-u', at), conversationStarted('c-u', 'conv-u', at + 1, 'gpt-4o')];
+      events.push(
+        messageAdded('conv-u', 'u1', 'assistant', 'priced', at + 1000, {
+          llmModel: 'gpt-4o',
+          llmTokensInput: 100,
+          llmTokensOutput: 10,
+          llmCostUsd: 0.002,
+        }),
+      );
+      for (const id of ['u2', 'u3']) events.push(messageAdded('conv-u', id, 'assistant', 'no metrics', at + 2000, {}));
+      events.push(callEnded('c-u', at + 3000));
+      for (const e of events) await logger.append(e);
+      // When grouped by model
+      const rows = await callsBy(await logger.dataSource(), 'model', { hours: 48, now: NOW });
+      // Then the model's row has its cost, and the replies without a model are counted as unpriced
+      expect(rows.map((g) => [g.key, g.turns, g.costUsd, g.unpricedUsage])).toEqual([
+        ['(unknown)', 2, null, 2],
+        ['gpt-4o', 1, 0.002, 0],
+      ]);
+    } finally {
+      await logger.close();
+    }
+  });
+});
