@@ -294,7 +294,9 @@ export async function callsBy(
     throw invalidArgument('by', `must be room, day, model, release, agent or endReason, got ${String(by)}.`);
   const from = since(window);
   const release = releaseFilter(window.release);
-  const rel = release === null ? '' : ' AND c.release = ?';
+  /** The release filter on the calls of `alias`. */
+  const relOf = (alias: string) => (release === null ? '' : ` AND ${alias}.release = ?`);
+  const rel = relOf('c');
   const relParams = release === null ? [] : [release];
   if (by === 'model') {
     const rows = await select<Record<string, unknown>>(
@@ -342,7 +344,7 @@ export async function callsBy(
          SUM(response_time_avg_ms * response_time_count) AS rt_sum, SUM(response_time_count) AS rt_n
        FROM conversation_metrics
        -- Summed for the window's calls only, not for every call stored.
-       WHERE call_id IN (SELECT w.id FROM calls w WHERE w.started_at >= ?${rel.replace('c.', 'w.')})
+       WHERE call_id IN (SELECT w.id FROM calls w WHERE w.started_at >= ?${relOf('w')})
        GROUP BY call_id) m ON m.call_id = c.id
      WHERE c.started_at >= ?${rel}
      GROUP BY ${key} ORDER BY k`,
