@@ -21,15 +21,21 @@ export interface FleetReport {
   ms: number;
   /** Enqueue → committed of each acknowledged event (ms), store only. */
   commitMs: number[];
+  /** CPU time of this process (every thread) while it wrote, ms. */
+  cpuMs: number;
   /** Acknowledged events (store: append resolved; raw: rows committed). */
   acknowledged: number;
 }
 
 const send = (m: object) => process.send!(m);
+const cpuMsSince = (start: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+};
 const go = () => new Promise<void>((resolve) => process.once('message', () => resolve()));
 const init = await new Promise<FleetInit>((resolve) => process.once('message', (m) => resolve(m as FleetInit)));
 
-let report: FleetReport;
+// Each writer sends its report, then closes its connection when told to (see bench/fleet.ts).
 if (init.kind === 'store') {
   const events = mappedCalls(init.calls, init.startedAt, 400, init.prefix);
   const logger = await ConversationLogger.open({ databaseUrl: init.url, log: quiet, maxQueueSize: events.length + 1_000 });
@@ -38,6 +44,7 @@ if (init.kind === 'store') {
   send({ kind: 'ready' });
   await go();
   const commitMs: number[] = [];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const acks: Array<Promise<void>> = [];
   for (let i = 0; i < events.length; i += 500) {
@@ -49,18 +56,31 @@ if (init.kind === 'store') {
   }
   const settled = await Promise.allSettled(acks);
   const ms = performance.now() - t0;
+  const cpuMs = cpuMsSince(cpu0);
+  const report: FleetReport = {
+    events: events.length,
+    ms,
+    cpuMs,
+    commitMs,
+    acknowledged: settled.filter((s) => s.status === 'fulfilled').length,
+  };
+  send({ kind: 'report', report });
+  // The connection stays open until the bench has read its server process's CPU time.
+  await go();
   await logger.close();
-  report = { events: events.length, ms, commitMs, acknowledged: settled.filter((s) => s.status === 'fulfilled').length };
 } else {
   const batches = JSON.parse(fs.readFileSync(init.rowsFile, 'utf8')) as RowBatch[];
   const client = new pg.Client({ connectionString: init.url });
   await client.connect();
   send({ kind: 'ready' });
   await go();
+  const cpu0 = process.cpuUsage();
   const ms = await rawPgInsert(client, batches);
-  await client.end();
+  const cpuMs = cpuMsSince(cpu0);
   const events = batches.reduce((n, b) => n + b.events.length, 0);
-  report = { events, ms, commitMs: [], acknowledged: events };
+  const report: FleetReport = { events, ms, cpuMs, commitMs: [], acknowledged: events };
+  send({ kind: 'report', report });
+  await go();
+  await client.end();
 }
-send({ kind: 'report', report });
 process.disconnect();

@@ -8,6 +8,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { ConversationLogger } from '../src/logger/conversation-logger.js';
@@ -28,6 +29,7 @@ const CALL_COLUMN: Record<Table, string> = {
   messages: 'call_id',
   turns: 'call_id',
   system_events: 'call_id',
+  messages_search: 'call_id',
 };
 
 /** A fresh schema of the bench database, migrated once before the writers start (as a fleet's store is). */
@@ -51,18 +53,79 @@ function message(child: ChildProcess, kind: string): Promise<Record<string, unkn
   });
 }
 
-/** Forks one child per init, waits until every one is ready, starts them at once; their reports and the wall time (ms). */
-async function runAll(inits: FleetInit[]): Promise<{ reports: FleetReport[]; wallMs: number }> {
+/** CPU time (ms) a process has used, from /proc (its user and system clock ticks, 100 a second); null once it is gone. */
+function cpuMsOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The CPU time the database's server processes spend for the connections named `app`
+ * (`application_name`), sampled from /proc every 100 ms while they run: what one PostgreSQL
+ * pays per event, whichever machine the writers run on.
+ */
+class ServerCpu {
+  private readonly start = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  constructor(
+    private readonly admin: pg.Client,
+    private readonly app: string,
+  ) {}
+  async sample(baseline = false): Promise<void> {
+    const r = await this.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [this.app]);
+    for (const { pid } of r.rows) {
+      const ms = cpuMsOf(pid);
+      if (ms === null) continue;
+      if (baseline || !this.start.has(pid)) this.start.set(pid, baseline ? ms : 0);
+      this.last.set(pid, ms);
+    }
+  }
+  get ms(): number {
+    let total = 0;
+    for (const [pid, ms] of this.last) total += ms - (this.start.get(pid) ?? 0);
+    return total;
+  }
+}
+
+/** `url` with its connections named `app` in pg_stat_activity. */
+const named = (url: string, app: string) => {
+  const u = new URL(url);
+  u.searchParams.set('application_name', app);
+  return u.toString();
+};
+
+/**
+ * Forks one child per init, waits until every one is ready, starts them at once; their reports,
+ * the wall time (ms), and the CPU time (ms) of the server processes serving them (`cpu`).
+ */
+async function runAll(inits: FleetInit[], cpu: ServerCpu): Promise<{ reports: FleetReport[]; wallMs: number; serverCpuMs: number }> {
   const children = inits.map(() => fork(CHILD, [], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   try {
     const ready = children.map((c) => message(c, 'ready'));
     children.forEach((c, i) => c.send(inits[i]!));
     await Promise.all(ready);
+    await cpu.sample(true);
     const reports = children.map((c) => message(c, 'report'));
+    let sampling = Promise.resolve();
+    const sampler = setInterval(() => {
+      sampling = sampling.then(() => cpu.sample());
+    }, 100);
     const t0 = performance.now();
     for (const c of children) c.send({ kind: 'go' });
     const done = (await Promise.all(reports)).map((m) => m['report'] as FleetReport);
-    return { reports: done, wallMs: performance.now() - t0 };
+    const wallMs = performance.now() - t0;
+    clearInterval(sampler);
+    await sampling;
+    await cpu.sample();
+    const exited = children.map((c) => new Promise<void>((resolve) => (c.exitCode === null ? c.once('exit', () => resolve()) : resolve())));
+    for (const c of children) c.send({ kind: 'close' });
+    await Promise.all(exited);
+    return { reports: done, wallMs, serverCpuMs: cpu.ms };
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();
   }
@@ -77,7 +140,14 @@ export async function fleet(options: { baseUrl: string; dir: string; ns: number[
     try {
       const startedAt = Date.now() - 3_600_000;
       const prefixes = Array.from({ length: n }, (_, i) => `fleet${n}-w${i}`);
-      const ours = await runAll(prefixes.map((prefix) => ({ kind: 'store', url: store.url, prefix, calls: callsPerWriter, startedAt })));
+      const admin = new pg.Client({ connectionString: baseUrl });
+      await admin.connect();
+      const storeApp = `convlog_fleet_store_${n}`;
+      const rawApp = `convlog_fleet_raw_${n}`;
+      const ours = await runAll(
+        prefixes.map((prefix) => ({ kind: 'store', url: named(store.url, storeApp), prefix, calls: callsPerWriter, startedAt })),
+        new ServerCpu(admin, storeApp),
+      );
       const events = ours.reports.reduce((s, r) => s + r.events, 0);
       const acknowledged = ours.reports.reduce((s, r) => s + r.acknowledged, 0);
 
@@ -112,15 +182,38 @@ export async function fleet(options: { baseUrl: string; dir: string; ns: number[
           ).rows as Row[];
         const rowsFile = path.join(dir, `fleet-rows-${process.pid}-${prefix}.json`);
         fs.writeFileSync(rowsFile, JSON.stringify(await rowBatches(read, 500)));
-        inits.push({ kind: 'raw', url: raw.url, rowsFile });
+        inits.push({ kind: 'raw', url: named(raw.url, rawApp), rowsFile });
       }
       await client.end();
-      const reference = await runAll(inits);
+      const reference = await runAll(inits, new ServerCpu(admin, rawApp));
+      await admin.end();
       for (const i of inits) if (i.kind === 'raw') fs.rmSync(i.rowsFile, { force: true });
 
       const oursRate = events / (ours.wallMs / 1000);
       const rawRate = reference.reports.reduce((s, r) => s + r.events, 0) / (reference.wallMs / 1000);
       const commits = ours.reports.flatMap((r) => r.commitMs);
+      // What the one database pays per event: with writers on machines of their own (a fleet),
+      // this is what bounds the events/s one PostgreSQL takes.
+      const rawEvents = reference.reports.reduce((s, r) => s + r.events, 0);
+      const storeCpuUs = (ours.serverCpuMs * 1000) / events;
+      const rawCpuUs = (reference.serverCpuMs * 1000) / rawEvents;
+      figure({
+        name: `fleet N=${n}: database CPU per event, raw pg / store`,
+        value: rawCpuUs / storeCpuUs,
+        unit: '×',
+        target: '≥ 0.7',
+        met: rawCpuUs / storeCpuUs >= 0.7,
+        note: `server processes' CPU: store ${storeCpuUs.toFixed(1)} µs an event, raw ${rawCpuUs.toFixed(1)} µs; the events/s one PostgreSQL takes from writers on machines of their own`,
+      });
+      const writerUs = (reports: FleetReport[], count: number) => (reports.reduce((s, r) => s + r.cpuMs, 0) * 1000) / count;
+      figure({
+        name: `fleet N=${n}: writer process CPU per event, store / raw pg`,
+        value: writerUs(ours.reports, events) / writerUs(reference.reports, rawEvents),
+        unit: '×',
+        target: '',
+        met: null,
+        note: `store ${writerUs(ours.reports, events).toFixed(1)} µs an event (every thread), raw ${writerUs(reference.reports, rawEvents).toFixed(1)} µs; on this machine the writers and the database share ${os.cpus().length} cores`,
+      });
       figure({
         name: `fleet N=${n}: store / raw pg, ${n} writer process${n === 1 ? '' : 'es'} into one PostgreSQL`,
         value: oursRate / rawRate,

@@ -93,9 +93,13 @@ export async function ingestSqlite(dir: string, calls: number, rounds: number): 
     // The same rows, split where the warm-up ended: raw inserts the warm-up's untimed first.
     const source = new Database(file, { readonly: true });
     const read = (timed: boolean) => async (t: Table) =>
-      source
-        .prepare(`SELECT * FROM ${t} ${t === 'events' ? `WHERE position ${timed ? '>' : '<='} ? ` : ''}ORDER BY rowid`)
-        .all(...(t === 'events' ? [warmEnd] : [])) as Row[];
+      t === 'messages_search'
+        ? (source
+            .prepare('SELECT rowid AS event_position, content, call_id, caller_number FROM messages_fts ORDER BY rowid')
+            .all() as Row[])
+        : (source
+            .prepare(`SELECT * FROM ${t} ${t === 'events' ? `WHERE position ${timed ? '>' : '<='} ? ` : ''}ORDER BY rowid`)
+            .all(...(t === 'events' ? [warmEnd] : [])) as Row[]);
     const warmBatches = await rowBatches(read(false), BATCH);
     const batches = await rowBatches(read(true), BATCH);
     source.close();

@@ -17,9 +17,12 @@ export function rawSqliteInsert(db: Database.Database, batches: readonly RowBatc
     let s = statements.get(table);
     if (!s) {
       const columns = columnsOf(table, row);
+      // SQLite's search index is the FTS5 table messages_fts, whose rowid is the log position.
+      const [name, names] =
+        table === 'messages_search' ? ['messages_fts', columns.map((c) => (c === 'event_position' ? 'rowid' : c))] : [table, columns];
       s = {
         columns,
-        stmt: db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`),
+        stmt: db.prepare(`INSERT INTO ${name} (${names.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`),
       };
       statements.set(table, s);
     }

@@ -1,7 +1,21 @@
 import type { NewEvent } from '../src/events/types.js';
 
-/** Every table of the store, parents before children (the order rows are inserted in). */
-export const TABLES = ['events', 'calls', 'conversations', 'conversation_metrics', 'messages', 'turns', 'system_events'] as const;
+/**
+ * Every table of the store, parents before children (the order rows are inserted in).
+ * `messages_search` is the full-text index the messages projection writes in the same
+ * transaction: PostgreSQL's table of that name (one `tsvector` per message under GIN), SQLite's
+ * FTS5 table `messages_fts` (its rows read and written by log position, the FTS5 rowid).
+ */
+export const TABLES = [
+  'events',
+  'calls',
+  'conversations',
+  'conversation_metrics',
+  'messages',
+  'turns',
+  'system_events',
+  'messages_search',
+] as const;
 export type Table = (typeof TABLES)[number];
 
 export type Row = Record<string, unknown>;
@@ -30,6 +44,7 @@ export async function rowBatches(read: ReadTable, batchSize: number): Promise<Ro
   const metrics = await byKey('conversation_metrics', 'conversation_id');
   const messages = await byKey('messages', 'id');
   const turns = await byKey('turns', 'id');
+  const search = await byKey('messages_search', 'event_position');
   const systemByPosition = new Map<string, Row[]>();
   for (const r of await read('system_events')) {
     const k = String(r['event_position']);
@@ -45,6 +60,7 @@ export async function rowBatches(read: ReadTable, batchSize: number): Promise<Ro
       messages: [],
       turns: [],
       system_events: [],
+      messages_search: [],
     };
     for (const e of events.slice(i, i + batchSize)) {
       batch.events.push(e);
@@ -72,6 +88,7 @@ export async function rowBatches(read: ReadTable, batchSize: number): Promise<Ro
           break;
       }
       batch.system_events.push(...(systemByPosition.get(String(e['position'])) ?? []));
+      take('messages_search', search, e['position']);
     }
     batches.push(batch);
   }
