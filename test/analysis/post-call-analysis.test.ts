@@ -127,6 +127,9 @@ describeEachBackend('post-call analysis of a real AgentSession call', (backend) 
       (r) => r['type'],
     );
     expect(types.indexOf('analysis_completed')).toBeGreaterThan(types.indexOf('call_ended'));
+    // handle.tag() and handle.outcome() are events of the call's stream: one per call of them.
+    expect(types.filter((t) => t === 'call_tagged')).toHaveLength(3);
+    expect(types.filter((t) => t === 'call_outcome_recorded')).toHaveLength(1);
 
     const shown = await convlogInProcess(['show', 'call-analysed', '--json', '--database-url', url]);
     expect(shown.code).toBe(0);
