@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { decodeContent } from '../projections/messages.js';
+import { getCallTags } from '../queries/call-analysis.js';
 import { select } from '../queries/sql.js';
 
 const PAGE = 1000;
@@ -22,6 +23,10 @@ export const CSV_COLUMNS = [
   'tool_name',
   'tool_arguments',
   'tool_is_error',
+  /** The call's post-call analysis verdict (`pass`, `fail`, `unclear`); empty without one. */
+  'call_verdict',
+  /** The tags the agent put on the call (`handle.tag()`), sorted, joined by `;`. */
+  'call_tags',
 ] as const;
 
 /** What {@link toCsv} may change so a spreadsheet opens the file safely. */
@@ -56,7 +61,8 @@ export function csvField(v: unknown, options: CsvOptions = {}): string {
 
 /**
  * Every message since `since` as CSV (RFC 4180, header first, `created_at` as ISO UTC), in
- * (created_at, id) order, streamed a page at a time. Text cells are made safe for spreadsheets
+ * (created_at, id) order, streamed a page at a time, each with its call's analysis verdict and
+ * tags. Text cells are made safe for spreadsheets
  * unless `options.raw` (see {@link CsvOptions}); numbers are written as they are.
  */
 export async function* toCsv(dataSource: DataSource, since: number, options: CsvOptions = {}): AsyncGenerator<string> {
@@ -65,10 +71,12 @@ export async function* toCsv(dataSource: DataSource, since: number, options: Csv
   for (;;) {
     const rows = await select<Record<string, unknown>>(
       dataSource,
-      `SELECT * FROM messages WHERE created_at >= ? AND (created_at > ? OR (created_at = ? AND id > ?))
-       ORDER BY created_at, id LIMIT ${PAGE}`,
+      `SELECT m.*, ca.verdict AS call_verdict FROM messages m LEFT JOIN call_analyses ca ON ca.call_id = m.call_id
+       WHERE m.created_at >= ? AND (m.created_at > ? OR (m.created_at = ? AND m.id > ?))
+       ORDER BY m.created_at, m.id LIMIT ${PAGE}`,
       [since, cursor[0], cursor[0], cursor[1]],
     );
+    const tags = await getCallTags(dataSource, [...new Set(rows.map((r) => String(r['call_id'])))]);
     for (const r of rows) {
       const row: Record<string, unknown> = {
         ...r,
@@ -77,6 +85,7 @@ export async function* toCsv(dataSource: DataSource, since: number, options: Csv
         content: decodeContent(String(r['content']), r['content_encoding'] === null ? null : String(r['content_encoding'])),
         interrupted: r['interrupted'] === true || Number(r['interrupted']) === 1,
         sla_violation: r['sla_violation'] === true || Number(r['sla_violation']) === 1,
+        call_tags: tags.get(String(r['call_id']))?.join(';'),
       };
       yield `${CSV_COLUMNS.map((c) => csvField(row[c], options)).join(',')}\r\n`;
     }

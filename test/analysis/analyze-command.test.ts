@@ -213,6 +213,37 @@ describeEachBackend('convlog analyze, calls --verdict/--tag, stats, over stored 
     60_000,
   );
 
+  it('given verdicts and tags, when exported, then each CSV message row has its call\u2019s verdict and tags, and the JSONL log the analysis and tag events', async () => {
+    const csv = await cli(['export', '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    // No cell here holds a comma, a quote or a line break: plain splits read the file.
+    const [header, ...lines] = csv.stdout
+      .trimEnd()
+      .split('\r\n')
+      .map((l) => l.split(','));
+    const col = (name: string) => header!.indexOf(name);
+    expect(header!.slice(-2)).toEqual(['call_verdict', 'call_tags']);
+    const byCall = lines.map((l) => [l[col('call_id')], l[col('role')], l[col('call_verdict')], l[col('call_tags')]]);
+    expect(byCall).toEqual([
+      ['call-refund', 'user', 'fail', 'billing;refund'],
+      ['call-refund', 'assistant', 'fail', 'billing;refund'],
+      ['call-hours', 'user', 'pass', 'billing'],
+      ['call-hours', 'assistant', 'pass', 'billing'],
+      ['call-live', 'user', '', ''],
+      ['call-live', 'assistant', '', ''],
+    ]);
+
+    const jsonl = await cli(['export', '--format', 'jsonl']);
+    const events = jsonl.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; callId: string; data: Record<string, unknown> });
+    const refund = events.filter((e) => e.callId === 'call-refund');
+    expect(refund.filter((e) => e.type === 'call_tagged').map((e) => e.data['tag'])).toEqual(['refund', 'billing']);
+    expect(refund.find((e) => e.type === 'analysis_completed')?.data).toMatchObject({ verdict: 'fail', fields: { refund: true } });
+    expect(refund.find((e) => e.type === 'call_outcome_recorded')?.data).toEqual({ outcome: 'fail', reason: 'could not refund' });
+  });
+
   it('given analyses, tags and outcomes, when the projections are rebuilt, then call_analyses, call_tags and calls are the same rows', async () => {
     const ds = await logger.dataSource();
     const dump = async () => ({

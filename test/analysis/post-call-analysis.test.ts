@@ -1,4 +1,4 @@
-import { voice } from '@livekit/agents';
+import { llm as agentsLlm, voice } from '@livekit/agents';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -11,6 +11,8 @@ import { analysisAnswer, analysisLLM } from '../support/livekit/analysis-llm.js'
 import { FailingLLM } from '../support/livekit/failing-llm.js';
 import { WeatherAgent, weatherLLM, withTimeout } from '../support/livekit/session.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
+import { transcriptText } from '../../src/analysis/prompt.js';
+import { getCallTranscript } from '../../src/queries/transcript.js';
 
 const rows = (ds: DataSource, sql: string, params: unknown[] = []) => ds.query(sql, params) as Promise<Array<Record<string, unknown>>>;
 
@@ -32,6 +34,43 @@ async function weatherCall(
   during?.(log);
   await session.close();
   return log;
+}
+
+/** An analysis LLM whose answer waits until the test opens its gate: a slow LLM the test controls. */
+class GatedLLM extends agentsLlm.LLM {
+  started = 0;
+  private open: () => void = () => undefined;
+  readonly gate = new Promise<void>((resolve) => (this.open = resolve));
+  label(): string {
+    return 'gated-llm';
+  }
+  release(): void {
+    this.open();
+  }
+  chat({ chatCtx, toolCtx, connOptions }: Parameters<agentsLlm.LLM['chat']>[0]): agentsLlm.LLMStream {
+    this.started++;
+    return new GatedStream(this, this.gate, {
+      chatCtx,
+      toolCtx,
+      connOptions: connOptions ?? { maxRetry: 0, retryIntervalMs: 0, timeoutMs: 60_000 },
+    });
+  }
+}
+
+class GatedStream extends agentsLlm.LLMStream {
+  constructor(
+    owner: GatedLLM,
+    private readonly gate: Promise<void>,
+    params: ConstructorParameters<typeof agentsLlm.LLMStream>[1],
+  ) {
+    super(owner, params);
+  }
+
+  protected async run(): Promise<void> {
+    await this.gate;
+    const content = analysisAnswer({ summary: 'Late answer.', verdict: 'pass', reason: 'ok' });
+    this.queue.put({ id: 'gated', delta: { role: 'assistant', content } });
+  }
 }
 
 describeEachBackend('post-call analysis of a real AgentSession call', (backend) => {
@@ -88,6 +127,9 @@ describeEachBackend('post-call analysis of a real AgentSession call', (backend) 
       (r) => r['type'],
     );
     expect(types.indexOf('analysis_completed')).toBeGreaterThan(types.indexOf('call_ended'));
+    // handle.tag() and handle.outcome() are events of the call's stream: one per call of them.
+    expect(types.filter((t) => t === 'call_tagged')).toHaveLength(3);
+    expect(types.filter((t) => t === 'call_outcome_recorded')).toHaveLength(1);
 
     const shown = await convlogInProcess(['show', 'call-analysed', '--json', '--database-url', url]);
     expect(shown.code).toBe(0);
@@ -139,6 +181,72 @@ describeEachBackend('post-call analysis of a real AgentSession call', (backend) 
     expect(slow.requests).toBe(2);
     const [call] = await rows(ds, `SELECT status FROM calls WHERE id = 'call-llm-slow'`);
     expect(call!['status']).toBe('completed');
+  }, 40_000);
+
+  it('given an analysis LLM that has not answered yet, when the session closes, then the call is stored as ended at once and the analysis lands later', async () => {
+    const gated = new GatedLLM();
+    const log = await weatherCall(logger, 'call-analysis-pending', { llm: gated, criteria: CRITERIA, timeoutMs: 60_000 });
+    // The session has closed and its call is stored as ended while the analysis LLM still holds its answer.
+    await expect.poll(() => gated.started).toBe(1);
+    await logger.flush();
+    const [call] = await rows(ds, `SELECT status FROM calls WHERE id = 'call-analysis-pending'`);
+    expect(call!['status']).toBe('completed');
+    expect(await rows(ds, `SELECT call_id FROM call_analyses WHERE call_id = 'call-analysis-pending'`)).toEqual([]);
+    gated.release();
+    expect(await withTimeout(log.analysis(), 15_000)).toMatchObject({ status: 'completed', verdict: 'pass', summary: 'Late answer.' });
+  }, 40_000);
+
+  it('given answers that are not JSON, then each is retried and analysis_failed keeps the last one raw; a verdict outside pass/fail/unclear is stored as none, the raw answer kept', async () => {
+    const prose = analysisLLM(['The call went fine, I think.', 'Verdict: pass.']);
+    const log = await weatherCall(logger, 'call-prose', { llm: prose, criteria: CRITERIA, retries: 1, retryDelayMs: 1 });
+    expect(await withTimeout(log.analysis(), 15_000)).toMatchObject({
+      status: 'failed',
+      errorType: 'invalid_output',
+      attempts: 2,
+      rawOutput: 'Verdict: pass.',
+    });
+    const [failed] = await rows(ds, `SELECT status, error_type, raw_output FROM call_analyses WHERE call_id = 'call-prose'`);
+    expect(failed).toEqual({ status: 'failed', error_type: 'invalid_output', raw_output: 'Verdict: pass.' });
+
+    const maybe = analysisAnswer({ summary: 'Weather call.', verdict: 'maybe', reason: 'hard to say' });
+    const log2 = await weatherCall(logger, 'call-maybe', { llm: analysisLLM([maybe]), criteria: CRITERIA });
+    expect(await withTimeout(log2.analysis(), 15_000)).toMatchObject({
+      status: 'completed',
+      verdict: null,
+      summary: 'Weather call.',
+      rawOutput: maybe,
+    });
+  }, 40_000);
+
+  it('given the library\u2019s FakeLLM as the analysis LLM, when a real call ends, then its no-answer is stored as failed and an analysis by a FakeLLM that knows the transcript replaces it; both events versioned', async () => {
+    // FakeLLM answers only an input it was given: this one knows none, so it answers nothing.
+    const log = await weatherCall(logger, 'call-fake', { llm: new voice.testing.FakeLLM([]), criteria: CRITERIA, retries: 0 });
+    expect(await withTimeout(log.analysis(), 15_000)).toMatchObject({ status: 'failed', errorType: 'empty_output', attempts: 1 });
+
+    const transcript = await getCallTranscript(ds, 'call-fake');
+    const fake = new voice.testing.FakeLLM([
+      {
+        input: `Transcript:\n${transcriptText(transcript!, 100_000)}`,
+        content: analysisAnswer({
+          summary: 'Paris weather asked and given.',
+          verdict: 'pass',
+          reason: 'sunny in Paris',
+          fields: { city: 'Paris', satisfied: true },
+        }),
+      },
+    ]);
+    const result = await logger.analyzeCall('call-fake', { llm: fake, criteria: CRITERIA, schema });
+    expect(result).toMatchObject({ status: 'completed', verdict: 'pass', fieldsValid: true, fields: { city: 'Paris', satisfied: true } });
+    const [row] = await rows(ds, `SELECT status, verdict, summary FROM call_analyses WHERE call_id = 'call-fake'`);
+    expect(row).toEqual({ status: 'completed', verdict: 'pass', summary: 'Paris weather asked and given.' });
+    const events = await rows(
+      ds,
+      `SELECT type, schema_version FROM events WHERE call_id = 'call-fake' AND type LIKE 'analysis_%' ORDER BY position`,
+    );
+    expect(events.map((e) => [e['type'], Number(e['schema_version'])])).toEqual([
+      ['analysis_failed', 1],
+      ['analysis_completed', 1],
+    ]);
   }, 40_000);
 
   it('given an answer whose fields break the schema, then the analysis is stored with the fields as given, marked invalid, and the raw answer kept', async () => {

@@ -94,6 +94,21 @@ describeEachBackend('ConversationLogger API', (backend) => {
     ]);
   });
 
+  it('given calls still active, when the description reads the statistics, then successRate is 0 with ended 0 and totalCostUsd is the known cost', async () => {
+    await logger.startCall({ callId: 'live-1' });
+    const conversationId = await logger.startConversation({ callId: 'live-1', aiModel: 'gpt-4' });
+    await logger.logAssistantMessage({ conversationId, content: 'Hello!', processingTimeMs: 800, llmCostUsd: 0.002 });
+    await logger.startCall({ callId: 'live-2' });
+    const stats = await logger.getCallStatistics({ hours: 24 });
+    expect(stats.calls).toEqual({ total: 2, completed: 0, failed: 0, abandoned: 0, active: 2, ended: 0, successRate: 0 });
+    // The description's print lines, as it writes them: each a number.
+    expect(`${stats.calls.successRate.toFixed(1)}%`).toBe('0.0%');
+    expect(`$${stats.performance.totalCostUsd.toFixed(4)}`).toBe('$0.0020');
+    expect(stats.performance.totalCostUsd).toBe(stats.costs.totalUsd);
+    await logger.endCall('live-1', { status: 'failed' });
+    expect((await logger.getCallStatistics({ hours: 24 })).calls).toMatchObject({ active: 1, ended: 1, successRate: 0 });
+  });
+
   it('rejects bad state with typed errors and leaves the store intact', async () => {
     await logger.startCall({ callId: 'c' });
     await expect(logger.startCall({ callId: 'c' })).rejects.toMatchObject({ code: 'DUPLICATE_CALL' });

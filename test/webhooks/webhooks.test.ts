@@ -162,6 +162,53 @@ describeEachBackend('webhooks', (backend: Backend) => {
     expect(receiver.requests.length).toBe(sent);
   });
 
+  it('given a receiver that times out, then fails, then recovers, then each retry waits twice as long as the last and the report is acknowledged once, with one id', async () => {
+    await open();
+    const ds = await logger.dataSource();
+    await recordCall(logger, 'flaky', 'queue');
+    let clock = Date.now();
+    const deliverer = new WebhookDeliverer({
+      dataSource: () => logger.dataSource(),
+      dialect: logger.config.dialect,
+      endpoints: [{ id: 'hook', url: receiver.url, secret: SECRET, events: ['call_ended'], includeTranscript: false }],
+      runExclusive: (fn) => logger.store.exclusive(fn),
+      requestTimeoutMs: 200,
+      retryBaseDelayMs: 1_000,
+      // No jitter: each wait is the whole step, 1 s · 2^(attempt − 1).
+      random: () => 1,
+      now: () => clock,
+      log: quietLog,
+    });
+    // Two requests left unanswered (past requestTimeoutMs), then 500 and 503, then 200.
+    const answers: Array<number | null> = [null, null, 500, 503];
+    receiver.respond = () => {
+      const a = answers.shift();
+      return a === null ? new Promise<number>(() => undefined) : (a ?? 200);
+    };
+    const waits: number[] = [];
+    const errors: Array<string | null> = [];
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      expect(await deliverer.deliverPending()).toMatchObject({ delivered: 0, failed: 1 });
+      const [d] = await listDeliveries(ds);
+      waits.push(d!.nextAttemptAt - clock);
+      errors.push(d!.lastError);
+      // Not yet due: nothing is sent.
+      clock = d!.nextAttemptAt - 1;
+      expect(await deliverer.deliverPending()).toMatchObject({ delivered: 0, failed: 0 });
+      clock = d!.nextAttemptAt;
+    }
+    expect(waits).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect(errors).toEqual(['no answer within 200 ms', 'no answer within 200 ms', 'HTTP 500', 'HTTP 503']);
+    expect(await deliverer.deliverPending()).toMatchObject({ delivered: 1, failed: 0 });
+    expect(receiver.requests).toHaveLength(5);
+    expect(receiver.acknowledged).toHaveLength(1);
+    expect(new Set(receiver.requests.map((r) => r.headers['x-conversationlog-delivery'])).size).toBe(1);
+    expect(await statuses(logger)).toEqual([['flaky', 'delivered']]);
+    clock += 86_400_000;
+    await deliverer.deliverPending();
+    expect(receiver.requests).toHaveLength(5);
+  });
+
   it('given a delivery failing past giveUpAfterMs, then it is failed, the later ones go, and retry queues it again', async () => {
     await open();
     let clock = Date.now();

@@ -29,8 +29,9 @@ export const exportCommand: Command = {
 
 Streams what happened since --since (a duration like 24h or an ISO date; default: everything)
 to --out, or to stdout. Pages through the store: memory stays flat whatever its size.
-  jsonl   the event log, one event per line, as stored
-  csv     every message (RFC 4180; transcript, confidence, latency, tokens, cost, tool calls);
+  jsonl   the event log, one event per line, as stored (analyses and tags are events too)
+  csv     every message (RFC 4180; transcript, confidence, latency, tokens, cost, tool calls,
+          the call's verdict and tags: call_verdict, call_tags joined by ;);
           a text cell starting with = + - @ TAB or CR gets a leading ' so a spreadsheet does not
           run it as a formula, and control bytes (ESC, NUL, ...) are removed; --raw keeps both
   otlp    OTLP/JSON traces, one request per line: a trace per call, an invoke_agent span per
