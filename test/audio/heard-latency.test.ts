@@ -101,6 +101,10 @@ describe.skipIf(skipWithout('espeak', 'ffmpeg'))('heard latency (espeak-ng speec
       expect(rows.map((r) => Number(r['heard_latency_ms']))).toEqual(measured.turns.map((t) => t.heardLatencyMs));
       const flagged = rows.map((r) => r['heard_mismatch'] === true || Number(r['heard_mismatch']) === 1);
       expect(flagged[1]).toBe(true);
+      // the default threshold, 150 ms, is the rule for every turn (the SDK's own figure for each)
+      expect(measured.mismatchThresholdMs).toBe(150);
+      expect(rows.map((r) => Number(r['e2e_latency_ms']))).toEqual(measured.turns.map((t) => t.reportedLatencyMs));
+      expect(flagged).toEqual(measured.turns.map((t) => Math.abs(t.heardLatencyMs! - t.reportedLatencyMs!) > 150));
       // The SDK's figure misses the reply's 600 ms of lead silence; the heard one has it.
       expect(measured.turns[1]!.heardLatencyMs! - measured.turns[1]!.reportedLatencyMs!).toBeGreaterThan(450);
     });
