@@ -119,6 +119,9 @@ describe.skipIf(skipWithout('espeak', 'ffmpeg'))('heard latency (espeak-ng speec
         latency: Record<string, { num: number; p50: number | null; p95: number | null }>;
       };
       expect(stats.latency['heard']!.num).toBe(TURNS.length);
+      // p50 of three turns is the middle one: the heard figures, not the reported ones
+      const middle = measured.turns.map((t) => t.heardLatencyMs!).sort((a, b) => a - b)[1]!;
+      expect(stats.latency['heard']!.p50).toBeCloseTo(middle, 0);
       expect(stats.latency['e2e']!.num).toBe(TURNS.length);
       const again = await convlog(['measure-audio', '--call', 'call-spoken', '--dry-run', '--json'], url);
       expect(again.code).toBe(0);
