@@ -65,7 +65,9 @@ export function describeServing(url: string, options: ServeOptions): string[] {
 export const SERVE_USAGE = `Usage: convlog serve [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--token T]
 
 Serves a read-only web dashboard of the store named by DATABASE_URL: overview charts, calls,
-each call's transcript with latency waterfalls, and a live view; and GET /metrics, the whole
+each call's transcript with latency waterfalls and, for a recorded call, a player (the file is
+served from the recordings directory only: CONVERSATION_LOG_RECORDINGS_DIR, else the config
+file's recordings.dir; none without one), and a live view; and GET /metrics, the whole
 fleet's metrics for Prometheus, counted from the log from the moment serve starts (latency
 buckets around the config's SLA). With a token, /metrics wants "Authorization: Bearer <token>"
 (Prometheus: authorization: { credentials: <token> }). Alert rules and a Grafana dashboard on

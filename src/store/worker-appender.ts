@@ -216,8 +216,11 @@ export class WorkerAppender implements Appender {
       worker.on('exit', (code: number, signal?: NodeJS.Signals | null) => {
         if (this.worker === worker) this.worker = null;
         this.starting = null;
-        if (signal && !this.closed)
-          this.log.error(`conversation log writer process killed by ${signal}; a new one takes the next batch`, { code, signal });
+        // A writer that dies (a fatal signal, an uncaught error, terminated) is said once; its batch is retried.
+        if (!this.closed && started && (signal || code !== 0)) {
+          const how = signal ? `process killed by ${signal}` : `${this.inProcess ? 'process' : 'thread'} exited with code ${code}`;
+          this.log.error(`conversation log writer ${how}; a new one takes the next batch`, { code, signal });
+        }
         this.failRequests(code, signal ?? null);
         if (!started) resolve(this.fallback ? null : this.giveUp(new Error(`exited with code ${code} while starting`)));
         // A thread that keeps dying is given up for this one; a writer process is only ever

@@ -101,6 +101,10 @@ describe.skipIf(skipWithout('espeak', 'ffmpeg'))('heard latency (espeak-ng speec
       expect(rows.map((r) => Number(r['heard_latency_ms']))).toEqual(measured.turns.map((t) => t.heardLatencyMs));
       const flagged = rows.map((r) => r['heard_mismatch'] === true || Number(r['heard_mismatch']) === 1);
       expect(flagged[1]).toBe(true);
+      // the default threshold, 150 ms, is the rule for every turn (the SDK's own figure for each)
+      expect(measured.mismatchThresholdMs).toBe(150);
+      expect(rows.map((r) => Number(r['e2e_latency_ms']))).toEqual(measured.turns.map((t) => t.reportedLatencyMs));
+      expect(flagged).toEqual(measured.turns.map((t) => Math.abs(t.heardLatencyMs! - t.reportedLatencyMs!) > 150));
       // The SDK's figure misses the reply's 600 ms of lead silence; the heard one has it.
       expect(measured.turns[1]!.heardLatencyMs! - measured.turns[1]!.reportedLatencyMs!).toBeGreaterThan(450);
     });
@@ -115,6 +119,9 @@ describe.skipIf(skipWithout('espeak', 'ffmpeg'))('heard latency (espeak-ng speec
         latency: Record<string, { num: number; p50: number | null; p95: number | null }>;
       };
       expect(stats.latency['heard']!.num).toBe(TURNS.length);
+      // p50 of three turns is the middle one: the heard figures, not the reported ones
+      const middle = measured.turns.map((t) => t.heardLatencyMs!).sort((a, b) => a - b)[1]!;
+      expect(stats.latency['heard']!.p50).toBeCloseTo(middle, 0);
       expect(stats.latency['e2e']!.num).toBe(TURNS.length);
       const again = await convlog(['measure-audio', '--call', 'call-spoken', '--dry-run', '--json'], url);
       expect(again.code).toBe(0);

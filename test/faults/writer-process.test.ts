@@ -1,7 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { Worker } from 'node:worker_threads';
+import winston from 'winston';
 import { expect, inject, it } from 'vitest';
+import { ConversationLogger } from '../../src/logger/conversation-logger.js';
 import { describeEachBackend, freshDatabaseUrl } from '../support/stores.js';
 import { startWriter, type Writer } from './support/child.js';
 import { recordFault } from './support/fault-reporter.js';
@@ -75,6 +79,18 @@ it('given an agent whose writer runs in its own process, when the store\u2019s -
   expect(failed).toEqual([expect.stringMatching(/writer process was killed by SIGBUS/)]);
 }, 180_000);
 
+// The same fault with the default writers (inline in a LiveKit job process, a thread elsewhere):
+// what the process writer is for.
+for (const writer of ['inline', 'worker'] as const)
+  it(`given an agent whose writer runs in its own process's memory (${writer}), when the store\u2019s -shm file is truncated under it, then SIGBUS ends the agent [sqlite]`, async () => {
+    const file = path.join(inject('tmpDir'), `sigbus-${writer}-${process.pid}.db`);
+    const agent = startWriter(`sqlite:${file}`, { run: `bus-${writer}`, parallel: 4, calls: 0 }, { CONVERSATION_LOG_WRITER: writer });
+    await agent.waitForAcks(100);
+    fs.truncateSync(`${file}-shm`, 0);
+    await agent.exited;
+    expect(agent.child.signalCode).toBe('SIGBUS');
+  }, 120_000);
+
 describeEachBackend('the writer process', (backend) => {
   it('given an agent whose writer runs in its own process, when that process is killed mid-stream, then a new one takes over and nothing acknowledged is lost', async ({
     task,
@@ -93,4 +109,72 @@ describeEachBackend('the writer process', (backend) => {
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(failed.every((m) => /writer process was killed by SIGKILL/.test(m))).toBe(true);
   }, 180_000);
+});
+
+describeEachBackend('the writer thread', (backend) => {
+  it('given the default writer thread, when it dies mid-stream, then a new thread takes the next batch, nothing acknowledged is lost and the outage is reported', async ({
+    task,
+  }) => {
+    const url = await freshDatabaseUrl(backend);
+    const lines: string[] = [];
+    const log = winston.createLogger({
+      level: 'error',
+      format: winston.format.json(),
+      transports: [
+        new winston.transports.Stream({ stream: new Writable({ write: (c: Buffer, _e, done) => (lines.push(c.toString()), done()) }) }),
+      ],
+    });
+    const logger = await ConversationLogger.open({ databaseUrl: url, writerThread: 'worker', flushIntervalMs: 5, log });
+    // The thread, as the store holds it: no public handle ends a thread from outside, as an
+    // uncaught error or an out-of-memory abort inside it would.
+    const thread = () => (logger as unknown as { store: { appender: { worker: Worker | null } } }).store.appender.worker;
+    const callId = await logger.startCall({ callId: 'thread-dies' });
+    const conversationId = await logger.startConversation({ callId });
+    const acked: string[] = [];
+    let stop = false;
+    const writing = (async () => {
+      for (let i = 0; !stop; i++) {
+        const batch = Array.from({ length: 10 }, (_, j) => logger.logUserMessage({ conversationId, content: `message ${i}.${j}` }));
+        acked.push(...(await Promise.all(batch)));
+      }
+    })();
+    await expect.poll(() => acked.length).toBeGreaterThan(100);
+    const first = thread();
+    expect(first).not.toBeNull();
+    // when: the thread dies while batches are in flight
+    await first!.terminate();
+    const after = acked.length;
+    // then: writes go on, through another thread
+    await expect.poll(() => acked.length, { timeout: 30_000 }).toBeGreaterThan(after + 100);
+    stop = true;
+    await writing;
+    expect(thread()).not.toBeNull();
+    expect(thread()).not.toBe(first);
+    await logger.flush();
+    const ds = await logger.dataSource();
+    const stored = new Set(((await ds.query(`SELECT id FROM messages`)) as Array<{ id: string }>).map((r) => r.id));
+    const reports = (await ds.query(
+      `SELECT metadata FROM system_events WHERE call_id IS NULL AND event_type = 'store_write_failed'`,
+    )) as Array<{
+      metadata: unknown;
+    }>;
+    await logger.close();
+    const lost = acked.filter((id) => !stored.has(id)).length;
+    recordFault(task, {
+      fault: `writer thread terminated mid-stream (${backend})`,
+      runs: 1,
+      sent: acked.length,
+      stored: acked.length - lost,
+      lost,
+      duplicated: 0,
+    });
+    expect(lost).toBe(0);
+    // reported: an error in the log, and the outage on record in the store
+    expect(lines.filter((l) => /writer thread exited with code \d+; a new one takes the next batch/.test(l))).toHaveLength(1);
+    expect(reports.map((r) => JSON.stringify(r.metadata))).toEqual([expect.stringMatching(/writer thread exited/)]);
+    const { health, logger: check } = await checkStore(url);
+    await check.close();
+    expect(health.duplicatedMessages).toBe(0);
+    expect(health.projectionsMatchLog).toBe(true);
+  }, 120_000);
 });

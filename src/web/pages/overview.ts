@@ -300,6 +300,7 @@ export async function renderOverview(root: DomElement, query: URLSearchParams): 
             stage('TTS time to first byte', data.latency.ttsTtfb),
             stage('Playback', data.latency.playback),
             stage('End to end', data.latency.e2e),
+            stage('Heard (from the recordings)', data.latency.heard),
           ],
           'stage-table',
         ),
