@@ -80,7 +80,7 @@ describe('a table declared by its entity', () => {
     // @ts-expect-error a row without `id`
     const missing: MessageRow = withoutId;
     // @ts-expect-error a key the entity has no column for
-    const extra: MessageRow = { ...MESSAGE, wordCount: 2 };
+    const extra: MessageRow = { ...MESSAGE, notAColumn: 2 };
     // @ts-expect-error `interrupted` is a boolean column
     const wrong: MessageRow = { ...MESSAGE, interrupted: 'no' };
     // @ts-expect-error the relation `conversation` is not a column
