@@ -1,38 +1,16 @@
+import { CALL_ANALYSES, type CallAnalysisRow } from '../../entities/tables.js';
 import type { AnalysisFailedData, RecordedEvent } from '../events/types.js';
+import type { Projection, ProjectionContext } from './projection.js';
+import { callOf, jsonOrNull, pgSafe } from './projection.js';
 
 type AnalysisRunFields = Pick<
   AnalysisFailedData,
   'provider' | 'model' | 'tokensInput' | 'tokensOutput' | 'costUsd' | 'priceVersion' | 'attempts' | 'durationMs'
 >;
-import type { Projection, ProjectionContext } from './projection.js';
-import { jsonOrNull, pgSafe } from './projection.js';
 
-const COLUMNS = [
-  'call_id',
-  'event_position',
-  'status',
-  'summary',
-  'verdict',
-  'verdict_reason',
-  'fields',
-  'fields_valid',
-  'fields_errors',
-  'raw_output',
-  'error',
-  'error_type',
-  'provider',
-  'model',
-  'tokens_input',
-  'tokens_output',
-  'cost_usd',
-  'price_version',
-  'attempts',
-  'duration_ms',
-  'analyzed_at',
-] as const;
-
-const UPSERT = `INSERT INTO call_analyses (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})
-  ON CONFLICT (call_id) DO UPDATE SET ${COLUMNS.slice(1)
+const UPSERT = `${CALL_ANALYSES.insertSql}
+  ON CONFLICT (call_id) DO UPDATE SET ${CALL_ANALYSES.names
+    .filter((c) => c !== 'call_id')
     .map((c) => `${c} = excluded.${c}`)
     .join(', ')}`;
 /** A failure never replaces a completed analysis (a failed `--redo` keeps the one that worked). */
@@ -54,54 +32,62 @@ export const callAnalysesProjection: Projection = {
 
 const tokens = (n: number | null): number | null => (n === null ? null : Math.round(n));
 
+type RunColumns = 'provider' | 'model' | 'tokensInput' | 'tokensOutput' | 'costUsd' | 'priceVersion' | 'attempts' | 'durationMs';
+
 /** The analysis run's columns (model, tokens, cost, attempts, duration), the same for a completed and a failed one. */
-const runValues = (ctx: ProjectionContext, d: AnalysisRunFields): unknown[] => [
-  pgSafe(ctx, d.provider),
-  pgSafe(ctx, d.model),
-  tokens(d.tokensInput),
-  tokens(d.tokensOutput),
-  d.costUsd,
-  d.priceVersion,
-  d.attempts,
-  d.durationMs,
-];
+const runColumns = (ctx: ProjectionContext, d: AnalysisRunFields): Pick<CallAnalysisRow, RunColumns> => ({
+  provider: pgSafe(ctx, d.provider),
+  model: pgSafe(ctx, d.model),
+  tokensInput: tokens(d.tokensInput),
+  tokensOutput: tokens(d.tokensOutput),
+  costUsd: d.costUsd,
+  priceVersion: d.priceVersion,
+  attempts: d.attempts,
+  durationMs: d.durationMs,
+});
 
 async function apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void> {
   if (event.type === 'analysis_completed') {
     const d = event.data;
-    await ctx.exec(UPSERT, [
-      event.callId,
-      event.position,
-      'completed',
-      pgSafe(ctx, d.summary),
-      d.verdict,
-      pgSafe(ctx, d.verdictReason),
-      d.fields === null ? null : JSON.stringify(d.fields),
-      d.fieldsValid,
-      jsonOrNull(d.fieldsErrors),
-      pgSafe(ctx, d.rawOutput),
-      null,
-      null,
-      ...runValues(ctx, d),
-      event.occurredAt,
-    ]);
+    await ctx.exec(
+      UPSERT,
+      CALL_ANALYSES.values({
+        callId: callOf(event),
+        eventPosition: event.position,
+        status: 'completed',
+        summary: pgSafe(ctx, d.summary),
+        verdict: d.verdict,
+        verdictReason: pgSafe(ctx, d.verdictReason),
+        fields: d.fields === null ? null : JSON.stringify(d.fields),
+        fieldsValid: d.fieldsValid,
+        fieldsErrors: jsonOrNull(d.fieldsErrors),
+        rawOutput: pgSafe(ctx, d.rawOutput),
+        error: null,
+        errorType: null,
+        ...runColumns(ctx, d),
+        analyzedAt: event.occurredAt,
+      }),
+    );
   } else if (event.type === 'analysis_failed') {
     const d = event.data;
-    await ctx.exec(UPSERT_FAILED, [
-      event.callId,
-      event.position,
-      'failed',
-      null,
-      null,
-      null,
-      null,
-      null,
-      null,
-      pgSafe(ctx, d.rawOutput),
-      pgSafe(ctx, d.error),
-      pgSafe(ctx, d.errorType),
-      ...runValues(ctx, d),
-      event.occurredAt,
-    ]);
+    await ctx.exec(
+      UPSERT_FAILED,
+      CALL_ANALYSES.values({
+        callId: callOf(event),
+        eventPosition: event.position,
+        status: 'failed',
+        summary: null,
+        verdict: null,
+        verdictReason: null,
+        fields: null,
+        fieldsValid: null,
+        fieldsErrors: null,
+        rawOutput: pgSafe(ctx, d.rawOutput),
+        error: pgSafe(ctx, d.error),
+        errorType: pgSafe(ctx, d.errorType),
+        ...runColumns(ctx, d),
+        analyzedAt: event.occurredAt,
+      }),
+    );
   }
 }

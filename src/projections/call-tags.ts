@@ -1,8 +1,8 @@
+import { CALL_TAGS } from '../../entities/tables.js';
 import type { Projection } from './projection.js';
-import { pgSafe } from './projection.js';
+import { callOf, pgSafe } from './projection.js';
 
-const INSERT = `INSERT INTO call_tags (call_id, tag, event_position, tagged_at) VALUES (?, ?, ?, ?)
-  ON CONFLICT (call_id, tag) DO NOTHING`;
+const INSERT = `${CALL_TAGS.insertSql} ON CONFLICT (call_id, tag) DO NOTHING`;
 
 /** `call_tags`: one row per call and tag (`call_tagged`); the first event that put a tag on is kept. */
 export const callTagsProjection: Projection = {
@@ -12,6 +12,14 @@ export const callTagsProjection: Projection = {
   async handle(events, ctx) {
     for (const event of events)
       if (event.type === 'call_tagged')
-        await ctx.exec(INSERT, [event.callId, pgSafe(ctx, event.data.tag), event.position, event.occurredAt]);
+        await ctx.exec(
+          INSERT,
+          CALL_TAGS.values({
+            callId: callOf(event),
+            tag: pgSafe(ctx, event.data.tag),
+            eventPosition: event.position,
+            taggedAt: event.occurredAt,
+          }),
+        );
   },
 };

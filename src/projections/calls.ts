@@ -1,9 +1,22 @@
+import { CALLS } from '../../entities/tables.js';
 import type { RecordedEvent } from '../events/types.js';
 import type { Projection, ProjectionContext } from './projection.js';
-import { jsonOrNull, pgSafe } from './projection.js';
+import { callOf, jsonOrNull, pgSafe } from './projection.js';
 
-const INSERT = `INSERT INTO calls (id, caller_number, livekit_room, job_id, agent_id, agent_name, agents_version,
-  started_at, status, metadata, release) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`;
+/** The columns a call starts with; the rest are set as it ends, reports an outcome or gets a recording. */
+const STARTED = CALLS.pick(
+  'id',
+  'callerNumber',
+  'livekitRoom',
+  'jobId',
+  'agentId',
+  'agentName',
+  'agentsVersion',
+  'startedAt',
+  'status',
+  'metadata',
+  'release',
+);
 const END = `UPDATE calls SET ended_at = ?, duration_ms = ? - started_at, status = ?, end_reason = ?, error = ?
   WHERE id = ?`;
 const OUTCOME = `UPDATE calls SET outcome = ?, outcome_reason = ? WHERE id = ?`;
@@ -27,18 +40,22 @@ export const callsProjection: Projection = {
 async function apply(event: RecordedEvent, ctx: ProjectionContext): Promise<void> {
   if (event.type === 'call_started') {
     const d = event.data;
-    await ctx.exec(INSERT, [
-      event.callId,
-      pgSafe(ctx, d.callerNumber),
-      pgSafe(ctx, d.livekitRoom),
-      d.jobId,
-      d.agentId,
-      pgSafe(ctx, d.agentName),
-      d.agentsVersion,
-      event.occurredAt,
-      jsonOrNull(d.metadata),
-      pgSafe(ctx, d.release ?? null),
-    ]);
+    await ctx.exec(
+      STARTED.insertSql,
+      STARTED.values({
+        id: callOf(event),
+        callerNumber: pgSafe(ctx, d.callerNumber),
+        livekitRoom: pgSafe(ctx, d.livekitRoom),
+        jobId: d.jobId,
+        agentId: d.agentId,
+        agentName: pgSafe(ctx, d.agentName),
+        agentsVersion: d.agentsVersion,
+        startedAt: event.occurredAt,
+        status: 'active',
+        metadata: jsonOrNull(d.metadata),
+        release: pgSafe(ctx, d.release ?? null),
+      }),
+    );
   } else if (event.type === 'call_ended') {
     const d = event.data;
     await ctx.exec(END, [event.occurredAt, event.occurredAt, d.status, pgSafe(ctx, d.reason), pgSafe(ctx, d.error), event.callId]);

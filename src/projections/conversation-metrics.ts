@@ -1,26 +1,16 @@
-import { StaleProjectionMemory, type Column, type Projection } from './projection.js';
+import { CONVERSATION_METRICS } from '../../entities/tables.js';
+import { callOf, StaleProjectionMemory, type Projection } from './projection.js';
 import { responseTimeOf } from './rules.js';
-import {
-  apply,
-  conversationOf,
-  FIGURE_COLUMNS,
-  FIGURES,
-  newRow,
-  parseRow,
-  setResponseTimes,
-  withSample,
-  type Figures,
-} from './conversation-figures.js';
+import { apply, conversationOf, FIGURES, newRow, parseRow, setResponseTimes, withSample, type Figures } from './conversation-figures.js';
 
-const KEY: Column = { name: 'conversation_id', pgType: 'varchar' };
-const INSERT_COLUMNS = ['conversation_id', 'call_id', 'started_at', ...FIGURES] as const;
-const SELECT = `SELECT conversation_id, ${FIGURES.join(', ')} FROM conversation_metrics WHERE conversation_id = ?`;
+const KEY = CONVERSATION_METRICS.column('conversationId');
+const SELECT = `SELECT conversation_id, ${FIGURES.names.join(', ')} FROM conversation_metrics WHERE conversation_id = ?`;
 /**
  * PostgreSQL: the row stays locked until the batch commits, so two writers adding to one
  * conversation (say, a quality score logged by another process) apply one after the other and
  * neither's figures are lost. SQLite's write transaction already excludes every other writer.
  */
-const SELECT_FOR_UPDATE = `SELECT conversation_id, xmin::text AS row_version, ${FIGURES.join(', ')} FROM conversation_metrics WHERE conversation_id = ? ORDER BY conversation_id FOR UPDATE`;
+const SELECT_FOR_UPDATE = `SELECT conversation_id, xmin::text AS row_version, ${FIGURES.names.join(', ')} FROM conversation_metrics WHERE conversation_id = ? ORDER BY conversation_id FOR UPDATE`;
 // `COALESCE(role, '')` (role is NOT NULL) keeps SQLite on the conversation's index: with a plain
 // `role = 'assistant'` it picks ix_messages_role_created and reads every assistant message in the store.
 const RESPONSE_TIMES = `SELECT conversation_id, processing_time_ms AS v FROM messages WHERE conversation_id = ? AND COALESCE(role, '') = 'assistant'
@@ -94,7 +84,7 @@ export const conversationMetricsProjection: Projection = {
       if (event.type === 'conversation_started') {
         const row = newRow(event.occurredAt);
         folding.set(id, {
-          callId: event.callId,
+          callId: callOf(event),
           startedAt: event.occurredAt,
           row,
           isNew: true,
@@ -160,20 +150,23 @@ export const conversationMetricsProjection: Projection = {
     const updates: unknown[][] = [];
     for (const [id, f] of changed) {
       if (f.responseTimes) setResponseTimes(f.row, f.times!);
-      const figures = FIGURES.map((c) => f.row[c]);
-      if (f.isNew) inserts.push([id, f.callId, f.startedAt, ...figures]);
-      else updates.push(versioned ? [id, f.version, ...figures] : [id, ...figures]);
+      if (f.isNew) inserts.push(CONVERSATION_METRICS.values({ conversationId: id, callId: f.callId!, startedAt: f.startedAt, ...f.row }));
+      else {
+        const figures = FIGURES.values(f.row);
+        updates.push(versioned ? [id, f.version, ...figures] : [id, ...figures]);
+      }
     }
     // Each row's version after this batch's write (PostgreSQL with a memory; none otherwise).
     const versions = new Map<string, string>();
     if (!versioned) {
-      if (inserts.length > 0) await ctx.insert('conversation_metrics', INSERT_COLUMNS, inserts);
-      if (updates.length > 0) await ctx.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates, 'set');
+      if (inserts.length > 0) await ctx.insert(CONVERSATION_METRICS.name, CONVERSATION_METRICS.names, inserts);
+      if (updates.length > 0) await ctx.update(CONVERSATION_METRICS.name, KEY, FIGURES.columns, updates, 'set');
     } else {
       if (inserts.length > 0)
-        for (const [k, v] of await versioned.insert('conversation_metrics', INSERT_COLUMNS, 'conversation_id', inserts)) versions.set(k, v);
+        for (const [k, v] of await versioned.insert(CONVERSATION_METRICS.name, CONVERSATION_METRICS.names, KEY.name, inserts))
+          versions.set(k, v);
       if (updates.length > 0) {
-        const updated = await versioned.update('conversation_metrics', KEY, FIGURE_COLUMNS, updates);
+        const updated = await versioned.update(CONVERSATION_METRICS.name, KEY, FIGURES.columns, updates);
         // A row another transaction changed (or removed) since it was read or remembered.
         if (updated.size !== updates.length) throw new StaleProjectionMemory('conversation_metrics', updates.length - updated.size);
         for (const [k, v] of updated) versions.set(k, v);

@@ -1,14 +1,17 @@
+import { CONVERSATIONS } from '../../entities/tables.js';
 import type { Column, Projection } from './projection.js';
-import { jsonOrNull, pgSafe } from './projection.js';
+import { callOf, jsonOrNull, pgSafe } from './projection.js';
 
-const INSERT = `INSERT INTO conversations (id, call_id, agent_name, ai_model, system_prompt, started_at, metadata,
-  instructions_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/** The columns a conversation starts with (its counts start at 0; its end and summary come with `conversation_ended`). */
+const STARTED = CONVERSATIONS.pick('id', 'callId', 'agentName', 'aiModel', 'systemPrompt', 'startedAt', 'metadata', 'instructionsHash');
 const END = `UPDATE conversations SET ended_at = ?, summary = ? WHERE id = ?`;
-const KEY: Column = { name: 'id', pgType: 'varchar' };
-const COUNTS: readonly Column[] = ['message_count', 'user_message_count', 'assistant_message_count', 'tool_call_count'].map((name) => ({
-  name,
-  pgType: 'integer',
-}));
+const KEY: Column = CONVERSATIONS.column('id');
+const COUNTS: readonly Column[] = [
+  CONVERSATIONS.column('messageCount'),
+  CONVERSATIONS.column('userMessageCount'),
+  CONVERSATIONS.column('assistantMessageCount'),
+  CONVERSATIONS.column('toolCallCount'),
+];
 
 /** `conversations`: one row per agent conversation, with its message counts. */
 export const conversationsProjection: Projection = {
@@ -27,16 +30,19 @@ export const conversationsProjection: Projection = {
       switch (event.type) {
         case 'conversation_started': {
           const d = event.data;
-          await ctx.exec(INSERT, [
-            d.conversationId,
-            event.callId,
-            pgSafe(ctx, d.agentName),
-            pgSafe(ctx, d.aiModel),
-            pgSafe(ctx, d.systemPrompt),
-            event.occurredAt,
-            jsonOrNull(d.metadata),
-            pgSafe(ctx, d.instructionsHash ?? null),
-          ]);
+          await ctx.exec(
+            STARTED.insertSql,
+            STARTED.values({
+              id: d.conversationId,
+              callId: callOf(event),
+              agentName: pgSafe(ctx, d.agentName),
+              aiModel: pgSafe(ctx, d.aiModel),
+              systemPrompt: pgSafe(ctx, d.systemPrompt),
+              startedAt: event.occurredAt,
+              metadata: jsonOrNull(d.metadata),
+              instructionsHash: pgSafe(ctx, d.instructionsHash ?? null),
+            }),
+          );
           break;
         }
         case 'conversation_ended':

@@ -1,34 +1,8 @@
+import { MESSAGES, type MessageRow } from '../../entities/tables.js';
 import type { Projection, ProjectionContext } from './projection.js';
-import { jsonOrNull, pgSafe } from './projection.js';
+import { callOf, jsonOrNull, pgSafe } from './projection.js';
 import { isSlaViolation } from './rules.js';
 import { indexMessages, PG_INDEX_INSERTED } from './search-index.js';
-
-const COLUMNS = [
-  'id',
-  'conversation_id',
-  'call_id',
-  'event_position',
-  'role',
-  'content',
-  'content_encoding',
-  'created_at',
-  'stt_confidence',
-  'processing_time_ms',
-  'llm_model',
-  'llm_tokens_input',
-  'llm_tokens_output',
-  'llm_cost_usd',
-  'interrupted',
-  'sla_violation',
-  'implausible',
-  'language',
-  'item_id',
-  'tool_name',
-  'tool_call_id',
-  'tool_arguments',
-  'tool_is_error',
-  'metadata',
-] as const;
 
 /**
  * Content is stored verbatim. PostgreSQL text cannot hold NUL, so there (and only for such
@@ -52,75 +26,76 @@ export const messagesProjection: Projection = {
   table: 'messages',
   canHandle: ['message_added', 'tool_executed'],
   async handle(events, ctx) {
-    const rows: unknown[][] = [];
+    const rows: MessageRow[] = [];
     for (const event of events) {
       if (event.type === 'message_added') {
         const d = event.data;
-        const [content, encoding] = encodeContent(ctx, d.content);
-        rows.push([
-          d.messageId,
-          d.conversationId,
-          event.callId,
-          event.position,
-          d.role,
+        const [content, contentEncoding] = encodeContent(ctx, d.content);
+        rows.push({
+          id: d.messageId,
+          conversationId: d.conversationId,
+          callId: callOf(event),
+          eventPosition: event.position,
+          role: d.role,
           content,
-          encoding,
-          d.createdAt ?? event.occurredAt,
-          d.sttConfidence,
-          d.processingTimeMs,
-          pgSafe(ctx, d.llmModel),
-          d.llmTokensInput,
-          d.llmTokensOutput,
-          d.llmCostUsd,
-          d.interrupted,
-          isSlaViolation(d),
-          d.implausible,
-          pgSafe(ctx, d.language),
-          pgSafe(ctx, d.itemId),
-          null,
-          null,
-          null,
-          null,
-          jsonOrNull(d.metadata),
-        ]);
+          contentEncoding,
+          createdAt: d.createdAt ?? event.occurredAt,
+          sttConfidence: d.sttConfidence,
+          processingTimeMs: d.processingTimeMs,
+          llmModel: pgSafe(ctx, d.llmModel),
+          llmTokensInput: d.llmTokensInput,
+          llmTokensOutput: d.llmTokensOutput,
+          llmCostUsd: d.llmCostUsd,
+          interrupted: d.interrupted,
+          slaViolation: isSlaViolation(d),
+          implausible: d.implausible,
+          language: pgSafe(ctx, d.language),
+          itemId: pgSafe(ctx, d.itemId),
+          toolName: null,
+          toolCallId: null,
+          toolArguments: null,
+          toolIsError: null,
+          metadata: jsonOrNull(d.metadata),
+        });
       } else if (event.type === 'tool_executed') {
         const d = event.data;
-        const [content, encoding] = encodeContent(ctx, d.output ?? '');
-        rows.push([
-          d.messageId,
-          d.conversationId,
-          event.callId,
-          event.position,
-          'tool',
+        const [content, contentEncoding] = encodeContent(ctx, d.output ?? '');
+        rows.push({
+          id: d.messageId,
+          conversationId: d.conversationId,
+          callId: callOf(event),
+          eventPosition: event.position,
+          role: 'tool',
           content,
-          encoding,
-          d.createdAt ?? event.occurredAt,
-          null,
-          d.durationMs,
-          null,
-          null,
-          null,
-          null,
-          false,
-          false,
-          false,
-          null,
-          null,
-          pgSafe(ctx, d.name),
-          pgSafe(ctx, d.toolCallId),
-          pgSafe(ctx, d.arguments),
-          d.isError,
-          null,
-        ]);
+          contentEncoding,
+          createdAt: d.createdAt ?? event.occurredAt,
+          sttConfidence: null,
+          processingTimeMs: d.durationMs,
+          llmModel: null,
+          llmTokensInput: null,
+          llmTokensOutput: null,
+          llmCostUsd: null,
+          interrupted: false,
+          slaViolation: false,
+          implausible: false,
+          language: null,
+          itemId: null,
+          toolName: pgSafe(ctx, d.name),
+          toolCallId: pgSafe(ctx, d.toolCallId),
+          toolArguments: pgSafe(ctx, d.arguments),
+          toolIsError: d.isError,
+          metadata: null,
+        });
       }
     }
     if (rows.length === 0) return;
-    if (ctx.dialect === 'postgres') await ctx.insert('messages', COLUMNS, rows, PG_INDEX_INSERTED);
+    const values = rows.map(MESSAGES.values);
+    if (ctx.dialect === 'postgres') await ctx.insert(MESSAGES.name, MESSAGES.names, values, PG_INDEX_INSERTED);
     else {
-      await ctx.insert('messages', COLUMNS, rows);
+      await ctx.insert(MESSAGES.name, MESSAGES.names, values);
       await indexMessages(
         ctx,
-        rows.map((r) => [r[3] as number, r[5] as string, r[2] as string] as const),
+        rows.map((r) => [r.eventPosition, r.content, r.callId] as const),
       );
     }
   },

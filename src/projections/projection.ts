@@ -104,6 +104,15 @@ export interface Projection {
   handle(events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void>;
 }
 
+/**
+ * The call of an event of a call's stream: the append gives every event one but a system-level
+ * `system_event_logged` (rows of a call's table are never written from those).
+ */
+export function callOf(event: RecordedEvent): string {
+  if (event.callId === null) throw new Error(`${event.type} at log position ${event.position} has no call`);
+  return event.callId;
+}
+
 /** JSON text of an optional object, or null. */
 export const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
@@ -111,5 +120,8 @@ export const jsonOrNull = (value: unknown): string | null => (value === null || 
  * PostgreSQL text cannot hold NUL; secondary text columns get U+FFFD there (the log keeps the
  * exact value). Message content is stored losslessly instead (see the messages projection).
  */
-export const pgSafe = (ctx: ProjectionContext, value: string | null): string | null =>
-  value !== null && ctx.dialect === 'postgres' && value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value;
+export function pgSafe(ctx: ProjectionContext, value: string): string;
+export function pgSafe(ctx: ProjectionContext, value: string | null): string | null;
+export function pgSafe(ctx: ProjectionContext, value: string | null): string | null {
+  return value !== null && ctx.dialect === 'postgres' && value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value;
+}

@@ -1,21 +1,8 @@
+import { SYSTEM_EVENTS } from '../../entities/tables.js';
 import type { RecordedEvent } from '../events/types.js';
 import type { Projection, ProjectionContext } from './projection.js';
 import { jsonOrNull, pgSafe } from './projection.js';
 import { isSlaViolation } from './rules.js';
-
-const COLUMNS = [
-  'id',
-  'event_position',
-  'event_type',
-  'severity',
-  'message',
-  'component',
-  'call_id',
-  'conversation_id',
-  'count',
-  'metadata',
-  'created_at',
-] as const;
 
 /**
  * `system_events`: operational events. Rows come from `system_event_logged` (the API and the
@@ -30,7 +17,7 @@ export const systemEventsProjection: Projection = {
   async handle(events, ctx) {
     const rows: unknown[][] = [];
     for (const event of events) rowsOf(event, ctx, rows);
-    if (rows.length > 0) await ctx.insert('system_events', COLUMNS, rows);
+    if (rows.length > 0) await ctx.insert(SYSTEM_EVENTS.name, SYSTEM_EVENTS.names, rows);
   },
 };
 
@@ -46,19 +33,21 @@ function rowsOf(event: RecordedEvent, ctx: ProjectionContext, rows: unknown[][])
     count: number,
     metadata: unknown,
   ) =>
-    rows.push([
-      event.eventId + suffix,
-      event.position,
-      type,
-      severity,
-      pgSafe(ctx, message),
-      pgSafe(ctx, component),
-      event.callId,
-      conversationId,
-      count,
-      jsonOrNull(metadata),
-      event.occurredAt,
-    ]);
+    rows.push(
+      SYSTEM_EVENTS.values({
+        id: event.eventId + suffix,
+        eventPosition: event.position,
+        eventType: type,
+        severity,
+        message: pgSafe(ctx, message),
+        component: pgSafe(ctx, component),
+        callId: event.callId,
+        conversationId,
+        count,
+        metadata: jsonOrNull(metadata),
+        createdAt: event.occurredAt,
+      }),
+    );
   switch (event.type) {
     case 'system_event_logged': {
       const d = event.data;

@@ -1,29 +1,5 @@
-import { pgSafe, type Projection } from './projection.js';
-
-const COLUMNS = [
-  'id',
-  'conversation_id',
-  'call_id',
-  'user_message_id',
-  'assistant_message_id',
-  'started_at',
-  'end_of_turn_delay_ms',
-  'transcription_delay_ms',
-  'on_user_turn_completed_delay_ms',
-  'llm_ttft_ms',
-  'tts_ttfb_ms',
-  'playback_latency_ms',
-  'e2e_latency_ms',
-  'e2e_derived',
-  'unattributed_ms',
-  'outcome',
-  'implausible',
-  'sla_violation',
-  'cost_usd',
-  'llm_model',
-  'stt_model',
-  'tts_model',
-] as const;
+import { TURNS, type TurnRow } from '../../entities/tables.js';
+import { callOf, pgSafe, type Projection } from './projection.js';
 
 const HEARD = `UPDATE turns SET heard_latency_ms = ?, heard_user_end_at = ?, heard_agent_start_at = ?, heard_mismatch = ? WHERE id = ?`;
 
@@ -40,7 +16,7 @@ export const turnsProjection: Projection = {
     for (const event of events) {
       if (event.type === 'heard_latency_measured') {
         // In log order: the turn's own row goes in first.
-        if (rows.length > 0) await ctx.insert('turns', COLUMNS, rows.splice(0));
+        if (rows.length > 0) await ctx.insert(TURNS.name, TURNS.names, rows.splice(0));
         const h = event.data;
         const at = (v: number | null) => (v === null ? null : Math.round(v));
         await ctx.exec(HEARD, [h.heardLatencyMs, at(h.userSpeechEndedAt), at(h.agentSpeechStartedAt), h.mismatch, h.turnId]);
@@ -49,31 +25,37 @@ export const turnsProjection: Projection = {
       if (event.type !== 'turn_completed') continue;
       const d = event.data;
       const sla = !d.implausible && d.e2eLatencyMs !== null && d.slaThresholdMs !== null && d.e2eLatencyMs > d.slaThresholdMs;
-      rows.push([
-        d.turnId,
-        d.conversationId,
-        event.callId,
-        d.userMessageId,
-        d.assistantMessageId,
-        d.startedAt ?? event.occurredAt,
-        d.endOfTurnDelayMs,
-        d.transcriptionDelayMs,
-        d.onUserTurnCompletedDelayMs,
-        d.llmTtftMs,
-        d.ttsTtfbMs,
-        d.playbackLatencyMs,
-        d.e2eLatencyMs,
-        d.e2eDerived,
-        d.unattributedMs,
-        d.outcome,
-        d.implausible,
-        sla,
-        d.costUsd,
-        pgSafe(ctx, d.llmModel ?? null),
-        pgSafe(ctx, d.sttModel ?? null),
-        pgSafe(ctx, d.ttsModel ?? null),
-      ]);
+      const row: TurnRow = {
+        id: d.turnId,
+        conversationId: d.conversationId,
+        callId: callOf(event),
+        userMessageId: d.userMessageId,
+        assistantMessageId: d.assistantMessageId,
+        startedAt: d.startedAt ?? event.occurredAt,
+        endOfTurnDelayMs: d.endOfTurnDelayMs,
+        transcriptionDelayMs: d.transcriptionDelayMs,
+        onUserTurnCompletedDelayMs: d.onUserTurnCompletedDelayMs,
+        llmTtftMs: d.llmTtftMs,
+        ttsTtfbMs: d.ttsTtfbMs,
+        playbackLatencyMs: d.playbackLatencyMs,
+        e2eLatencyMs: d.e2eLatencyMs,
+        e2eDerived: d.e2eDerived,
+        unattributedMs: d.unattributedMs,
+        outcome: d.outcome,
+        implausible: d.implausible,
+        slaViolation: sla,
+        costUsd: d.costUsd,
+        llmModel: pgSafe(ctx, d.llmModel ?? null),
+        sttModel: pgSafe(ctx, d.sttModel ?? null),
+        ttsModel: pgSafe(ctx, d.ttsModel ?? null),
+        // Set by `heard_latency_measured`, once the recording is measured.
+        heardLatencyMs: null,
+        heardUserEndAt: null,
+        heardAgentStartAt: null,
+        heardMismatch: false,
+      };
+      rows.push(TURNS.values(row));
     }
-    if (rows.length > 0) await ctx.insert('turns', COLUMNS, rows);
+    if (rows.length > 0) await ctx.insert(TURNS.name, TURNS.names, rows);
   },
 };

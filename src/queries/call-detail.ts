@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { MESSAGES, TURNS, type MessageRow, type TurnRow } from '../../entities/tables.js';
 import type { JsonValue, MessageRole, Severity, TurnOutcome } from '../events/types.js';
 import { decodeContent } from '../projections/messages.js';
 import { summarize, type PercentileSummary } from '../projections/percentile.js';
@@ -6,7 +7,7 @@ import { MAX_PLAUSIBLE_MS } from '../projections/rules.js';
 import { getCallAnalysis, getCallOutcome, type CallAnalysis, type CallOutcomeRecord } from './call-analysis.js';
 import { getCallListRow, type CallListRow } from './call-list.js';
 import { getRecording, type CallRecording } from './recordings.js';
-import { bool, boolOrNull, json, num, select, str, wholeNumber } from './sql.js';
+import { json, num, select, str, wholeNumber } from './sql.js';
 
 /** One conversation of a call. */
 export interface CallConversation {
@@ -25,62 +26,47 @@ export interface CallConversation {
   quality: { relevanceAvg: number | null; relevanceCount: number; satisfactionAvg: number | null; satisfactionCount: number };
 }
 
-/** A user, assistant, system or tool message. Tool messages carry the call's name, arguments and output (`content`). */
-export interface CallMessage {
-  id: string;
-  conversationId: string;
+/**
+ * A user, assistant, system or tool message: its `messages` row as `MessageEntity` declares
+ * it, but the call, item id and metadata, with its log position as `position` and its content
+ * decoded. Tool messages carry the call's name, arguments and output (`content`);
+ * `processingTimeMs` is the response time of an assistant message, the run time of a tool call (ms).
+ */
+export interface CallMessage extends Omit<MessageRow, 'callId' | 'eventPosition' | 'contentEncoding' | 'itemId' | 'metadata' | 'role'> {
   position: number;
   role: MessageRole;
-  content: string;
-  createdAt: number;
-  sttConfidence: number | null;
-  /** Response time for assistant messages; run time for tool calls (ms). */
-  processingTimeMs: number | null;
-  llmModel: string | null;
-  llmTokensInput: number | null;
-  llmTokensOutput: number | null;
-  llmCostUsd: number | null;
-  interrupted: boolean;
-  slaViolation: boolean;
-  implausible: boolean;
-  language: string | null;
-  toolName: string | null;
-  toolCallId: string | null;
-  toolArguments: string | null;
-  toolIsError: boolean | null;
 }
 
-/** One turn's latency waterfall (ms). */
-export interface CallTurn {
-  id: string;
-  conversationId: string;
-  userMessageId: string | null;
-  assistantMessageId: string | null;
-  startedAt: number;
-  endOfTurnDelayMs: number | null;
-  transcriptionDelayMs: number | null;
-  onUserTurnCompletedDelayMs: number | null;
-  llmTtftMs: number | null;
-  ttsTtfbMs: number | null;
-  playbackLatencyMs: number | null;
-  e2eLatencyMs: number | null;
-  e2eDerived: boolean;
-  unattributedMs: number | null;
+/** The columns of a message its {@link CallMessage} is read from. */
+const CALL_MESSAGE = MESSAGES.omit('callId', 'itemId', 'metadata');
+
+function toCallMessage(stored: Readonly<Record<string, unknown>>): CallMessage {
+  const { id, conversationId, eventPosition, role, content, contentEncoding, ...rest } = CALL_MESSAGE.read(stored);
+  return {
+    id,
+    conversationId,
+    position: eventPosition,
+    role: role as MessageRole,
+    content: decodeContent(content, contentEncoding),
+    ...rest,
+  };
+}
+
+/**
+ * One turn's latency waterfall (ms): its `turns` row as `TurnEntity` declares it, but the
+ * call. `heardLatencyMs` (user speech end → agent speech start in the recording, with where each
+ * is, ms UTC) is null until the recording is measured; `heardMismatch` marks a heard latency that
+ * differs from the reported end-to-end one by more than the threshold.
+ */
+export interface CallTurn extends Omit<TurnRow, 'callId' | 'outcome'> {
   outcome: TurnOutcome;
-  implausible: boolean;
-  slaViolation: boolean;
-  costUsd: number | null;
-  /** The models that served the turn, as its metrics reported them. */
-  llmModel: string | null;
-  sttModel: string | null;
-  ttsModel: string | null;
-  /** The latency heard in the recording (user speech end → agent speech start, ms), once measured. */
-  heardLatencyMs: number | null;
-  /** Where the user's speech ended and the reply began in the recording (ms UTC). */
-  heardUserEndAt: number | null;
-  heardAgentStartAt: number | null;
-  /** Heard and reported end-to-end latency differ by more than the threshold. */
-  heardMismatch: boolean;
+}
+
+const CALL_TURN = TURNS.omit('callId');
+
+function toCallTurn(stored: Readonly<Record<string, unknown>>): CallTurn {
+  const t = CALL_TURN.read(stored);
+  return { ...t, outcome: t.outcome as TurnOutcome };
 }
 
 /** An operational event of the call (errors, SLA violations, failures, your own `logEvent`s). */
@@ -191,14 +177,16 @@ export async function getCallDetail(
      WHERE c.call_id = ? ORDER BY c.started_at, c.id`,
     [callId],
   );
-  const messages = await select<Record<string, unknown>>(
-    dataSource,
-    `SELECT * FROM messages WHERE call_id = ? ORDER BY created_at, event_position LIMIT ${messageLimit}`,
-    [callId],
-  );
-  const turns = await select<Record<string, unknown>>(dataSource, 'SELECT * FROM turns WHERE call_id = ? ORDER BY started_at, id', [
-    callId,
-  ]);
+  const messages = (
+    await select<Record<string, unknown>>(
+      dataSource,
+      `SELECT * FROM messages WHERE call_id = ? ORDER BY created_at, event_position LIMIT ${messageLimit}`,
+      [callId],
+    )
+  ).map(toCallMessage);
+  const turns = (
+    await select<Record<string, unknown>>(dataSource, 'SELECT * FROM turns WHERE call_id = ? ORDER BY started_at, id', [callId])
+  ).map(toCallTurn);
   const systemEvents = await select<Record<string, unknown>>(
     dataSource,
     'SELECT * FROM system_events WHERE call_id = ? ORDER BY created_at, event_position, id',
@@ -230,25 +218,28 @@ export async function getCallDetail(
     addModel(d.kind, typeof d.provider === 'string' && d.provider !== '' ? d.provider : null, typeof d.model === 'string' ? d.model : null);
   }
   for (const c of conversations) addModel('llm', null, str(c['ai_model']));
-  for (const m of messages) if (m['role'] === 'assistant') addModel('llm', null, str(m['llm_model']));
+  for (const m of messages) if (m.role === 'assistant') addModel('llm', null, m.llmModel);
   const agents = [
     ...new Set([str(row.agentName), ...conversations.map((c) => str(c['agent_name']))].filter((a): a is string => a !== null && a !== '')),
   ];
-  const stageOf = (col: string) =>
+  const stageOf = (
+    stage:
+      'e2eLatencyMs' | 'endOfTurnDelayMs' | 'transcriptionDelayMs' | 'llmTtftMs' | 'ttsTtfbMs' | 'playbackLatencyMs' | 'heardLatencyMs',
+  ) =>
     summarize(
       turns
-        .filter((t) => !bool(t['implausible']))
-        .map((t) => num(t[col]))
+        .filter((t) => !t.implausible)
+        .map((t) => t[stage])
         .filter((v): v is number => v !== null && v >= 0 && v <= MAX_PLAUSIBLE_MS),
     );
   const latency = {
-    e2e: stageOf('e2e_latency_ms'),
-    endOfTurn: stageOf('end_of_turn_delay_ms'),
-    transcription: stageOf('transcription_delay_ms'),
-    llmTtft: stageOf('llm_ttft_ms'),
-    ttsTtfb: stageOf('tts_ttfb_ms'),
-    playback: stageOf('playback_latency_ms'),
-    heard: stageOf('heard_latency_ms'),
+    e2e: stageOf('e2eLatencyMs'),
+    endOfTurn: stageOf('endOfTurnDelayMs'),
+    transcription: stageOf('transcriptionDelayMs'),
+    llmTtft: stageOf('llmTtftMs'),
+    ttsTtfb: stageOf('ttsTtfbMs'),
+    playback: stageOf('playbackLatencyMs'),
+    heard: stageOf('heardLatencyMs'),
   };
   const recording = await getRecording(dataSource, callId);
   return {
@@ -291,55 +282,8 @@ export async function getCallDetail(
         satisfactionCount: Number(c['satisfaction_count'] ?? 0),
       },
     })),
-    messages: messages.map((m) => ({
-      id: String(m['id']),
-      conversationId: String(m['conversation_id']),
-      position: Number(m['event_position']),
-      role: m['role'] as MessageRole,
-      content: decodeContent(String(m['content']), str(m['content_encoding'])),
-      createdAt: Number(m['created_at']),
-      sttConfidence: num(m['stt_confidence']),
-      processingTimeMs: num(m['processing_time_ms']),
-      llmModel: str(m['llm_model']),
-      llmTokensInput: num(m['llm_tokens_input']),
-      llmTokensOutput: num(m['llm_tokens_output']),
-      llmCostUsd: num(m['llm_cost_usd']),
-      interrupted: bool(m['interrupted']),
-      slaViolation: bool(m['sla_violation']),
-      implausible: bool(m['implausible']),
-      language: str(m['language']),
-      toolName: str(m['tool_name']),
-      toolCallId: str(m['tool_call_id']),
-      toolArguments: str(m['tool_arguments']),
-      toolIsError: boolOrNull(m['tool_is_error']),
-    })),
-    turns: turns.map((t) => ({
-      id: String(t['id']),
-      conversationId: String(t['conversation_id']),
-      userMessageId: str(t['user_message_id']),
-      assistantMessageId: str(t['assistant_message_id']),
-      startedAt: Number(t['started_at']),
-      endOfTurnDelayMs: num(t['end_of_turn_delay_ms']),
-      transcriptionDelayMs: num(t['transcription_delay_ms']),
-      onUserTurnCompletedDelayMs: num(t['on_user_turn_completed_delay_ms']),
-      llmTtftMs: num(t['llm_ttft_ms']),
-      ttsTtfbMs: num(t['tts_ttfb_ms']),
-      playbackLatencyMs: num(t['playback_latency_ms']),
-      e2eLatencyMs: num(t['e2e_latency_ms']),
-      e2eDerived: bool(t['e2e_derived']),
-      unattributedMs: num(t['unattributed_ms']),
-      outcome: t['outcome'] as TurnOutcome,
-      implausible: bool(t['implausible']),
-      slaViolation: bool(t['sla_violation']),
-      costUsd: num(t['cost_usd']),
-      llmModel: str(t['llm_model']),
-      sttModel: str(t['stt_model']),
-      ttsModel: str(t['tts_model']),
-      heardLatencyMs: num(t['heard_latency_ms']),
-      heardUserEndAt: num(t['heard_user_end_at']),
-      heardAgentStartAt: num(t['heard_agent_start_at']),
-      heardMismatch: bool(t['heard_mismatch']),
-    })),
+    messages,
+    turns,
     systemEvents: systemEvents.map((s) => ({
       id: String(s['id']),
       position: Number(s['event_position']),

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { MessageEntity } from '../../entities/message.entity.js';
+import { MESSAGES, type MessageRow } from '../../entities/tables.js';
 import type { JsonObject, MessageRole } from '../events/types.js';
 import { ConversationLogError, invalidArgument } from '../errors.js';
 import { decodeContent } from '../projections/messages.js';
@@ -29,7 +29,8 @@ export interface HistoryMessage {
   metadata: JsonObject | null;
 }
 
-export function toHistoryMessage(m: MessageEntity): HistoryMessage {
+/** A `messages` row as the history gives it. */
+export function toHistoryMessage(m: MessageRow): HistoryMessage {
   return {
     id: m.id,
     conversationId: m.conversationId,
@@ -70,10 +71,8 @@ export async function getConversationHistory(dataSource: DataSource, conversatio
     throw new ConversationLogError('UNKNOWN_CONVERSATION', `No conversation ${conversationId}.`, {
       field: 'conversationId',
     });
-  // Fixed SQL over the conversation's index; each row read through the entity's own column
-  // declarations (driver conversion and transformers, as TypeORM hydrates), without the per-row cost
-  // of the repository's relation handling.
-  const metadata = dataSource.getMetadata(MessageEntity);
+  // Fixed SQL over the conversation's index; each row read as the entity declares its columns
+  // (MESSAGES.read), without the per-row cost of the repository's hydration and relation handling.
   const rows = await dataSource.query<Array<Record<string, unknown>>>(
     dataSource.options.type === 'postgres'
       ? 'SELECT * FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC, event_position DESC LIMIT $2'
@@ -81,13 +80,6 @@ export async function getConversationHistory(dataSource: DataSource, conversatio
     [conversationId, limit],
   );
   const messages: HistoryMessage[] = [];
-  for (let i = rows.length - 1; i >= 0; i--) {
-    const row = rows[i]!;
-    const entity = {} as Record<string, unknown>;
-    for (const column of metadata.columns) {
-      entity[column.propertyName] = dataSource.driver.prepareHydratedValue(row[column.databaseName], column) as unknown;
-    }
-    messages.push(toHistoryMessage(entity as unknown as MessageEntity));
-  }
+  for (let i = rows.length - 1; i >= 0; i--) messages.push(toHistoryMessage(MESSAGES.read(rows[i]!)));
   return messages;
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { MESSAGES } from '../../entities/tables.js';
 import type { CallStatus, MessageRole } from '../events/types.js';
 import { decodeContent } from '../projections/messages.js';
 import { MAX_TIME_MS, select, timeMs, wholeNumber } from './sql.js';
@@ -22,7 +23,8 @@ export interface CallTranscript {
   lines: TranscriptLine[];
 }
 
-const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't';
+/** The columns of a message a transcript line is read from. */
+const LINE = MESSAGES.pick('role', 'content', 'contentEncoding', 'createdAt', 'toolName', 'toolArguments', 'interrupted');
 
 /** The messages of a call, oldest first, from the `messages` projection; null when there is no such call. */
 export async function getCallTranscript(dataSource: DataSource, callId: string): Promise<CallTranscript | null> {
@@ -32,22 +34,24 @@ export async function getCallTranscript(dataSource: DataSource, callId: string):
   if (call === undefined) return null;
   const rows = await select<Record<string, unknown>>(
     dataSource,
-    `SELECT role, content, content_encoding, created_at, tool_name, tool_arguments, interrupted
-     FROM messages WHERE call_id = ? ORDER BY created_at, event_position`,
+    `SELECT ${LINE.names.join(', ')} FROM messages WHERE call_id = ? ORDER BY created_at, event_position`,
     [callId],
   );
   return {
     callId,
     status: call.status as CallStatus,
     startedAt: Number(call.started_at),
-    lines: rows.map((r) => ({
-      role: r['role'] as MessageRole,
-      content: decodeContent(String(r['content']), (r['content_encoding'] as string | null) ?? null),
-      createdAt: Number(r['created_at']),
-      toolName: (r['tool_name'] as string | null) ?? null,
-      toolArguments: (r['tool_arguments'] as string | null) ?? null,
-      interrupted: bool(r['interrupted']),
-    })),
+    lines: rows.map((r) => {
+      const { role, content, contentEncoding, createdAt, toolName, toolArguments, interrupted } = LINE.read(r);
+      return {
+        role: role as MessageRole,
+        content: decodeContent(content, contentEncoding),
+        createdAt,
+        toolName,
+        toolArguments,
+        interrupted,
+      };
+    }),
   };
 }
 
