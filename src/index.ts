@@ -17,6 +17,7 @@ export type { PricingTable, TokenPrice } from './config/pricing.js';
 export { resolveAnalysis } from './analysis/options.js';
 export type { AnalysisOptions, AnalysisSchema, JsonSchemaObject, ResolvedAnalysis, SafeParseSchema } from './analysis/options.js';
 export { analyzeCall, analyzeStoredCalls } from './analysis/run.js';
+export { ANALYSIS_REQUEST } from './analysis/prompt.js';
 export type { AnalysisResult, AnalysisStore, AnalyzeCallsResult } from './analysis/run.js';
 export { getCallAnalysis, getAnalysisStatistics, getCallTags } from './queries/call-analysis.js';
 export type { AnalysisStatistics, CallAnalysis, CallOutcomeRecord, VerdictCounts } from './queries/call-analysis.js';

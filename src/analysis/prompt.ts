@@ -24,6 +24,21 @@ export function transcriptText(t: CallTranscript, maxChars: number): string {
   return `${text.slice(0, half)}\n[… ${text.length - 2 * half} characters left out …]\n${text.slice(-half)}`;
 }
 
+/**
+ * The last message of every analysis request, after the transcript: the same words for every call.
+ *
+ * @remarks
+ * The request is the system prompt (what to answer, the criteria, the schema: the same for every
+ * call of a configuration), a user message with the call's transcript, then this message, so the
+ * task comes after the long transcript. A test double that answers by the last user message, such
+ * as `@livekit/agents`' `voice.testing.FakeLLM`, can answer every analysis:
+ * `new voice.testing.FakeLLM([{ input: ANALYSIS_REQUEST, content: '{"summary": …}' }])`.
+ */
+export const ANALYSIS_REQUEST = 'Review the call transcript above and answer with the JSON object described in your instructions.';
+
+/** The user message that carries the call's transcript (before {@link ANALYSIS_REQUEST}). */
+export const transcriptMessage = (t: CallTranscript, maxChars: number): string => `Transcript:\n${transcriptText(t, maxChars)}`;
+
 /** The system prompt: what to answer, as one JSON object. `schemaJson` describes the fields. */
 export function systemPrompt(a: ResolvedAnalysis, schemaJson: string | null): string {
   const keys: string[] = [];

@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { costOf } from '../config/pricing.js';
 import { createAnalysisCompletedEvent, createAnalysisFailedEvent } from '../events/create.js';
-import type { AnalysisCompletedData, AnalysisFailedData, NewEvent } from '../events/types.js';
+import type { AnalysisCompletedData, AnalysisFailedAttempt, AnalysisFailedData, NewEvent } from '../events/types.js';
 import { ConversationLogError, invalidArgument } from '../errors.js';
 import { callsToAnalyze, getCallTranscript, type CallsToAnalyzeFilter } from '../queries/transcript.js';
 import { isSafeParseSchema, type ResolvedAnalysis } from './options.js';
 import { jsonObjectOf, jsonSchemaValidator, readAnswer } from './output.js';
-import { systemPrompt, transcriptText } from './prompt.js';
+import { ANALYSIS_REQUEST, systemPrompt, transcriptMessage } from './prompt.js';
 
 /** Where an analysis reads the call and writes its result: a `ConversationLogger`. */
 export interface AnalysisStore {
@@ -41,15 +41,19 @@ const errorText = (e: unknown): string => {
   return m.replace(/\s+/g, ' ').slice(0, 500) || 'unknown error';
 };
 
-/** One request: the answer's text, or an {@link AttemptFailure} (error, time limit, empty answer). */
-async function request(a: ResolvedAnalysis, system: string, user: string, usage: Usage): Promise<string> {
+/**
+ * One request: the system prompt, the transcript, then {@link ANALYSIS_REQUEST}. Resolves with the
+ * answer's text, or rejects with an {@link AttemptFailure} (error, time limit, empty answer).
+ */
+async function request(a: ResolvedAnalysis, system: string, transcript: string, usage: Usage): Promise<string> {
   const agents = await import('@livekit/agents');
   // An LLMStream logs through LiveKit's logger, which throws until initialised: outside an agent
   // process (convlog analyze, a script) it is initialised here, silent (failures are stored instead).
   if (agents.loggerOptions() === undefined) agents.initializeLogger({ pretty: false, level: 'silent' });
   const chatCtx = agents.llm.ChatContext.empty();
   chatCtx.addMessage({ role: 'system', content: system });
-  chatCtx.addMessage({ role: 'user', content: user });
+  chatCtx.addMessage({ role: 'user', content: transcript });
+  chatCtx.addMessage({ role: 'user', content: ANALYSIS_REQUEST });
   const model = a.llm;
   let failed: unknown = null;
   // An LLMStream reports a provider error on its LLM (`error`), then ends its iteration quietly.
@@ -113,7 +117,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Analyses one ended call: builds its transcript from the stored messages (redacted as the store
  * is), asks the analysis LLM, and appends `analysis_completed` (summary, verdict, fields; an
  * invalid answer kept raw and marked) or, when every attempt failed, `analysis_failed`. Each
- * request has `timeoutMs`; a failed one is retried `retries` times with a doubling delay.
+ * request has `timeoutMs`; a failed one is retried `retries` times with a doubling delay. Both
+ * events list the failed requests, each with its error and the wait before the next (`failedAttempts`).
  *
  * @remarks
  * LLM failures are results, never rejections; the promise rejects only when the call is unknown
@@ -141,6 +146,7 @@ export async function analyzeCall(store: AnalysisStore, callId: string, a: Resol
   const usage: Usage = { input: 0, cached: 0, output: 0, seen: false };
   const started = Date.now();
   let attempts = 0;
+  const failedAttempts: AnalysisFailedAttempt[] = [];
   const run = () => {
     const tokens = usage.seen ? { tokensInput: usage.input, tokensCachedInput: usage.cached, tokensOutput: usage.output } : {};
     const cost = usage.seen
@@ -161,6 +167,7 @@ export async function analyzeCall(store: AnalysisStore, callId: string, a: Resol
       costUsd: cost,
       priceVersion: cost === null ? null : a.pricing.version,
       attempts,
+      failedAttempts,
       durationMs: Date.now() - started,
     };
   };
@@ -169,11 +176,11 @@ export async function analyzeCall(store: AnalysisStore, callId: string, a: Resol
     failure = new AttemptFailure('empty_transcript', 'the call has no stored message to analyse');
   } else {
     const system = systemPrompt(a, await schemaText(a));
-    const user = `Transcript:\n${transcriptText(transcript, a.maxTranscriptChars)}`;
+    const transcriptContent = transcriptMessage(transcript, a.maxTranscriptChars);
     for (;;) {
       attempts++;
       try {
-        const text = await request(a, system, user, usage);
+        const text = await request(a, system, transcriptContent, usage);
         const answer = jsonObjectOf(text);
         if (answer === null)
           throw new AttemptFailure('invalid_output', 'the analysis LLM did not answer with a JSON object', text.slice(0, 20_000));
@@ -194,8 +201,10 @@ export async function analyzeCall(store: AnalysisStore, callId: string, a: Resol
         if (!(error instanceof AttemptFailure)) throw error;
         failure = error;
       }
-      if (attempts > a.retries) break;
-      await sleep(a.retryDelayMs * 2 ** (attempts - 1));
+      const retryDelayMs = attempts > a.retries ? null : a.retryDelayMs * 2 ** (attempts - 1);
+      failedAttempts.push({ errorType: failure.type, error: failure.message, retryDelayMs });
+      if (retryDelayMs === null) break;
+      await sleep(retryDelayMs);
     }
   }
   const event = createAnalysisFailedEvent({ ...run(), error: failure.message, errorType: failure.type, rawOutput: failure.rawOutput });

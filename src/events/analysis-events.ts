@@ -4,6 +4,7 @@ import { when, type EventEnvelope } from './envelope.js';
 import {
   EVENT_SCHEMA_VERSION,
   type AnalysisCompletedData,
+  type AnalysisFailedAttempt,
   type AnalysisFailedData,
   type AnalysisVerdict,
   type CallOutcome,
@@ -39,12 +40,31 @@ const stringsOrNull = (field: string, v: unknown): string[] | null => {
   return v as string[];
 };
 
+/** The failed requests: each with its error type and text, and the wait before the next (a whole number of ms, or null). */
+function failedAttemptsOf(v: unknown): { failedAttempts?: AnalysisFailedAttempt[] } {
+  if (v === undefined) return {};
+  if (!Array.isArray(v)) throw c.invalid('failedAttempts', 'must be an array of { errorType, error, retryDelayMs }.');
+  return {
+    failedAttempts: v.map((a: Partial<AnalysisFailedAttempt> | null, i) => {
+      if (a === null || typeof a !== 'object')
+        throw c.invalid(`failedAttempts[${i}]`, 'must be an object { errorType, error, retryDelayMs }.');
+      const delay =
+        a.retryDelayMs === undefined || a.retryDelayMs === null ? null : whole(`failedAttempts[${i}].retryDelayMs`, a.retryDelayMs);
+      return {
+        errorType: c.id(`failedAttempts[${i}].errorType`, a.errorType),
+        error: c.text(`failedAttempts[${i}].error`, a.error),
+        retryDelayMs: delay,
+      };
+    }),
+  };
+}
+
 type RunArgs = Partial<
   Pick<
     AnalysisCompletedData,
     'provider' | 'model' | 'tokensInput' | 'tokensCachedInput' | 'tokensOutput' | 'costUsd' | 'priceVersion' | 'durationMs'
   >
-> & { attempts?: number };
+> & { attempts?: number; failedAttempts?: AnalysisFailedAttempt[] };
 
 const runData = (a: RunArgs) => ({
   provider: c.textOrNull('provider', a.provider),
@@ -56,6 +76,7 @@ const runData = (a: RunArgs) => ({
   priceVersion: c.textOrNull('priceVersion', a.priceVersion),
   attempts: a.attempts === undefined ? 1 : whole('attempts', a.attempts),
   durationMs: c.numberOrNull('durationMs', a.durationMs),
+  ...failedAttemptsOf(a.failedAttempts),
 });
 
 export type AnalysisCompletedArgs = EventEnvelope &

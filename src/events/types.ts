@@ -224,6 +224,21 @@ interface AnalysisRunData {
   attempts: number;
   /** From the first request to the last answer (ms). */
   durationMs: number | null;
+  /**
+   * Each request that failed, in order: why, and the wait before the next request (`retryDelayMs`,
+   * doubled after each retry; null when no request followed). Absent from events stored before it was recorded.
+   */
+  failedAttempts?: AnalysisFailedAttempt[];
+}
+
+/** One failed request of a post-call analysis. */
+export interface AnalysisFailedAttempt {
+  /** `timeout`, `llm_error`, `invalid_output`, `empty_output`. */
+  errorType: string;
+  /** What went wrong (never the transcript). */
+  error: string;
+  /** The wait before the next request (ms); null when none followed. */
+  retryDelayMs: number | null;
 }
 
 /**

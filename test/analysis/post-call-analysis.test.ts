@@ -11,8 +11,7 @@ import { analysisAnswer, analysisLLM } from '../support/livekit/analysis-llm.js'
 import { FailingLLM } from '../support/livekit/failing-llm.js';
 import { WeatherAgent, weatherLLM, withTimeout } from '../support/livekit/session.js';
 import { describeEachBackend, freshDatabaseUrl, openLogger } from '../support/stores.js';
-import { transcriptText } from '../../src/analysis/prompt.js';
-import { getCallTranscript } from '../../src/queries/transcript.js';
+import { ANALYSIS_REQUEST } from '../../src/analysis/prompt.js';
 
 const rows = (ds: DataSource, sql: string, params: unknown[] = []) => ds.query(sql, params) as Promise<Array<Record<string, unknown>>>;
 
@@ -218,15 +217,10 @@ describeEachBackend('post-call analysis of a real AgentSession call', (backend) 
     });
   }, 40_000);
 
-  it('given the library\u2019s FakeLLM as the analysis LLM, when a real call ends, then its no-answer is stored as failed and an analysis by a FakeLLM that knows the transcript replaces it; both events versioned', async () => {
-    // FakeLLM answers only an input it was given: this one knows none, so it answers nothing.
-    const log = await weatherCall(logger, 'call-fake', { llm: new voice.testing.FakeLLM([]), criteria: CRITERIA, retries: 0 });
-    expect(await withTimeout(log.analysis(), 15_000)).toMatchObject({ status: 'failed', errorType: 'empty_output', attempts: 1 });
-
-    const transcript = await getCallTranscript(ds, 'call-fake');
+  it('given the library\u2019s FakeLLM answering the analysis request, when a real call closes, then the automatic analysis stores the summary, verdict and fields it returned', async () => {
     const fake = new voice.testing.FakeLLM([
       {
-        input: `Transcript:\n${transcriptText(transcript!, 100_000)}`,
+        input: ANALYSIS_REQUEST,
         content: analysisAnswer({
           summary: 'Paris weather asked and given.',
           verdict: 'pass',
@@ -235,8 +229,30 @@ describeEachBackend('post-call analysis of a real AgentSession call', (backend) 
         }),
       },
     ]);
-    const result = await logger.analyzeCall('call-fake', { llm: fake, criteria: CRITERIA, schema });
+    const log = await weatherCall(logger, 'call-fake-auto', { llm: fake, criteria: CRITERIA, schema, retries: 0 });
+    const result = await withTimeout(log.analysis(), 15_000);
     expect(result).toMatchObject({ status: 'completed', verdict: 'pass', fieldsValid: true, fields: { city: 'Paris', satisfied: true } });
+    const [row] = await rows(
+      ds,
+      `SELECT status, verdict, verdict_reason, summary, fields FROM call_analyses WHERE call_id = 'call-fake-auto'`,
+    );
+    expect(row).toMatchObject({
+      status: 'completed',
+      verdict: 'pass',
+      verdict_reason: 'sunny in Paris',
+      summary: 'Paris weather asked and given.',
+    });
+    expect(JSON.parse(String(row!['fields']))).toEqual({ city: 'Paris', satisfied: true });
+  }, 40_000);
+
+  it('given a FakeLLM that knows no input, then its no-answer is stored as failed, and an analysis by one that answers the request replaces it; both events versioned', async () => {
+    const log = await weatherCall(logger, 'call-fake', { llm: new voice.testing.FakeLLM([]), criteria: CRITERIA, retries: 0 });
+    expect(await withTimeout(log.analysis(), 15_000)).toMatchObject({ status: 'failed', errorType: 'empty_output', attempts: 1 });
+    const fake = new voice.testing.FakeLLM([
+      { input: ANALYSIS_REQUEST, content: analysisAnswer({ summary: 'Paris weather asked and given.', verdict: 'pass', reason: 'sunny' }) },
+    ]);
+    const result = await logger.analyzeCall('call-fake', { llm: fake, criteria: CRITERIA });
+    expect(result).toMatchObject({ status: 'completed', verdict: 'pass' });
     const [row] = await rows(ds, `SELECT status, verdict, summary FROM call_analyses WHERE call_id = 'call-fake'`);
     expect(row).toEqual({ status: 'completed', verdict: 'pass', summary: 'Paris weather asked and given.' });
     const events = await rows(
@@ -247,6 +263,20 @@ describeEachBackend('post-call analysis of a real AgentSession call', (backend) 
       ['analysis_failed', 1],
       ['analysis_completed', 1],
     ]);
+  }, 40_000);
+
+  it('given an analysis LLM that fails every time, then analysis_failed lists each attempt with its error and the wait before the next: retryDelayMs, twice it, four times it', async () => {
+    const log = await weatherCall(logger, 'call-backoff', { llm: new FailingLLM(), criteria: CRITERIA, retries: 3, retryDelayMs: 5 });
+    const result = await withTimeout(log.analysis(), 15_000);
+    const expected = [5, 10, 20, null].map((retryDelayMs) => ({
+      errorType: 'llm_error',
+      error: expect.stringContaining('500'),
+      retryDelayMs,
+    }));
+    expect(result).toMatchObject({ status: 'failed', attempts: 4, failedAttempts: expected });
+    const [event] = await rows(ds, `SELECT data FROM events WHERE call_id = 'call-backoff' AND type = 'analysis_failed'`);
+    const data = typeof event!['data'] === 'string' ? JSON.parse(event!['data']) : event!['data'];
+    expect(data.failedAttempts).toEqual(expected);
   }, 40_000);
 
   it('given an answer whose fields break the schema, then the analysis is stored with the fields as given, marked invalid, and the raw answer kept', async () => {
