@@ -36,6 +36,9 @@ export interface MonthDropped extends DroppedCounts {
   recordingPaths: string[];
 }
 
+/** Calls whose rows one statement deletes. */
+const DELETE_CHUNK = 500;
+
 const runner =
   (ctx: ProjectionContext): RunSql =>
   (sql, params) =>
@@ -81,8 +84,8 @@ export async function dropMonthsBefore(
  * Drops one month of the log that ends at or before the cutoff, in one transaction:
  *
  * 1. The calls started before the month's end go, as retention wants (they started before the
- *    cutoff): their projection rows, search entries and webhook deliveries, one statement per
- *    table, and their events in other months (a call running past the month's end).
+ *    cutoff): their projection rows, search entries and webhook deliveries, and their events in
+ *    other months (a call running past the month's end), 500 calls a statement.
  * 2. The events of the month that belong to calls retention keeps (an event timed before its
  *    call started: a clock off, an import) are set aside.
  * 3. The partition is detached and dropped (no row deleted one by one, no index entry, no
@@ -96,21 +99,26 @@ async function dropMonth(
   cutoff: number,
 ): Promise<Omit<MonthDropped, 'partition' | 'ms'>> {
   await ctx.query('SELECT pg_advisory_xact_lock(?)', [PARTITION_LOCK_KEY]);
-  const calls = `SELECT id FROM calls WHERE started_at < ${month.to}`;
-  const recordingPaths = (
-    await ctx.query<{ p: unknown }>(`SELECT recording_path AS p FROM calls WHERE started_at < ? AND recording_path IS NOT NULL`, [month.to])
-  ).map((r) => String(r.p));
-  const counted = async (sql: string): Promise<number> =>
-    Number((await ctx.query<{ n: unknown }>(`WITH d AS (${sql} RETURNING 1) SELECT count(*) AS n FROM d`, []))[0]?.n ?? 0);
+  const calls = await ctx.query<{ id: string; p: unknown }>(`SELECT id, recording_path AS p FROM calls WHERE started_at < ?`, [month.to]);
+  const recordingPaths = calls.filter((c) => c.p !== null && c.p !== undefined).map((c) => String(c.p));
+  const counted = async (sql: string, params: readonly unknown[]): Promise<number> =>
+    Number((await ctx.query<{ n: unknown }>(`WITH d AS (${sql} RETURNING 1) SELECT count(*) AS n FROM d`, params))[0]?.n ?? 0);
   const counts = { events: 0 } as DroppedCounts;
-  await ctx.exec(`DELETE FROM messages_search WHERE call_id IN (${calls})`, []);
-  for (const [key, table, column] of PROJECTION_TABLES) {
-    if (table === 'calls') {
-      counts.events += await counted(
-        `DELETE FROM events WHERE call_id IN (${calls}) AND (occurred_at < ${month.from} OR occurred_at >= ${month.to})`,
-      );
+  for (const [key] of PROJECTION_TABLES) counts[key] = 0;
+  // A few hundred calls a statement: each is planned as index lookups of those calls (a month's
+  // calls at once would be a hash join over every remaining row of the table).
+  for (let i = 0; i < calls.length; i += DELETE_CHUNK) {
+    const ids = calls.slice(i, i + DELETE_CHUNK).map((c) => c.id);
+    await ctx.exec(`DELETE FROM messages_search WHERE call_id = ANY(?)`, [ids]);
+    for (const [key, table, column] of PROJECTION_TABLES) {
+      if (table === 'calls')
+        counts.events += await counted(`DELETE FROM events WHERE call_id = ANY(?) AND (occurred_at < ? OR occurred_at >= ?)`, [
+          ids,
+          month.from,
+          month.to,
+        ]);
+      counts[key] += await counted(`DELETE FROM ${table} WHERE ${column} = ANY(?)`, [ids]);
     }
-    counts[key] = await counted(`DELETE FROM ${table} WHERE ${column} IN (${calls})`);
   }
   await ctx.exec(
     `CREATE TEMP TABLE convlog_kept_events ON COMMIT DROP AS
