@@ -57,7 +57,8 @@ export async function retentionRun(
     try {
       if (partitioned) {
         await client.query('BEGIN');
-        for (let m = monthStart(first); m <= now; m = nextMonth(m)) await createMonth(async (sql, params) => (await client.query(sql, params)).rows, m);
+        for (let m = monthStart(first); m <= now; m = nextMonth(m))
+          await createMonth(async (sql, params) => (await client.query(sql, params)).rows, m);
         await client.query('COMMIT');
       }
       events = await replicate(client, calls, (days * DAY) / calls, log);

@@ -70,7 +70,9 @@ export class PartitionedEvents1796256000800 implements MigrationInterface {
     await run(`CREATE TABLE ${DEFAULT_PARTITION} PARTITION OF events DEFAULT`);
     const now = Date.now();
     // The months holding events, from the days that do (a scan, no time zone arithmetic in SQL).
-    const days = (await run(`SELECT DISTINCT floor(occurred_at / 86400000.0)::bigint AS d FROM events_unpartitioned`)) as Array<{ d: string }>;
+    const days = (await run(`SELECT DISTINCT floor(occurred_at / 86400000.0)::bigint AS d FROM events_unpartitioned`)) as Array<{
+      d: string;
+    }>;
     const months = new Set(days.map((r) => monthStart(Number(r.d) * 86_400_000)));
     for (const start of [...months].sort((a, b) => a - b)) if (isPartitionedMonth(start, now)) await createMonth(run, start);
     await ensureMonthsAhead(run, now);

@@ -48,8 +48,7 @@ export function monthOfPartition(name: string): { from: number; to: number } | n
 }
 
 /** Whether a month is one partitions are made for (see {@link MAX_YEARS}). */
-export const isPartitionedMonth = (start: number, now: number): boolean =>
-  Math.abs(start - now) <= MAX_YEARS * 366 * 86_400_000;
+export const isPartitionedMonth = (start: number, now: number): boolean => Math.abs(start - now) <= MAX_YEARS * 366 * 86_400_000;
 
 /** The names of the monthly partitions of `events` (not the default), oldest first. */
 export async function monthlyPartitions(run: RunSql): Promise<string[]> {

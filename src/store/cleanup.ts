@@ -169,7 +169,10 @@ export async function cleanupOldData(dataSource: DataSource, dialect: Dialect, o
           ).map((r) => r.id);
           // The time again, so a partitioned log looks in the old months only.
           if (ids.length)
-            await ctx.exec(`DELETE FROM ${table} WHERE ${idColumn} IN (${ids.map(() => '?').join(', ')}) AND ${timeColumn} < ?`, [...ids, cutoff]);
+            await ctx.exec(`DELETE FROM ${table} WHERE ${idColumn} IN (${ids.map(() => '?').join(', ')}) AND ${timeColumn} < ?`, [
+              ...ids,
+              cutoff,
+            ]);
           return ids.length;
         });
         result.batches++;

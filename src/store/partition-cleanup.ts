@@ -65,7 +65,10 @@ export async function dropMonthsBefore(
       const run = runner(ctx);
       if (!(await isPartitioned(run))) return null;
       await ensureMonthsAhead(run, now);
-      const days = await ctx.query<{ d: unknown }>(`SELECT DISTINCT floor(occurred_at / 86400000.0)::bigint AS d FROM ${DEFAULT_PARTITION}`, []);
+      const days = await ctx.query<{ d: unknown }>(
+        `SELECT DISTINCT floor(occurred_at / 86400000.0)::bigint AS d FROM ${DEFAULT_PARTITION}`,
+        [],
+      );
       for (const start of new Set(days.map((r) => monthStart(Number(r.d) * 86_400_000))))
         if (isPartitionedMonth(start, now)) await createMonth(run, start);
       return monthlyPartitions(run);

@@ -116,7 +116,9 @@ function firstPositions(rows: readonly EventRow[]): { calls: string[]; positions
 /** What PostgreSQL raises when a unique stream index refuses a position (see `failures.ts`: another writer moved the stream on). */
 function streamTaken(callId: string): Error {
   return Object.assign(
-    new Error(`duplicate key value violates unique constraint "ux_events_stream": call ${callId} has events at or past this batch's position`),
+    new Error(
+      `duplicate key value violates unique constraint "ux_events_stream": call ${callId} has events at or past this batch's position`,
+    ),
     { code: '23505', constraint: 'ux_events_stream' },
   );
 }

@@ -66,7 +66,14 @@ describe.skipIf(skipWithout('postgres'))('the migration that partitions the Post
       await logger.append(createConversationStartedEvent({ callId, conversationId, occurredAt: at + 1 }));
       for (let m = 0; m < 3; m++)
         await logger.append(
-          createMessageAddedEvent({ callId, conversationId, messageId: `${callId}-${m}`, role: 'user', content: `refund ${c} ${m}`, occurredAt: at + 2 + m }),
+          createMessageAddedEvent({
+            callId,
+            conversationId,
+            messageId: `${callId}-${m}`,
+            role: 'user',
+            content: `refund ${c} ${m}`,
+            occurredAt: at + 2 + m,
+          }),
         );
     }
     await logger.append(createSystemEventLoggedEvent({ occurredAt: Date.UTC(1990, 3, 1), eventType: 'old', message: 'x' }));

@@ -29,7 +29,14 @@ async function call(logger: ConversationLogger, callId: string, at: number): Pro
   await logger.append(createConversationStartedEvent({ callId, conversationId, occurredAt: at + 1 }));
   for (const [i, role] of (['user', 'assistant'] as const).entries())
     await logger.append(
-      createMessageAddedEvent({ callId, conversationId, messageId: `${callId}-m${i}`, role, content: `${role} says ${callId}`, occurredAt: at + (i + 1) * 3_600_000 }),
+      createMessageAddedEvent({
+        callId,
+        conversationId,
+        messageId: `${callId}-m${i}`,
+        role,
+        content: `${role} says ${callId}`,
+        occurredAt: at + (i + 1) * 3_600_000,
+      }),
     );
   await logger.append(createCallEndedEvent({ callId, occurredAt: at + 3 * 3_600_000 }));
 }
@@ -67,7 +74,10 @@ describeEachBackend('retention of a log partitioned by month', (backend) => {
     // then: exactly the calls started before the cutoff are gone, with every event and row of theirs
     expect(result).toMatchObject({ calls: 3, conversations: 3, messages: 6, events: 3 * 5 + 1 });
     expect((await ds.query(`SELECT id FROM calls ORDER BY id`)).map((r: { id: string }) => r.id)).toEqual(['m1-after', 'm2']);
-    const events = (await ds.query(`SELECT call_id, type FROM events ORDER BY position`)) as Array<{ call_id: string | null; type: string }>;
+    const events = (await ds.query(`SELECT call_id, type FROM events ORDER BY position`)) as Array<{
+      call_id: string | null;
+      type: string;
+    }>;
     expect(new Set(events.map((e) => e.call_id))).toEqual(new Set(['m1-after', 'm2']));
     expect(events).toHaveLength(2 * 5 + 1);
     expect(Number((await ds.query(`SELECT COUNT(*) AS n FROM messages`))[0].n)).toBe(4);
@@ -81,7 +91,9 @@ describeEachBackend('retention of a log partitioned by month', (backend) => {
       const names = await partitions(ds);
       expect(names).not.toContain(partitionName(start0));
       expect(names).toEqual(expect.arrayContaining([partitionName(m1), partitionName(m2), 'events_default']));
-      const [kept] = await ds.query(`SELECT tableoid::regclass::text AS p FROM events WHERE call_id = 'm2' AND type = 'system_event_logged'`);
+      const [kept] = await ds.query(
+        `SELECT tableoid::regclass::text AS p FROM events WHERE call_id = 'm2' AND type = 'system_event_logged'`,
+      );
       expect(kept.p).toBe('events_default');
     } else expect(result.partitionsDropped).toBe(0);
     // and the writer goes on
