@@ -5,7 +5,9 @@
  *
  * Flags: `--quick` (small sizes, for a smoke run), `--only=loop,ingest,pg,queries,stall,jobs,search,diff` (and
  * `fleet`, run only when named: `--fleet=1,2,4,8` writer processes, `--fleet-calls=40` each; and
- * `reads`, run only when named: reads of a 10M-event store on both backends, `--reads-calls=100000`),
+ * `reads`, run only when named: reads of a 10M-event store on both backends, `--reads-calls=100000`; and
+ * `retention`, run only when named: cleanup of a partitioned PostgreSQL store a year old, one a
+ * month old and a year-old store of the previous release (row by row), `--retention-calls=100000`),
  * `--diff-calls=10000,30000` (calls of the `diff` stores, one figure each),
  * `--search-calls=20000` and `--search-pg-calls=20000` (the search stores' sizes, in calls of 50 messages),
  * `--calls=50`, `--speed=10`, `--jobs=1,10,25` (the job-process counts), `--no-pg`, `--rebuild` (regenerate the 1M-event store).
@@ -31,6 +33,7 @@ import { measureStall } from './stall.js';
 import { measureDiff } from './diff.js';
 import { fleet } from './fleet.js';
 import { measureReads } from './reads.js';
+import { RETENTION_DAYS, retentionRun, type RetentionRun } from './retention.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -594,6 +597,44 @@ if (only?.includes('reads'))
           note: `${r.apiSamples} requests over HTTP after 2 warm-ups`,
         });
     }
+  });
+// Cleanup of a year of history against a month of it (asked for by name: --only=retention).
+if (only?.includes('retention') && !flag('no-pg'))
+  await figureGroup('retention on PostgreSQL', async () => {
+    const calls = option('retention-calls', quick ? 2_000 : 100_000);
+    const runs: RetentionRun[] = [];
+    // A month-old store: the same call rate over 60 days (a month past the retention).
+    for (const [label, n, days, partitioned] of [
+      ['year-old partitioned store', calls, 365, true],
+      ['month-old partitioned store', Math.round((calls * 60) / 365), 60, true],
+      ['year-old store of the previous release (row by row)', calls, 365, false],
+    ] as const) {
+      const r = await retentionRun(PG_URL, label, n, days, partitioned, say);
+      say(
+        `  ${label}: built in ${r.buildSeconds.toFixed(0)} s; cleanup deleted ${r.result.calls.toLocaleString('en-US')} calls, ` +
+          `${r.result.events.toLocaleString('en-US')} events, ${r.result.messages.toLocaleString('en-US')} messages ` +
+          `(${r.result.partitionsDropped} partitions dropped, ${r.result.batches} transactions, longest ${r.result.longestBatchMs.toFixed(0)} ms)`,
+      );
+      runs.push(r);
+    }
+    const [year, month, rows] = runs as [RetentionRun, RetentionRun, RetentionRun];
+    const size = (r: RetentionRun) => `${(r.events / 1e6).toFixed(1)}M events`;
+    figure({
+      name: `cleanup of a year-old partitioned store (${size(year)}, ${RETENTION_DAYS} days kept)`,
+      value: year.cleanupMs / 1000,
+      unit: 's',
+      target: `within 2× of a month-old store (${(month.cleanupMs / 1000).toFixed(2)} s at ${size(month)})`,
+      met: year.cleanupMs <= 2 * month.cleanupMs,
+      note: `${(year.cleanupMs / month.cleanupMs).toFixed(2)}× the month-old store`,
+    });
+    figure({
+      name: `cleanup of a year-old store row by row (previous release, ${size(rows)})`,
+      value: rows.cleanupMs / 1000,
+      unit: 's',
+      target: '',
+      met: null,
+      note: `${(rows.cleanupMs / year.cleanupMs).toFixed(1)}× the partitioned store's`,
+    });
   });
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 process.exitCode = summary();

@@ -7,6 +7,7 @@ import { CallAnalysis1796256000400 } from './1796256000400-call-analysis.js';
 import { Recordings1796256000500 } from './1796256000500-recordings.js';
 import { SqliteEntitySchema1796256000600 } from './1796256000600-sqlite-entity-schema.js';
 import { SearchIndexSize1796256000700 } from './1796256000700-search-index-size.js';
+import { PartitionedEvents1796256000800 } from './1796256000800-partitioned-events.js';
 
 /** Every migration, oldest first, as an array (no globs). */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Recordings1796256000500,
   SqliteEntitySchema1796256000600,
   SearchIndexSize1796256000700,
+  PartitionedEvents1796256000800,
 ];

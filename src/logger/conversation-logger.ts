@@ -319,10 +319,12 @@ export class ConversationLogger extends LoggerSink {
    * `CONVERSATION_LOG_RETENTION_DAYS`) with their events and rows, in short batches that
    * interleave with the writer: at most `batchCalls` calls (25) per transaction, fewer while
    * transactions take longer than `targetBatchMs` (20). The recording files of the deleted calls
-   * go too, those inside `recordingsDir` only. Returns rows deleted per table.
+   * go too, those inside `recordingsDir` only. On PostgreSQL the months of the log wholly past
+   * the cutoff are dropped whole (a partition each) first. `now` (ms UTC, default the clock) is
+   * what the retention counts back from. Returns rows deleted per table.
    */
   async cleanupOldData(
-    options: { retentionDays?: number; batchCalls?: number; targetBatchMs?: number; onProgress?: (n: number) => void } = {},
+    options: { retentionDays?: number; batchCalls?: number; targetBatchMs?: number; now?: number; onProgress?: (n: number) => void } = {},
   ): Promise<CleanupResult> {
     const o = v.requireOptions('options', options);
     const retentionDays = o['retentionDays'] === undefined ? this.config.retentionDays : (o['retentionDays'] as number);
@@ -331,6 +333,7 @@ export class ConversationLogger extends LoggerSink {
       retentionDays,
       ...(options.batchCalls === undefined ? {} : { batchCalls: options.batchCalls }),
       ...(options.targetBatchMs === undefined ? {} : { targetBatchMs: options.targetBatchMs }),
+      ...(options.now === undefined ? {} : { now: options.now }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       runBatch: (fn) => this.store.exclusive(fn),
       recordingsDir: this.config.recordingsDir,

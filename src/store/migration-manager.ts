@@ -1,5 +1,6 @@
 import { DataSource, MigrationExecutor } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
+import { ensureMonthsAhead, isPartitioned } from '../../migrations/event-partitions.js';
 import { ConversationLogError } from '../errors.js';
 import { MIGRATIONS_TABLE } from './data-source.js';
 
@@ -80,6 +81,9 @@ export class MigrationManager {
         const executor = new MigrationExecutor(this.dataSource, runner);
         executor.transaction = 'all';
         const done = await executor.executePendingMigrations();
+        // The log's months ahead, on every open: a month's first write finds its partition.
+        const run = (sql: string, params?: unknown[]) => runner.query(sql, params);
+        if (await isPartitioned(run)) await ensureMonthsAhead(run, Date.now());
         await runner.commitTransaction();
         return done.map((m) => m.name);
       } catch (error) {

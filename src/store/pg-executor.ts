@@ -88,6 +88,42 @@ const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
 const INSERT_EVENTS_NAME = 'convlog_insert_events';
 
 /**
+ * The log is partitioned by month (`occurred_at`), and a unique index of a partitioned table
+ * holds its partition key: `ux_events_stream` is unique per (call, position, time), no longer
+ * per (call, position). A batch therefore takes a transaction lock per call it appends to (in
+ * one order, so two writers never wait on each other in a cycle), then, in its own snapshot
+ * (taken after the locks), checks that no stored event of those calls is at or past the first
+ * position the batch gives each: a writer whose idea of a stream is stale (another writer
+ * appended to it since) fails as a unique violation of `ux_events_stream` would, and retries
+ * from the stored stream. Both statements are pipelined ahead of the insert.
+ */
+const STREAM_LOCK_CLASS = 7311;
+const LOCK_STREAMS = `SELECT pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, k) FROM (SELECT DISTINCT hashtext(c) AS k FROM unnest(?::varchar[]) AS c ORDER BY k) AS s`;
+const STREAM_TAKEN = `SELECT u.c AS call_id FROM unnest(?::varchar[], ?::int[]) AS u(c, s)
+  WHERE EXISTS (SELECT 1 FROM events AS e WHERE e.call_id = u.c AND e.stream_position >= u.s) LIMIT 1`;
+
+/** Each call of a batch with the first stream position the batch gives it. */
+function firstPositions(rows: readonly EventRow[]): { calls: string[]; positions: number[] } {
+  const first = new Map<string, number>();
+  for (const [, callId, streamPosition] of rows) {
+    if (callId === null || streamPosition === null) continue;
+    const seen = first.get(callId);
+    if (seen === undefined || streamPosition < seen) first.set(callId, streamPosition);
+  }
+  return { calls: [...first.keys()], positions: [...first.values()] };
+}
+
+/** What PostgreSQL raises when a unique stream index refuses a position (see `failures.ts`: another writer moved the stream on). */
+function streamTaken(callId: string): Error {
+  return Object.assign(
+    new Error(
+      `duplicate key value violates unique constraint "ux_events_stream": call ${callId} has events at or past this batch's position`,
+    ),
+    { code: '23505', constraint: 'ux_events_stream' },
+  );
+}
+
+/**
  * PostgreSQL: named (prepared once per connection) statements; the log rows of a batch in one
  * INSERT … SELECT FROM unnest(column arrays); and, on a pipelined client, statements whose result is not needed sent
  * without waiting for their replies, so a batch costs a few round trips instead of one per
@@ -246,11 +282,26 @@ export class PostgresExecutor implements WriteExecutor {
 
   async insertEvents(rows: readonly EventRow[]): Promise<number[]> {
     if (rows.length === 0) return [];
+    const streams = firstPositions(rows);
+    let taken: Array<{ call_id: string }> = [];
+    if (streams.calls.length > 0) {
+      await this.exec(LOCK_STREAMS, [streams.calls]);
+      const check = this.send(STREAM_TAKEN, [streams.calls, streams.positions]);
+      if (this.pipelined)
+        this.outstanding.push(
+          check.then(
+            (r) => void (taken = r.rows as typeof taken),
+            (error: unknown) => void (this.failure ??= { error }),
+          ),
+        );
+      else taken = (await this.barrier(check)).rows as typeof taken;
+    }
     // One statement whatever the batch size: the columns as arrays, unnested in order. It is
     // prepared once per connection (a VALUES list of 500 rows is parsed and planned anew each time).
     const result = await this.barrier(
       this.client.query({ ...(this.named ? { name: INSERT_EVENTS_NAME } : {}), text: INSERT_EVENTS, values: transpose(rows) }),
     );
+    if (taken.length > 0) throw streamTaken(taken[0]!.call_id);
     const positions = new Map<string, number>();
     for (const r of result.rows as Array<{ position: string | number; event_id: string }>) positions.set(r.event_id, Number(r.position));
     return rows.map((row) => positions.get(row[0])!);

@@ -59,13 +59,16 @@ describeEachBackend('cleanupOldData', (backend) => {
   });
 
   it('shrinks its batches while transactions take longer than targetBatchMs, and deletes every old call either way', async () => {
-    const now = Date.now();
+    // The 15th of this month: the old calls (40 days before) and the cutoff (30 days before) fall
+    // in one month, which a partitioned log deletes call by call, in batches, as SQLite does.
+    const today = new Date();
+    const now = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 15);
     const ids = Array.from({ length: 20 }, (_, i) => `old-${String(i).padStart(2, '0')}`);
     for (const callId of [...ids, 'new'])
       await logger.startCall({ callId, startedAt: callId === 'new' ? now : now - 40 * DAY + ids.indexOf(callId) });
     await logger.flush();
     // Every transaction "too long" (0 ms): 8, 4, 2, then one call at a time (14 calls).
-    const slow = await logger.cleanupOldData({ retentionDays: 30, batchCalls: 8, targetBatchMs: 0 });
+    const slow = await logger.cleanupOldData({ retentionDays: 30, batchCalls: 8, targetBatchMs: 0, now });
     expect(slow.calls).toBe(20);
     // 8 + 4 + 2 + 6 × 1, then an empty one (the sixth single call filled its batch); two system-level passes.
     expect(slow.batches).toBe(3 + 6 + 1 + 2);
@@ -74,7 +77,7 @@ describeEachBackend('cleanupOldData', (backend) => {
     // The same store again, batches never too long: 8, 8, 4 (the last not full).
     for (const callId of ids) await logger.startCall({ callId: `${callId}-b`, startedAt: now - 40 * DAY });
     await logger.flush();
-    const quick = await logger.cleanupOldData({ retentionDays: 30, batchCalls: 8, targetBatchMs: 60_000 });
+    const quick = await logger.cleanupOldData({ retentionDays: 30, batchCalls: 8, targetBatchMs: 60_000, now });
     expect(quick).toMatchObject({ calls: 20, batches: 3 + 2 });
     await expect(logger.cleanupOldData({ retentionDays: 30, targetBatchMs: -1 })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',

@@ -68,7 +68,8 @@ ${COMMON_HELP}`,
           `${result.turns} turns, ${result.conversations} conversations, ${result.systemEvents} system events, ` +
           `${result.callAnalyses} analyses, ${result.callTags} tags, ${result.webhookDeliveries} webhook deliveries, ` +
           `${result.recordingFiles} recording file(s) ` +
-          `(${result.batches} batches, longest ${result.longestBatchMs.toFixed(1)} ms)\n`,
+          `(${result.partitionsDropped ? `${result.partitionsDropped} month(s) of the log dropped whole, ` : ''}` +
+          `${result.batches} batches, longest ${result.longestBatchMs.toFixed(1)} ms)\n`,
       );
     return 0;
   },

@@ -1,0 +1,138 @@
+import type { DataSource } from 'typeorm';
+import {
+  DEFAULT_PARTITION,
+  PARTITION_LOCK_KEY,
+  createMonth,
+  ensureMonthsAhead,
+  isPartitioned,
+  isPartitionedMonth,
+  monthOfPartition,
+  monthStart,
+  monthlyPartitions,
+  type RunSql,
+} from '../../migrations/event-partitions.js';
+import type { ProjectionContext } from '../projections/projection.js';
+import { inTransaction } from './transaction.js';
+
+/** The projection tables of a call, children before parents (as `cleanup.ts` deletes them), with the column naming the call. */
+const PROJECTION_TABLES = [
+  ['systemEvents', 'system_events', 'call_id'],
+  ['callAnalyses', 'call_analyses', 'call_id'],
+  ['callTags', 'call_tags', 'call_id'],
+  ['conversationMetrics', 'conversation_metrics', 'call_id'],
+  ['turns', 'turns', 'call_id'],
+  ['messages', 'messages', 'call_id'],
+  ['conversations', 'conversations', 'call_id'],
+  ['webhookDeliveries', 'webhook_deliveries', 'call_id'],
+  ['calls', 'calls', 'id'],
+] as const;
+
+export type DroppedCounts = Record<(typeof PROJECTION_TABLES)[number][0] | 'events', number>;
+
+/** One month dropped: what went with it, how long its transaction took, and the recording files to delete once committed. */
+export interface MonthDropped extends DroppedCounts {
+  partition: string;
+  ms: number;
+  recordingPaths: string[];
+}
+
+/** Calls whose rows one statement deletes. */
+const DELETE_CHUNK = 500;
+
+const runner =
+  (ctx: ProjectionContext): RunSql =>
+  (sql, params) =>
+    ctx.query(sql, params ?? []);
+
+/**
+ * PostgreSQL with a partitioned log: makes the months ahead, gives each past month that has
+ * rows in the default partition (an import of old calls, a clock far off) its own partition,
+ * then drops every month that ends at or before `cutoff`, oldest first, one transaction each
+ * (see {@link dropMonth}). Does nothing on a log that is not partitioned (SQLite).
+ *
+ * @param runBatch runs each transaction (the logger's exclusive writer lane)
+ * @param onMonth called after each month's transaction commits
+ */
+export async function dropMonthsBefore(
+  dataSource: DataSource,
+  cutoff: number,
+  now: number,
+  runBatch: <T>(fn: () => Promise<T>) => Promise<T>,
+  onMonth: (dropped: MonthDropped) => Promise<void>,
+): Promise<void> {
+  const months = await runBatch(() =>
+    inTransaction(dataSource, 'postgres', async ({ ctx }) => {
+      const run = runner(ctx);
+      if (!(await isPartitioned(run))) return null;
+      await ensureMonthsAhead(run, now);
+      const days = await ctx.query<{ d: unknown }>(
+        `SELECT DISTINCT floor(occurred_at / 86400000.0)::bigint AS d FROM ${DEFAULT_PARTITION}`,
+        [],
+      );
+      for (const start of new Set(days.map((r) => monthStart(Number(r.d) * 86_400_000))))
+        if (isPartitionedMonth(start, now)) await createMonth(run, start);
+      return monthlyPartitions(run);
+    }),
+  );
+  for (const name of months ?? []) {
+    const month = monthOfPartition(name)!;
+    if (month.to > cutoff) break;
+    const t0 = performance.now();
+    const dropped = await runBatch(() => inTransaction(dataSource, 'postgres', ({ ctx }) => dropMonth(ctx, name, month, cutoff)));
+    await onMonth({ ...dropped, partition: name, ms: performance.now() - t0 });
+  }
+}
+
+/**
+ * Drops one month of the log that ends at or before the cutoff, in one transaction:
+ *
+ * 1. The calls started before the month's end go, as retention wants (they started before the
+ *    cutoff): their projection rows, search entries and webhook deliveries, and their events in
+ *    other months (a call running past the month's end), 500 calls a statement.
+ * 2. The events of the month that belong to calls retention keeps (an event timed before its
+ *    call started: a clock off, an import) are set aside.
+ * 3. The partition is detached and dropped (no row deleted one by one, no index entry, no
+ *    vacuum), and the events set aside are written back, with their positions, into the
+ *    default partition.
+ */
+async function dropMonth(
+  ctx: ProjectionContext,
+  name: string,
+  month: { from: number; to: number },
+  cutoff: number,
+): Promise<Omit<MonthDropped, 'partition' | 'ms'>> {
+  await ctx.query('SELECT pg_advisory_xact_lock(?)', [PARTITION_LOCK_KEY]);
+  const calls = await ctx.query<{ id: string; p: unknown }>(`SELECT id, recording_path AS p FROM calls WHERE started_at < ?`, [month.to]);
+  const recordingPaths = calls.filter((c) => c.p !== null && c.p !== undefined).map((c) => String(c.p));
+  const counted = async (sql: string, params: readonly unknown[]): Promise<number> =>
+    Number((await ctx.query<{ n: unknown }>(`WITH d AS (${sql} RETURNING 1) SELECT count(*) AS n FROM d`, params))[0]?.n ?? 0);
+  const counts = { events: 0 } as DroppedCounts;
+  for (const [key] of PROJECTION_TABLES) counts[key] = 0;
+  // A few hundred calls a statement: each is planned as index lookups of those calls (a month's
+  // calls at once would be a hash join over every remaining row of the table).
+  for (let i = 0; i < calls.length; i += DELETE_CHUNK) {
+    const ids = calls.slice(i, i + DELETE_CHUNK).map((c) => c.id);
+    await ctx.exec(`DELETE FROM messages_search WHERE call_id = ANY(?)`, [ids]);
+    for (const [key, table, column] of PROJECTION_TABLES) {
+      if (table === 'calls')
+        counts.events += await counted(`DELETE FROM events WHERE call_id = ANY(?) AND (occurred_at < ? OR occurred_at >= ?)`, [
+          ids,
+          month.from,
+          month.to,
+        ]);
+      counts[key] += await counted(`DELETE FROM ${table} WHERE ${column} = ANY(?)`, [ids]);
+    }
+  }
+  await ctx.exec(
+    `CREATE TEMP TABLE convlog_kept_events ON COMMIT DROP AS
+     SELECT e.* FROM calls AS c CROSS JOIN LATERAL (SELECT * FROM ${name} AS p WHERE p.call_id = c.id) AS e WHERE c.started_at >= ?`,
+    [cutoff],
+  );
+  const [all] = await ctx.query<{ n: unknown }>(`SELECT count(*) AS n FROM ${name}`, []);
+  const [kept] = await ctx.query<{ n: unknown }>(`SELECT count(*) AS n FROM convlog_kept_events`, []);
+  counts.events += Number(all?.n ?? 0) - Number(kept?.n ?? 0);
+  await ctx.exec(`ALTER TABLE events DETACH PARTITION ${name}`, []);
+  await ctx.exec(`DROP TABLE ${name}`, []);
+  await ctx.exec(`INSERT INTO events OVERRIDING SYSTEM VALUE SELECT * FROM convlog_kept_events`, []);
+  return { ...counts, recordingPaths };
+}
