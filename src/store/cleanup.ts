@@ -6,6 +6,7 @@ import { inTransaction } from './transaction.js';
 import { MAX_TIME_MS, timeMs, wholeNumber } from '../queries/sql.js';
 import { deleteRecordings } from '../audio/recording-path.js';
 import { dropMonthsBefore } from './partition-cleanup.js';
+import { CALL_TABLES } from './call-tables.js';
 
 /** Rows deleted per table. */
 export interface CleanupResult {
@@ -54,18 +55,7 @@ export interface CleanupOptions {
   recordingsDir?: string | null;
 }
 
-const CHILD_TABLES: Array<[keyof CleanupResult, string, string]> = [
-  ['systemEvents', 'system_events', 'call_id'],
-  ['callAnalyses', 'call_analyses', 'call_id'],
-  ['callTags', 'call_tags', 'call_id'],
-  ['conversationMetrics', 'conversation_metrics', 'call_id'],
-  ['turns', 'turns', 'call_id'],
-  ['messages', 'messages', 'call_id'],
-  ['conversations', 'conversations', 'call_id'],
-  ['webhookDeliveries', 'webhook_deliveries', 'call_id'],
-  ['events', 'events', 'call_id'],
-  ['calls', 'calls', 'id'],
-];
+const CHILD_TABLES: ReadonlyArray<readonly [keyof CleanupResult, string, string]> = CALL_TABLES;
 
 /**
  * Deletes calls that started more than `retentionDays` ago — their log events, every

@@ -12,22 +12,13 @@ import {
   type RunSql,
 } from '../../migrations/event-partitions.js';
 import type { ProjectionContext } from '../projections/projection.js';
+import { CALL_TABLES, type CallTableKey } from './call-tables.js';
 import { inTransaction } from './transaction.js';
 
-/** The projection tables of a call, children before parents (as `cleanup.ts` deletes them), with the column naming the call. */
-const PROJECTION_TABLES = [
-  ['systemEvents', 'system_events', 'call_id'],
-  ['callAnalyses', 'call_analyses', 'call_id'],
-  ['callTags', 'call_tags', 'call_id'],
-  ['conversationMetrics', 'conversation_metrics', 'call_id'],
-  ['turns', 'turns', 'call_id'],
-  ['messages', 'messages', 'call_id'],
-  ['conversations', 'conversations', 'call_id'],
-  ['webhookDeliveries', 'webhook_deliveries', 'call_id'],
-  ['calls', 'calls', 'id'],
-] as const;
+/** The projection tables of a call (its events are dropped with their months, or deleted apart). */
+const PROJECTION_TABLES = CALL_TABLES.filter(([key]) => key !== 'events');
 
-export type DroppedCounts = Record<(typeof PROJECTION_TABLES)[number][0] | 'events', number>;
+export type DroppedCounts = Record<CallTableKey, number>;
 
 /** One month dropped: what went with it, how long its transaction took, and the recording files to delete once committed. */
 export interface MonthDropped extends DroppedCounts {
