@@ -1,14 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { dialectOf } from './1764028800000-initial-schema.js';
-import {
-  DEFAULT_PARTITION,
-  PARTITION_LOCK_KEY,
-  createMonth,
-  ensureMonthsAhead,
-  isPartitionedMonth,
-  monthStart,
-  type RunSql,
-} from './event-partitions.js';
+import { DEFAULT_PARTITION, PARTITION_LOCK_KEY, ensureMonthsAhead, partitionMonthsOf, type RunSql } from './event-partitions.js';
 
 const COLUMNS = 'position, event_id, call_id, stream_position, type, schema_version, occurred_at, recorded_at, data';
 
@@ -50,8 +42,8 @@ async function copyLog(run: RunSql, from: string, fromSequence: string): Promise
  * position; the identity goes on from where it was. Retention then drops whole months. SQLite:
  * nothing changes.
  *
- * The copy runs in the migrations' transaction: the log is locked while it runs (minutes on a
- * store of tens of millions of events; run `convlog migrate` ahead of a deploy).
+ * The copy runs in the migrations' transaction: the log is locked while it runs, for a time that
+ * grows with the log (run `convlog migrate` ahead of a deploy).
  */
 export class PartitionedEvents1796256000800 implements MigrationInterface {
   name = 'PartitionedEvents1796256000800';
@@ -69,12 +61,7 @@ export class PartitionedEvents1796256000800 implements MigrationInterface {
     await run(`CREATE TABLE events (${columns('BIGINT GENERATED ALWAYS AS IDENTITY')}) PARTITION BY RANGE (occurred_at)`);
     await run(`CREATE TABLE ${DEFAULT_PARTITION} PARTITION OF events DEFAULT`);
     const now = Date.now();
-    // The months holding events, from the days that do (a scan, no time zone arithmetic in SQL).
-    const days = (await run(`SELECT DISTINCT floor(occurred_at / 86400000.0)::bigint AS d FROM events_unpartitioned`)) as Array<{
-      d: string;
-    }>;
-    const months = new Set(days.map((r) => monthStart(Number(r.d) * 86_400_000)));
-    for (const start of [...months].sort((a, b) => a - b)) if (isPartitionedMonth(start, now)) await createMonth(run, start);
+    await partitionMonthsOf(run, 'events_unpartitioned', now);
     await ensureMonthsAhead(run, now);
     await copyLog(run, 'events_unpartitioned', 'events_unpartitioned_position_seq');
     await run('DROP TABLE events_unpartitioned');

@@ -85,6 +85,17 @@ export async function createMonth(run: RunSql, start: number): Promise<boolean> 
 }
 
 /**
+ * Creates the partition of every month (within {@link MAX_YEARS} of `now`) that `table` holds
+ * events of, oldest first, moving those rows out of the default partition where they are there.
+ * The months come from the days that hold events (a scan, no time zone arithmetic in SQL).
+ */
+export async function partitionMonthsOf(run: RunSql, table: string, now: number): Promise<void> {
+  const days = (await run(`SELECT DISTINCT floor(occurred_at / 86400000.0)::bigint AS d FROM ${table}`)) as Array<{ d: unknown }>;
+  const months = new Set(days.map((r) => monthStart(Number(r.d) * 86_400_000)));
+  for (const start of [...months].sort((a, b) => a - b)) if (isPartitionedMonth(start, now)) await createMonth(run, start);
+}
+
+/**
  * Creates the partitions of the current month and the {@link MONTHS_AHEAD} after it that do not
  * exist yet, under the partition lock (in the caller's transaction). Returns the names created.
  */

@@ -2,13 +2,11 @@ import type { DataSource } from 'typeorm';
 import {
   DEFAULT_PARTITION,
   PARTITION_LOCK_KEY,
-  createMonth,
   ensureMonthsAhead,
   isPartitioned,
-  isPartitionedMonth,
   monthOfPartition,
-  monthStart,
   monthlyPartitions,
+  partitionMonthsOf,
   type RunSql,
 } from '../../migrations/event-partitions.js';
 import type { ProjectionContext } from '../projections/projection.js';
@@ -56,12 +54,7 @@ export async function dropMonthsBefore(
       const run = runner(ctx);
       if (!(await isPartitioned(run))) return null;
       await ensureMonthsAhead(run, now);
-      const days = await ctx.query<{ d: unknown }>(
-        `SELECT DISTINCT floor(occurred_at / 86400000.0)::bigint AS d FROM ${DEFAULT_PARTITION}`,
-        [],
-      );
-      for (const start of new Set(days.map((r) => monthStart(Number(r.d) * 86_400_000))))
-        if (isPartitionedMonth(start, now)) await createMonth(run, start);
+      await partitionMonthsOf(run, DEFAULT_PARTITION, now);
       return monthlyPartitions(run);
     }),
   );
