@@ -2,12 +2,15 @@ import { toDialect } from '../config/dialect.js';
 import type { EventRow, WriteExecutor } from './executor.js';
 import type { Column } from '../projections/projection.js';
 import { EVENT_COLUMNS, groupByKey, memoized } from './executor.js';
+import { packColumns, packedColumn } from './pg-columns.js';
 
 /** The parts of a node-postgres client the executor uses. */
 export interface PgClientLike {
   /** True for a client created with `pipeline: true` (node-postgres 8.17+). */
   readonly pipeline?: boolean;
   query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: unknown[] }>;
+  /** node-postgres's connection: its socket is corked while a batch's statements are written (see {@link PostgresExecutor}). */
+  readonly connection?: { readonly stream?: { cork?(): void; uncork?(): void } };
 }
 
 /**
@@ -29,41 +32,29 @@ function nameOf(text: string): string | undefined {
 
 const normalize = (params: readonly unknown[]): unknown[] => params.map((p) => (p === undefined ? null : p));
 
-/**
- * Projection rows go as one array per column, unnested on the server: one statement text per
- * table and column list whatever the number of rows, prepared once per connection, instead of a
- * `VALUES` list the server parses and plans for every batch.
- */
-const transpose = (rows: ReadonlyArray<readonly unknown[]>): unknown[][] => {
-  const width = rows[0]!.length;
-  const columns: unknown[][] = [];
-  for (let c = 0; c < width; c++) {
-    const column = new Array<unknown>(rows.length);
-    for (let r = 0; r < rows.length; r++) {
-      const v = rows[r]![c];
-      column[r] = v === undefined ? null : v;
-    }
-    columns.push(column);
-  }
-  return columns;
-};
-
 /** Column types per table, per connection (a connection may sit in another schema). */
 const columnTypes = new WeakMap<PgClientLike, Map<string, Map<string, string>>>();
 
 type VersionRow = { row_key: string; row_version: string };
 const versionsOf = (rows: readonly VersionRow[]) => new Map(rows.map((r) => [r.row_key, r.row_version]));
 
-/** `INSERT INTO table (columns) SELECT * FROM unnest(?::type[], …)`, with `RETURNING key, xmin` when `key` is given. */
+/**
+ * Batch statements take their rows as one array per column, unnested on the server: one statement
+ * text per table and column list whatever the number of rows, prepared once per connection,
+ * instead of a `VALUES` list the server parses and plans for every batch. The arrays go packed
+ * (see `pg-columns.ts`): `$1` and `$2` are the delimiter and NULL marker, `$3`… the columns.
+ */
+
+/** `INSERT INTO table (columns) SELECT * FROM unnest(column arrays)`, with `RETURNING key, xmin` when `key` is given. */
 function insertUnnestSql(table: string, columns: readonly string[], types: readonly string[], key: string | null): string {
   return memoized(`in ${table} ${columns.join(',')} ${key}`, () => {
     const returning = key === null ? '' : ` RETURNING ${key} AS row_key, xmin::text AS row_version`;
-    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${types.map((t) => `?::${t}[]`).join(', ')})${returning}`;
+    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => packedColumn(i, t)).join(', ')})${returning}`;
   });
 }
 
 /**
- * `UPDATE table AS t SET c = v.c | c = t.c + v.c, … FROM unnest(?::keytype[], …) AS v(key, c, …)
+ * `UPDATE table AS t SET c = v.c | c = t.c + v.c, … FROM unnest(column arrays) AS v(key, c, …)
  * WHERE t.key = v.key`. Versioned: the second array is each row's expected `xmin`; a row whose
  * `xmin` changed (another transaction wrote it since) is left alone, and every row updated is
  * returned with its new `xmin`.
@@ -73,7 +64,7 @@ function updateSql(table: string, key: Column, columns: readonly Column[], mode:
     const arrays = [key, ...(versioned ? [{ name: 'row_version', pgType: 'xid' }] : []), ...columns];
     const sets = columns.map((c) => (mode === 'add' ? `${c.name} = t.${c.name} + v.${c.name}` : `${c.name} = v.${c.name}`));
     const guard = versioned ? ` AND t.xmin = v.row_version RETURNING t.${key.name} AS row_key, t.xmin::text AS row_version` : '';
-    return `UPDATE ${table} AS t SET ${sets.join(', ')} FROM unnest(${arrays.map((c) => `?::${c.pgType}[]`).join(', ')}) AS v(${arrays
+    return `UPDATE ${table} AS t SET ${sets.join(', ')} FROM unnest(${arrays.map((c, i) => packedColumn(i, c.pgType)).join(', ')}) AS v(${arrays
       .map((c) => c.name)
       .join(', ')}) WHERE t.${key.name} = v.${key.name}${guard}`;
   });
@@ -82,7 +73,7 @@ function updateSql(table: string, key: Column, columns: readonly Column[], mode:
 /** The log rows of a batch: each column as an array, unnested in the batch's order (positions follow it). */
 const EVENT_TYPES = ['varchar', 'varchar', 'int', 'varchar', 'int', 'bigint', 'bigint', 'text'] as const;
 const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
-  SELECT ${EVENT_COLUMNS.join(', ')} FROM unnest(${EVENT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) WITH ORDINALITY
+  SELECT ${EVENT_COLUMNS.join(', ')} FROM unnest(${EVENT_TYPES.map((t, i) => packedColumn(i, t)).join(', ')}) WITH ORDINALITY
     AS u(${EVENT_COLUMNS.join(', ')}, n) ORDER BY n
   RETURNING position, event_id`;
 const INSERT_EVENTS_NAME = 'convlog_insert_events';
@@ -138,6 +129,13 @@ export class PostgresExecutor implements WriteExecutor {
   private failure: { error: unknown } | null = null;
 
   private readonly named: boolean;
+  /** The socket of a pipelined client, corked from a batch's first statement until its code waits for a reply. */
+  private readonly socket: { cork(): void; uncork(): void } | null;
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.socket!.uncork();
+  };
 
   /**
    * @param options.named prepare statements by name, once per connection (default); false
@@ -150,12 +148,30 @@ export class PostgresExecutor implements WriteExecutor {
   ) {
     this.pipelined = client.pipeline === true;
     this.named = options.named !== false;
+    const stream = client.connection?.stream;
+    this.socket = this.pipelined && typeof stream?.cork === 'function' && typeof stream.uncork === 'function' ? (stream as never) : null;
+  }
+
+  /**
+   * node-postgres writes each statement to the socket on its own: a batch of a dozen pipelined
+   * statements would be a dozen writes, each waking the server. The socket stays corked while
+   * the batch's code runs on (its awaits of statements sent without waiting resolve at once),
+   * and is uncorked on the next tick, which comes once that code waits for a reply: everything
+   * sent until then leaves in one write.
+   */
+  private client_(): PgClientLike {
+    if (this.socket !== null && !this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    return this.client;
   }
 
   private send(sql: string, params: readonly unknown[]): Promise<{ rows: unknown[] }> {
     const text = toDialect(sql, 'postgres');
     const name = this.named ? nameOf(text) : undefined;
-    return this.client.query(name === undefined ? { text, values: normalize(params) } : { name, text, values: normalize(params) });
+    return this.client_().query(name === undefined ? { text, values: normalize(params) } : { name, text, values: normalize(params) });
   }
 
   /** Waits for every pipelined reply; throws the first failure among them. */
@@ -187,7 +203,7 @@ export class PostgresExecutor implements WriteExecutor {
 
   async commit(): Promise<void> {
     // COMMIT of a transaction a statement broke answers ROLLBACK, not an error: settle() throws the cause.
-    await this.barrier(this.client.query({ text: 'COMMIT' }));
+    await this.barrier(this.client_().query({ text: 'COMMIT' }));
   }
 
   async rollback(): Promise<void> {
@@ -229,14 +245,14 @@ export class PostgresExecutor implements WriteExecutor {
     mode: 'set' | 'add',
   ): Promise<void> {
     if (rows.length === 0) return;
-    await this.exec(updateSql(table, key, columns, mode, false), transpose(rows));
+    await this.exec(updateSql(table, key, columns, mode, false), packColumns(rows));
   }
 
   async insertRows(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, then?: string): Promise<void> {
     if (rows.length === 0) return;
     const insert = insertUnnestSql(table, columns, await this.typesOf(table, columns), null);
     const text = then === undefined ? insert : memoized(`then ${insert} ${then}`, () => `WITH inserted AS (${insert} RETURNING *) ${then}`);
-    await this.exec(text, transpose(rows));
+    await this.exec(text, packColumns(rows));
   }
 
   async insertVersioned(
@@ -247,7 +263,7 @@ export class PostgresExecutor implements WriteExecutor {
   ): Promise<Map<string, string>> {
     if (rows.length === 0) return new Map();
     const text = insertUnnestSql(table, columns, await this.typesOf(table, columns), key);
-    return versionsOf(await this.query<VersionRow>(text, transpose(rows)));
+    return versionsOf(await this.query<VersionRow>(text, packColumns(rows)));
   }
 
   async updateVersioned(
@@ -257,7 +273,7 @@ export class PostgresExecutor implements WriteExecutor {
     rows: ReadonlyArray<readonly unknown[]>,
   ): Promise<Map<string, string>> {
     if (rows.length === 0) return new Map();
-    return versionsOf(await this.query<VersionRow>(updateSql(table, key, columns, 'set', true), transpose(rows)));
+    return versionsOf(await this.query<VersionRow>(updateSql(table, key, columns, 'set', true), packColumns(rows)));
   }
 
   /** The SQL types of `columns` of `table` (`format_type`), read from the catalog once per connection. */
@@ -299,7 +315,7 @@ export class PostgresExecutor implements WriteExecutor {
     // One statement whatever the batch size: the columns as arrays, unnested in order. It is
     // prepared once per connection (a VALUES list of 500 rows is parsed and planned anew each time).
     const result = await this.barrier(
-      this.client.query({ ...(this.named ? { name: INSERT_EVENTS_NAME } : {}), text: INSERT_EVENTS, values: transpose(rows) }),
+      this.client_().query({ ...(this.named ? { name: INSERT_EVENTS_NAME } : {}), text: INSERT_EVENTS, values: packColumns(rows) }),
     );
     if (taken.length > 0) throw streamTaken(taken[0]!.call_id);
     const positions = new Map<string, number>();
