@@ -15,6 +15,7 @@ export const MIGRATIONS_TABLE = 'convlog_migrations';
  *
  * @param options.role `writer`: the DataSource of the writer's worker thread — on PostgreSQL a
  *   small pool of pipelined connections (statements are sent without waiting for each reply).
+ *   The application's DataSource is pipelined too when the writer runs inline on it.
  * @param options.prepare `false`: leave the SQLite file's directory and mode to the caller
  *   ({@link prepareSqliteStore}, when it opens the DataSource).
  */
@@ -39,7 +40,9 @@ export function createDataSource(config: StoreConfig, log: Log, options: { role?
       poolSize: writer ? 2 : config.poolSize + config.poolOverflow,
       extra: {
         max: writer ? 2 : config.poolSize + config.poolOverflow,
-        ...(writer ? { pipeline: true } : {}),
+        // The connections the writer runs its batches on are pipelined: its own (a worker
+        // thread's), or the application's when the writer runs inline (a job process's one connection).
+        ...(writer || config.writerThread === 'inline' ? { pipeline: true } : {}),
         idleTimeoutMillis: config.poolIdleTimeoutMs,
         // An idle pool never keeps the process alive: a script that logs and ends exits, and the
         // process-wide logger's beforeExit flush and close then run (node-postgres unrefs idle clients).
