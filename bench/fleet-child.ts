@@ -1,6 +1,7 @@
 /**
  * One writer machine of the fleet benchmark (bench/fleet.ts), a process of its own. `store`: a
- * ConversationLogger (the plugin's path: the mapper's events, the default writer) logs this
+ * ConversationLogger (the plugin's path: the mapper's events, and the writer a job process runs,
+ * inline on one connection, as `prewarmConversationLog` opens it) logs this
  * process's calls into the shared PostgreSQL, each event appended and acknowledged when
  * committed. `raw`: plain `pg` multi-row inserts of the same rows (read from a file). Both
  * prepare first, say `ready`, and start on `go`, so the N processes write at once.
@@ -38,7 +39,14 @@ const init = await new Promise<FleetInit>((resolve) => process.once('message', (
 // Each writer sends its report, then closes its connection when told to (see bench/fleet.ts).
 if (init.kind === 'store') {
   const events = mappedCalls(init.calls, init.startedAt, 400, init.prefix);
-  const logger = await ConversationLogger.open({ databaseUrl: init.url, log: quiet, maxQueueSize: events.length + 1_000 });
+  const logger = await ConversationLogger.open({
+    databaseUrl: init.url,
+    log: quiet,
+    maxQueueSize: events.length + 1_000,
+    writerThread: 'inline',
+    poolSize: 1,
+    poolOverflow: 0,
+  });
   // The connection opened and the writer started before the clock does.
   await logger.logEvent({ eventType: 'bench_warmup', message: `warm-up of ${init.prefix}` });
   send({ kind: 'ready' });

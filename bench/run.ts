@@ -568,6 +568,7 @@ if (only?.includes('fleet') && !flag('no-pg'))
           .split(',')
           .map(Number) ?? (quick ? [1, 2] : [1, 2, 4, 8]),
       callsPerWriter: option('fleet-calls', quick ? 10 : 40),
+      rounds: option('fleet-rounds', quick ? 1 : 3),
     }),
   );
 // Reads of a store of 10M events (asked for by name: --only=reads; the stores are kept and reused).
