@@ -10,7 +10,7 @@
  * month old and a year-old store of the previous release (row by row), `--retention-calls=100000`),
  * `--diff-calls=10000,30000` (calls of the `diff` stores, one figure each),
  * `--search-calls=20000` and `--search-pg-calls=20000` (the search stores' sizes, in calls of 50 messages),
- * `--calls=50`, `--speed=10`, `--jobs=1,10,25` (the job-process counts), `--no-pg`, `--rebuild` (regenerate the 1M-event store).
+ * `--calls=50`, `--speed=10`, `--jobs=1,10,25` (the job-process counts), `--no-pg`, `--no-sqlite` (reads: PostgreSQL only), `--rebuild` (regenerate the 1M-event store).
  * PostgreSQL: `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432/test, the test server).
  */
 import fs from 'node:fs';
@@ -574,7 +574,12 @@ if (only?.includes('fleet') && !flag('no-pg'))
 // Reads of a store of 10M events (asked for by name: --only=reads; the stores are kept and reused).
 if (only?.includes('reads'))
   await figureGroup('reads at 10M events', async () => {
-    for (const backend of flag('no-pg') ? (['sqlite'] as const) : (['sqlite', 'postgres'] as const)) {
+    const backends = flag('no-pg')
+      ? (['sqlite'] as const)
+      : flag('no-sqlite')
+        ? (['postgres'] as const)
+        : (['sqlite', 'postgres'] as const);
+    for (const backend of backends) {
       const r = await measureReads(
         backend,
         { dir, pgUrl: PG_URL },
