@@ -20,13 +20,16 @@ const NULL_MARKERS = ['\x1f'];
 /** `(string_to_array($<n>, $1, $2))[2:]::<type>[]`: column `index` (0-based) of a packed statement. */
 export const packedColumn = (index: number, type: string): string => `(string_to_array($${index + 3}, $1, $2))[2:]::${type}[]`;
 
-/** An element's text, as PostgreSQL's input function reads it; null for SQL NULL. */
-function textOf(value: unknown): string | null {
+/**
+ * An element as PostgreSQL's input function reads it, null for SQL NULL: a string as it is, a
+ * number left for `join` to write (no string of its own per element), anything else its text.
+ */
+function textOf(value: unknown): string | number | null {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
-      return value;
     case 'number':
+      return value;
     case 'bigint':
       return String(value);
     case 'boolean':
@@ -44,10 +47,10 @@ function textOf(value: unknown): string | null {
 function choose(
   fixed: readonly string[],
   [open, close]: readonly [string, string],
-  texts: ReadonlyArray<string | null>,
+  texts: ReadonlyArray<string | number | null>,
   fits: (text: string, c: string) => boolean,
 ): string {
-  const all = (c: string) => texts.every((t) => t === null || fits(t, c));
+  const all = (c: string) => texts.every((t) => typeof t !== 'string' || fits(t, c));
   for (const c of fixed) if (all(c)) return c;
   for (let n = 0; ; n++) if (all(`${open}${n}${close}`)) return `${open}${n}${close}`;
 }
@@ -58,14 +61,14 @@ function choose(
  */
 export function packColumns(rows: ReadonlyArray<readonly unknown[]>): string[] {
   const width = rows[0]!.length;
-  const columns: Array<Array<string | null>> = [];
+  const columns: Array<Array<string | number | null>> = [];
   // The first delimiter and marker fit unless some text holds them (checked as the texts are made).
   let clash = false;
   for (let c = 0; c < width; c++) {
-    const column = new Array<string | null>(rows.length);
+    const column = new Array<string | number | null>(rows.length);
     for (let r = 0; r < rows.length; r++) {
       const text = textOf(rows[r]![c]);
-      if (text !== null && (text.includes(DELIMITERS[0]!) || text === NULL_MARKERS[0])) clash = true;
+      if (typeof text === 'string' && (text.includes(DELIMITERS[0]!) || text === NULL_MARKERS[0])) clash = true;
       column[r] = text;
     }
     columns.push(column);
