@@ -101,6 +101,52 @@ describeEachBackend('retention of a log partitioned by month', (backend) => {
     await expect(logger.startCall({ callId: 'm2' })).rejects.toMatchObject({ code: 'DUPLICATE_CALL' });
   });
 
+  it('given two months before the cutoff month, when cleaned, then a call of the first with events in the second, in the cutoff month and far ahead goes whole, and a kept call keeps its events timed in both', async () => {
+    // given: months m0 and m1 wholly before the cutoff (inside m2); a call of m0 running into m1,
+    // late events of an m0 and an m1 call in m2 and far ahead, and a kept call's events timed in m0 and m1
+    const today = new Date();
+    const start0 = Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 5, 1);
+    const m1 = nextMonth(start0);
+    const m2 = nextMonth(m1);
+    const cutoff = m2 + 10 * DAY;
+    await call(logger, 'm0', start0 + DAY);
+    await call(logger, 'm0-late', m1 - 3_600_000); // its messages and end fall in m1
+    await call(logger, 'm1', m1 + DAY);
+    await call(logger, 'm2-before', cutoff - DAY);
+    await call(logger, 'kept', cutoff + DAY);
+    const late = (callId: string, occurredAt: number, eventType: string) =>
+      logger.append(createSystemEventLoggedEvent({ callId, occurredAt, eventType, message: 'x' }));
+    await late('m0', m2 + DAY, 'late');
+    await late('m0', Date.UTC(2200, 0, 1), 'far ahead');
+    await late('m1', m2 + 2 * DAY, 'late');
+    await late('kept', start0 + 2 * DAY, 'clock off');
+    await late('kept', m1 + 2 * DAY, 'clock off');
+    await logger.flush();
+    const ds = await logger.dataSource();
+
+    // when
+    const result = await logger.cleanupOldData({ retentionDays: 30, now: cutoff + 30 * DAY });
+
+    // then: the four calls started before the cutoff are gone with every event of theirs; the kept one has all seven
+    expect(result).toMatchObject({ calls: 4, conversations: 4, messages: 8, systemEvents: 3, events: 4 * 5 + 3 });
+    expect((await ds.query(`SELECT id FROM calls`)).map((r: { id: string }) => r.id)).toEqual(['kept']);
+    const events = (await ds.query(`SELECT call_id, occurred_at FROM events ORDER BY position`)) as Array<{ call_id: string | null }>;
+    expect(events.map((e) => e.call_id)).toEqual(Array(7).fill('kept'));
+    expect(Number((await ds.query(`SELECT COUNT(*) AS n FROM system_events`))[0].n)).toBe(2);
+    const before = await snapshot(ds);
+    await logger.rebuildProjections();
+    expect(await snapshot(ds)).toEqual(before);
+    if (backend === 'postgres') {
+      expect(result.partitionsDropped).toBe(2);
+      expect(await partitions(ds)).not.toEqual(expect.arrayContaining([partitionName(start0)]));
+      expect(await partitions(ds)).not.toEqual(expect.arrayContaining([partitionName(m1)]));
+      const kept = (await ds.query(
+        `SELECT tableoid::regclass::text AS p FROM events WHERE call_id = 'kept' AND type = 'system_event_logged' ORDER BY occurred_at`,
+      )) as Array<{ p: string }>;
+      expect(kept.map((r) => r.p)).toEqual(['events_default', 'events_default']);
+    } else expect(result.partitionsDropped).toBe(0);
+  });
+
   it('given events far in the past and the future, when appended, then they land (the default partition) and this month has its own', async () => {
     const now = Date.now();
     await logger.append(createSystemEventLoggedEvent({ occurredAt: Date.UTC(1980, 0, 1), eventType: 'past', message: 'x' }));
