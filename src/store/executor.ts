@@ -81,6 +81,16 @@ export function insertOneSql(table: string, columns: readonly string[]): string 
 }
 
 /** Rows grouped by the string value of `keyColumn`, in the order given. */
+/**
+ * PostgreSQL: the last stream position of the call named by the SQL expression `callId`, by a
+ * backward probe of the stream index (the log's partitions each probed once). An aggregate or an
+ * `EXISTS` over the log for many calls at once is planned from the log's statistics, which take a
+ * call's hundred-odd events for thousands of rows: on a log of millions those plans became
+ * parallel scans or JIT compilation, tens to hundreds of ms a batch for a scan of a few rows.
+ */
+export const lastStreamPositionSql = (callId: string): string =>
+  `(SELECT e.stream_position FROM events AS e WHERE e.call_id = ${callId} ORDER BY e.stream_position DESC LIMIT 1)`;
+
 export function groupByKey<T extends Record<string, unknown>>(rows: readonly T[], keyColumn: string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const row of rows) {

@@ -1,7 +1,7 @@
 import { toDialect } from '../config/dialect.js';
 import type { EventRow, WriteExecutor } from './executor.js';
 import type { Column } from '../projections/projection.js';
-import { EVENT_COLUMNS, groupByKey, memoized } from './executor.js';
+import { EVENT_COLUMNS, groupByKey, lastStreamPositionSql, memoized } from './executor.js';
 import { packColumns, packedColumn } from './pg-columns.js';
 
 /** The parts of a node-postgres client the executor uses. */
@@ -90,11 +90,8 @@ const INSERT_EVENTS_NAME = 'convlog_insert_events';
  */
 const STREAM_LOCK_CLASS = 7311;
 const LOCK_STREAMS = `SELECT pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, k) FROM (SELECT DISTINCT hashtext(c) AS k FROM unnest(?::varchar[]) AS c ORDER BY k) AS s`;
-// Each call's last position by a backward probe of the stream index: an EXISTS over the log is
-// planned from its statistics (thousands of rows a call) and, on a log of millions, was JIT-compiled
-// every batch (150 ms for a scan of 0.02 ms).
 const STREAM_TAKEN = `SELECT u.c AS call_id FROM unnest(?::varchar[], ?::int[]) AS u(c, s)
-  WHERE (SELECT e.stream_position FROM events AS e WHERE e.call_id = u.c ORDER BY e.stream_position DESC LIMIT 1) >= u.s LIMIT 1`;
+  WHERE ${lastStreamPositionSql('u.c')} >= u.s LIMIT 1`;
 
 /** Each call of a batch with the first stream position the batch gives it. */
 function firstPositions(rows: readonly EventRow[]): { calls: string[]; positions: number[] } {
@@ -162,7 +159,7 @@ export class PostgresExecutor implements WriteExecutor {
    * and is uncorked on the next tick, which comes once that code waits for a reply: everything
    * sent until then leaves in one write.
    */
-  private client_(): PgClientLike {
+  private corkedClient(): PgClientLike {
     if (this.socket !== null && !this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -174,7 +171,7 @@ export class PostgresExecutor implements WriteExecutor {
   private send(sql: string, params: readonly unknown[]): Promise<{ rows: unknown[] }> {
     const text = toDialect(sql, 'postgres');
     const name = this.named ? nameOf(text) : undefined;
-    return this.client_().query(name === undefined ? { text, values: normalize(params) } : { name, text, values: normalize(params) });
+    return this.corkedClient().query(name === undefined ? { text, values: normalize(params) } : { name, text, values: normalize(params) });
   }
 
   /** Waits for every pipelined reply; throws the first failure among them. */
@@ -209,7 +206,7 @@ export class PostgresExecutor implements WriteExecutor {
 
   async commit(): Promise<void> {
     // COMMIT of a transaction a statement broke answers ROLLBACK, not an error: settle() throws the cause.
-    await this.barrier(this.client_().query({ text: 'COMMIT' }));
+    await this.barrier(this.corkedClient().query({ text: 'COMMIT' }));
   }
 
   async rollback(): Promise<void> {
@@ -321,7 +318,7 @@ export class PostgresExecutor implements WriteExecutor {
     // One statement whatever the batch size: the columns as arrays, unnested in order. It is
     // prepared once per connection (a VALUES list of 500 rows is parsed and planned anew each time).
     const result = await this.barrier(
-      this.client_().query({ ...(this.named ? { name: INSERT_EVENTS_NAME } : {}), text: INSERT_EVENTS, values: packColumns(rows) }),
+      this.corkedClient().query({ ...(this.named ? { name: INSERT_EVENTS_NAME } : {}), text: INSERT_EVENTS, values: packColumns(rows) }),
     );
     if (taken.length > 0) throw streamTaken(taken[0]!.call_id);
     const positions = new Map<string, number>();

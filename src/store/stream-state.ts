@@ -1,5 +1,5 @@
 import type { ProjectionContext } from '../projections/projection.js';
-import { groupByKey } from './executor.js';
+import { groupByKey, lastStreamPositionSql } from './executor.js';
 
 export interface CallState {
   active: boolean;
@@ -17,15 +17,8 @@ const MAX_ENTRIES = 50_000;
 // Lookups for many ids at once (ProjectionContext.queryByKeys).
 const CALLS_STATUS = `SELECT id, status FROM calls WHERE id = ?`;
 const CALLS_MAX_POSITION = `SELECT call_id, MAX(stream_position) AS p FROM events WHERE call_id = ? GROUP BY call_id`;
-/**
- * PostgreSQL: each call's last stream position by a backward probe of the stream index, one call
- * at a time. The aggregate over `call_id = ANY(…)` is planned from the log's statistics, which
- * take a call's hundred-odd events for a few thousand rows a call: on a log of millions it
- * became a parallel scan with JIT compilation (tens of ms a batch) for calls that have no events.
- */
-const PG_CALLS_MAX_POSITION = `SELECT u.id AS call_id,
-    (SELECT e.stream_position FROM events AS e WHERE e.call_id = u.id ORDER BY e.stream_position DESC LIMIT 1) AS p
-  FROM unnest(?::varchar[]) AS u(id)`;
+/** PostgreSQL: each call's last stream position, a probe of the stream index a call (see {@link lastStreamPositionSql}). */
+const PG_CALLS_MAX_POSITION = `SELECT u.id AS call_id, ${lastStreamPositionSql('u.id')} AS p FROM unnest(?::varchar[]) AS u(id)`;
 const CONVERSATIONS = `SELECT id, call_id, ended_at FROM conversations WHERE id = ?`;
 
 /** A lookup {@link StreamState} cannot answer from memory: load it, then decide again. */
